@@ -1,0 +1,41 @@
+//! Engines: how each simulator runs a target, and which ones exist.
+
+/// Every engine name that OMV 0.4.0 accepts in an `.omt` file (case-sensitive). A name outside
+/// this list is a load error (with the nearest name suggested); a name inside it that crosscheck
+/// cannot run yet becomes a `skip` with the reason.
+pub const OMV_ENGINE_NAMES: &[&str] = &[
+    "Arbor",
+    "Brian2",
+    "EDEN",
+    "GENESIS",
+    "jLEMS",
+    "jNeuroML",
+    "jNeuroML_Brian2",
+    "jNeuroML_EDEN",
+    "jNeuroML_Moose",
+    "jNeuroML_NEURON",
+    "jNeuroML_NetPyNE",
+    "jNeuroML_NetPyNE_NP2",
+    "jNeuroML_NetPyNE_NP4",
+    "jNeuroML_PyNN_NEURON",
+    "jNeuroML_validate",
+    "jNeuroML_validatev1",
+    "Moose",
+    "NEST",
+    "NetPyNE",
+    "NetPyNE_NP2",
+    "NetPyNE_NP4",
+    "NEURON",
+    "Octave",
+    "PyLEMS",
+    "PyLEMS_NeuroML2",
+    "PyNEST",
+    "PyNEURON",
+    "pyNeuroML",
+    "PyNN_Brian2",
+    "PyNN_NEURON",
+    "PyNN_Nest",
+    "PyNN_NeuroML",
+    "Py_neuroConstruct",
+    "XPP",
+];

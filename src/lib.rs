@@ -1,0 +1,19 @@
+//! crosscheck: run the same neuroscience model on several simulators and check that they all
+//! still behave as expected.
+//!
+//! The data flows one way, and each step is a module:
+//!
+//! ```text
+//! suite (load .omt/.mep) → plan (tests × engines → jobs) → runner (processes, timeouts)
+//!     → check (data files → observables → verdicts) → report (terminal, JSON, JUnit)
+//! ```
+//!
+//! `engine` says how each simulator runs a target and `env` provisions the simulators into a
+//! managed Python environment. The binary (`main.rs`) is a thin clap layer over this library.
+
+pub mod check;
+pub mod compare;
+pub mod data;
+pub mod engine;
+pub mod results;
+pub mod suite;

@@ -1,0 +1,148 @@
+//! The outcome of running and judging tests: the one data model every reporter reads.
+//!
+//! These types are serialised as-is into the `--json` document, so field names are part of
+//! crosscheck's public interface (documented in the README). Add fields; do not rename them.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Verdict of one job (test × engine), ordered from best to worst so a summary can take the max.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Skip,
+    Fail,
+    Error,
+    Timeout,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Skip => "skip",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Timeout => "timeout",
+        }
+    }
+
+    /// Whether this status makes the run as a whole unsuccessful.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Status::Fail | Status::Error | Status::Timeout)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Numbers observed or expected for one observable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Scalar(f64),
+    List(Vec<f64>),
+    Table(Vec<Vec<f64>>),
+}
+
+/// Verdict of one observable of one experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Pass,
+    Fail,
+    /// The observable could not be computed (missing or unreadable data, bad column...).
+    Error,
+}
+
+/// The judged result of one observable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservableResult {
+    pub experiment: String,
+    /// OMV's name of the observable (`spike times`, `spike rate`, `resting`, `timeseries`).
+    pub observable: String,
+    pub status: CheckStatus,
+    pub tolerance: f64,
+    pub expected: Option<Value>,
+    pub observed: Option<Value>,
+    /// Why it passed or failed, in numbers: the worst element, missing or extra spikes, ...
+    pub message: String,
+    /// The smallest tolerance with which this observable would pass, when one exists.
+    pub min_passing_tolerance: Option<f64>,
+    /// Where the observable is defined (the `.omt`), for annotations.
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// One command that a job ran, with how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    pub argv: Vec<String>,
+    pub cwd: PathBuf,
+    /// Exit code, absent when killed by a signal or not finished.
+    pub exit_code: Option<i32>,
+    /// Signal that ended the process, if any.
+    pub signal: Option<i32>,
+    pub duration_s: f64,
+}
+
+/// The result of one job: one test run on one engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    /// The test's identifier (test file path relative to the path it was discovered under).
+    pub id: String,
+    /// The test file.
+    pub file: PathBuf,
+    /// Line of the test in its file.
+    pub line: usize,
+    pub engine: String,
+    /// Exact version of the engine (and of what it runs on), e.g. `jNeuroML 0.14.0; NEURON 8.2.7`.
+    pub engine_version: Option<String>,
+    pub status: Status,
+    pub duration_s: f64,
+    /// One line saying why, for anything but a pass.
+    pub message: Option<String>,
+    pub observables: Vec<ObservableResult>,
+    pub commands: Vec<CommandRecord>,
+    /// The last lines of the engine's combined stdout/stderr (always kept for non-passes).
+    pub output_tail: Option<String>,
+    /// The job's working directory, when kept (`--keep-workdirs`).
+    pub workdir: Option<PathBuf>,
+}
+
+/// Counts by status, for summary lines and exit codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub timeout: usize,
+    pub skip: usize,
+}
+
+impl Summary {
+    pub fn from_results<'a>(results: impl IntoIterator<Item = &'a TestResult>) -> Self {
+        let mut summary = Summary::default();
+        for r in results {
+            summary.total += 1;
+            match r.status {
+                Status::Pass => summary.pass += 1,
+                Status::Fail => summary.fail += 1,
+                Status::Error => summary.error += 1,
+                Status::Timeout => summary.timeout += 1,
+                Status::Skip => summary.skip += 1,
+            }
+        }
+        summary
+    }
+
+    pub fn all_passed(&self) -> bool {
+        self.fail + self.error + self.timeout == 0
+    }
+}
