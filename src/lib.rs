@@ -9,11 +9,17 @@
 //! ```
 //!
 //! `engine` says how each simulator runs a target and `env` provisions the simulators into a
-//! managed Python environment. The binary (`main.rs`) is a thin clap layer over this library.
+//! managed Python environment. `cli` is a thin clap layer over the rest.
 
 pub mod check;
+pub mod cli;
 pub mod compare;
 pub mod data;
 pub mod engine;
+pub mod env;
+pub mod fsutil;
+pub mod plan;
+pub mod report;
 pub mod results;
+pub mod runner;
 pub mod suite;

@@ -96,6 +96,8 @@ pub struct CommandRecord {
 pub struct TestResult {
     /// The test's identifier (test file path relative to the path it was discovered under).
     pub id: String,
+    /// What the test runs: its target file(s), relative to the copied repository root.
+    pub model: String,
     /// The test file.
     pub file: PathBuf,
     /// Line of the test in its file.

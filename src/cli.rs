@@ -1,0 +1,611 @@
+//! Command-line interface: clap arguments in, calls into the library, documented exit codes out.
+//!
+//! The data flow of `run` reads top to bottom in [`run`]: load → plan → provision → run →
+//! report.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::{mpsc, watch};
+
+use crate::engine::{self, Need, Tools};
+use crate::env::{Component, EnvError, ManagedEnv, ProgressSink};
+use crate::plan::{self, InvalidFile, Loaded};
+use crate::report::{self, terminal, RunReport};
+use crate::results::{Status, Summary, TestResult};
+use crate::runner::{self, Event, RunOptions};
+
+/// Process exit codes. Part of the interface: CI scripts branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Every job passed (or was skipped).
+    Success = 0,
+    /// At least one job failed, errored or timed out.
+    TestsFailed = 1,
+    /// Bad command line (clap's own code, kept for our usage errors too).
+    Usage = 2,
+    /// No test files were found under the given paths.
+    NoTests = 4,
+    /// At least one test file is invalid.
+    InvalidTestFile = 5,
+    /// An engine the selected tests need is missing and could not be installed.
+    EngineUnavailable = 6,
+    /// The run was interrupted (Ctrl-C or SIGTERM).
+    Interrupted = 130,
+}
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    every job passed (or was skipped)
+  1    at least one job failed, errored or timed out
+  2    usage error (bad option, unknown engine name, path that does not exist)
+  4    no test files found
+  5    at least one test file is invalid (the others still run)
+  6    a needed engine is missing and could not be installed
+  130  interrupted (Ctrl-C or SIGTERM); partial results are still written
+
+Environment:
+  CROSSCHECK_HOME    where the managed simulator environment lives (default: ./.crosscheck)
+  CROSSCHECK_PYTHON  the Python used to create it (default: python3.11, else python3)";
+
+/// Run the same neuroscience model on several simulators and check that they all still behave
+/// as expected. Reads Open Source Brain OMV test files (`.test.*.omt` + `.mep`) unchanged.
+#[derive(Debug, Parser)]
+#[command(name = "crosscheck", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Discover tests under the paths and run them on their engines.
+    Run(RunArgs),
+    /// Show the plan (test × engine) without running anything.
+    List(SelectArgs),
+    /// Show each engine: available or not, version, executable, how to install it.
+    Engines(HomeArgs),
+    /// Install engines (or components: pyneuroml, neuron, nest, brian2) into the managed
+    /// environment. Without arguments, installs everything.
+    Install(InstallArgs),
+    /// Strictly check test files (.omt and their .mep) without running anything.
+    Validate(PathsArgs),
+}
+
+#[derive(Debug, Args)]
+struct PathsArgs {
+    /// Files or directories to search for `.test.*.omt` files.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct HomeArgs {
+    /// crosscheck home holding the managed environment.
+    #[arg(long, env = "CROSSCHECK_HOME", value_name = "DIR")]
+    home: Option<PathBuf>,
+}
+
+impl HomeArgs {
+    fn env(&self) -> ManagedEnv {
+        match &self.home {
+            Some(home) => ManagedEnv::at(std::path::absolute(home).unwrap_or(home.clone())),
+            None => ManagedEnv::from_environment(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct SelectArgs {
+    #[command(flatten)]
+    paths: PathsArgs,
+    /// Only tests on this engine (repeatable). `Name` or `Name:version`.
+    #[arg(long = "engine", short = 'e', value_name = "NAME")]
+    engines: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    home: HomeArgs,
+    /// Number of jobs run at once (default: number of CPUs).
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Time limit of one job, in seconds; a job past it is stopped and reported as `timeout`.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900.0)]
+    timeout: f64,
+    /// Keep each job's working directory (under the crosscheck home) for inspection.
+    #[arg(long)]
+    keep_workdirs: bool,
+    /// Write results as JSON to FILE (schema in the README).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write results as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Never install anything; a missing engine is an error (exit 6).
+    #[arg(long)]
+    offline: bool,
+    /// Print details for passing jobs too.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Debug, Args)]
+struct InstallArgs {
+    /// Engine names (e.g. jNeuroML_NEURON) or components (pyneuroml, neuron, nest, brian2).
+    names: Vec<String>,
+    #[command(flatten)]
+    home: HomeArgs,
+}
+
+/// Parses arguments, runs the command, and returns the process exit code.
+pub fn main() -> u8 {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Validate(args) => validate(&args),
+        Command::List(args) => list(&args),
+        Command::Engines(args) => engines(&args),
+        Command::Install(args) => install(&args),
+        Command::Run(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(run(args)),
+            Err(e) => {
+                eprintln!("error: could not start the async runtime: {e}");
+                Exit::TestsFailed
+            }
+        },
+    };
+    outcome as u8
+}
+
+fn error(message: impl std::fmt::Display) {
+    eprintln!("error: {message}");
+}
+
+/// Loads tests, reporting a bad path as a usage error.
+fn load(paths: &[PathBuf]) -> Result<Loaded, Exit> {
+    plan::load(paths).map_err(|e| {
+        error(e);
+        Exit::Usage
+    })
+}
+
+/// Prints every load error with its source snippet.
+fn print_invalid(invalid: Vec<InvalidFile>) {
+    for file in invalid {
+        for err in file.errors {
+            eprintln!("{:?}", miette::Report::new(err));
+        }
+    }
+}
+
+fn validate(args: &PathsArgs) -> Exit {
+    let loaded = match load(&args.paths) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    if loaded.is_empty() {
+        error("no test files (.test.*.omt) found");
+        return Exit::NoTests;
+    }
+    let valid = loaded.tests.len();
+    let invalid = loaded.invalid.len();
+    let errors: usize = loaded.invalid.iter().map(|f| f.errors.len()).sum();
+    print_invalid(loaded.invalid);
+    println!("{valid} valid, {invalid} invalid test files ({errors} errors)");
+    if invalid > 0 {
+        Exit::InvalidTestFile
+    } else {
+        Exit::Success
+    }
+}
+
+fn list(args: &SelectArgs) -> Exit {
+    let filters = match plan::engine_filters(&args.engines) {
+        Ok(f) => f,
+        Err(e) => {
+            error(e);
+            return Exit::Usage;
+        }
+    };
+    let loaded = match load(&args.paths.paths) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let jobs = plan::plan(&loaded, &filters);
+    let mut out = std::io::stdout().lock();
+    for job in &jobs {
+        let what = match &job.engine {
+            plan::JobEngine::Run(_) => "run".to_string(),
+            plan::JobEngine::Skip(reason) => format!("skip: {reason}"),
+        };
+        let _ = writeln!(
+            out,
+            "{:<18} {:<45} {:<40} {what}",
+            job.engine_label(),
+            job.test.id,
+            job.model()
+        );
+    }
+    let invalid = loaded.invalid.len();
+    let _ = writeln!(out, "{} jobs, {invalid} invalid test files", jobs.len());
+    drop(out);
+    print_invalid(loaded.invalid);
+    if invalid > 0 {
+        Exit::InvalidTestFile
+    } else if jobs.is_empty() {
+        error("no tests found");
+        Exit::NoTests
+    } else {
+        Exit::Success
+    }
+}
+
+fn engines(args: &HomeArgs) -> Exit {
+    let env = args.env();
+    let state = match env.state() {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return Exit::EngineUnavailable;
+        }
+    };
+    let tools = Tools::discover(&env, state);
+    println!("managed environment: {}", env.venv().display());
+    println!(
+        "{:<17} {:<10} {:<30} {:<45} how to install",
+        "engine", "available", "version", "executable"
+    );
+    for def in engine::ENGINES {
+        let missing = def.missing(&env, &tools);
+        let executable = if def.needs.contains(&Need::Java) {
+            tools
+                .java
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "java: not found".into())
+        } else if def.needs.is_empty() {
+            "(the target itself)".to_string()
+        } else {
+            tools.python.display().to_string()
+        };
+        let install = if missing.is_empty() {
+            "-".to_string()
+        } else {
+            missing
+                .iter()
+                .map(|m| m.how_to_install.clone())
+                .collect::<Vec<_>>()
+                .join(" && ")
+        };
+        println!(
+            "{:<17} {:<10} {:<30} {:<45} {install}",
+            def.name,
+            if missing.is_empty() { "yes" } else { "no" },
+            if missing.is_empty() {
+                def.version(&tools).unwrap_or_else(|| "-".into())
+            } else {
+                "-".into()
+            },
+            executable,
+        );
+    }
+    let unsupported: Vec<&str> = engine::OMV_ENGINE_NAMES
+        .iter()
+        .copied()
+        .filter(|n| engine::lookup(n).is_none())
+        .collect();
+    println!(
+        "\nOMV engines not runnable by crosscheck yet (their tests are skipped): {}",
+        unsupported.join(", ")
+    );
+    Exit::Success
+}
+
+/// A progress display for provisioning: a spinner on a terminal, plain lines in CI logs.
+struct ProvisionProgress {
+    bar: ProgressBar,
+}
+
+impl ProvisionProgress {
+    fn new() -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed}] {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(150));
+        ProvisionProgress { bar }
+    }
+}
+
+impl ProgressSink for ProvisionProgress {
+    fn stage(&self, message: &str) {
+        let line = format!("crosscheck: {message}");
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+            self.bar.set_message(message.to_string());
+        }
+    }
+
+    fn line(&self, line: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("  {line}");
+        } else {
+            self.bar.set_message(line.to_string());
+        }
+    }
+}
+
+impl Drop for ProvisionProgress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Installs `components`, turning failures into exit code 6 with the reason.
+fn provision(env: &ManagedEnv, components: &[Component], offline: bool) -> Result<Tools, Exit> {
+    let progress = ProvisionProgress::new();
+    let state = env.ensure(components, offline, &progress).map_err(|e| {
+        progress.bar.finish_and_clear();
+        match e {
+            EnvError::Offline(..) => error(e),
+            other => error(format!("provisioning the managed environment failed: {other}")),
+        }
+        Exit::EngineUnavailable
+    })?;
+    Ok(Tools::discover(env, state))
+}
+
+fn install(args: &InstallArgs) -> Exit {
+    let mut components: Vec<Component> = Vec::new();
+    let mut java_needed = false;
+    for name in &args.names {
+        if let Some(c) = Component::from_name(name) {
+            components.push(c);
+        } else if let Some(def) = engine::lookup(name) {
+            components.extend(def.components());
+            java_needed |= def.needs.contains(&Need::Java);
+        } else {
+            let hint = engine::suggest(name)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            error(format!(
+                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2){hint}"
+            ));
+            return Exit::Usage;
+        }
+    }
+    if args.names.is_empty() {
+        components = Component::ALL.to_vec();
+        java_needed = true;
+    }
+    components.sort();
+    components.dedup();
+    let env = args.home.env();
+    let tools = match provision(&env, &components, false) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    for c in &components {
+        let package = c.main_package();
+        println!(
+            "{:<10} {}",
+            c.name(),
+            tools
+                .state
+                .versions
+                .get(package)
+                .map(|v| format!("{package} {v}"))
+                .unwrap_or_else(|| "installed".into())
+        );
+    }
+    println!("managed environment: {}", env.venv().display());
+    if java_needed && tools.java.is_none() {
+        error("java is not on PATH: jNeuroML engines need a Java runtime (e.g. apt-get install openjdk-17-jre-headless)");
+        return Exit::EngineUnavailable;
+    }
+    Exit::Success
+}
+
+/// Stops the run on Ctrl-C or SIGTERM: running processes get SIGTERM, then SIGKILL.
+fn watch_signals(cancel: watch::Sender<bool>) {
+    tokio::spawn(async move {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                let _ = cancel.send(true);
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        eprintln!("crosscheck: interrupted; stopping running jobs");
+        let _ = cancel.send(true);
+    });
+}
+
+async fn run(args: RunArgs) -> Exit {
+    let started = Instant::now();
+    let started_at = chrono::Local::now();
+
+    // Load.
+    let filters = match plan::engine_filters(&args.select.engines) {
+        Ok(f) => f,
+        Err(e) => {
+            error(e);
+            return Exit::Usage;
+        }
+    };
+    let loaded = match load(&args.select.paths.paths) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    if loaded.is_empty() {
+        error("no test files (.test.*.omt) found under the given paths");
+        return Exit::NoTests;
+    }
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        error("--timeout must be a positive number of seconds");
+        return Exit::Usage;
+    }
+
+    // Plan.
+    let mut jobs = plan::plan(&loaded, &filters);
+    let invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
+    let had_invalid = !loaded.invalid.is_empty();
+    print_invalid(loaded.invalid);
+    if jobs.is_empty() && !had_invalid {
+        error("no tests match the given engines");
+        return Exit::NoTests;
+    }
+
+    // Provision what the planned engines need.
+    let env = args.home.env();
+    let used = plan::engines_used(&jobs);
+    let mut components: Vec<Component> = used.iter().flat_map(|d| d.components()).collect();
+    components.sort();
+    components.dedup();
+    let tools = match tokio::task::block_in_place(|| provision(&env, &components, args.offline)) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    for def in &used {
+        let missing = def.missing(&env, &tools);
+        if let Some(m) = missing.first() {
+            error(format!(
+                "engine {} needs {}, which is missing (install: {})",
+                def.name, m.what, m.how_to_install
+            ));
+            return Exit::EngineUnavailable;
+        }
+    }
+    plan::fill_versions(&mut jobs, &tools);
+
+    // Run.
+    let jobs_allowed = args
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options = RunOptions {
+        jobs: jobs_allowed,
+        timeout: Duration::from_secs_f64(args.timeout),
+        grace: Duration::from_secs(3),
+        keep_workdirs: args.keep_workdirs,
+        work_root: env.work_root(),
+        process_env: env.process_env(),
+        output_cap: 256 * 1024,
+    };
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    watch_signals(cancel_tx);
+    let (events_tx, mut events_rx) = mpsc::unbounded_channel::<Event>();
+    let mut reporter = terminal::TerminalReporter::new(jobs.len(), args.verbose);
+    let reporting = tokio::spawn(async move {
+        while let Some(event) = events_rx.recv().await {
+            reporter.handle(&event);
+        }
+        reporter.finish();
+    });
+    let mut results = runner::run_jobs(
+        jobs,
+        Arc::new(tools.clone()),
+        Arc::new(options),
+        events_tx,
+        cancel_rx.clone(),
+    )
+    .await;
+    let _ = reporting.await;
+    let interrupted = *cancel_rx.borrow();
+    results.extend(invalid_results);
+
+    // Report.
+    let duration_s = started.elapsed().as_secs_f64();
+    let mut versions: BTreeMap<String, String> = tools.state.versions.clone();
+    if let Some(v) = tools.jnml_version() {
+        versions.insert("jNeuroML".into(), v);
+    }
+    if let Some(p) = &tools.state.python {
+        versions.insert("python".into(), p.clone());
+    }
+    let report = RunReport {
+        schema_version: RunReport::SCHEMA_VERSION,
+        crosscheck_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at: started_at.to_rfc3339(),
+        duration_s,
+        jobs: jobs_allowed,
+        hostname: nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok()),
+        interrupted,
+        versions,
+        summary: Summary::from_results(&results),
+        tests: results,
+    };
+    print!("\n{}", terminal::summary_table(&report.tests, duration_s));
+    let mut write_failed = false;
+    if let Some(path) = &args.json {
+        if let Err(e) = report::json::write(path, &report) {
+            error(format!("could not write {}: {e}", path.display()));
+            write_failed = true;
+        }
+    }
+    if let Some(path) = &args.junit {
+        if let Err(e) = report::junit::write(path, &report) {
+            error(format!("could not write {}: {e}", path.display()));
+            write_failed = true;
+        }
+    }
+
+    if interrupted {
+        Exit::Interrupted
+    } else if had_invalid {
+        Exit::InvalidTestFile
+    } else if !report.summary.all_passed() || write_failed {
+        Exit::TestsFailed
+    } else {
+        Exit::Success
+    }
+}
+
+/// An invalid test file still appears in the results, as an error pointing at the problem.
+fn invalid_result(file: &InvalidFile) -> TestResult {
+    let first = file.errors.first();
+    TestResult {
+        id: file.file.id.clone(),
+        model: String::new(),
+        file: file.file.path.clone(),
+        line: first.map_or(1, |e| e.location.line),
+        engine: "(invalid)".into(),
+        engine_version: None,
+        status: Status::Error,
+        duration_s: 0.0,
+        message: Some(format!(
+            "invalid test file: {}",
+            file.errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+        observables: vec![],
+        commands: vec![],
+        output_tail: None,
+        workdir: None,
+    }
+}

@@ -1,0 +1,70 @@
+//! The jNeuroML family: run LEMS directly, or export to a simulator and run the export.
+//!
+//! The jar shipped inside pyNeuroML is called with `java -jar` directly: the `jnml` wrapper
+//! costs about 1.2 s of start-up per run and adds nothing crosscheck needs.
+
+use std::path::Path;
+
+use super::{Step, Tools};
+
+/// `java -Xmx… -Djava.awt.headless=true -jar <jar> <target> <args…>`, in the target's folder.
+fn java_jar(label: &str, target: &Path, dir: &Path, tools: &Tools, args: &[&str]) -> Result<Step, String> {
+    let java = tools
+        .java
+        .clone()
+        .ok_or("java is not on PATH (install a Java runtime, e.g. openjdk-17-jre-headless)")?;
+    let jar = tools
+        .jnml_jar
+        .clone()
+        .ok_or("the jNeuroML jar is missing from the managed environment (run `crosscheck install pyneuroml`)")?;
+    let mut step = Step::new(label, java, dir)
+        // Same heap as pyNeuroML's default run; headless because CI has no display.
+        .arg("-Xmx1G")
+        .arg("-Djava.awt.headless=true")
+        .arg("-jar")
+        .arg(jar)
+        .arg(file_name(target)?);
+    for a in args {
+        step = step.arg(*a);
+    }
+    Ok(step)
+}
+
+fn file_name(target: &Path) -> Result<&std::ffi::OsStr, String> {
+    target
+        .file_name()
+        .ok_or_else(|| format!("target {} is not a file", target.display()))
+}
+
+/// The exported script's name: jNeuroML writes `<target stem>_<suffix>.py` beside the target.
+fn exported_script(target: &Path, suffix: &str) -> Result<String, String> {
+    let stem = target
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .ok_or_else(|| format!("target {} has no usable name", target.display()))?;
+    Ok(format!("{stem}_{suffix}.py"))
+}
+
+pub(super) fn simulate(target: &Path, dir: &Path, tools: &Tools) -> Result<Step, String> {
+    java_jar("simulate in jNeuroML", target, dir, tools, &["-nogui"])
+}
+
+/// Export, compile the generated mechanisms, run the generated script. NEURON loads compiled
+/// mechanisms from the working directory, so all three run in the target's folder.
+pub(super) fn neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+    let export = java_jar("export to NEURON", target, dir, tools, &["-neuron", "-nogui"])?;
+    let mut compile = Step::new("nrnivmodl", tools.bin_dir.join("nrnivmodl"), dir);
+    compile.only_if_mod_files_in = Some(dir.to_path_buf());
+    let run = Step::new("simulate in NEURON", &tools.python, dir)
+        .arg(exported_script(target, "nrn")?)
+        .arg("-nogui");
+    Ok(vec![export, compile, run])
+}
+
+pub(super) fn brian2(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+    let export = java_jar("export to Brian2", target, dir, tools, &["-brian2", "-nogui"])?;
+    let run = Step::new("simulate in Brian2", &tools.python, dir)
+        .arg(exported_script(target, "brian2")?)
+        .arg("-nogui");
+    Ok(vec![export, run])
+}

@@ -1,0 +1,569 @@
+//! The managed Python environment that holds the simulators.
+//!
+//! crosscheck owns one virtual environment per crosscheck home (`.crosscheck/` in the current
+//! directory unless `CROSSCHECK_HOME` says otherwise) and installs pinned simulator versions
+//! into it from PyPI. Owning it, rather than using whatever `python` is on `PATH`, is what
+//! makes verdicts reproducible: OMV silently runs whichever version happens to be installed.
+//!
+//! Provisioning is idempotent and guarded by a file lock, so two crosscheck processes starting
+//! at once on a fresh machine install once and never interleave two `pip` runs in one
+//! environment. What is installed is recorded in `state.json` with the exact versions pip
+//! resolved, which is also where results get their engine versions from without starting Python.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+/// A set of Python packages installed together, because an engine needs all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Component {
+    /// pyNeuroML, which ships the jNeuroML jar (and pyLEMS).
+    PyNeuroML,
+    Neuron,
+    Nest,
+    Brian2,
+}
+
+/// A pinned PyPI requirement.
+pub struct Pin {
+    /// Distribution name as pip and `importlib.metadata` know it.
+    pub package: &'static str,
+    /// The requirement handed to pip.
+    pub requirement: &'static str,
+}
+
+/// The single place where simulator versions are pinned.
+///
+/// Why these: NEURON 8.2.7 is what OMV installs and what Open Source Brain repositories test
+/// with (NEURON 9 will not compile the mechanisms jNeuroML 0.14 generates for spike and Poisson
+/// inputs, dropped `neuron.run()` and no longer puts the working directory on Python's path);
+/// Brian2 2.9.0 is the newest release for Python 3.11 and breaks on numpy 2.4.
+impl Component {
+    pub const ALL: [Component; 4] = [
+        Component::PyNeuroML,
+        Component::Neuron,
+        Component::Nest,
+        Component::Brian2,
+    ];
+
+    pub fn pins(self) -> &'static [Pin] {
+        match self {
+            Component::PyNeuroML => &[
+                Pin {
+                    package: "pyneuroml",
+                    requirement: "pyneuroml==1.3.22",
+                },
+                Pin {
+                    package: "numpy",
+                    requirement: "numpy<2.4",
+                },
+            ],
+            Component::Neuron => &[
+                Pin {
+                    package: "neuron",
+                    requirement: "neuron==8.2.7",
+                },
+                Pin {
+                    package: "numpy",
+                    requirement: "numpy<2.4",
+                },
+            ],
+            Component::Nest => &[
+                Pin {
+                    package: "nest-simulator",
+                    requirement: "nest-simulator==3.10.0",
+                },
+                Pin {
+                    package: "numpy",
+                    requirement: "numpy<2.4",
+                },
+            ],
+            Component::Brian2 => &[
+                Pin {
+                    package: "brian2",
+                    requirement: "brian2==2.9.0",
+                },
+                Pin {
+                    package: "numpy",
+                    requirement: "numpy<2.4",
+                },
+            ],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Component::PyNeuroML => "pyneuroml",
+            Component::Neuron => "neuron",
+            Component::Nest => "nest",
+            Component::Brian2 => "brian2",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Component> {
+        Component::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The package whose version identifies this component in results.
+    pub fn main_package(self) -> &'static str {
+        self.pins()[0].package
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnvError {
+    #[error("no suitable Python found: {0}")]
+    NoPython(String),
+    #[error("could not {action}: {source}")]
+    Io {
+        action: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{step} failed (exit status {status}); last output:\n{tail}")]
+    CommandFailed {
+        step: String,
+        status: String,
+        tail: String,
+    },
+    #[error("{0} is not installed in the managed environment {1} and --offline forbids installing it; run `crosscheck install {0}`")]
+    Offline(String, PathBuf),
+    #[error("the managed environment state file {0} is unreadable: {1}; run `crosscheck install` to repair it")]
+    BadState(PathBuf, String),
+}
+
+fn io_err(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> EnvError {
+    let action = action.into();
+    move |source| EnvError::Io { action, source }
+}
+
+/// What has been installed, as recorded after the last successful provisioning.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct EnvState {
+    /// Python version of the virtual environment.
+    pub python: Option<String>,
+    /// Components installed, with the requirement strings they were installed from. A changed
+    /// pin (a new crosscheck release) no longer matches and triggers reinstallation.
+    pub components: BTreeMap<Component, Vec<String>>,
+    /// Exact versions of the pinned packages as pip resolved them.
+    pub versions: BTreeMap<String, String>,
+}
+
+/// The crosscheck home and its virtual environment.
+#[derive(Debug, Clone)]
+pub struct ManagedEnv {
+    home: PathBuf,
+}
+
+/// Receives one line of provisioning output at a time, to show progress.
+pub trait ProgressSink {
+    fn stage(&self, message: &str);
+    fn line(&self, line: &str);
+}
+
+/// A sink that shows nothing.
+pub struct Quiet;
+impl ProgressSink for Quiet {
+    fn stage(&self, _: &str) {}
+    fn line(&self, _: &str) {}
+}
+
+impl ManagedEnv {
+    /// The crosscheck home: `$CROSSCHECK_HOME`, else `.crosscheck` in the current directory.
+    pub fn from_environment() -> Self {
+        let home = std::env::var_os("CROSSCHECK_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".crosscheck"));
+        let home = std::path::absolute(&home).unwrap_or(home);
+        ManagedEnv { home }
+    }
+
+    pub fn at(home: impl Into<PathBuf>) -> Self {
+        ManagedEnv { home: home.into() }
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    pub fn venv(&self) -> PathBuf {
+        self.home.join("venv")
+    }
+
+    pub fn bin_dir(&self) -> PathBuf {
+        self.venv().join("bin")
+    }
+
+    pub fn python(&self) -> PathBuf {
+        self.bin_dir().join("python")
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.home.join("state.json")
+    }
+
+    /// Where simulators may write caches (Cython, matplotlib, NEURON): a stand-in `$HOME`
+    /// inside the crosscheck home, so nothing is written to the user's home directory.
+    pub fn sim_home(&self) -> PathBuf {
+        self.home.join("sim-home")
+    }
+
+    /// Where jobs get their private working directories.
+    pub fn work_root(&self) -> PathBuf {
+        self.home.join("work")
+    }
+
+    /// The recorded state, or an empty one when nothing was installed yet.
+    pub fn state(&self) -> Result<EnvState, EnvError> {
+        let path = self.state_path();
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| EnvError::BadState(path.clone(), e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(EnvState::default()),
+            Err(e) => Err(EnvError::BadState(path, e.to_string())),
+        }
+    }
+
+    /// True when `component` is installed with today's pins and the interpreter is still there.
+    pub fn has(&self, state: &EnvState, component: Component) -> bool {
+        let wanted: Vec<String> = component
+            .pins()
+            .iter()
+            .map(|p| p.requirement.to_string())
+            .collect();
+        state.components.get(&component) == Some(&wanted) && self.python().exists()
+    }
+
+    /// The jNeuroML jar shipped inside pyNeuroML, if installed.
+    pub fn jnml_jar(&self) -> Option<PathBuf> {
+        let lib = self.venv().join("lib");
+        let entries = fs::read_dir(&lib).ok()?;
+        for entry in entries.flatten() {
+            let jar_dir = entry.path().join("site-packages/pyneuroml/lib");
+            if let Ok(jars) = fs::read_dir(&jar_dir) {
+                let mut found: Vec<PathBuf> = jars
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("jNeuroML") && n.ends_with(".jar"))
+                    })
+                    .collect();
+                found.sort();
+                if let Some(jar) = found.pop() {
+                    return Some(jar);
+                }
+            }
+        }
+        None
+    }
+
+    /// NEURON's data directory inside the pip package (what `jnml -neuron -run` wants as
+    /// `NEURON_HOME`).
+    pub fn neuron_home(&self) -> Option<PathBuf> {
+        let lib = self.venv().join("lib");
+        fs::read_dir(lib).ok()?.flatten().find_map(|entry| {
+            let dir = entry.path().join("site-packages/neuron/.data");
+            dir.is_dir().then_some(dir)
+        })
+    }
+
+    /// Environment variables every simulator process gets: the managed environment first on
+    /// `PATH`, side effects redirected away from the user's `$HOME`, quiet NEST.
+    pub fn process_env(&self) -> Vec<(OsString, OsString)> {
+        let sim_home = self.sim_home();
+        let mut path = OsString::from(self.bin_dir());
+        if let Some(old) = std::env::var_os("PATH") {
+            path.push(":");
+            path.push(old);
+        }
+        let mut vars: Vec<(OsString, OsString)> = vec![
+            ("PATH".into(), path),
+            ("VIRTUAL_ENV".into(), self.venv().into()),
+            ("HOME".into(), sim_home.clone().into()),
+            ("XDG_CACHE_HOME".into(), sim_home.join(".cache").into()),
+            ("XDG_CONFIG_HOME".into(), sim_home.join(".config").into()),
+            ("MPLCONFIGDIR".into(), sim_home.join("matplotlib").into()),
+            ("MPLBACKEND".into(), "Agg".into()),
+            ("PYNEST_QUIET".into(), "1".into()),
+            ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
+            ("PYTHONUNBUFFERED".into(), "1".into()),
+        ];
+        if let Some(neuron_home) = self.neuron_home() {
+            vars.push(("NEURON_HOME".into(), neuron_home.into()));
+        }
+        vars
+    }
+
+    /// Makes sure every component is installed, installing what is missing unless `offline`.
+    ///
+    /// Holds an exclusive lock on the home for the whole check-and-install, so concurrent
+    /// crosscheck processes serialise here and the second one finds the work already done.
+    pub fn ensure(
+        &self,
+        components: &[Component],
+        offline: bool,
+        progress: &dyn ProgressSink,
+    ) -> Result<EnvState, EnvError> {
+        let state = self.state()?;
+        let missing: Vec<Component> = components
+            .iter()
+            .copied()
+            .filter(|c| !self.has(&state, *c))
+            .collect();
+        if missing.is_empty() {
+            return Ok(state);
+        }
+        if offline {
+            return Err(EnvError::Offline(missing[0].name().to_string(), self.venv()));
+        }
+        fs::create_dir_all(&self.home)
+            .map_err(io_err(format!("create {}", self.home.display())))?;
+        let lock_path = self.home.join("env.lock");
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_err(format!("open {}", lock_path.display())))?;
+        progress.stage("waiting for the environment lock");
+        lock.lock()
+            .map_err(io_err(format!("lock {}", lock_path.display())))?;
+        // Another process may have installed while we waited.
+        let mut state = self.state().unwrap_or_default();
+        let missing: Vec<Component> = components
+            .iter()
+            .copied()
+            .filter(|c| !self.has(&state, *c))
+            .collect();
+        if missing.is_empty() {
+            return Ok(state);
+        }
+        if !self.python().exists() {
+            let base = find_base_python()?;
+            progress.stage(&format!(
+                "creating the managed environment {} with {}",
+                self.venv().display(),
+                base.display()
+            ));
+            // Start from an empty record: whatever the state said belonged to a dead venv.
+            state = EnvState::default();
+            let venv = self.venv();
+            if venv.exists() {
+                fs::remove_dir_all(&venv)
+                    .map_err(io_err(format!("remove broken {}", venv.display())))?;
+            }
+            run_streaming(
+                "python -m venv",
+                Command::new(&base).arg("-m").arg("venv").arg(&venv),
+                progress,
+            )?;
+        }
+        let mut requirements: Vec<&str> = Vec::new();
+        for component in &missing {
+            for pin in component.pins() {
+                if !requirements.contains(&pin.requirement) {
+                    requirements.push(pin.requirement);
+                }
+            }
+        }
+        progress.stage(&format!("pip install {}", requirements.join(" ")));
+        let mut pip = Command::new(self.python());
+        pip.args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+        ])
+        .args(&requirements)
+        .env("PIP_NO_INPUT", "1");
+        run_streaming("pip install", &mut pip, progress)?;
+
+        progress.stage("recording installed versions");
+        let all_packages: Vec<&str> = Component::ALL
+            .iter()
+            .flat_map(|c| c.pins().iter().map(|p| p.package))
+            .collect();
+        state.versions = self.query_versions(&all_packages)?;
+        state.python = self.query_python_version().ok();
+        for component in missing {
+            state.components.insert(
+                component,
+                component
+                    .pins()
+                    .iter()
+                    .map(|p| p.requirement.to_string())
+                    .collect(),
+            );
+        }
+        self.write_state(&state)?;
+        drop(lock);
+        Ok(state)
+    }
+
+    fn write_state(&self, state: &EnvState) -> Result<(), EnvError> {
+        let path = self.state_path();
+        let text = serde_json::to_string_pretty(state).unwrap_or_default();
+        crate::fsutil::write_atomic(&path, text.as_bytes())
+            .map_err(io_err(format!("write {}", path.display())))
+    }
+
+    /// Versions of installed distributions, via one Python start.
+    fn query_versions(&self, packages: &[&str]) -> Result<BTreeMap<String, String>, EnvError> {
+        let script = "import sys\nfrom importlib import metadata\nfor n in sys.argv[1:]:\n    try:\n        print(n, metadata.version(n))\n    except Exception:\n        pass\n";
+        let output = Command::new(self.python())
+            .arg("-c")
+            .arg(script)
+            .args(packages)
+            .output()
+            .map_err(io_err("ask the managed Python for package versions"))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        Ok(text
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(n, v)| (n.to_string(), v.trim().to_string()))
+            .collect())
+    }
+
+    fn query_python_version(&self) -> Result<String, EnvError> {
+        let output = Command::new(self.python())
+            .arg("-c")
+            .arg("import platform; print(platform.python_version())")
+            .output()
+            .map_err(io_err("run the managed Python"))?;
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    }
+}
+
+/// The interpreter used to create the environment: `$CROSSCHECK_PYTHON`, else `python3.11`
+/// (known good with every pin), else `python3`.
+pub fn find_base_python() -> Result<PathBuf, EnvError> {
+    if let Some(p) = std::env::var_os("CROSSCHECK_PYTHON").filter(|p| !p.is_empty()) {
+        return which::which(&p).map_err(|e| {
+            EnvError::NoPython(format!(
+                "CROSSCHECK_PYTHON={} is not runnable: {e}",
+                PathBuf::from(&p).display()
+            ))
+        });
+    }
+    for name in ["python3.11", "python3"] {
+        if let Ok(path) = which::which(name) {
+            return Ok(path);
+        }
+    }
+    Err(EnvError::NoPython(
+        "neither python3.11 nor python3 is on PATH; install Python 3.11 (e.g. `apt-get install python3 python3-venv`) or set CROSSCHECK_PYTHON".into(),
+    ))
+}
+
+/// Runs a provisioning command, feeding each output line to `progress` and keeping a tail for
+/// the error message. Provisioning failures must be loud (OMV's installer exits 0 on failure).
+fn run_streaming(
+    step: &str,
+    command: &mut Command,
+    progress: &dyn ProgressSink,
+) -> Result<(), EnvError> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(io_err(format!("start {step}")))?;
+    // Drain stderr on a thread so a chatty stderr cannot block the child while we read stdout.
+    let stderr = child.stderr.take();
+    let stderr_thread = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        if let Some(stderr) = stderr {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.push(line);
+            }
+        }
+        lines
+    });
+    let mut tail = crate::fsutil::TailLines::new(40);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            progress.line(&line);
+            tail.push(&line);
+        }
+    }
+    let status = child.wait().map_err(io_err(format!("wait for {step}")))?;
+    for line in stderr_thread.join().unwrap_or_default() {
+        tail.push(&line);
+    }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(EnvError::CommandFailed {
+            step: step.to_string(),
+            status: status.to_string(),
+            tail: tail.joined(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_are_exact_for_simulators() {
+        for c in Component::ALL {
+            let main = c.pins()[0].requirement;
+            assert!(main.contains("=="), "{main} must be an exact pin");
+        }
+        assert_eq!(
+            Component::Neuron.pins()[0].requirement,
+            "neuron==8.2.7",
+            "NEURON 9 breaks public models; see the doc comment"
+        );
+    }
+
+    #[test]
+    fn missing_state_is_empty_and_corrupt_state_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = ManagedEnv::at(dir.path());
+        assert_eq!(env.state().unwrap(), EnvState::default());
+        fs::write(dir.path().join("state.json"), "{not json").unwrap();
+        assert!(matches!(env.state(), Err(EnvError::BadState(..))));
+    }
+
+    #[test]
+    fn offline_with_nothing_installed_refuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = ManagedEnv::at(dir.path());
+        let err = env.ensure(&[Component::Neuron], true, &Quiet).unwrap_err();
+        assert!(matches!(err, EnvError::Offline(ref name, _) if name == "neuron"));
+        assert!(!dir.path().join("venv").exists(), "offline must not create anything");
+    }
+
+    #[test]
+    fn recorded_component_without_interpreter_is_not_installed() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = ManagedEnv::at(dir.path());
+        let mut state = EnvState::default();
+        state.components.insert(
+            Component::Neuron,
+            Component::Neuron
+                .pins()
+                .iter()
+                .map(|p| p.requirement.to_string())
+                .collect(),
+        );
+        assert!(!env.has(&state, Component::Neuron));
+    }
+}

@@ -1,0 +1,229 @@
+//! Small file-system helpers shared by several modules.
+
+use std::collections::VecDeque;
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Writes a file so that readers see either the old or the new content, never a partial one:
+/// write to a temporary file beside it, flush to disk, then rename over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{file_name}.tmp.{}", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Directory names never copied into a job's working directory: version control, build
+/// output and crosscheck's own home can be large and are never model inputs.
+pub const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".crosscheck"];
+
+/// Copies a directory tree, keeping modification times.
+///
+/// Keeping mtimes matters: a data file that exists in the repository (a committed result) keeps
+/// its old time in the copy, so "the engine wrote it during this run" can be told from "it was
+/// already there". Symbolic links are copied as links. Returns the number of files copied.
+pub fn copy_tree(from: &Path, to: &Path) -> io::Result<u64> {
+    let mut count = 0;
+    fs::create_dir_all(to)?;
+    let walker = walkdir::WalkDir::new(from)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| {
+            !(e.file_type().is_dir()
+                && e.depth() > 0
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| SKIPPED_DIRS.contains(&n)))
+        });
+    for entry in walker {
+        let entry = entry.map_err(io::Error::other)?;
+        let relative = entry
+            .path()
+            .strip_prefix(from)
+            .map_err(io::Error::other)?;
+        let dest = to.join(relative);
+        let file_type = entry.file_type();
+        if file_type.is_dir() {
+            fs::create_dir_all(&dest)?;
+            // Source trees may be read-only (CI mounts shared data without write bits); the
+            // copy must be writable for the engine.
+            let mut perms = fs::metadata(&dest)?.permissions();
+            if perms.readonly() {
+                #[allow(clippy::permissions_set_readonly_false)]
+                perms.set_readonly(false);
+                fs::set_permissions(&dest, perms)?;
+            }
+        } else if file_type.is_symlink() {
+            let target = fs::read_link(entry.path())?;
+            std::os::unix::fs::symlink(target, &dest)?;
+        } else if file_type.is_file() {
+            fs::copy(entry.path(), &dest)?;
+            let meta = entry.metadata().map_err(io::Error::other)?;
+            let mut perms = meta.permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            fs::set_permissions(&dest, perms)?;
+            if let Ok(modified) = meta.modified() {
+                let file = fs::OpenOptions::new().write(true).open(&dest)?;
+                file.set_modified(modified)?;
+            }
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Keeps the last `capacity` lines of a stream.
+#[derive(Debug, Clone)]
+pub struct TailLines {
+    lines: VecDeque<String>,
+    capacity: usize,
+}
+
+impl TailLines {
+    pub fn new(capacity: usize) -> Self {
+        TailLines {
+            lines: VecDeque::with_capacity(capacity),
+            capacity,
+        }
+    }
+
+    pub fn push(&mut self, line: &str) {
+        if self.lines.len() == self.capacity {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line.to_string());
+    }
+
+    pub fn joined(&self) -> String {
+        self.lines.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// Keeps the last `capacity` bytes of a byte stream, and counts everything seen.
+///
+/// Simulator output is unbounded (a runaway model can print gigabytes); only the tail is
+/// useful for a report, so memory stays bounded whatever the simulator does.
+#[derive(Debug, Clone)]
+pub struct TailBytes {
+    buffer: VecDeque<u8>,
+    capacity: usize,
+    total: u64,
+}
+
+impl TailBytes {
+    pub fn new(capacity: usize) -> Self {
+        TailBytes {
+            buffer: VecDeque::with_capacity(capacity.min(1 << 16)),
+            capacity,
+            total: 0,
+        }
+    }
+
+    pub fn extend(&mut self, bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        let bytes = if bytes.len() > self.capacity {
+            &bytes[bytes.len() - self.capacity..]
+        } else {
+            bytes
+        };
+        let overflow = (self.buffer.len() + bytes.len()).saturating_sub(self.capacity);
+        self.buffer.drain(..overflow);
+        self.buffer.extend(bytes);
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The last `max_lines` lines of the tail, as text (invalid UTF-8 replaced).
+    pub fn last_lines(&self, max_lines: usize) -> String {
+        let (a, b) = self.buffer.as_slices();
+        let mut bytes = Vec::with_capacity(a.len() + b.len());
+        bytes.extend_from_slice(a);
+        bytes.extend_from_slice(b);
+        let text = String::from_utf8_lossy(&bytes);
+        let trimmed = text.trim_end_matches('\n');
+        let lines: Vec<&str> = trimmed.lines().collect();
+        let start = lines.len().saturating_sub(max_lines);
+        let mut out = String::new();
+        if self.total > self.buffer.len() as u64 || start > 0 {
+            out.push_str("[... earlier output omitted ...]\n");
+        }
+        out.push_str(&lines[start..].join("\n"));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_bytes_keeps_only_the_end() {
+        let mut tail = TailBytes::new(10);
+        tail.extend(b"0123456789abc");
+        tail.extend(b"\nxyz");
+        assert_eq!(tail.total(), 17);
+        let text = tail.last_lines(5);
+        assert!(text.ends_with("9abc\nxyz"), "{text}");
+        assert!(text.starts_with("[... earlier output omitted"));
+    }
+
+    #[test]
+    fn tail_lines_caps() {
+        let mut t = TailLines::new(2);
+        for l in ["a", "b", "c"] {
+            t.push(l);
+        }
+        assert_eq!(t.joined(), "b\nc");
+    }
+
+    #[test]
+    fn copy_tree_keeps_mtime_and_skips_git() {
+        let src = tempfile::tempdir().unwrap();
+        let dst = tempfile::tempdir().unwrap();
+        fs::create_dir_all(src.path().join("a/.git")).unwrap();
+        fs::write(src.path().join("a/.git/HEAD"), "x").unwrap();
+        fs::write(src.path().join("a/model.xml"), "<x/>").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        fs::File::options()
+            .write(true)
+            .open(src.path().join("a/model.xml"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let n = copy_tree(src.path(), dst.path()).unwrap();
+        assert_eq!(n, 1);
+        assert!(!dst.path().join("a/.git").exists());
+        let copied = fs::metadata(dst.path().join("a/model.xml")).unwrap();
+        assert_eq!(copied.modified().unwrap(), old);
+    }
+
+    #[test]
+    fn write_atomic_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "two");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

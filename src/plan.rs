@@ -1,0 +1,188 @@
+//! From test files to jobs: discovery, loading, engine filters, and what each job copies.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::engine::{self, EngineDef, Tools};
+use crate::suite::discover::{discover, DiscoverError, DiscoveredFile};
+use crate::suite::{omv, EngineRequest, LoadError, TestCase};
+
+/// A test file that could not be loaded, with every problem found in it.
+#[derive(Debug)]
+pub struct InvalidFile {
+    pub file: DiscoveredFile,
+    pub errors: Vec<LoadError>,
+}
+
+/// Everything found under the given paths.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Valid tests, each with the directory its jobs copy.
+    pub tests: Vec<(Arc<TestCase>, PathBuf)>,
+    pub invalid: Vec<InvalidFile>,
+}
+
+impl Loaded {
+    pub fn is_empty(&self) -> bool {
+        self.tests.is_empty() && self.invalid.is_empty()
+    }
+}
+
+/// Finds and loads every test file under `paths`.
+pub fn load(paths: &[PathBuf]) -> Result<Loaded, DiscoverError> {
+    let mut loaded = Loaded::default();
+    for file in discover(paths)? {
+        match omv::load_omt(&file.path, file.id.clone()) {
+            Ok(test) => {
+                let root = copy_root(&test, &file.root);
+                loaded.tests.push((Arc::new(test), root));
+            }
+            Err(errors) => loaded.invalid.push(InvalidFile { file, errors }),
+        }
+    }
+    Ok(loaded)
+}
+
+/// The directory a job copies: the enclosing git repository when there is one (models include
+/// files from anywhere in their repository), else the directory the test was discovered under;
+/// widened, if needed, to contain every file the test names.
+pub fn copy_root(test: &TestCase, discovered_under: &Path) -> PathBuf {
+    let mut root = git_toplevel(&test.location.file).unwrap_or_else(|| discovered_under.to_path_buf());
+    for path in test.referenced_paths() {
+        while !path.starts_with(&root) {
+            match root.parent() {
+                Some(parent) => root = parent.to_path_buf(),
+                None => break,
+            }
+        }
+    }
+    root
+}
+
+fn git_toplevel(file: &Path) -> Option<PathBuf> {
+    file.ancestors()
+        .skip(1)
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// How a job's engine will be handled.
+#[derive(Debug, Clone)]
+pub enum JobEngine {
+    Run(&'static EngineDef),
+    /// A valid engine name crosscheck cannot run (yet); the reason says what to do.
+    Skip(String),
+}
+
+/// One test on one engine: the unit of scheduling and of results.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub index: usize,
+    pub test: Arc<TestCase>,
+    pub engine: JobEngine,
+    /// Exact engine version, filled in once the environment is known.
+    pub engine_version: Option<String>,
+    /// Directory copied into the job's working directory.
+    pub root: PathBuf,
+}
+
+impl Job {
+    pub fn engine_label(&self) -> String {
+        self.test.engine.to_string()
+    }
+
+    /// The target(s), relative to the copied root: what a person calls "the model".
+    pub fn model(&self) -> String {
+        self.test
+            .targets
+            .iter()
+            .map(|t| t.strip_prefix(&self.root).unwrap_or(t).display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// An `--engine` filter naming no engine at all.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown engine `{name}`{}", .suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+pub struct UnknownEngine {
+    pub name: String,
+    pub suggestion: Option<&'static str>,
+}
+
+/// Parses and checks `--engine` values.
+pub fn engine_filters(values: &[String]) -> Result<Vec<EngineRequest>, UnknownEngine> {
+    values
+        .iter()
+        .map(|v| {
+            let request = EngineRequest::parse(v);
+            if engine::is_known_name(&request.name) {
+                Ok(request)
+            } else {
+                Err(UnknownEngine {
+                    suggestion: engine::suggest(&request.name),
+                    name: request.name,
+                })
+            }
+        })
+        .collect()
+}
+
+fn matches(filters: &[EngineRequest], engine: &EngineRequest) -> bool {
+    filters.is_empty()
+        || filters.iter().any(|f| {
+            f.name == engine.name && (f.version.is_none() || f.version == engine.version)
+        })
+}
+
+/// One job per test whose engine passes the filters, in discovery order.
+pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
+    loaded
+        .tests
+        .iter()
+        .filter(|(test, _)| matches(filters, &test.engine))
+        .enumerate()
+        .map(|(index, (test, root))| {
+            let engine = match engine::lookup(&test.engine.name) {
+                Some(_) if test.engine.version.is_some() => JobEngine::Skip(format!(
+                    "engine versions other than the pinned ones are not supported yet (asked for {})",
+                    test.engine
+                )),
+                Some(def) => JobEngine::Run(def),
+                None => JobEngine::Skip(format!(
+                    "crosscheck cannot run the {} engine yet",
+                    test.engine.name
+                )),
+            };
+            Job {
+                index,
+                test: test.clone(),
+                engine,
+                engine_version: None,
+                root: root.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The runnable engines used by `jobs`, each once.
+pub fn engines_used(jobs: &[Job]) -> Vec<&'static EngineDef> {
+    let mut used: Vec<&'static EngineDef> = Vec::new();
+    for job in jobs {
+        if let JobEngine::Run(def) = job.engine {
+            if !used.iter().any(|u| u.name == def.name) {
+                used.push(def);
+            }
+        }
+    }
+    used
+}
+
+/// Records the exact engine versions on the jobs.
+pub fn fill_versions(jobs: &mut [Job], tools: &Tools) {
+    for job in jobs {
+        if let JobEngine::Run(def) = job.engine {
+            job.engine_version = def.version(tools);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The terminal: a progress bar while jobs run, a line per finished job (with the reasons for
+//! anything but a pass), then a model × engine matrix and a summary line.
+//!
+//! Progress goes to stderr and the final table to stdout, so `crosscheck run > table.txt`
+//! keeps the table and still shows progress. Without a terminal (CI logs), the bar is hidden
+//! and each finished job is printed as a plain line instead, so progress is still visible.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::results::{CheckStatus, Status, Summary, TestResult};
+use crate::runner::Event;
+
+pub struct TerminalReporter {
+    bar: ProgressBar,
+    total: usize,
+    done: usize,
+    running: BTreeMap<usize, String>,
+    verbose: bool,
+}
+
+impl TerminalReporter {
+    pub fn new(total: usize, verbose: bool) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        TerminalReporter {
+            bar,
+            total,
+            done: 0,
+            running: BTreeMap::new(),
+            verbose,
+        }
+    }
+
+    fn print(&self, text: &str) {
+        if self.bar.is_hidden() {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{text}");
+        } else {
+            self.bar.println(text);
+        }
+    }
+
+    pub fn handle(&mut self, event: &Event) {
+        match event {
+            Event::JobStarted { index, id, engine } => {
+                self.running.insert(*index, format!("{engine} {id}"));
+            }
+            Event::JobFinished { index, result } => {
+                self.running.remove(index);
+                self.done += 1;
+                self.bar.inc(1);
+                let width = self.total.to_string().len();
+                self.print(&format!(
+                    "[{:>width$}/{}] {:<7} {:>6.1}s  {:<16} {}",
+                    self.done,
+                    self.total,
+                    result.status.as_str().to_uppercase(),
+                    result.duration_s,
+                    result.engine,
+                    result.id,
+                ));
+                if result.status != Status::Pass || self.verbose {
+                    let details = details(result);
+                    if !details.is_empty() {
+                        self.print(&details);
+                    }
+                }
+            }
+        }
+        let message = self
+            .running
+            .values()
+            .next()
+            .map(|first| {
+                if self.running.len() > 1 {
+                    format!("{first} (+{} running)", self.running.len() - 1)
+                } else {
+                    first.clone()
+                }
+            })
+            .unwrap_or_default();
+        self.bar.set_message(message);
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// The explanation printed under a job that did not pass.
+pub fn details(result: &TestResult) -> String {
+    let mut out = Vec::new();
+    if let Some(message) = &result.message {
+        out.push(format!("    {message}"));
+    }
+    for o in &result.observables {
+        if o.status != CheckStatus::Pass {
+            out.push(format!(
+                "    {} / {} [{}:{}]: {}",
+                o.experiment,
+                o.observable,
+                o.file.display(),
+                o.line,
+                o.message
+            ));
+            if let Some(tol) = o.min_passing_tolerance {
+                out.push(format!(
+                    "      tolerance {} would need to be at least {tol:.6e}",
+                    o.tolerance
+                ));
+            }
+        }
+    }
+    if matches!(result.status, Status::Error | Status::Timeout) {
+        if let Some(tail) = &result.output_tail {
+            out.push("    --- output (last lines) ---".to_string());
+            let lines: Vec<&str> = tail.lines().collect();
+            for line in &lines[lines.len().saturating_sub(20)..] {
+                out.push(format!("    | {line}"));
+            }
+        }
+        if let Some(dir) = &result.workdir {
+            out.push(format!("    working directory kept at {}", dir.display()));
+        }
+    }
+    out.join("\n")
+}
+
+/// A model × engine matrix of statuses, then the summary line.
+pub fn summary_table(results: &[TestResult], duration_s: f64) -> String {
+    let engines: BTreeSet<&str> = results.iter().map(|r| r.engine.as_str()).collect();
+    let mut rows: BTreeMap<&str, BTreeMap<&str, Vec<Status>>> = BTreeMap::new();
+    for r in results {
+        let model = if r.model.is_empty() { r.id.as_str() } else { r.model.as_str() };
+        rows.entry(model)
+            .or_default()
+            .entry(r.engine.as_str())
+            .or_default()
+            .push(r.status);
+    }
+    let model_width = rows.keys().map(|m| m.len()).max().unwrap_or(5).clamp(5, 70);
+    let widths: Vec<usize> = engines.iter().map(|e| e.len().max(7)).collect();
+    let mut out = String::new();
+    out.push_str(&format!("{:<model_width$}", "model"));
+    for (engine, w) in engines.iter().zip(&widths) {
+        out.push_str(&format!("  {engine:<w$}"));
+    }
+    out.push('\n');
+    for (model, cells) in &rows {
+        out.push_str(&format!("{:<model_width$}", truncate_left(model, model_width)));
+        for (engine, w) in engines.iter().zip(&widths) {
+            let cell = match cells.get(engine) {
+                Some(statuses) => statuses
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                None => "-".to_string(),
+            };
+            out.push_str(&format!("  {cell:<w$}"));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&summary_line(&Summary::from_results(results), duration_s));
+    out.push('\n');
+    out
+}
+
+pub fn summary_line(s: &Summary, duration_s: f64) -> String {
+    format!(
+        "{} jobs: {} passed, {} failed, {} errors, {} timed out, {} skipped in {:.1} s",
+        s.total, s.pass, s.fail, s.error, s.timeout, s.skip, duration_s
+    )
+}
+
+fn truncate_left(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        text.to_string()
+    } else {
+        let skip = count - width + 1;
+        format!("…{}", text.chars().skip(skip).collect::<String>())
+    }
+}

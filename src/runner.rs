@@ -1,0 +1,566 @@
+//! Running jobs: working copies, processes, timeouts, cancellation, and judging the outputs.
+//!
+//! Every job gets a private copy of the repository (simulators write their outputs beside the
+//! model, so parallel jobs would otherwise overwrite each other and the user's tree), runs its
+//! engine's steps there, each step in its own process group, and is judged from the files the
+//! steps wrote. At most `jobs` jobs run at once. Whatever happens to a process (non-zero exit,
+//! crash, timeout, Ctrl-C) becomes a result; nothing stops the other jobs, and no process is
+//! left behind: after every step the whole process group is killed, children included.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use tokio::io::AsyncReadExt;
+use tokio::sync::{mpsc, watch, Semaphore};
+
+use crate::engine::{Step, Tools};
+use crate::fsutil::TailBytes;
+use crate::plan::{Job, JobEngine};
+use crate::results::{CheckStatus, CommandRecord, ObservableResult, Status, TestResult};
+
+/// How the runner behaves; one value for the whole run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Maximum number of jobs running at once.
+    pub jobs: usize,
+    /// Wall-clock budget of one job (all its steps).
+    pub timeout: Duration,
+    /// Time between SIGTERM and SIGKILL when stopping a process group.
+    pub grace: Duration,
+    /// Keep each job's working directory instead of deleting it.
+    pub keep_workdirs: bool,
+    /// Parent of the per-job working directories.
+    pub work_root: PathBuf,
+    /// Extra environment for every process (managed environment on PATH, quiet NEST, ...).
+    pub process_env: Vec<(OsString, OsString)>,
+    /// Bytes of combined stdout/stderr kept per job.
+    pub output_cap: usize,
+}
+
+/// What the runner tells reporters as it goes.
+#[derive(Debug, Clone)]
+pub enum Event {
+    JobStarted {
+        index: usize,
+        id: String,
+        engine: String,
+    },
+    JobFinished {
+        index: usize,
+        result: Box<TestResult>,
+    },
+}
+
+/// Runs every job and returns their results in job order. Events are sent as jobs start and
+/// finish; `cancel` turning true stops running processes and skips jobs not yet started.
+pub async fn run_jobs(
+    jobs: Vec<Job>,
+    tools: Arc<Tools>,
+    options: Arc<RunOptions>,
+    events: mpsc::UnboundedSender<Event>,
+    cancel: watch::Receiver<bool>,
+) -> Vec<TestResult> {
+    let run_dir = options.work_root.join(format!(
+        "run-{}-{}",
+        chrono::Local::now().format("%Y%m%d-%H%M%S"),
+        std::process::id()
+    ));
+    let slots = Arc::new(Semaphore::new(options.jobs.max(1)));
+    let mut handles = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let slots = slots.clone();
+        let tools = tools.clone();
+        let options = options.clone();
+        let events = events.clone();
+        let mut cancel = cancel.clone();
+        let run_dir = run_dir.clone();
+        handles.push(tokio::spawn(async move {
+            let permit = tokio::select! {
+                permit = slots.acquire_owned() => permit.ok(),
+                _ = wait_cancelled(&mut cancel) => None,
+            };
+            let result = if permit.is_none() || *cancel.borrow() {
+                not_run(&job, "not run: the run was interrupted")
+            } else {
+                let _ = events.send(Event::JobStarted {
+                    index: job.index,
+                    id: job.test.id.clone(),
+                    engine: job.engine_label(),
+                });
+                run_job(&job, &tools, &options, &run_dir, cancel).await
+            };
+            drop(permit);
+            let _ = events.send(Event::JobFinished {
+                index: job.index,
+                result: Box::new(result.clone()),
+            });
+            result
+        }));
+    }
+    let mut results = Vec::with_capacity(handles.len());
+    for handle in handles {
+        match handle.await {
+            Ok(result) => results.push(result),
+            // A panicking job must not take the run down; it is a bug in crosscheck.
+            Err(e) => results.push(TestResult {
+                id: "<internal>".into(),
+                model: String::new(),
+                file: PathBuf::new(),
+                line: 0,
+                engine: String::new(),
+                engine_version: None,
+                status: Status::Error,
+                duration_s: 0.0,
+                message: Some(format!("internal error in crosscheck: {e}")),
+                observables: vec![],
+                commands: vec![],
+                output_tail: None,
+                workdir: None,
+            }),
+        }
+    }
+    // Remove the run folder when it is empty (every job cleaned up after itself).
+    let _ = std::fs::remove_dir(&run_dir);
+    results
+}
+
+async fn wait_cancelled(cancel: &mut watch::Receiver<bool>) {
+    while !*cancel.borrow() {
+        if cancel.changed().await.is_err() {
+            // The sender is gone: no cancellation can come any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+fn base_result(job: &Job) -> TestResult {
+    TestResult {
+        id: job.test.id.clone(),
+        model: job.model(),
+        file: job.test.location.file.clone(),
+        line: job.test.location.line,
+        engine: job.engine_label(),
+        engine_version: job.engine_version.clone(),
+        status: Status::Error,
+        duration_s: 0.0,
+        message: None,
+        observables: vec![],
+        commands: vec![],
+        output_tail: None,
+        workdir: None,
+    }
+}
+
+fn not_run(job: &Job, why: &str) -> TestResult {
+    TestResult {
+        status: Status::Skip,
+        message: Some(why.to_string()),
+        ..base_result(job)
+    }
+}
+
+/// Runs one job from copy to verdict.
+async fn run_job(
+    job: &Job,
+    tools: &Tools,
+    options: &RunOptions,
+    run_dir: &Path,
+    cancel: watch::Receiver<bool>,
+) -> TestResult {
+    let started = Instant::now();
+    let mut result = base_result(job);
+    let engine = match &job.engine {
+        JobEngine::Skip(reason) => {
+            let mut r = not_run(job, reason);
+            r.duration_s = started.elapsed().as_secs_f64();
+            return r;
+        }
+        JobEngine::Run(def) => *def,
+    };
+
+    let workdir = run_dir.join(format!("{:04}-{}", job.index, slug(&job.test.id)));
+    let outcome = execute(job, engine, tools, options, &workdir, cancel, &mut result).await;
+    result.status = outcome.0;
+    result.message = outcome.1;
+    result.duration_s = started.elapsed().as_secs_f64();
+    if options.keep_workdirs {
+        result.workdir = Some(workdir);
+    } else {
+        let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(workdir)).await;
+    }
+    result
+}
+
+/// The body of a job; returns its status and a one-line reason, filling `result` as it goes.
+async fn execute(
+    job: &Job,
+    engine: &'static crate::engine::EngineDef,
+    tools: &Tools,
+    options: &RunOptions,
+    workdir: &Path,
+    mut cancel: watch::Receiver<bool>,
+    result: &mut TestResult,
+) -> (Status, Option<String>) {
+    // 1. A private copy of the repository.
+    let root = job.root.clone();
+    let dest = workdir.to_path_buf();
+    let copied =
+        tokio::task::spawn_blocking(move || crate::fsutil::copy_tree(&root, &dest)).await;
+    match copied {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            return (
+                Status::Error,
+                Some(format!(
+                    "could not copy {} to the working directory {}: {e}",
+                    job.root.display(),
+                    workdir.display()
+                )),
+            )
+        }
+        Err(e) => return (Status::Error, Some(format!("internal error: {e}"))),
+    }
+    let to_workdir = |path: &Path| -> PathBuf {
+        match path.strip_prefix(&job.root) {
+            Ok(rel) => workdir.join(rel),
+            Err(_) => path.to_path_buf(),
+        }
+    };
+
+    // 2. Remember the state of the output files, to prove the engine wrote them.
+    let outputs: Vec<PathBuf> = job.test.output_files();
+    let before: HashMap<PathBuf, Option<SystemTime>> = outputs
+        .iter()
+        .map(|p| {
+            let mapped = to_workdir(p);
+            let time = std::fs::metadata(&mapped).and_then(|m| m.modified()).ok();
+            (p.clone(), time)
+        })
+        .collect();
+
+    // 3. The engine's steps.
+    let targets: Vec<PathBuf> = job.test.targets.iter().map(|t| to_workdir(t)).collect();
+    let steps = match engine.steps(&targets, tools) {
+        Ok(steps) => steps,
+        Err(e) => return (Status::Error, Some(e)),
+    };
+    let deadline = tokio::time::Instant::now() + options.timeout;
+    let mut tail = TailBytes::new(options.output_cap);
+    for step in &steps {
+        if let Some(dir) = &step.only_if_mod_files_in {
+            if !has_mod_files(dir) {
+                continue;
+            }
+        }
+        let step_started = Instant::now();
+        tail.extend(format!("$ {}\n", step.argv().join(" ")).as_bytes());
+        let outcome = run_process(step, options, deadline, &mut tail, &mut cancel).await;
+        let mut record = CommandRecord {
+            argv: step.argv(),
+            cwd: step.cwd.clone(),
+            exit_code: None,
+            signal: None,
+            duration_s: step_started.elapsed().as_secs_f64(),
+        };
+        let failure = match outcome {
+            ProcessOutcome::Exited(0) => None,
+            ProcessOutcome::Exited(code) => {
+                record.exit_code = Some(code);
+                Some((
+                    Status::Error,
+                    format!("{} exited with status {code}", step.label),
+                ))
+            }
+            ProcessOutcome::Signalled(signal) => {
+                record.signal = Some(signal);
+                Some((
+                    Status::Error,
+                    format!("{} was killed by signal {}", step.label, signal_name(signal)),
+                ))
+            }
+            ProcessOutcome::TimedOut => Some((
+                Status::Timeout,
+                format!(
+                    "timed out after {:.0} s (in {}); the process group was stopped",
+                    options.timeout.as_secs_f64(),
+                    step.label
+                ),
+            )),
+            ProcessOutcome::Cancelled => Some((
+                Status::Error,
+                format!("interrupted during {}", step.label),
+            )),
+            ProcessOutcome::SpawnFailed(e) => Some((
+                Status::Error,
+                format!("could not start {}: {e}", step.program.display()),
+            )),
+        };
+        if let ProcessOutcome::Exited(code) = outcome {
+            record.exit_code = Some(code);
+        }
+        result.commands.push(record);
+        if let Some((status, message)) = failure {
+            result.output_tail = Some(tail.last_lines(60));
+            return (status, Some(message));
+        }
+    }
+    result.output_tail = Some(tail.last_lines(60));
+
+    // 4. A dry run passes when the engine succeeded.
+    if job.test.is_dry_run() {
+        return (Status::Pass, None);
+    }
+
+    // 5. Every output must have been written during this run.
+    let mut stale = Vec::new();
+    for (original, old_time) in &before {
+        let mapped = to_workdir(original);
+        match std::fs::metadata(&mapped).and_then(|m| m.modified()) {
+            Err(_) => stale.push(format!(
+                "{} was not produced by this run",
+                display_relative(original, &job.root)
+            )),
+            Ok(new_time) if Some(new_time) == *old_time => stale.push(format!(
+                "{} was not rewritten by this run (stale file from the repository)",
+                display_relative(original, &job.root)
+            )),
+            Ok(_) => {}
+        }
+    }
+    if !stale.is_empty() {
+        stale.sort();
+        return (Status::Error, Some(stale.join("; ")));
+    }
+
+    // 6. Judge the observables (file reading and numbers: off the async threads).
+    let test = job.test.clone();
+    let root = job.root.clone();
+    let work = workdir.to_path_buf();
+    let judged = tokio::task::spawn_blocking(move || {
+        let resolve = |path: &Path| -> PathBuf {
+            match path.strip_prefix(&root) {
+                Ok(rel) => work.join(rel),
+                Err(_) => path.to_path_buf(),
+            }
+        };
+        let mut observables = Vec::new();
+        for experiment in &test.experiments {
+            for check in &experiment.checks {
+                observables.push(crate::check::evaluate(&experiment.name, check, &resolve));
+            }
+        }
+        observables
+    })
+    .await;
+    let observables: Vec<ObservableResult> = match judged {
+        Ok(o) => o,
+        Err(e) => return (Status::Error, Some(format!("internal error: {e}"))),
+    };
+    result.observables = observables;
+    verdict(&result.observables)
+}
+
+/// A job's status from its observables: any error makes it an error, any failure a failure.
+fn verdict(observables: &[ObservableResult]) -> (Status, Option<String>) {
+    let first = |status: CheckStatus| observables.iter().find(|o| o.status == status);
+    let count = |status: CheckStatus| observables.iter().filter(|o| o.status == status).count();
+    if let Some(o) = first(CheckStatus::Error) {
+        let n = count(CheckStatus::Error);
+        return (
+            Status::Error,
+            Some(format!(
+                "{} / {}: {}{}",
+                o.experiment,
+                o.observable,
+                o.message,
+                more(n)
+            )),
+        );
+    }
+    if let Some(o) = first(CheckStatus::Fail) {
+        let n = count(CheckStatus::Fail);
+        return (
+            Status::Fail,
+            Some(format!(
+                "{} / {}: {}{}",
+                o.experiment,
+                o.observable,
+                o.message,
+                more(n)
+            )),
+        );
+    }
+    (Status::Pass, None)
+}
+
+fn more(n: usize) -> String {
+    if n > 1 {
+        format!(" (and {} more)", n - 1)
+    } else {
+        String::new()
+    }
+}
+
+fn display_relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn has_mod_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "mod"))
+        })
+        .unwrap_or(false)
+}
+
+/// A file-system-safe version of a test id, for working directory names.
+fn slug(id: &str) -> String {
+    let s: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect();
+    let s = s.trim_start_matches(['.', '_']).to_string();
+    s.chars().take(80).collect()
+}
+
+fn signal_name(signal: i32) -> String {
+    match Signal::try_from(signal) {
+        Ok(s) => format!("{} ({signal})", s.as_str()),
+        Err(_) => signal.to_string(),
+    }
+}
+
+/// How one process ended.
+#[derive(Debug)]
+enum ProcessOutcome {
+    Exited(i32),
+    Signalled(i32),
+    TimedOut,
+    Cancelled,
+    SpawnFailed(std::io::Error),
+}
+
+/// Runs one step in its own process group, collecting its output into `tail`, until it exits,
+/// the deadline passes or the run is cancelled. In every case the process group is killed
+/// before returning, so children that outlive the step (make → compilers, wrappers → java)
+/// cannot leak.
+async fn run_process(
+    step: &Step,
+    options: &RunOptions,
+    deadline: tokio::time::Instant,
+    tail: &mut TailBytes,
+    cancel: &mut watch::Receiver<bool>,
+) -> ProcessOutcome {
+    let mut command = tokio::process::Command::new(&step.program);
+    command
+        .args(&step.args)
+        .current_dir(&step.cwd)
+        .envs(options.process_env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => return ProcessOutcome::SpawnFailed(e),
+    };
+    let pgid = child.id().map(|id| Pid::from_raw(id as i32));
+    let shared = Arc::new(Mutex::new(std::mem::replace(tail, TailBytes::new(0))));
+    let readers = [
+        child.stdout.take().map(|s| spawn_reader(s, shared.clone())),
+        child.stderr.take().map(|s| spawn_reader(s, shared.clone())),
+    ];
+
+    let outcome = tokio::select! {
+        status = child.wait() => match status {
+            Ok(status) => exit_outcome(status),
+            Err(e) => ProcessOutcome::SpawnFailed(e),
+        },
+        _ = tokio::time::sleep_until(deadline) => {
+            stop_group(&mut child, pgid, options.grace).await;
+            ProcessOutcome::TimedOut
+        }
+        _ = wait_cancelled(cancel) => {
+            stop_group(&mut child, pgid, options.grace).await;
+            ProcessOutcome::Cancelled
+        }
+    };
+    // Leftovers of the group (background children of a step that exited) go too.
+    if let Some(pgid) = pgid {
+        let _ = killpg(pgid, Signal::SIGKILL);
+    }
+    for reader in readers.into_iter().flatten() {
+        // The group is dead, so the pipes close; the bound is a safety net against a pipe
+        // held open by a process that left the group.
+        let _ = tokio::time::timeout(Duration::from_secs(5), reader).await;
+    }
+    *tail = match Arc::try_unwrap(shared) {
+        Ok(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
+        Err(arc) => arc.lock().map(|t| t.clone()).unwrap_or_else(|p| p.into_inner().clone()),
+    };
+    outcome
+}
+
+fn spawn_reader<R>(mut stream: R, tail: Arc<Mutex<TailBytes>>) -> tokio::task::JoinHandle<()>
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if let Ok(mut t) = tail.lock() {
+                        t.extend(&buf[..n]);
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn exit_outcome(status: std::process::ExitStatus) -> ProcessOutcome {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => ProcessOutcome::Exited(code),
+        (None, Some(signal)) => ProcessOutcome::Signalled(signal),
+        (None, None) => ProcessOutcome::Exited(-1),
+    }
+}
+
+/// SIGTERM to the whole group, a grace period to exit cleanly, then SIGKILL.
+async fn stop_group(child: &mut tokio::process::Child, pgid: Option<Pid>, grace: Duration) {
+    if let Some(pgid) = pgid {
+        let _ = killpg(pgid, Signal::SIGTERM);
+    }
+    if tokio::time::timeout(grace, child.wait()).await.is_err() {
+        if let Some(pgid) = pgid {
+            let _ = killpg(pgid, Signal::SIGKILL);
+        }
+        let _ = child.wait().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe() {
+        assert_eq!(slug("LEMS/test/.test.ex0.jnml.omt"), "LEMS_test_.test.ex0.jnml.omt");
+        assert_eq!(slug("../../x y"), "x_y");
+    }
+}
