@@ -276,12 +276,15 @@ fn table_spikes(
     }
 }
 
+/// Spike trains by cell id.
+type Cells = BTreeMap<i64, Vec<f64>>;
+
 /// Spikes of a spike file grouped by cell id (in file order within a cell), and the last
 /// spike time of the file.
 fn spike_file_cells(
     source: &DataSource,
     resolve: &dyn Fn(&Path) -> PathBuf,
-) -> Result<(BTreeMap<i64, Vec<f64>>, Option<f64>), CheckError> {
+) -> Result<(Cells, Option<f64>), CheckError> {
     let DataSource::SpikeFile {
         path,
         format,
@@ -295,7 +298,7 @@ fn spike_file_cells(
     let events = data::read_spike_file(&resolved, *format, *scaling)
         .map_err(|e| data_error(e, path, &resolved))?;
     let end = events.iter().map(|&(_, t)| t).reduce(f64::max);
-    let mut cells: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+    let mut cells = Cells::new();
     for (id, t) in events {
         cells.entry(id).or_default().push(t);
     }
