@@ -477,6 +477,17 @@ fn match_spikes(observed: &[f64], expected: &[f64], rtol: f64) -> Detail {
     }
 }
 
+/// A number as short as possible while exact (round-trips), in exponent form when very small or
+/// large, so tolerances like `4.016467506678352e-8` can be copied into a test file.
+pub fn fmt_num(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-4..1e16).contains(&a) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 fn position_text(position: Position) -> String {
     match position {
         Position::Scalar => String::new(),
@@ -492,13 +503,15 @@ fn worst_text(w: &Worst) -> String {
     };
     format!(
         "observed {}, expected {}, |Δ| {:.3e}, {rel}",
-        w.observed, w.expected, w.abs_diff
+        fmt_num(w.observed),
+        fmt_num(w.expected),
+        w.abs_diff
     )
 }
 
 fn hint_text(c: &Comparison) -> String {
     match c.min_passing_tolerance {
-        Some(t) => format!("would pass with tolerance {t}"),
+        Some(t) => format!("would pass with tolerance {}", fmt_num(t)),
         None => "no tolerance would pass (an expected 0 or non-finite value is missed by more \
                  than the absolute tolerance 1e-8)"
             .to_string(),
@@ -522,7 +535,7 @@ impl Comparison {
     /// One line explaining the verdict in numbers; `noun` names the elements ("spikes",
     /// "values"). List positions (`#3`) are 0-based, as in the `.mep` list read by Python.
     pub fn describe(&self, noun: &str) -> String {
-        let rtol = self.rtol;
+        let rtol = fmt_num(self.rtol);
         match &self.detail {
             Detail::Elements {
                 scalar: true,
@@ -572,13 +585,18 @@ impl Comparison {
                 );
                 if !missing.is_empty() {
                     let list = list_text(missing, |m| match m.nearest_observed {
-                        Some(n) => format!("#{} {} (nearest observed {n})", m.index, m.expected),
-                        None => format!("#{} {}", m.index, m.expected),
+                        Some(n) => format!(
+                            "#{} {} (nearest observed {})",
+                            m.index,
+                            fmt_num(m.expected),
+                            fmt_num(n)
+                        ),
+                        None => format!("#{} {}", m.index, fmt_num(m.expected)),
                     });
                     let _ = write!(text, "; {} missing: {list}", missing.len());
                 }
                 if !extra.is_empty() {
-                    let list = list_text(extra, |(i, o)| format!("#{i} {o}"));
+                    let list = list_text(extra, |(i, o)| format!("#{i} {}", fmt_num(*o)));
                     let _ = write!(text, "; {} extra: {list}", extra.len());
                 }
                 text
@@ -863,6 +881,17 @@ mod tests {
         let text = c.describe("spikes");
         assert!(text.contains("20 missing"), "{text}");
         assert!(text.contains("and 15 more"), "{text}");
+    }
+
+    #[test]
+    fn numbers_are_printed_exactly_and_compactly() {
+        assert_eq!(fmt_num(0.0001191993471544449), "0.0001191993471544449");
+        assert_eq!(fmt_num(4.016467506678352e-8), "4.016467506678352e-8");
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(-65.0), "-65");
+        assert_eq!(fmt_num(f64::INFINITY), "inf");
+        let c = compare(&Value::Scalar(1.0 + 1e-6), &Value::Scalar(1.0), 1e-9);
+        assert!(c.describe("values").contains("rtol 1e-9"));
     }
 
     #[test]
