@@ -60,6 +60,14 @@ pub fn load_omt(path: &Path, id: String) -> Result<TestCase, Vec<LoadError>> {
         return Err(errors);
     };
     let case = load_case(&omt, &root, id, &mut errors);
+    // Report in reading order: the `.omt` top to bottom, then the `.mep`.
+    errors.sort_by_key(|e| {
+        (
+            e.location.file != omt.path,
+            e.location.line,
+            e.location.column,
+        )
+    });
     match case {
         Some(case) if errors.is_empty() => Ok(case),
         _ => Err(errors),
@@ -1255,6 +1263,489 @@ mod tests {
             .collect();
         files.sort();
         files
+    }
+
+    fn corpus(name: &str) -> TestCase {
+        load_omt(&Path::new(CORPUS).join(name), name.to_string())
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+    }
+
+    #[test]
+    fn ex0_spot_check() {
+        let case = corpus(".test.ex0.jnml.omt");
+        assert_eq!(case.engine, EngineRequest::parse("jNeuroML"));
+        assert_eq!(
+            case.targets,
+            [PathBuf::from(
+                "/work/shared/corpus/NeuroML2/LEMSexamples/LEMS_NML2_Ex0_IaF.xml"
+            )]
+        );
+        assert_eq!((case.location.line, case.location.column), (4, 1));
+        assert_eq!(
+            case.mep.as_deref(),
+            Some(Path::new(CORPUS).join(".test.ex0.mep").as_path())
+        );
+        let names: Vec<_> = case.experiments.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["iafTauPop0", "iafTauRefPop0", "iafPop0", "iafRefPop0"]
+        );
+        let first = &case.experiments[0];
+        assert_eq!((first.location.line, first.location.column), (7, 3));
+        assert_eq!(first.checks.len(), 1);
+        let check = &first.checks[0];
+        assert_eq!(check.kind, ObservableKind::SpikeTimes);
+        assert_eq!(check.tolerance, 0.00010324534535558631);
+        assert_eq!(
+            check.source,
+            DataSource::Table {
+                path: PathBuf::from("/work/shared/corpus/NeuroML2/LEMSexamples/results/iaf_v.dat"),
+                columns: vec![0, 1],
+                header: 0,
+                scaling: vec![1000.0, 1000.0],
+                spike_detection: Some(SpikeDetection::Threshold(-55.1)),
+            }
+        );
+        assert_eq!(
+            check.expected,
+            Expected::List(vec![41.0, 82.595, 124.19, 165.785, 207.38, 248.975, 290.57])
+        );
+        assert_eq!((check.location.line, check.location.column), (9, 7));
+        assert!(check.expected_location.file.ends_with(".test.ex0.mep"));
+        assert_eq!(
+            (check.expected_location.line, check.expected_location.column),
+            (6, 26)
+        );
+        assert!(!case.is_dry_run());
+    }
+
+    #[test]
+    fn ex23_is_a_dry_run() {
+        let case = corpus(".test.ex23.jnml.omt");
+        assert!(case.is_dry_run());
+        assert!(case.experiments.is_empty());
+        assert_eq!(case.targets.len(), 1);
+    }
+
+    #[test]
+    fn ex6_spike_file_with_legacy_id_key() {
+        let case = corpus(".test.ex6.jnml.omt");
+        let rate = case
+            .experiments
+            .iter()
+            .find(|e| e.name == "spikerate")
+            .expect("spikerate experiment");
+        let check = &rate.checks[0];
+        assert_eq!(
+            check.kind,
+            ObservableKind::SpikeRate {
+                method: RateMethod::IsiBased,
+                start_time: 0.0,
+                end_time: f64::INFINITY
+            }
+        );
+        assert!(matches!(
+            &check.source,
+            DataSource::SpikeFile {
+                format: SpikeFileFormat::IdTime,
+                ids: IdSelection::Ids(ids),
+                scaling,
+                ..
+            } if ids == &[0] && *scaling == 1.0
+        ));
+        assert_eq!(check.tolerance, 0.0);
+        assert_eq!(check.expected, Expected::Scalar(13.333333333333332));
+    }
+
+    /// A temporary test folder with `model.xml`, `.test.a.omt` and (optionally) `.test.mep`.
+    struct Fixture {
+        dir: tempfile::TempDir,
+    }
+
+    impl Fixture {
+        fn new(omt: &str, mep: Option<&str>) -> Self {
+            let dir = tempfile::tempdir().expect("tempdir");
+            std::fs::write(dir.path().join("model.xml"), "<Lems/>").expect("write");
+            std::fs::write(dir.path().join(".test.a.omt"), omt).expect("write");
+            if let Some(mep) = mep {
+                std::fs::write(dir.path().join(".test.mep"), mep).expect("write");
+            }
+            Fixture { dir }
+        }
+
+        fn omt(&self) -> PathBuf {
+            self.dir.path().join(".test.a.omt")
+        }
+
+        fn load(&self) -> Result<TestCase, Vec<LoadError>> {
+            load_omt(&self.omt(), "a".into())
+        }
+
+        fn errors(&self) -> Vec<LoadError> {
+            match self.load() {
+                Ok(_) => panic!("expected errors"),
+                Err(errors) => errors,
+            }
+        }
+    }
+
+    /// (file name, line, column) of an error, for compact assertions.
+    fn at(error: &LoadError) -> (String, usize, usize) {
+        let name = error
+            .location
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (name, error.location.line, error.location.column)
+    }
+
+    fn here(file: &str, line: usize, column: usize) -> (String, usize, usize) {
+        (file.to_string(), line, column)
+    }
+
+    const MEP: &str = "system: test\nexperiments:\n  v:\n    expected:\n      spike times: [1, 2.5]\n      resting: -65\n";
+
+    const OMT: &str = "target: model.xml\nengine: jNeuroML\nmep: .test.mep\nexperiments:\n  v:\n    observables:\n      spike times:\n        file:\n          path: v.dat\n        spike detection:\n          method: threshold\n        tolerance: 1e-3\n";
+
+    #[test]
+    fn minimal_fixture_loads() {
+        let f = Fixture::new(OMT, Some(MEP));
+        let case = f.load().unwrap_or_else(|e| panic!("{e:?}"));
+        let check = &case.experiments[0].checks[0];
+        assert_eq!(check.tolerance, 0.001);
+        assert_eq!(check.expected, Expected::List(vec![1.0, 2.5]));
+        let DataSource::Table {
+            path,
+            columns,
+            scaling,
+            spike_detection,
+            ..
+        } = &check.source
+        else {
+            panic!("table expected");
+        };
+        assert!(path.is_absolute());
+        assert!(path.ends_with("v.dat"));
+        assert_eq!(columns, &[0, 1]);
+        assert_eq!(scaling, &[1.0, 1.0]);
+        assert_eq!(spike_detection, &Some(SpikeDetection::Threshold(0.0)));
+        assert_eq!(case.output_files().len(), 1);
+    }
+
+    #[test]
+    fn malformed_yaml_has_line_and_column() {
+        let f = Fixture::new("target: model.xml\nengine: jNeuroML\n  mep: x\n", None);
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(at(&errors[0]), here(".test.a.omt", 3, 6));
+        assert!(
+            errors[0].message.starts_with("invalid YAML"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[0].span.is_some());
+    }
+
+    #[test]
+    fn malformed_mep_is_reported_in_the_mep() {
+        let f = Fixture::new(OMT, Some("experiments:\n  v: [1, 2\n"));
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(at(&errors[0]).0, ".test.mep");
+        assert_eq!(errors[0].location.line, 3);
+    }
+
+    #[test]
+    fn unknown_engine_suggests_nearest() {
+        let f = Fixture::new("target: model.xml\nengine: jNeuroml_NEURON\n", None);
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(at(&errors[0]), here(".test.a.omt", 2, 9));
+        assert_eq!(errors[0].message, "unknown engine `jNeuroml_NEURON`");
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some("did you mean `jNeuroML_NEURON`?")
+        );
+        let f = Fixture::new("target: model.xml\nengine: jNeuroML_NEUORN:8.2\n", None);
+        assert_eq!(
+            f.errors()[0].help.as_deref(),
+            Some("did you mean `jNeuroML_NEURON`?")
+        );
+    }
+
+    #[test]
+    fn engine_with_version() {
+        let f = Fixture::new("target: model.xml\nengine: NEURON:8.2.7\n", None);
+        let case = f.load().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(case.engine.name, "NEURON");
+        assert_eq!(case.engine.version.as_deref(), Some("8.2.7"));
+        assert_eq!((case.location.line, case.location.column), (2, 1));
+    }
+
+    #[test]
+    fn several_targets_and_a_missing_one() {
+        let f = Fixture::new("engine: jNeuroML\ntarget: model.xml  missing.xml\n", None);
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(at(&errors[0]), here(".test.a.omt", 2, 9));
+        assert!(errors[0].message.contains("`missing.xml` does not exist"));
+        std::fs::write(f.dir.path().join("missing.xml"), "").expect("write");
+        let case = f.load().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(case.targets.len(), 2);
+        assert!(case.targets[1].ends_with("missing.xml"));
+    }
+
+    #[test]
+    fn validate_engines_accept_globs() {
+        let f = Fixture::new("engine: jNeuroML_validate\ntarget: '*.nml'\n", None);
+        assert!(f.load().is_ok());
+        let f = Fixture::new("engine: jNeuroML\ntarget: '*.nml'\n", None);
+        assert!(f.load().is_err());
+    }
+
+    #[test]
+    fn missing_required_keys() {
+        let f = Fixture::new("mep: .test.mep\n", Some(MEP));
+        let errors = f.errors();
+        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert!(
+            messages.contains(&"missing required key `engine`"),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&"missing required key `target`"),
+            "{messages:?}"
+        );
+        assert!(errors.iter().all(|e| at(e) == here(".test.a.omt", 1, 1)));
+    }
+
+    #[test]
+    fn missing_mep_file_points_at_the_mep_value() {
+        let f = Fixture::new("target: model.xml\nengine: jNeuroML\nmep: nope.mep\n", None);
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(at(&errors[0]), here(".test.a.omt", 3, 6));
+        assert!(errors[0].message.contains("`nope.mep` does not exist"));
+    }
+
+    #[test]
+    fn experiment_missing_from_mep() {
+        let omt = OMT.replace("  v:\n", "  w:\n");
+        let f = Fixture::new(&omt, Some(MEP));
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(at(&errors[0]), here(".test.a.omt", 5, 3));
+        assert!(
+            errors[0].message.contains("experiment `w` is not in")
+                && errors[0].message.contains("it has `v`"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn observable_without_expected_value_points_at_mep_experiment() {
+        let mep = "experiments:\n  v:\n    expected:\n      resting: -65\n";
+        let f = Fixture::new(OMT, Some(mep));
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(at(&errors[0]), here(".test.mep", 2, 3));
+        assert!(errors[0].message.contains("no expected `spike times`"));
+    }
+
+    #[test]
+    fn unknown_keys_suggest_nearest() {
+        let omt = OMT
+            .replace("tolerance:", "tolerence:")
+            .replace("experiments:", "experiment:");
+        let f = Fixture::new(&omt, Some("sytem: x\n"));
+        let errors = f.errors();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|e| (at(e), e.help.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    here(".test.a.omt", 4, 1),
+                    "did you mean `experiments`?".to_string()
+                ),
+                (
+                    here(".test.mep", 1, 1),
+                    "did you mean `system`?".to_string()
+                ),
+            ]
+        );
+        let omt = OMT.replace("tolerance:", "tolerence:");
+        let f = Fixture::new(&omt, Some(MEP));
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(at(&errors[0]), here(".test.a.omt", 12, 9));
+        assert_eq!(
+            errors[0].message,
+            "unknown key `tolerence` in `spike times` observable"
+        );
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `tolerance`?"));
+    }
+
+    #[test]
+    fn wrong_types_are_located() {
+        let omt = OMT.replace("tolerance: 1e-3", "tolerance: high").replace(
+            "method: threshold",
+            "method: threshold\n          threshold: [1]",
+        );
+        let f = Fixture::new(&omt, Some(MEP));
+        let errors = f.errors();
+        let found: Vec<_> = errors.iter().map(|e| (at(e), e.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    here(".test.a.omt", 12, 22),
+                    "`threshold` must be a number, found a list"
+                ),
+                (
+                    here(".test.a.omt", 13, 20),
+                    "`tolerance` must be a number, found a string"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_expected_type_is_located_in_the_mep() {
+        let mep = MEP.replace("[1, 2.5]", "[1, fast]");
+        let f = Fixture::new(OMT, Some(&mep));
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(at(&errors[0]), here(".test.mep", 5, 24));
+        assert_eq!(
+            errors[0].message,
+            "`spike times` values must be numbers, found a string"
+        );
+    }
+
+    #[test]
+    fn several_errors_are_collected() {
+        let omt = "target: nothing.xml\nengine: Neuron\nmep: .test.mep\nexperiments:\n  v:\n    observables:\n      morphology:\n        file: {path: x}\n      spike time:\n        file: {path: v.dat}\n  zz:\n    observables:\n      resting:\n        file: {path: v.dat, columns: [0, 1], scaling: [1, 2, 3]}\n        average last: 0\n";
+        let f = Fixture::new(omt, Some(MEP));
+        let errors = f.errors();
+        let found: Vec<_> = errors.iter().map(at).collect();
+        assert_eq!(
+            found,
+            [
+                here(".test.a.omt", 1, 9),   // missing target
+                here(".test.a.omt", 2, 9),   // unknown engine
+                here(".test.a.omt", 7, 7),   // morphology not supported
+                here(".test.a.omt", 9, 7),   // unknown observable
+                here(".test.a.omt", 11, 3),  // experiment not in .mep
+                here(".test.a.omt", 14, 55), // scaling length
+                here(".test.a.omt", 15, 23), // average last 0
+            ],
+            "{errors:#?}"
+        );
+        assert_eq!(errors[1].help.as_deref(), Some("did you mean `NEURON`?"));
+        assert!(errors[2].message.contains("not supported yet"));
+        assert_eq!(
+            errors[3].help.as_deref(),
+            Some("did you mean `spike times`?")
+        );
+    }
+
+    #[test]
+    fn unreadable_and_non_utf8_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join(".test.nope.omt");
+        let errors = load_omt(&missing, "x".into()).expect_err("missing");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(at(&errors[0]), here(".test.nope.omt", 1, 1));
+        assert!(errors[0].message.starts_with("cannot read file:"));
+
+        let bad = dir.path().join(".test.bad.omt");
+        std::fs::write(&bad, b"target: \xff\xfe\n").expect("write");
+        let errors = load_omt(&bad, "x".into()).expect_err("not utf-8");
+        assert_eq!(at(&errors[0]), here(".test.bad.omt", 1, 1));
+        assert!(errors[0].message.contains("UTF-8"));
+
+        let f = Fixture::new("", None);
+        assert_eq!(at(&f.errors()[0]), here(".test.a.omt", 1, 1));
+    }
+
+    #[test]
+    fn timeseries_and_resting_and_rate_variants() {
+        let omt = "target: model.xml\nengine: jNeuroML\nmep: .test.mep\nexperiments:\n  v:\n    observables:\n      timeseries:\n        file: {path: v.dat, columns: [0, 1, 2], scaling: 2}\n      resting:\n        file: {path: v.dat, header: 3}\n        average last: 10\n  w:\n    observables:\n      spike rate:\n        spiketimes file: {path: s.spikes, format: TIME_ID, ids: '*', scaling: 1000}\n        method: duration based\n        start_time: 100\n        end_time: 200\n      timeseries:\n        file: {path: w.dat}\n";
+        let mep = "experiments:\n  v:\n    expected:\n      timeseries: [[0, 1, 2], [1, 2, 3]]\n      resting: -65.5\n  w:\n    expected:\n      spike rate: 12\n      timeseries:\n        file: {path: data/w.dat, scaling: [1, 1000]}\n";
+        let f = Fixture::new(omt, Some(mep));
+        let case = f.load().unwrap_or_else(|e| panic!("{e:#?}"));
+        let v = &case.experiments[0].checks;
+        assert_eq!(v[0].kind, ObservableKind::Timeseries);
+        assert_eq!(
+            v[0].expected,
+            Expected::Table(vec![vec![0.0, 1.0, 2.0], vec![1.0, 2.0, 3.0]])
+        );
+        assert!(matches!(&v[0].source, DataSource::Table { scaling, .. } if scaling == &[2.0; 3]));
+        assert_eq!(v[1].kind, ObservableKind::Resting { average_last: 10 });
+        assert!(matches!(&v[1].source, DataSource::Table { header: 3, .. }));
+        assert_eq!(v[1].expected, Expected::Scalar(-65.5));
+        let w = &case.experiments[1].checks;
+        assert_eq!(
+            w[0].kind,
+            ObservableKind::SpikeRate {
+                method: RateMethod::DurationBased,
+                start_time: 100.0,
+                end_time: 200.0
+            }
+        );
+        assert!(matches!(
+            &w[0].source,
+            DataSource::SpikeFile { format: SpikeFileFormat::TimeId, ids: IdSelection::All, scaling, .. }
+                if *scaling == 1000.0
+        ));
+        assert_eq!(w[0].expected, Expected::Scalar(12.0));
+        assert_eq!(
+            w[1].expected,
+            Expected::File {
+                path: f.dir.path().join("data/w.dat"),
+                columns: vec![0, 1],
+                header: 0,
+                scaling: vec![1.0, 1000.0],
+            }
+        );
+        assert_eq!(case.referenced_paths().len(), 2 + 4 + 1 + 1);
+    }
+
+    #[test]
+    fn duration_based_rate_needs_a_window() {
+        let omt = "target: model.xml\nengine: jNeuroML\nmep: .test.mep\nexperiments:\n  w:\n    observables:\n      spike rate:\n        spiketimes file: {path: s.spikes, format: ID_TIME}\n        method: duration based\n";
+        let f = Fixture::new(
+            omt,
+            Some("experiments:\n  w:\n    expected:\n      spike rate: 1\n"),
+        );
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(at(&errors[0]), here(".test.a.omt", 9, 17));
+    }
+
+    #[test]
+    fn display_and_miette_rendering() {
+        let f = Fixture::new("target: model.xml\nengine: jNeuroml_NEURON\n", None);
+        let error = f.errors().remove(0);
+        let plain = error.to_string();
+        assert!(
+            plain.starts_with(&format!("{}:2:9: unknown engine", f.omt().display())),
+            "{plain}"
+        );
+        let mut rendered = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .render_report(&mut rendered, &error)
+            .expect("render");
+        assert!(rendered.contains("engine: jNeuroml_NEURON"), "{rendered}");
+        assert!(
+            rendered.contains("did you mean `jNeuroML_NEURON`?"),
+            "{rendered}"
+        );
     }
 
     #[test]
