@@ -13,7 +13,9 @@ pub mod yaml;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use miette::{NamedSource, SourceSpan};
 use serde::Serialize;
 
 /// A position in a source file, 1-based line and column, for messages that point at the file.
@@ -27,6 +29,55 @@ pub struct Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// A problem in a test file, pointing at the exact place.
+///
+/// Plain `Display` reads `file:line:column: message` (what editors and CI logs recognise);
+/// rendered through miette it also shows the offending line with the span underlined and the
+/// `help` (typically a "did you mean" suggestion). Loaders collect as many of these as they can
+/// per file, so one `crosscheck validate` run shows every mistake at once.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+#[error("{location}: {message}")]
+pub struct LoadError {
+    pub location: Location,
+    pub message: String,
+    #[help]
+    pub help: Option<String>,
+    /// The file's text, when it could be read, so miette can render a snippet.
+    #[source_code]
+    pub source_code: Option<NamedSource<Arc<str>>>,
+    /// Byte span of the offending text in `source_code`.
+    #[label]
+    pub span: Option<SourceSpan>,
+}
+
+impl LoadError {
+    /// An error at `location`, without a snippet (e.g. the file could not be read).
+    pub fn new(location: Location, message: impl Into<String>) -> Self {
+        LoadError {
+            location,
+            message: message.into(),
+            help: None,
+            source_code: None,
+            span: None,
+        }
+    }
+
+    /// Attaches the file's text and the byte span (`offset`, `len`) to underline.
+    pub fn with_source(mut self, source: Arc<str>, offset: usize, len: usize) -> Self {
+        let name = self.location.file.display().to_string();
+        let offset = offset.min(source.len());
+        let len = len.min(source.len() - offset);
+        self.source_code = Some(NamedSource::new(name, source).with_language("yaml"));
+        self.span = Some(SourceSpan::new(offset.into(), len));
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
     }
 }
 
