@@ -269,7 +269,10 @@ async fn execute(
             duration_s: step_started.elapsed().as_secs_f64(),
         };
         let failure = match outcome {
-            ProcessOutcome::Exited(0) => None,
+            ProcessOutcome::Exited(0) => {
+                record.exit_code = Some(0);
+                None
+            }
             ProcessOutcome::Exited(code) => {
                 record.exit_code = Some(code);
                 Some((
@@ -301,9 +304,6 @@ async fn execute(
                 format!("could not start {}: {e}", step.program.display()),
             )),
         };
-        if let ProcessOutcome::Exited(code) = outcome {
-            record.exit_code = Some(code);
-        }
         result.commands.push(record);
         if let Some((status, message)) = failure {
             result.output_tail = Some(tail.last_lines(60));

@@ -1,0 +1,475 @@
+//! The command line end to end, with the `command` engine standing in for a simulator where the
+//! behaviour under test (exit codes, timeouts, crashes, output checks) is crosscheck's own.
+//! Tests of simulator behaviour live in `simulators.rs` and run the real simulators.
+
+mod common;
+
+use std::fs;
+use std::time::Duration;
+
+use common::*;
+use predicates::prelude::*;
+
+#[test]
+fn help_explains_commands_and_exit_codes() {
+    let home = tempfile::tempdir().unwrap();
+    crosscheck(home.path())
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("run"))
+        .stdout(predicate::str::contains("validate"))
+        .stdout(predicate::str::contains("Exit codes"))
+        .stdout(predicate::str::contains("6    a needed engine is missing"));
+}
+
+#[test]
+fn malformed_yaml_is_reported_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".test.bad.omt",
+        "target: model.xml\nengine: jNeuroML\nexperiments:\n  a: [1, 2\n",
+    );
+    let output = crosscheck(dir.path())
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .code(5)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(".test.bad.omt:4:") || stderr.contains(".test.bad.omt:5:"),
+        "no file:line:column in:\n{stderr}"
+    );
+}
+
+#[test]
+fn unknown_engine_suggests_the_nearest_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "model.xml", "<Lems/>");
+    write(
+        dir.path(),
+        ".test.typo.omt",
+        "target: model.xml\nengine: jNeuroml_NEURON\n",
+    );
+    crosscheck(dir.path())
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(".test.typo.omt:2:9"))
+        .stderr(predicate::str::contains("jNeuroML_NEURON"));
+}
+
+#[test]
+fn unknown_engine_on_the_command_line_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    crosscheck(dir.path())
+        .args(["run", "--engine", "jnml_neuron"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown engine `jnml_neuron`"));
+}
+
+#[test]
+fn missing_target_is_an_invalid_test_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".test.missing.omt",
+        "target: nowhere/model.xml\nengine: jNeuroML\n",
+    );
+    crosscheck(dir.path())
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(".test.missing.omt:1:9"))
+        .stderr(predicate::str::contains("nowhere/model.xml"));
+}
+
+#[test]
+fn mep_without_the_named_experiment_is_an_invalid_test_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "model.xml", "<Lems/>");
+    write(
+        dir.path(),
+        ".test.exp.omt",
+        "target: model.xml\nengine: jNeuroML\nmep: exp.mep\nexperiments:\n  missing_one:\n    observables:\n      spike times:\n        file:\n          path: out.dat\n",
+    );
+    write(
+        dir.path(),
+        "exp.mep",
+        "system: x\nexperiments:\n  other:\n    expected:\n      spike times: [1]\n",
+    );
+    crosscheck(dir.path())
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(".test.exp.omt:5:3"))
+        .stderr(predicate::str::contains("missing_one"));
+}
+
+#[test]
+fn an_invalid_file_does_not_stop_the_others_from_running() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(dir.path(), "good", "printf '10\\n20\\n' > out.dat", "[10, 20]", "0.01");
+    write(dir.path(), ".test.broken.omt", "target: [\n");
+    let json = dir.path().join("r.json");
+    crosscheck(dir.path())
+        .arg("run")
+        .arg(dir.path())
+        .arg("--json")
+        .arg(&json)
+        .assert()
+        .code(5);
+    let report = read_json(&json);
+    let statuses: Vec<(&str, &str)> = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap(), t["status"].as_str().unwrap()))
+        .collect();
+    assert!(statuses.contains(&(".test.good.omt", "pass")), "{statuses:?}");
+    assert!(statuses.contains(&(".test.broken.omt", "error")), "{statuses:?}");
+}
+
+#[test]
+fn no_tests_found_exits_4() {
+    let dir = tempfile::tempdir().unwrap();
+    crosscheck(dir.path())
+        .arg("run")
+        .arg(dir.path())
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("no test files"));
+}
+
+#[test]
+fn a_path_that_does_not_exist_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    crosscheck(dir.path())
+        .arg("run")
+        .arg(dir.path().join("nope"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nope"));
+}
+
+#[test]
+fn passing_run_writes_json_and_junit_and_leaves_the_tree_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    command_test(&repo, "spikes", "printf '10.0\\n20.5\\n31.0\\n' > out.dat", "[10, 20.5, 31]", "0.001");
+    let json = dir.path().join("out/results.json");
+    let junit = dir.path().join("out/results.xml");
+    crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(&repo)
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 jobs: 1 passed, 0 failed"));
+    let report = read_json(&json);
+    let test = &report["tests"][0];
+    assert_eq!(test["id"], ".test.spikes.omt");
+    assert_eq!(test["engine"], "command");
+    assert_eq!(test["status"], "pass");
+    assert!(test["duration_s"].as_f64().unwrap() >= 0.0);
+    assert_eq!(
+        test["observables"][0]["observed"],
+        serde_json::json!([10.0, 20.5, 31.0])
+    );
+    assert_eq!(report["summary"]["pass"], 1);
+    let xml = fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("file=\""), "{xml}");
+    assert!(xml.contains(".test.spikes.omt\""), "{xml}");
+    assert!(xml.contains("line=\"2\""), "{xml}");
+    // The engine ran in a private copy: the user's tree has no output file.
+    assert!(!repo.join("out.dat").exists());
+}
+
+#[test]
+fn failing_run_explains_in_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(dir.path(), "off", "printf '10\\n20\\n33\\n' > out.dat", "[10, 20, 30]", "0.01");
+    command_test(dir.path(), "short", "printf '10\\n20\\n' > out.dat", "[10, 20, 30]", "0.01");
+    let json = dir.path().join("r.json");
+    let output = crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("--json")
+        .arg(&json)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("FAIL"), "{stderr}");
+    let report = read_json(&json);
+    let off = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == ".test.off.omt")
+        .unwrap();
+    assert_eq!(off["status"], "fail");
+    let min_tol = off["observables"][0]["min_passing_tolerance"].as_f64().unwrap();
+    assert!((min_tol - 0.1).abs() < 1e-6, "min passing tolerance {min_tol}");
+    let message = off["observables"][0]["message"].as_str().unwrap();
+    assert!(message.contains("33"), "{message}");
+    let short = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == ".test.short.omt")
+        .unwrap();
+    let message = short["observables"][0]["message"].as_str().unwrap();
+    assert!(message.contains("30"), "the missing spike must be named: {message}");
+}
+
+#[test]
+fn a_crash_is_an_error_with_the_output_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(
+        dir.path(),
+        "crash",
+        "echo 'about to crash'; kill -SEGV $$",
+        "[1]",
+        "0.1",
+    );
+    command_test(dir.path(), "fine", "printf '1\\n' > out.dat", "[1]", "0.1");
+    let json = dir.path().join("r.json");
+    crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("--json")
+        .arg(&json)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("about to crash"));
+    let report = read_json(&json);
+    let tests = report["tests"].as_array().unwrap();
+    let crash = tests.iter().find(|t| t["id"] == ".test.crash.omt").unwrap();
+    assert_eq!(crash["status"], "error");
+    assert!(crash["message"].as_str().unwrap().contains("SIGSEGV"));
+    assert!(crash["output_tail"].as_str().unwrap().contains("about to crash"));
+    let fine = tests.iter().find(|t| t["id"] == ".test.fine.omt").unwrap();
+    assert_eq!(fine["status"], "pass", "the other job must still run");
+}
+
+#[test]
+fn non_zero_exit_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(dir.path(), "exit3", "echo 'bad input' >&2; exit 3", "[1]", "0.1");
+    let json = dir.path().join("r.json");
+    crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("--json")
+        .arg(&json)
+        .assert()
+        .code(1);
+    let test = &read_json(&json)["tests"][0];
+    assert_eq!(test["status"], "error");
+    assert!(test["message"].as_str().unwrap().contains("status 3"));
+    assert!(test["output_tail"].as_str().unwrap().contains("bad input"));
+}
+
+#[test]
+fn a_timeout_kills_the_whole_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    command_test(
+        dir.path(),
+        "hang",
+        &format!(
+            "sleep 300 &\necho $! >> {p}\necho $$ >> {p}\necho started\nsleep 300",
+            p = pids.display()
+        ),
+        "[1]",
+        "0.1",
+    );
+    let json = dir.path().join("r.json");
+    crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(dir.path())
+        .args(["--timeout", "1", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(1);
+    let test = &read_json(&json)["tests"][0];
+    assert_eq!(test["status"], "timeout");
+    assert!(test["output_tail"].as_str().unwrap().contains("started"));
+    let pids: Vec<i32> = fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 2);
+    for pid in pids {
+        assert!(!process_alive(pid), "process {pid} outlived the timeout");
+    }
+}
+
+#[test]
+fn stale_output_from_the_repository_is_an_error_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    // The data file is in the repository already, with the expected numbers, but the target
+    // does not write it: OMV's stale-file guard, which crosscheck keeps.
+    command_test(dir.path(), "stale", "echo 'did nothing'", "[10]", "0.1");
+    write(dir.path(), "out.dat", "10\n");
+    let json = dir.path().join("r.json");
+    crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("--json")
+        .arg(&json)
+        .assert()
+        .code(1);
+    let test = &read_json(&json)["tests"][0];
+    assert_eq!(test["status"], "error");
+    assert!(test["message"].as_str().unwrap().contains("out.dat"));
+}
+
+#[test]
+fn missing_output_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(dir.path(), "none", "true", "[10]", "0.1");
+    let json = dir.path().join("r.json");
+    crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("--json")
+        .arg(&json)
+        .assert()
+        .code(1);
+    let test = &read_json(&json)["tests"][0];
+    assert_eq!(test["status"], "error");
+    assert!(test["message"]
+        .as_str()
+        .unwrap()
+        .contains("not produced by this run"));
+}
+
+#[test]
+fn dry_run_passes_on_exit_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    script(dir.path(), "ok.sh", "echo hi");
+    write(dir.path(), ".test.dry.omt", "target: ok.sh\nengine: command\n");
+    crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(dir.path())
+        .assert()
+        .success();
+}
+
+#[test]
+fn list_shows_the_plan_without_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    command_test(
+        dir.path(),
+        "a",
+        &format!("touch {}", marker.display()),
+        "[1]",
+        "0.1",
+    );
+    write(dir.path(), "model.xml", "<Lems/>");
+    write(dir.path(), ".test.b.omt", "target: model.xml\nengine: XPP\n");
+    crosscheck(&dir.path().join("home"))
+        .arg("list")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".test.a.omt"))
+        .stdout(predicate::str::contains("skip: crosscheck cannot run the XPP engine"));
+    assert!(!marker.exists());
+}
+
+#[test]
+fn engine_filter_selects_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(dir.path(), "a", "printf '1\\n' > out.dat", "[1]", "0.1");
+    write(dir.path(), "model.xml", "<Lems/>");
+    write(dir.path(), ".test.b.omt", "target: model.xml\nengine: XPP\n");
+    crosscheck(&dir.path().join("home"))
+        .arg("list")
+        .arg(dir.path())
+        .args(["--engine", "command"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".test.a.omt"))
+        .stdout(predicate::str::contains(".test.b.omt").not());
+}
+
+#[test]
+fn offline_without_the_engine_exits_6() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "model.xml", "<Lems/>");
+    write(dir.path(), ".test.j.omt", "target: model.xml\nengine: jNeuroML\n");
+    crosscheck(&dir.path().join("empty-home"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("--offline")
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("crosscheck install"));
+    assert!(!dir.path().join("empty-home/venv").exists());
+}
+
+#[test]
+fn sigterm_stops_the_run_and_leaves_no_process_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    command_test(
+        dir.path(),
+        "long",
+        &format!(
+            "sleep 300 &\necho $! >> {p}\necho $$ >> {p}\nsleep 300",
+            p = pids.display()
+        ),
+        "[1]",
+        "0.1",
+    );
+    let json = dir.path().join("r.json");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("crosscheck"))
+        .env("CROSSCHECK_HOME", dir.path().join("home"))
+        .arg("run")
+        .arg(dir.path())
+        .arg("--json")
+        .arg(&json)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the job's processes are up.
+    for _ in 0..200 {
+        if fs::read_to_string(&pids).map(|s| s.lines().count()).unwrap_or(0) >= 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let report = read_json(&json);
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(report["tests"][0]["status"], "error");
+    for pid in fs::read_to_string(&pids).unwrap().lines() {
+        let pid: i32 = pid.trim().parse().unwrap();
+        assert!(!process_alive(pid), "process {pid} survived SIGTERM");
+    }
+}

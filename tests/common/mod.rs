@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The crosscheck binary, with a private crosscheck home unless the test sets one.
+pub fn crosscheck(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("crosscheck").expect("binary built");
+    cmd.env("CROSSCHECK_HOME", home).env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+/// The managed environment shared by every test that runs real simulators, and by the
+/// README's main command: provisioned once, on first use.
+pub fn shared_home() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(".crosscheck")
+}
+
+/// The third-party OMV corpus beside the repository. Missing is a set-up failure, not a skip.
+pub fn corpus() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/NeuroML2");
+    assert!(
+        path.join("LEMSexamples/test").is_dir(),
+        "the OMV corpus is missing at {}: tests need ../shared/corpus beside the repository",
+        path.display()
+    );
+    path
+}
+
+/// Writes `content` to `dir/name`, creating folders.
+pub fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, content).unwrap();
+    path
+}
+
+/// Writes an executable shell script.
+pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = write(dir, name, &format!("#!/bin/sh\n{body}\n"));
+    let mut perms = fs::metadata(&path).unwrap().permissions();
+    perms.set_mode(0o755);
+    fs::set_permissions(&path, perms).unwrap();
+    path
+}
+
+/// A `command`-engine test: `script` is the target, one experiment `exp` reading spike times
+/// from `out.dat` (first column) and expecting `expected`.
+pub fn command_test(dir: &Path, name: &str, body: &str, expected: &str, tolerance: &str) {
+    script(dir, &format!("{name}.sh"), body);
+    write(
+        dir,
+        &format!(".test.{name}.omt"),
+        &format!(
+            "target: {name}.sh\nengine: command\nmep: {name}.mep\nexperiments:\n  exp:\n    observables:\n      spike times:\n        file:\n          path: out.dat\n          columns: [0]\n        tolerance: {tolerance}\n"
+        ),
+    );
+    write(
+        dir,
+        &format!("{name}.mep"),
+        &format!("system: test\nexperiments:\n  exp:\n    expected:\n      spike times: {expected}\n"),
+    );
+}
+
+/// Parses a JSON results file.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(path).expect("results written")).expect("valid JSON")
+}
+
+/// Whether a process with this pid still exists (and is not a zombie we could ignore).
+pub fn process_alive(pid: i32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            // Field 3 is the state; Z = zombie (dead, waiting to be reaped by its parent).
+            let state = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .unwrap_or("");
+            state != "Z"
+        }
+        Err(_) => false,
+    }
+}

@@ -1,0 +1,192 @@
+//! Real simulators: these tests provision the managed environment on first use (shared with
+//! the README's main command, under `.crosscheck/`) and run jNeuroML and NEURON for real.
+//! A simulator that cannot be installed fails the test: that is a set-up failure, not a skip.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+use predicates::prelude::*;
+
+fn statuses(report: &serde_json::Value) -> BTreeMap<String, String> {
+    report["tests"]
+        .as_array()
+        .expect("tests array")
+        .iter()
+        .map(|t| {
+            (
+                format!("{} [{}]", t["id"].as_str().unwrap(), t["engine"].as_str().unwrap()),
+                t["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// OMV 0.4.0 with NEURON 8.2.x passes all 30 jNeuroML and all 26 jNeuroML_NEURON tests of the
+/// NeuroML2 corpus; crosscheck must give the same verdicts.
+#[test]
+fn corpus_verdicts_match_omv_on_jneuroml_and_neuron() {
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("corpus.json");
+    let junit = out.path().join("corpus.xml");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(corpus())
+        .args(["--engine", "jNeuroML", "--engine", "jNeuroML_NEURON", "-j", "2"])
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .timeout(Duration::from_secs(3600))
+        .assert()
+        .success();
+    let report = read_json(&json);
+    let statuses = statuses(&report);
+    let count = |engine: &str| {
+        statuses
+            .iter()
+            .filter(|(k, v)| k.ends_with(&format!("[{engine}]")) && v.as_str() == "pass")
+            .count()
+    };
+    assert_eq!(count("jNeuroML"), 30, "{statuses:#?}");
+    assert_eq!(count("jNeuroML_NEURON"), 26, "{statuses:#?}");
+    assert_eq!(statuses.len(), 56);
+
+    // Every result names the exact versions that ran.
+    for test in report["tests"].as_array().unwrap() {
+        let version = test["engine_version"].as_str().unwrap_or_default();
+        assert!(version.contains("jNeuroML 0.14.0"), "{test}");
+        if test["engine"] == "jNeuroML_NEURON" {
+            assert!(version.contains("NEURON 8.2.7"), "{test}");
+        }
+    }
+    // Observables carry the observed numbers.
+    let ex0 = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "LEMSexamples/test/.test.ex0.jnml.omt")
+        .expect("ex0 ran");
+    let observed = ex0["observables"][0]["observed"].as_array().unwrap();
+    assert_eq!(observed.len(), 7);
+    assert!((observed[0].as_f64().unwrap() - 41.0).abs() < 0.01);
+    assert_eq!(report["versions"]["neuron"], "8.2.7");
+    assert!(fs::read_to_string(&junit).unwrap().contains("testsuite name=\"jNeuroML_NEURON\""));
+}
+
+/// Copies the Ex0 model and its OMV files, so a test can change an expectation.
+fn ex0_copy(dir: &Path) -> std::path::PathBuf {
+    let corpus = corpus().join("LEMSexamples");
+    let repo = dir.join("repo");
+    fs::create_dir_all(repo.join("test")).unwrap();
+    fs::create_dir_all(repo.join("results")).unwrap();
+    fs::copy(
+        corpus.join("LEMS_NML2_Ex0_IaF.xml"),
+        repo.join("LEMS_NML2_Ex0_IaF.xml"),
+    )
+    .unwrap();
+    for name in [".test.ex0.jnml.omt", ".test.ex0.jnmlnrn.omt", ".test.ex0.mep"] {
+        let text = fs::read_to_string(corpus.join("test").join(name)).unwrap();
+        fs::write(repo.join("test").join(name), text).unwrap();
+    }
+    repo
+}
+
+/// A changed expectation fails on both simulators, and the failure says which spike and by
+/// how much.
+#[test]
+fn a_changed_expectation_fails_with_the_spike_and_the_needed_tolerance() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = ex0_copy(dir.path());
+    let mep = repo.join("test/.test.ex0.mep");
+    let text = fs::read_to_string(&mep).unwrap();
+    // First IaF spike moved from 41.0 to 45.0 ms.
+    fs::write(&mep, text.replacen("[41.0,", "[45.0,", 1)).unwrap();
+    let json = dir.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&repo)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("iafTauPop0"));
+    let report = read_json(&json);
+    for test in report["tests"].as_array().unwrap() {
+        assert_eq!(test["status"], "fail", "{test}");
+        let first = &test["observables"][0];
+        assert_eq!(first["experiment"], "iafTauPop0");
+        assert_eq!(first["status"], "fail");
+        let message = first["message"].as_str().unwrap();
+        assert!(message.contains("45"), "{message}");
+        let needed = first["min_passing_tolerance"].as_f64().unwrap();
+        assert!((needed - 4.0 / 45.0).abs() < 1e-3, "needed tolerance {needed}");
+        // The other experiments still pass.
+        assert_eq!(test["observables"][1]["status"], "pass");
+    }
+}
+
+/// A model that the simulator rejects is an error that shows the simulator's message.
+#[test]
+fn a_broken_model_is_an_error_with_the_simulator_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = ex0_copy(dir.path());
+    let model = repo.join("LEMS_NML2_Ex0_IaF.xml");
+    let text = fs::read_to_string(&model).unwrap();
+    fs::write(&model, text.replace("<iafTauCell id=\"iafTau\"", "<iafTauCellTypo id=\"iafTau\"")).unwrap();
+    let json = dir.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&repo)
+        .args(["--engine", "jNeuroML", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1);
+    let report = read_json(&json);
+    let test = &report["tests"][0];
+    assert_eq!(test["status"], "error");
+    assert!(test["message"].as_str().unwrap().contains("exited with status"), "{test}");
+    assert!(test["output_tail"].as_str().unwrap().contains("iafTauCellTypo"), "{test}");
+}
+
+/// The bundled suite (the README's main command) passes on every engine it names.
+#[test]
+fn bundled_suites_pass() {
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("suites.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("suites"))
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(1800))
+        .assert()
+        .success();
+    let report = read_json(&json);
+    let statuses = statuses(&report);
+    assert!(statuses.len() >= 2, "{statuses:?}");
+    assert!(statuses.values().all(|s| s == "pass"), "{statuses:#?}");
+}
+
+/// After provisioning, `engines` reports the required engines as available with versions.
+#[test]
+fn engines_lists_installed_simulators() {
+    // Provision (no-op when another test already did).
+    crosscheck(&shared_home())
+        .args(["install", "jNeuroML_NEURON", "jNeuroML_Brian2"])
+        .timeout(Duration::from_secs(1800))
+        .assert()
+        .success();
+    crosscheck(&shared_home())
+        .arg("engines")
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"jNeuroML_NEURON\s+yes\s+jNeuroML 0\.14\.0; NEURON 8\.2\.7").unwrap())
+        .stdout(predicate::str::is_match(r"jNeuroML_Brian2\s+yes\s+jNeuroML 0\.14\.0; Brian2 2\.9\.0").unwrap());
+}
