@@ -97,12 +97,6 @@ impl Source {
             .find('\n')
             .map_or(self.text.len(), |i| start + i);
         let len = node.len.min(line_end - start);
-        let len = if len == 0 && node.len == 0 {
-            // Zero-width nodes (empty values) still get a visible caret.
-            0
-        } else {
-            len.max(1)
-        };
         LoadError::new(self.location(node), message).with_source(self.text.clone(), start, len)
     }
 
@@ -1438,6 +1432,24 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_keys_are_errors() {
+        // PyYAML silently keeps the last one; a duplicated experiment or key is almost always a
+        // copy-paste slip that hides a check, so it is reported.
+        let f = Fixture::new(
+            "target: model.xml\nengine: jNeuroML\ntarget: model.xml\n",
+            None,
+        );
+        let errors = f.errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(at(&errors[0]), here(".test.a.omt", 3, 1));
+        assert!(
+            errors[0].message.contains("duplicated key"),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
     fn malformed_mep_is_reported_in_the_mep() {
         let f = Fixture::new(OMT, Some("experiments:\n  v: [1, 2\n"));
         let errors = f.errors();
@@ -1736,6 +1748,27 @@ mod tests {
             rendered.contains("did you mean `jNeuroML_NEURON`?"),
             "{rendered}"
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        /// Any text, and any damage to a valid file, gives a result or errors, never a panic.
+        #[test]
+        fn never_panics(
+            garbage in "\\PC{0,120}",
+            cut in 0usize..400,
+            insert in "[ :\\[\\]{}\n'\"#&*!|>-]{0,4}",
+        ) {
+            let f = Fixture::new(&garbage, Some(&garbage));
+            let _ = f.load();
+            let mut damaged = OMT.to_string();
+            let at = (0..=cut.min(damaged.len())).rev().find(|i| damaged.is_char_boundary(*i)).unwrap_or(0);
+            damaged.insert_str(at, &insert);
+            let f = Fixture::new(&damaged, Some(MEP));
+            let _ = f.load();
+            let f = Fixture::new(OMT, Some(&damaged));
+            let _ = f.load();
+        }
     }
 
     /// Every `.omt` of the real corpus (80 files in two folders) must load cleanly.
