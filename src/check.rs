@@ -28,7 +28,9 @@ use thiserror::Error;
 use crate::compare::{self, Comparison};
 use crate::data::{self, DataError};
 use crate::results::{CheckStatus, ObservableResult, Value};
-use crate::suite::{DataSource, Expected, IdSelection, ObservableCheck, ObservableKind};
+use crate::suite::{
+    DataSource, Expected, IdSelection, ObservableCheck, ObservableKind, RateMethod,
+};
 
 /// Why an observable could not be computed.
 #[derive(Debug, Error)]
@@ -141,16 +143,15 @@ pub fn observe(
             end_time,
         } => {
             let (trains, data_end) = rate_trains(source, resolve)?;
-            let end =
-                if end_time.is_infinite() && *method == crate::suite::RateMethod::DurationBased {
-                    match data_end {
-                        Some(end) => end,
-                        // No data at all: no spikes in any window.
-                        None => return Ok(Value::Scalar(0.0)),
-                    }
-                } else {
-                    *end_time
-                };
+            let end = if *end_time == f64::INFINITY && *method == RateMethod::DurationBased {
+                match data_end {
+                    Some(end) => end,
+                    // No data at all: no spikes in any window.
+                    None => return Ok(Value::Scalar(0.0)),
+                }
+            } else {
+                *end_time
+            };
             compare::mean_rate(trains.iter().map(Vec::as_slice), *method, *start_time, end)
                 .map(Value::Scalar)
                 .ok_or_else(|| {
@@ -400,7 +401,7 @@ fn rate_trains(
 mod tests {
     use super::*;
     use crate::results::CheckStatus;
-    use crate::suite::{Location, RateMethod, SpikeDetection, SpikeFileFormat};
+    use crate::suite::{Location, SpikeDetection, SpikeFileFormat};
     use std::fs;
 
     fn location(line: usize) -> Location {
