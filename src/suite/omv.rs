@@ -23,7 +23,8 @@ use super::{
     DataSource, EngineRequest, Expected, Experiment, IdSelection, LoadError, Location,
     ObservableCheck, ObservableKind, RateMethod, SpikeDetection, SpikeFileFormat, TestCase,
 };
-use crate::engine::OMV_ENGINE_NAMES;
+use crate::engine;
+use crate::suggest::nearest;
 
 /// Top-level keys of an `.omt`.
 const OMT_KEYS: &[&str] = &["target", "engine", "mep", "experiments"];
@@ -250,26 +251,6 @@ fn check_keys(
     }
 }
 
-/// The candidate closest to `word`, if close enough to be a plausible typo. Case is ignored
-/// first (`jNeuroml_NEURON` → `jNeuroML_NEURON`), then edit distance decides.
-fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let lower = word.to_lowercase();
-    if let Some(exact) = candidates.iter().find(|c| c.to_lowercase() == lower) {
-        return Some(exact);
-    }
-    candidates
-        .iter()
-        .map(|c| {
-            (
-                c,
-                strsim::normalized_damerau_levenshtein(&lower, &c.to_lowercase()),
-            )
-        })
-        .filter(|(_, score)| *score >= 0.5)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(c, _)| *c)
-}
-
 fn quoted_list(items: &[&str]) -> String {
     items
         .iter()
@@ -375,24 +356,29 @@ fn load_engine(
     let Some((key, value)) = root.entry("engine") else {
         errors.push(
             omt.error_at_start("missing required key `engine`")
-                .with_help(format!("one of: {}", OMV_ENGINE_NAMES.join(", "))),
+                .with_help(format!("one of: {}", engine_names().join(", "))),
         );
         return None;
     };
     let text = expect_str(omt, value, "engine", errors)?;
     let request = EngineRequest::parse(text);
-    if !OMV_ENGINE_NAMES.contains(&request.name.as_str()) {
+    if !engine::is_known_name(&request.name) {
         let error = omt.error(value, format!("unknown engine `{}`", request.name));
-        errors.push(match nearest(&request.name, OMV_ENGINE_NAMES) {
+        errors.push(match engine::suggest(&request.name) {
             Some(near) => error.with_help(format!("did you mean `{near}`?")),
             None => error.with_help(format!(
                 "engine names are case-sensitive; one of: {}",
-                OMV_ENGINE_NAMES.join(", ")
+                engine_names().join(", ")
             )),
         });
         return None;
     }
     Some((request, key.clone()))
+}
+
+/// Every engine name a test file may use: OMV's, plus crosscheck's own `command`.
+fn engine_names() -> Vec<&'static str> {
+    engine::all_names().collect()
 }
 
 /// Validate engines take globs (`jnml -validate *.nml`), expanded by the engine at run time.
