@@ -509,6 +509,7 @@ async fn run(args: RunArgs) -> Exit {
         grace: Duration::from_secs(3),
         keep_workdirs: args.keep_workdirs,
         work_root: env.work_root(),
+        home: env.home().to_path_buf(),
         process_env: env.process_env(),
         output_cap: 256 * 1024,
     };

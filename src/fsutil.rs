@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes a file so that readers see either the old or the new content, never a partial one:
 /// write to a temporary file beside it, flush to disk, then rename over the target.
@@ -38,8 +38,10 @@ pub const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".crossche
 ///
 /// Keeping mtimes matters: a data file that exists in the repository (a committed result) keeps
 /// its old time in the copy, so "the engine wrote it during this run" can be told from "it was
-/// already there". Symbolic links are copied as links. Returns the number of files copied.
-pub fn copy_tree(from: &Path, to: &Path) -> io::Result<u64> {
+/// already there". Symbolic links are copied as links. Directories in `exclude` (absolute
+/// paths) are not copied: the crosscheck home may live inside the repository, and copying the
+/// working directories into themselves would never end. Returns the number of files copied.
+pub fn copy_tree(from: &Path, to: &Path, exclude: &[PathBuf]) -> io::Result<u64> {
     let mut count = 0;
     fs::create_dir_all(to)?;
     let walker = walkdir::WalkDir::new(from)
@@ -48,9 +50,11 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<u64> {
         .filter_entry(|e| {
             !(e.file_type().is_dir()
                 && e.depth() > 0
-                && e.file_name()
+                && (e
+                    .file_name()
                     .to_str()
-                    .is_some_and(|n| SKIPPED_DIRS.contains(&n)))
+                    .is_some_and(|n| SKIPPED_DIRS.contains(&n))
+                    || exclude.iter().any(|x| x == e.path())))
         });
     for entry in walker {
         let entry = entry.map_err(io::Error::other)?;
@@ -210,8 +214,11 @@ mod tests {
             .unwrap()
             .set_modified(old)
             .unwrap();
-        let n = copy_tree(src.path(), dst.path()).unwrap();
+        fs::create_dir_all(src.path().join("a/home/work")).unwrap();
+        fs::write(src.path().join("a/home/work/x"), "x").unwrap();
+        let n = copy_tree(src.path(), dst.path(), &[src.path().join("a/home")]).unwrap();
         assert_eq!(n, 1);
+        assert!(!dst.path().join("a/home").exists());
         assert!(!dst.path().join("a/.git").exists());
         let copied = fs::metadata(dst.path().join("a/model.xml")).unwrap();
         assert_eq!(copied.modified().unwrap(), old);

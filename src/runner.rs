@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub keep_workdirs: bool,
     /// Parent of the per-job working directories.
     pub work_root: PathBuf,
+    /// The crosscheck home, never copied into a working directory even when inside the root.
+    pub home: PathBuf,
     /// Extra environment for every process (managed environment on PATH, quiet NEST, ...).
     pub process_env: Vec<(OsString, OsString)>,
     /// Bytes of combined stdout/stderr kept per job.
@@ -210,8 +212,15 @@ async fn execute(
     // 1. A private copy of the repository.
     let root = job.root.clone();
     let dest = workdir.to_path_buf();
+    let exclude = vec![
+        options.home.clone(),
+        options.work_root.clone(),
+        options.home.join("venv"),
+        options.home.join("sim-home"),
+    ];
     let copied =
-        tokio::task::spawn_blocking(move || crate::fsutil::copy_tree(&root, &dest)).await;
+        tokio::task::spawn_blocking(move || crate::fsutil::copy_tree(&root, &dest, &exclude))
+            .await;
     match copied {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => {
