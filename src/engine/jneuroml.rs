@@ -62,7 +62,7 @@ pub(super) fn neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Ste
 }
 
 pub(super) fn brian2(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
-    let export = java_jar("export to Brian2", target, dir, tools, &["-brian2", "-nogui"])?;
+    let export = java_jar("export to Brian2", target, dir, tools, &["-brian2"])?;
     let run = Step::new("simulate in Brian2", &tools.python, dir)
         .arg(exported_script(target, "brian2")?)
         .arg("-nogui");
