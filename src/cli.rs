@@ -363,7 +363,9 @@ fn provision(env: &ManagedEnv, components: &[Component], offline: bool) -> Resul
         progress.bar.finish_and_clear();
         match e {
             EnvError::Offline(..) => error(e),
-            other => error(format!("provisioning the managed environment failed: {other}")),
+            other => error(format!(
+                "provisioning the managed environment failed: {other}"
+            )),
         }
         Exit::EngineUnavailable
     })?;
@@ -424,14 +426,15 @@ fn install(args: &InstallArgs) -> Exit {
 /// Stops the run on Ctrl-C or SIGTERM: running processes get SIGTERM, then SIGKILL.
 fn watch_signals(cancel: watch::Sender<bool>) {
     tokio::spawn(async move {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                let _ = cancel.send(true);
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    let _ = cancel.send(true);
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

@@ -325,7 +325,10 @@ impl ManagedEnv {
             return Ok(state);
         }
         if offline {
-            return Err(EnvError::Offline(missing[0].name().to_string(), self.venv()));
+            return Err(EnvError::Offline(
+                missing[0].name().to_string(),
+                self.venv(),
+            ));
         }
         fs::create_dir_all(&self.home)
             .map_err(io_err(format!("create {}", self.home.display())))?;
@@ -480,9 +483,7 @@ fn run_streaming(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command
-        .spawn()
-        .map_err(io_err(format!("start {step}")))?;
+    let mut child = command.spawn().map_err(io_err(format!("start {step}")))?;
     // Drain stderr on a thread so a chatty stderr cannot block the child while we read stdout.
     let stderr = child.stderr.take();
     let stderr_thread = std::thread::spawn(move || {
@@ -548,7 +549,10 @@ mod tests {
         let env = ManagedEnv::at(dir.path());
         let err = env.ensure(&[Component::Neuron], true, &Quiet).unwrap_err();
         assert!(matches!(err, EnvError::Offline(ref name, _) if name == "neuron"));
-        assert!(!dir.path().join("venv").exists(), "offline must not create anything");
+        assert!(
+            !dir.path().join("venv").exists(),
+            "offline must not create anything"
+        );
     }
 
     #[test]

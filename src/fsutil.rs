@@ -58,10 +58,7 @@ pub fn copy_tree(from: &Path, to: &Path, exclude: &[PathBuf]) -> io::Result<u64>
         });
     for entry in walker {
         let entry = entry.map_err(io::Error::other)?;
-        let relative = entry
-            .path()
-            .strip_prefix(from)
-            .map_err(io::Error::other)?;
+        let relative = entry.path().strip_prefix(from).map_err(io::Error::other)?;
         let dest = to.join(relative);
         let file_type = entry.file_type();
         if file_type.is_dir() {

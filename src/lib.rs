@@ -21,6 +21,6 @@ pub mod fsutil;
 pub mod plan;
 pub mod report;
 pub mod results;
-pub mod suggest;
 pub mod runner;
+pub mod suggest;
 pub mod suite;

@@ -47,7 +47,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, DiscoverError> {
 /// files from anywhere in their repository), else the directory the test was discovered under;
 /// widened, if needed, to contain every file the test names.
 pub fn copy_root(test: &TestCase, discovered_under: &Path) -> PathBuf {
-    let mut root = git_toplevel(&test.location.file).unwrap_or_else(|| discovered_under.to_path_buf());
+    let mut root =
+        git_toplevel(&test.location.file).unwrap_or_else(|| discovered_under.to_path_buf());
     for path in test.referenced_paths() {
         while !path.starts_with(&root) {
             match root.parent() {
@@ -96,7 +97,12 @@ impl Job {
         self.test
             .targets
             .iter()
-            .map(|t| t.strip_prefix(&self.root).unwrap_or(t).display().to_string())
+            .map(|t| {
+                t.strip_prefix(&self.root)
+                    .unwrap_or(t)
+                    .display()
+                    .to_string()
+            })
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -130,9 +136,9 @@ pub fn engine_filters(values: &[String]) -> Result<Vec<EngineRequest>, UnknownEn
 
 fn matches(filters: &[EngineRequest], engine: &EngineRequest) -> bool {
     filters.is_empty()
-        || filters.iter().any(|f| {
-            f.name == engine.name && (f.version.is_none() || f.version == engine.version)
-        })
+        || filters
+            .iter()
+            .any(|f| f.name == engine.name && (f.version.is_none() || f.version == engine.version))
 }
 
 /// One job per test whose engine passes the filters, in discovery order.

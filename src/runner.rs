@@ -219,8 +219,7 @@ async fn execute(
         options.home.join("sim-home"),
     ];
     let copied =
-        tokio::task::spawn_blocking(move || crate::fsutil::copy_tree(&root, &dest, &exclude))
-            .await;
+        tokio::task::spawn_blocking(move || crate::fsutil::copy_tree(&root, &dest, &exclude)).await;
     match copied {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => {
@@ -293,7 +292,11 @@ async fn execute(
                 record.signal = Some(signal);
                 Some((
                     Status::Error,
-                    format!("{} was killed by signal {}", step.label, signal_name(signal)),
+                    format!(
+                        "{} was killed by signal {}",
+                        step.label,
+                        signal_name(signal)
+                    ),
                 ))
             }
             ProcessOutcome::TimedOut => Some((
@@ -304,10 +307,9 @@ async fn execute(
                     step.label
                 ),
             )),
-            ProcessOutcome::Cancelled => Some((
-                Status::Error,
-                format!("interrupted during {}", step.label),
-            )),
+            ProcessOutcome::Cancelled => {
+                Some((Status::Error, format!("interrupted during {}", step.label)))
+            }
             ProcessOutcome::SpawnFailed(e) => Some((
                 Status::Error,
                 format!("could not start {}: {e}", step.program.display()),
@@ -437,7 +439,13 @@ fn has_mod_files(dir: &Path) -> bool {
 fn slug(id: &str) -> String {
     let s: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let s = s.trim_start_matches(['.', '_']).to_string();
     s.chars().take(80).collect()
@@ -517,7 +525,10 @@ async fn run_process(
     }
     *tail = match Arc::try_unwrap(shared) {
         Ok(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
-        Err(arc) => arc.lock().map(|t| t.clone()).unwrap_or_else(|p| p.into_inner().clone()),
+        Err(arc) => arc
+            .lock()
+            .map(|t| t.clone())
+            .unwrap_or_else(|p| p.into_inner().clone()),
     };
     outcome
 }
@@ -569,7 +580,10 @@ mod tests {
 
     #[test]
     fn slugs_are_safe() {
-        assert_eq!(slug("LEMS/test/.test.ex0.jnml.omt"), "LEMS_test_.test.ex0.jnml.omt");
+        assert_eq!(
+            slug("LEMS/test/.test.ex0.jnml.omt"),
+            "LEMS_test_.test.ex0.jnml.omt"
+        );
         assert_eq!(slug("../../x y"), "x_y");
     }
 }

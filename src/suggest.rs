@@ -19,4 +19,3 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(c, _)| *c)
 }
-

@@ -117,7 +117,13 @@ fn mep_without_the_named_experiment_is_an_invalid_test_file() {
 #[test]
 fn an_invalid_file_does_not_stop_the_others_from_running() {
     let dir = tempfile::tempdir().unwrap();
-    command_test(dir.path(), "good", "printf '10\\n20\\n' > out.dat", "[10, 20]", "0.01");
+    command_test(
+        dir.path(),
+        "good",
+        "printf '10\\n20\\n' > out.dat",
+        "[10, 20]",
+        "0.01",
+    );
     write(dir.path(), ".test.broken.omt", "target: [\n");
     let json = dir.path().join("r.json");
     crosscheck(dir.path())
@@ -134,8 +140,14 @@ fn an_invalid_file_does_not_stop_the_others_from_running() {
         .iter()
         .map(|t| (t["id"].as_str().unwrap(), t["status"].as_str().unwrap()))
         .collect();
-    assert!(statuses.contains(&(".test.good.omt", "pass")), "{statuses:?}");
-    assert!(statuses.contains(&(".test.broken.omt", "error")), "{statuses:?}");
+    assert!(
+        statuses.contains(&(".test.good.omt", "pass")),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&(".test.broken.omt", "error")),
+        "{statuses:?}"
+    );
 }
 
 #[test]
@@ -164,7 +176,13 @@ fn a_path_that_does_not_exist_is_a_usage_error() {
 fn passing_run_writes_json_and_junit_and_leaves_the_tree_alone() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
-    command_test(&repo, "spikes", "printf '10.0\\n20.5\\n31.0\\n' > out.dat", "[10, 20.5, 31]", "0.001");
+    command_test(
+        &repo,
+        "spikes",
+        "printf '10.0\\n20.5\\n31.0\\n' > out.dat",
+        "[10, 20.5, 31]",
+        "0.001",
+    );
     let json = dir.path().join("out/results.json");
     let junit = dir.path().join("out/results.xml");
     crosscheck(&dir.path().join("home"))
@@ -199,8 +217,20 @@ fn passing_run_writes_json_and_junit_and_leaves_the_tree_alone() {
 #[test]
 fn failing_run_explains_in_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    command_test(dir.path(), "off", "printf '10\\n20\\n33\\n' > out.dat", "[10, 20, 30]", "0.01");
-    command_test(dir.path(), "short", "printf '10\\n20\\n' > out.dat", "[10, 20, 30]", "0.01");
+    command_test(
+        dir.path(),
+        "off",
+        "printf '10\\n20\\n33\\n' > out.dat",
+        "[10, 20, 30]",
+        "0.01",
+    );
+    command_test(
+        dir.path(),
+        "short",
+        "printf '10\\n20\\n' > out.dat",
+        "[10, 20, 30]",
+        "0.01",
+    );
     let json = dir.path().join("r.json");
     let output = crosscheck(&dir.path().join("home"))
         .arg("run")
@@ -221,8 +251,13 @@ fn failing_run_explains_in_numbers() {
         .find(|t| t["id"] == ".test.off.omt")
         .unwrap();
     assert_eq!(off["status"], "fail");
-    let min_tol = off["observables"][0]["min_passing_tolerance"].as_f64().unwrap();
-    assert!((min_tol - 0.1).abs() < 1e-6, "min passing tolerance {min_tol}");
+    let min_tol = off["observables"][0]["min_passing_tolerance"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (min_tol - 0.1).abs() < 1e-6,
+        "min passing tolerance {min_tol}"
+    );
     let message = off["observables"][0]["message"].as_str().unwrap();
     assert!(message.contains("33"), "{message}");
     let short = report["tests"]
@@ -232,7 +267,10 @@ fn failing_run_explains_in_numbers() {
         .find(|t| t["id"] == ".test.short.omt")
         .unwrap();
     let message = short["observables"][0]["message"].as_str().unwrap();
-    assert!(message.contains("30"), "the missing spike must be named: {message}");
+    assert!(
+        message.contains("30"),
+        "the missing spike must be named: {message}"
+    );
 }
 
 #[test]
@@ -260,7 +298,10 @@ fn a_crash_is_an_error_with_the_output_tail() {
     let crash = tests.iter().find(|t| t["id"] == ".test.crash.omt").unwrap();
     assert_eq!(crash["status"], "error");
     assert!(crash["message"].as_str().unwrap().contains("SIGSEGV"));
-    assert!(crash["output_tail"].as_str().unwrap().contains("about to crash"));
+    assert!(crash["output_tail"]
+        .as_str()
+        .unwrap()
+        .contains("about to crash"));
     let fine = tests.iter().find(|t| t["id"] == ".test.fine.omt").unwrap();
     assert_eq!(fine["status"], "pass", "the other job must still run");
 }
@@ -268,7 +309,13 @@ fn a_crash_is_an_error_with_the_output_tail() {
 #[test]
 fn non_zero_exit_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    command_test(dir.path(), "exit3", "echo 'bad input' >&2; exit 3", "[1]", "0.1");
+    command_test(
+        dir.path(),
+        "exit3",
+        "echo 'bad input' >&2; exit 3",
+        "[1]",
+        "0.1",
+    );
     let json = dir.path().join("r.json");
     crosscheck(&dir.path().join("home"))
         .arg("run")
@@ -364,7 +411,11 @@ fn missing_output_is_an_error() {
 fn dry_run_passes_on_exit_zero() {
     let dir = tempfile::tempdir().unwrap();
     script(dir.path(), "ok.sh", "echo hi");
-    write(dir.path(), ".test.dry.omt", "target: ok.sh\nengine: command\n");
+    write(
+        dir.path(),
+        ".test.dry.omt",
+        "target: ok.sh\nengine: command\n",
+    );
     crosscheck(&dir.path().join("home"))
         .arg("run")
         .arg(dir.path())
@@ -384,14 +435,20 @@ fn list_shows_the_plan_without_running() {
         "0.1",
     );
     write(dir.path(), "model.xml", "<Lems/>");
-    write(dir.path(), ".test.b.omt", "target: model.xml\nengine: XPP\n");
+    write(
+        dir.path(),
+        ".test.b.omt",
+        "target: model.xml\nengine: XPP\n",
+    );
     crosscheck(&dir.path().join("home"))
         .arg("list")
         .arg(dir.path())
         .assert()
         .success()
         .stdout(predicate::str::contains(".test.a.omt"))
-        .stdout(predicate::str::contains("skip: crosscheck cannot run the XPP engine"));
+        .stdout(predicate::str::contains(
+            "skip: crosscheck cannot run the XPP engine",
+        ));
     assert!(!marker.exists());
 }
 
@@ -400,7 +457,11 @@ fn engine_filter_selects_tests() {
     let dir = tempfile::tempdir().unwrap();
     command_test(dir.path(), "a", "printf '1\\n' > out.dat", "[1]", "0.1");
     write(dir.path(), "model.xml", "<Lems/>");
-    write(dir.path(), ".test.b.omt", "target: model.xml\nengine: XPP\n");
+    write(
+        dir.path(),
+        ".test.b.omt",
+        "target: model.xml\nengine: XPP\n",
+    );
     crosscheck(&dir.path().join("home"))
         .arg("list")
         .arg(dir.path())
@@ -415,7 +476,11 @@ fn engine_filter_selects_tests() {
 fn offline_without_the_engine_exits_6() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "model.xml", "<Lems/>");
-    write(dir.path(), ".test.j.omt", "target: model.xml\nengine: jNeuroML\n");
+    write(
+        dir.path(),
+        ".test.j.omt",
+        "target: model.xml\nengine: jNeuroML\n",
+    );
     crosscheck(&dir.path().join("empty-home"))
         .arg("run")
         .arg(dir.path())
@@ -453,7 +518,11 @@ fn sigterm_stops_the_run_and_leaves_no_process_behind() {
         .unwrap();
     // Wait until the job's processes are up.
     for _ in 0..200 {
-        if fs::read_to_string(&pids).map(|s| s.lines().count()).unwrap_or(0) >= 2 {
+        if fs::read_to_string(&pids)
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+            >= 2
+        {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));

@@ -19,7 +19,11 @@ fn statuses(report: &serde_json::Value) -> BTreeMap<String, String> {
         .iter()
         .map(|t| {
             (
-                format!("{} [{}]", t["id"].as_str().unwrap(), t["engine"].as_str().unwrap()),
+                format!(
+                    "{} [{}]",
+                    t["id"].as_str().unwrap(),
+                    t["engine"].as_str().unwrap()
+                ),
                 t["status"].as_str().unwrap().to_string(),
             )
         })
@@ -36,7 +40,14 @@ fn corpus_verdicts_match_omv_on_jneuroml_and_neuron() {
     crosscheck(&shared_home())
         .arg("run")
         .arg(corpus())
-        .args(["--engine", "jNeuroML", "--engine", "jNeuroML_NEURON", "-j", "2"])
+        .args([
+            "--engine",
+            "jNeuroML",
+            "--engine",
+            "jNeuroML_NEURON",
+            "-j",
+            "2",
+        ])
         .arg("--json")
         .arg(&json)
         .arg("--junit")
@@ -75,7 +86,9 @@ fn corpus_verdicts_match_omv_on_jneuroml_and_neuron() {
     assert_eq!(observed.len(), 7);
     assert!((observed[0].as_f64().unwrap() - 41.0).abs() < 0.01);
     assert_eq!(report["versions"]["neuron"], "8.2.7");
-    assert!(fs::read_to_string(&junit).unwrap().contains("testsuite name=\"jNeuroML_NEURON\""));
+    assert!(fs::read_to_string(&junit)
+        .unwrap()
+        .contains("testsuite name=\"jNeuroML_NEURON\""));
 }
 
 /// Copies the Ex0 model and its OMV files, so a test can change an expectation.
@@ -89,7 +102,11 @@ fn ex0_copy(dir: &Path) -> std::path::PathBuf {
         repo.join("LEMS_NML2_Ex0_IaF.xml"),
     )
     .unwrap();
-    for name in [".test.ex0.jnml.omt", ".test.ex0.jnmlnrn.omt", ".test.ex0.mep"] {
+    for name in [
+        ".test.ex0.jnml.omt",
+        ".test.ex0.jnmlnrn.omt",
+        ".test.ex0.mep",
+    ] {
         let text = fs::read_to_string(corpus.join("test").join(name)).unwrap();
         fs::write(repo.join("test").join(name), text).unwrap();
     }
@@ -125,7 +142,10 @@ fn a_changed_expectation_fails_with_the_spike_and_the_needed_tolerance() {
         let message = first["message"].as_str().unwrap();
         assert!(message.contains("45"), "{message}");
         let needed = first["min_passing_tolerance"].as_f64().unwrap();
-        assert!((needed - 4.0 / 45.0).abs() < 1e-3, "needed tolerance {needed}");
+        assert!(
+            (needed - 4.0 / 45.0).abs() < 1e-3,
+            "needed tolerance {needed}"
+        );
         // The other experiments still pass.
         assert_eq!(test["observables"][1]["status"], "pass");
     }
@@ -138,7 +158,11 @@ fn a_broken_model_is_an_error_with_the_simulator_output() {
     let repo = ex0_copy(dir.path());
     let model = repo.join("LEMS_NML2_Ex0_IaF.xml");
     let text = fs::read_to_string(&model).unwrap();
-    fs::write(&model, text.replace("<iafTauCell id=\"iafTau\"", "<iafTauCellTypo id=\"iafTau\"")).unwrap();
+    fs::write(
+        &model,
+        text.replace("<iafTauCell id=\"iafTau\"", "<iafTauCellTypo id=\"iafTau\""),
+    )
+    .unwrap();
     let json = dir.path().join("r.json");
     crosscheck(&shared_home())
         .arg("run")
@@ -151,8 +175,20 @@ fn a_broken_model_is_an_error_with_the_simulator_output() {
     let report = read_json(&json);
     let test = &report["tests"][0];
     assert_eq!(test["status"], "error");
-    assert!(test["message"].as_str().unwrap().contains("exited with status"), "{test}");
-    assert!(test["output_tail"].as_str().unwrap().contains("iafTauCellTypo"), "{test}");
+    assert!(
+        test["message"]
+            .as_str()
+            .unwrap()
+            .contains("exited with status"),
+        "{test}"
+    );
+    assert!(
+        test["output_tail"]
+            .as_str()
+            .unwrap()
+            .contains("iafTauCellTypo"),
+        "{test}"
+    );
 }
 
 /// The bundled suite (the README's main command) passes on every engine it names.
@@ -187,6 +223,12 @@ fn engines_lists_installed_simulators() {
         .arg("engines")
         .assert()
         .success()
-        .stdout(predicate::str::is_match(r"jNeuroML_NEURON\s+yes\s+jNeuroML 0\.14\.0; NEURON 8\.2\.7").unwrap())
-        .stdout(predicate::str::is_match(r"jNeuroML_Brian2\s+yes\s+jNeuroML 0\.14\.0; Brian2 2\.9\.0").unwrap());
+        .stdout(
+            predicate::str::is_match(r"jNeuroML_NEURON\s+yes\s+jNeuroML 0\.14\.0; NEURON 8\.2\.7")
+                .unwrap(),
+        )
+        .stdout(
+            predicate::str::is_match(r"jNeuroML_Brian2\s+yes\s+jNeuroML 0\.14\.0; Brian2 2\.9\.0")
+                .unwrap(),
+        );
 }

@@ -8,7 +8,13 @@ use std::path::Path;
 use super::{Step, Tools};
 
 /// `java -Xmx… -Djava.awt.headless=true -jar <jar> <target> <args…>`, in the target's folder.
-fn java_jar(label: &str, target: &Path, dir: &Path, tools: &Tools, args: &[&str]) -> Result<Step, String> {
+fn java_jar(
+    label: &str,
+    target: &Path,
+    dir: &Path,
+    tools: &Tools,
+    args: &[&str],
+) -> Result<Step, String> {
     let java = tools
         .java
         .clone()
@@ -18,8 +24,11 @@ fn java_jar(label: &str, target: &Path, dir: &Path, tools: &Tools, args: &[&str]
         .clone()
         .ok_or("the jNeuroML jar is missing from the managed environment (run `crosscheck install pyneuroml`)")?;
     let mut step = Step::new(label, java, dir)
-        // Same heap as pyNeuroML's default run; headless because CI has no display.
+        // Headless because CI has no display. The serial collector: jobs already run in
+        // parallel, and the JVM's parallel GC threads would only compete with the other jobs
+        // for the same cores (measured: slightly less CPU and wall time per job).
         .arg("-Xmx1G")
+        .arg("-XX:+UseSerialGC")
         .arg("-Djava.awt.headless=true")
         .arg("-jar")
         .arg(jar)
@@ -52,7 +61,13 @@ pub(super) fn simulate(target: &Path, dir: &Path, tools: &Tools) -> Result<Step,
 /// Export, compile the generated mechanisms, run the generated script. NEURON loads compiled
 /// mechanisms from the working directory, so all three run in the target's folder.
 pub(super) fn neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
-    let export = java_jar("export to NEURON", target, dir, tools, &["-neuron", "-nogui"])?;
+    let export = java_jar(
+        "export to NEURON",
+        target,
+        dir,
+        tools,
+        &["-neuron", "-nogui"],
+    )?;
     let mut compile = Step::new("nrnivmodl", tools.bin_dir.join("nrnivmodl"), dir);
     compile.only_if_mod_files_in = Some(dir.to_path_buf());
     let run = Step::new("simulate in NEURON", &tools.python, dir)

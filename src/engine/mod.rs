@@ -322,7 +322,9 @@ mod tests {
     fn neuron_steps_generate_compile_run() {
         let tools = Tools {
             java: Some(PathBuf::from("/usr/bin/java")),
-            jnml_jar: Some(PathBuf::from("/j/jNeuroML-0.14.0-jar-with-dependencies.jar")),
+            jnml_jar: Some(PathBuf::from(
+                "/j/jNeuroML-0.14.0-jar-with-dependencies.jar",
+            )),
             python: PathBuf::from("/v/bin/python"),
             bin_dir: PathBuf::from("/v/bin"),
             state: EnvState::default(),
@@ -332,8 +334,14 @@ mod tests {
             .steps(&[PathBuf::from("/w/m/LEMS_X.xml")], &tools)
             .unwrap();
         let labels: Vec<&str> = steps.iter().map(|s| s.label.as_str()).collect();
-        assert_eq!(labels, ["export to NEURON", "nrnivmodl", "simulate in NEURON"]);
-        assert_eq!(steps[1].only_if_mod_files_in.as_deref(), Some(Path::new("/w/m")));
+        assert_eq!(
+            labels,
+            ["export to NEURON", "nrnivmodl", "simulate in NEURON"]
+        );
+        assert_eq!(
+            steps[1].only_if_mod_files_in.as_deref(),
+            Some(Path::new("/w/m"))
+        );
         assert!(steps[2].argv().contains(&"LEMS_X_nrn.py".to_string()));
         assert_eq!(steps[2].cwd, Path::new("/w/m"));
     }

@@ -17,7 +17,10 @@ pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError>
     junit.set_time(Duration::from_secs_f64(report.duration_s.max(0.0)));
     let mut by_engine: BTreeMap<&str, Vec<&TestResult>> = BTreeMap::new();
     for test in &report.tests {
-        by_engine.entry(test.engine.as_str()).or_default().push(test);
+        by_engine
+            .entry(test.engine.as_str())
+            .or_default()
+            .push(test);
     }
     for (engine, tests) in by_engine {
         let mut suite = TestSuite::new(engine);

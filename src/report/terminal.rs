@@ -26,8 +26,10 @@ impl TerminalReporter {
     pub fn new(total: usize, verbose: bool) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
         TerminalReporter {
@@ -139,7 +141,11 @@ pub fn summary_table(results: &[TestResult], duration_s: f64) -> String {
     let engines: BTreeSet<&str> = results.iter().map(|r| r.engine.as_str()).collect();
     let mut rows: BTreeMap<&str, BTreeMap<&str, Vec<Status>>> = BTreeMap::new();
     for r in results {
-        let model = if r.model.is_empty() { r.id.as_str() } else { r.model.as_str() };
+        let model = if r.model.is_empty() {
+            r.id.as_str()
+        } else {
+            r.model.as_str()
+        };
         rows.entry(model)
             .or_default()
             .entry(r.engine.as_str())
@@ -155,7 +161,10 @@ pub fn summary_table(results: &[TestResult], duration_s: f64) -> String {
     }
     out.push('\n');
     for (model, cells) in &rows {
-        out.push_str(&format!("{:<model_width$}", truncate_left(model, model_width)));
+        out.push_str(&format!(
+            "{:<model_width$}",
+            truncate_left(model, model_width)
+        ));
         for (engine, w) in engines.iter().zip(&widths) {
             let cell = match cells.get(engine) {
                 Some(statuses) => statuses

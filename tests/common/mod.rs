@@ -10,7 +10,8 @@ use assert_cmd::Command;
 /// The crosscheck binary, with a private crosscheck home unless the test sets one.
 pub fn crosscheck(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("crosscheck").expect("binary built");
-    cmd.env("CROSSCHECK_HOME", home).env_remove("GITHUB_ACTIONS");
+    cmd.env("CROSSCHECK_HOME", home)
+        .env_remove("GITHUB_ACTIONS");
     cmd
 }
 
@@ -62,7 +63,9 @@ pub fn command_test(dir: &Path, name: &str, body: &str, expected: &str, toleranc
     write(
         dir,
         &format!("{name}.mep"),
-        &format!("system: test\nexperiments:\n  exp:\n    expected:\n      spike times: {expected}\n"),
+        &format!(
+            "system: test\nexperiments:\n  exp:\n    expected:\n      spike times: {expected}\n"
+        ),
     );
 }
 
