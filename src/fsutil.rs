@@ -118,58 +118,88 @@ impl TailLines {
     }
 }
 
-/// Keeps the last `capacity` bytes of a byte stream, and counts everything seen.
+/// Keeps the beginning and the end of a byte stream, and counts everything seen.
 ///
-/// Simulator output is unbounded (a runaway model can print gigabytes); only the tail is
-/// useful for a report, so memory stays bounded whatever the simulator does.
+/// Simulator output is unbounded (a runaway model can print gigabytes), so memory must stay
+/// bounded whatever the simulator does. Both ends matter: the end says where a run stopped,
+/// the beginning often says why (a Java exception's message comes first, followed by hundreds
+/// of lines of detail and stack trace).
 #[derive(Debug, Clone)]
-pub struct TailBytes {
-    buffer: VecDeque<u8>,
-    capacity: usize,
+pub struct CappedOutput {
+    head: Vec<u8>,
+    head_capacity: usize,
+    tail: VecDeque<u8>,
+    tail_capacity: usize,
     total: u64,
 }
 
-impl TailBytes {
+impl CappedOutput {
+    /// Keeps up to `capacity` bytes: an eighth from the start, the rest from the end.
     pub fn new(capacity: usize) -> Self {
-        TailBytes {
-            buffer: VecDeque::with_capacity(capacity.min(1 << 16)),
-            capacity,
+        let head_capacity = capacity / 8;
+        CappedOutput {
+            head: Vec::new(),
+            head_capacity,
+            tail: VecDeque::new(),
+            tail_capacity: capacity - head_capacity,
             total: 0,
         }
     }
 
-    pub fn extend(&mut self, bytes: &[u8]) {
+    pub fn extend(&mut self, mut bytes: &[u8]) {
         self.total += bytes.len() as u64;
-        let bytes = if bytes.len() > self.capacity {
-            &bytes[bytes.len() - self.capacity..]
-        } else {
-            bytes
-        };
-        let overflow = (self.buffer.len() + bytes.len()).saturating_sub(self.capacity);
-        self.buffer.drain(..overflow);
-        self.buffer.extend(bytes);
+        let room = self.head_capacity.saturating_sub(self.head.len());
+        if room > 0 {
+            let take = room.min(bytes.len());
+            self.head.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+        }
+        if bytes.len() > self.tail_capacity {
+            bytes = &bytes[bytes.len() - self.tail_capacity..];
+        }
+        let overflow = (self.tail.len() + bytes.len()).saturating_sub(self.tail_capacity);
+        self.tail.drain(..overflow);
+        self.tail.extend(bytes);
     }
 
     pub fn total(&self) -> u64 {
         self.total
     }
 
-    /// The last `max_lines` lines of the tail, as text (invalid UTF-8 replaced).
-    pub fn last_lines(&self, max_lines: usize) -> String {
-        let (a, b) = self.buffer.as_slices();
-        let mut bytes = Vec::with_capacity(a.len() + b.len());
+    /// The first `head_lines` and the last `tail_lines` lines, as text (invalid UTF-8
+    /// replaced), with a marker where output was left out.
+    pub fn excerpt(&self, head_lines: usize, tail_lines: usize) -> String {
+        let mut bytes = self.head.clone();
+        let dropped = self.total - (self.head.len() + self.tail.len()) as u64;
+        let (a, b) = self.tail.as_slices();
+        let tail_start = bytes.len();
         bytes.extend_from_slice(a);
         bytes.extend_from_slice(b);
-        let text = String::from_utf8_lossy(&bytes);
-        let trimmed = text.trim_end_matches('\n');
-        let lines: Vec<&str> = trimmed.lines().collect();
-        let start = lines.len().saturating_sub(max_lines);
-        let mut out = String::new();
-        if self.total > self.buffer.len() as u64 || start > 0 {
-            out.push_str("[... earlier output omitted ...]\n");
+        if dropped == 0 {
+            let text = String::from_utf8_lossy(&bytes);
+            let lines: Vec<&str> = text.trim_end_matches('\n').lines().collect();
+            if lines.len() <= head_lines + tail_lines {
+                return lines.join("\n");
+            }
+            let omitted = lines.len() - head_lines - tail_lines;
+            return format!(
+                "{}\n[... {omitted} lines omitted ...]\n{}",
+                lines[..head_lines].join("\n"),
+                lines[lines.len() - tail_lines..].join("\n")
+            );
         }
-        out.push_str(&lines[start..].join("\n"));
-        out
+        let head_text = String::from_utf8_lossy(&bytes[..tail_start]);
+        let tail_text = String::from_utf8_lossy(&bytes[tail_start..]);
+        let head: Vec<&str> = head_text.lines().take(head_lines).collect();
+        let tail: Vec<&str> = tail_text.trim_end_matches('\n').lines().collect();
+        // The first tail line is most likely cut in the middle: drop it.
+        let tail = &tail[tail.len().saturating_sub(tail_lines).max(1.min(tail.len()))..];
+        format!(
+            "{}\n[... {} bytes omitted ...]\n{}",
+            head.join("\n"),
+            dropped,
+            tail.join("\n")
+        )
     }
 }
 
@@ -178,14 +208,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tail_bytes_keeps_only_the_end() {
-        let mut tail = TailBytes::new(10);
-        tail.extend(b"0123456789abc");
-        tail.extend(b"\nxyz");
-        assert_eq!(tail.total(), 17);
-        let text = tail.last_lines(5);
-        assert!(text.ends_with("9abc\nxyz"), "{text}");
-        assert!(text.starts_with("[... earlier output omitted"));
+    fn capped_output_keeps_both_ends_within_its_capacity() {
+        let mut out = CappedOutput::new(256);
+        out.extend(b"Error: the reason\n");
+        for i in 0..1000 {
+            out.extend(format!("detail line {i}\n").as_bytes());
+        }
+        out.extend(b"last words\n");
+        assert_eq!(out.head.len() + out.tail.len(), 256);
+        let text = out.excerpt(5, 5);
+        assert!(text.starts_with("Error: the reason"), "{text}");
+        assert!(text.ends_with("last words"), "{text}");
+        assert!(text.contains("bytes omitted"), "{text}");
+    }
+
+    #[test]
+    fn capped_output_shows_short_output_whole_and_long_output_by_lines() {
+        let mut out = CappedOutput::new(1 << 20);
+        out.extend(b"a\nb\nc\n");
+        assert_eq!(out.excerpt(1, 1), "a\n[... 1 lines omitted ...]\nc");
+        assert_eq!(out.excerpt(2, 2), "a\nb\nc");
     }
 
     #[test]

@@ -20,9 +20,14 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::engine::{Step, Tools};
-use crate::fsutil::TailBytes;
+use crate::fsutil::CappedOutput;
 use crate::plan::{Job, JobEngine};
 use crate::results::{CheckStatus, CommandRecord, ObservableResult, Status, TestResult};
+
+/// Lines of a job's output kept in its result: the start (where errors are often explained)
+/// and the end (where the run stopped).
+const OUTPUT_HEAD_LINES: usize = 20;
+const OUTPUT_TAIL_LINES: usize = 60;
 
 /// How the runner behaves; one value for the whole run.
 #[derive(Debug, Clone)]
@@ -259,7 +264,7 @@ async fn execute(
         Err(e) => return (Status::Error, Some(e)),
     };
     let deadline = tokio::time::Instant::now() + options.timeout;
-    let mut tail = TailBytes::new(options.output_cap);
+    let mut tail = CappedOutput::new(options.output_cap);
     for step in &steps {
         if let Some(dir) = &step.only_if_mod_files_in {
             if !has_mod_files(dir) {
@@ -317,11 +322,11 @@ async fn execute(
         };
         result.commands.push(record);
         if let Some((status, message)) = failure {
-            result.output_tail = Some(tail.last_lines(60));
+            result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
             return (status, Some(message));
         }
     }
-    result.output_tail = Some(tail.last_lines(60));
+    result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
 
     // 4. A dry run passes when the engine succeeded.
     if job.test.is_dry_run() {
@@ -476,7 +481,7 @@ async fn run_process(
     step: &Step,
     options: &RunOptions,
     deadline: tokio::time::Instant,
-    tail: &mut TailBytes,
+    tail: &mut CappedOutput,
     cancel: &mut watch::Receiver<bool>,
 ) -> ProcessOutcome {
     let mut command = tokio::process::Command::new(&step.program);
@@ -494,7 +499,7 @@ async fn run_process(
         Err(e) => return ProcessOutcome::SpawnFailed(e),
     };
     let pgid = child.id().map(|id| Pid::from_raw(id as i32));
-    let shared = Arc::new(Mutex::new(std::mem::replace(tail, TailBytes::new(0))));
+    let shared = Arc::new(Mutex::new(std::mem::replace(tail, CappedOutput::new(0))));
     let readers = [
         child.stdout.take().map(|s| spawn_reader(s, shared.clone())),
         child.stderr.take().map(|s| spawn_reader(s, shared.clone())),
@@ -533,7 +538,7 @@ async fn run_process(
     outcome
 }
 
-fn spawn_reader<R>(mut stream: R, tail: Arc<Mutex<TailBytes>>) -> tokio::task::JoinHandle<()>
+fn spawn_reader<R>(mut stream: R, tail: Arc<Mutex<CappedOutput>>) -> tokio::task::JoinHandle<()>
 where
     R: tokio::io::AsyncRead + Unpin + Send + 'static,
 {

@@ -123,9 +123,8 @@ pub fn details(result: &TestResult) -> String {
     }
     if matches!(result.status, Status::Error | Status::Timeout) {
         if let Some(tail) = &result.output_tail {
-            out.push("    --- output (last lines) ---".to_string());
-            let lines: Vec<&str> = tail.lines().collect();
-            for line in &lines[lines.len().saturating_sub(20)..] {
+            out.push("    --- output (start and end) ---".to_string());
+            for line in tail.lines() {
                 out.push(format!("    | {line}"));
             }
         }
