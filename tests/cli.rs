@@ -542,3 +542,26 @@ fn sigterm_stops_the_run_and_leaves_no_process_behind() {
         assert!(!process_alive(pid), "process {pid} survived SIGTERM");
     }
 }
+
+#[test]
+fn keep_workdirs_keeps_the_engine_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    command_test(&repo, "kept", "printf '5\\n' > out.dat", "[5]", "0.1");
+    let json = dir.path().join("r.json");
+    crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(&repo)
+        .arg("--keep-workdirs")
+        .arg("--json")
+        .arg(&json)
+        .assert()
+        .success();
+    let workdir = read_json(&json)["tests"][0]["workdir"]
+        .as_str()
+        .expect("workdir recorded")
+        .to_string();
+    let kept = std::path::Path::new(&workdir);
+    assert!(kept.starts_with(dir.path().join("home")), "{workdir}");
+    assert_eq!(fs::read_to_string(kept.join("out.dat")).unwrap(), "5\n");
+}

@@ -232,3 +232,44 @@ fn engines_lists_installed_simulators() {
                 .unwrap(),
         );
 }
+
+/// Two crosscheck processes provisioning one fresh home at once: one installs, the other waits
+/// for the lock and finds the work done; the environment ends up whole.
+#[test]
+fn concurrent_provisioning_installs_once() {
+    let home = tempfile::tempdir().unwrap();
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("crosscheck"))
+            .env("CROSSCHECK_HOME", home.path())
+            .args(["install", "pyneuroml"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn();
+    let second = spawn();
+    let outputs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    for output in &outputs {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let pip_runs = outputs
+        .iter()
+        .filter(|o| String::from_utf8_lossy(&o.stderr).contains("crosscheck: pip install"))
+        .count();
+    assert_eq!(pip_runs, 1, "pip must run once, not once per process");
+    let state = read_json(&home.path().join("state.json"));
+    assert_eq!(state["versions"]["pyneuroml"], "1.3.22");
+    crosscheck(home.path())
+        .arg("engines")
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"jNeuroML\s+yes\s+jNeuroML 0\.14\.0").unwrap());
+}
