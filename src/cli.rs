@@ -71,8 +71,9 @@ enum Command {
     List(SelectArgs),
     /// Show each engine: available or not, version, executable, how to install it.
     Engines(HomeArgs),
-    /// Install engines (or components: pyneuroml, neuron, nest, brian2) into the managed
-    /// environment. Without arguments, installs everything.
+    /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne) into the
+    /// managed environment. Without arguments, installs the four required simulators
+    /// (pyneuroml, neuron, nest, brian2).
     Install(InstallArgs),
     /// Strictly check test files (.omt and their .mep) without running anything.
     Validate(PathsArgs),
@@ -141,7 +142,8 @@ struct RunArgs {
 
 #[derive(Debug, Args)]
 struct InstallArgs {
-    /// Engine names (e.g. jNeuroML_NEURON) or components (pyneuroml, neuron, nest, brian2).
+    /// Engine names (e.g. jNeuroML_NEURON) or components (pyneuroml, neuron, nest, brian2, eden,
+    /// netpyne).
     names: Vec<String>,
     #[command(flatten)]
     home: HomeArgs,
@@ -386,13 +388,13 @@ fn install(args: &InstallArgs) -> Exit {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             error(format!(
-                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2){hint}"
+                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2, eden, netpyne){hint}"
             ));
             return Exit::Usage;
         }
     }
     if args.names.is_empty() {
-        components = Component::ALL.to_vec();
+        components = Component::DEFAULT.to_vec();
         java_needed = true;
     }
     components.sort();

@@ -28,6 +28,10 @@ pub enum Component {
     Neuron,
     Nest,
     Brian2,
+    /// EDEN, installed on demand for `jNeuroML_EDEN`.
+    Eden,
+    /// NetPyNE (on NEURON), installed on demand for `jNeuroML_NetPyNE`.
+    NetPyNE,
 }
 
 /// A pinned PyPI requirement.
@@ -43,9 +47,21 @@ pub struct Pin {
 /// Why these: NEURON 8.2.7 is what OMV installs and what Open Source Brain repositories test
 /// with (NEURON 9 will not compile the mechanisms jNeuroML 0.14 generates for spike and Poisson
 /// inputs, dropped `neuron.run()` and no longer puts the working directory on Python's path);
-/// Brian2 2.9.0 is the newest release for Python 3.11 and breaks on numpy 2.4.
+/// Brian2 2.9.0 is the newest release for Python 3.11 and breaks on numpy 2.4. EDEN 0.2.3 is
+/// what OMV installs.
 impl Component {
-    pub const ALL: [Component; 4] = [
+    pub const ALL: [Component; 6] = [
+        Component::PyNeuroML,
+        Component::Neuron,
+        Component::Nest,
+        Component::Brian2,
+        Component::Eden,
+        Component::NetPyNE,
+    ];
+
+    /// What `crosscheck install` with no arguments installs: the four required simulators.
+    /// The others come on demand, when a test needs them.
+    pub const DEFAULT: [Component; 4] = [
         Component::PyNeuroML,
         Component::Neuron,
         Component::Nest,
@@ -94,6 +110,30 @@ impl Component {
                     requirement: "numpy<2.4",
                 },
             ],
+            Component::Eden => &[
+                Pin {
+                    package: "eden-simulator",
+                    requirement: "eden-simulator==0.2.3",
+                },
+                Pin {
+                    package: "numpy",
+                    requirement: "numpy<2.4",
+                },
+            ],
+            Component::NetPyNE => &[
+                Pin {
+                    package: "netpyne",
+                    requirement: "netpyne==1.1.1",
+                },
+                Pin {
+                    package: "neuron",
+                    requirement: "neuron==8.2.7",
+                },
+                Pin {
+                    package: "numpy",
+                    requirement: "numpy<2.4",
+                },
+            ],
         }
     }
 
@@ -103,6 +143,8 @@ impl Component {
             Component::Neuron => "neuron",
             Component::Nest => "nest",
             Component::Brian2 => "brian2",
+            Component::Eden => "eden",
+            Component::NetPyNE => "netpyne",
         }
     }
 

@@ -273,3 +273,57 @@ fn concurrent_provisioning_installs_once() {
         .success()
         .stdout(predicate::str::is_match(r"jNeuroML\s+yes\s+jNeuroML 0\.14\.0").unwrap());
 }
+
+/// The other jNeuroML exports, against OMV 0.4.0's verdicts on this corpus: jNeuroML_Brian2
+/// passes all 3; jNeuroML_EDEN (eden-simulator 0.2.3) passes ex0 and ex9 and fails the 5
+/// conductance-based cells, where EDEN crashes generating code (an `error` here, with EDEN's
+/// message); jNeuroML_NetPyNE (not tried by OMV) passes all 8. Brian2, EDEN and NetPyNE are
+/// installed on demand.
+#[test]
+fn corpus_verdicts_on_brian2_eden_and_netpyne() {
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("exports.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(corpus())
+        .args(["--engine", "jNeuroML_Brian2", "--engine", "jNeuroML_EDEN"])
+        .args(["--engine", "jNeuroML_NetPyNE", "-j", "2", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(3600))
+        .assert()
+        .code(1);
+    let report = read_json(&json);
+    let statuses = statuses(&report);
+    let with = |engine: &str, status: &str| {
+        statuses
+            .iter()
+            .filter(|(k, v)| k.ends_with(&format!("[{engine}]")) && v.as_str() == status)
+            .map(|(k, _)| k.split(' ').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(with("jNeuroML_Brian2", "pass").len(), 3, "{statuses:#?}");
+    assert_eq!(with("jNeuroML_NetPyNE", "pass").len(), 8, "{statuses:#?}");
+    assert_eq!(
+        with("jNeuroML_EDEN", "pass"),
+        [
+            "LEMSexamples/test/.test.ex0.jnmleden.omt",
+            "LEMSexamples/test/.test.ex9.jnmleden.omt"
+        ],
+        "{statuses:#?}"
+    );
+    assert_eq!(with("jNeuroML_EDEN", "error").len(), 5, "{statuses:#?}");
+    let crashed = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "LEMSexamples/test/.test.ex5.jnmleden.omt")
+        .unwrap();
+    assert!(crashed["output_tail"]
+        .as_str()
+        .unwrap()
+        .contains("Could not run simulation"));
+    assert!(crashed["engine_version"]
+        .as_str()
+        .unwrap()
+        .contains("EDEN 0.2.3"));
+}

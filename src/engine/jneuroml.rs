@@ -61,19 +61,43 @@ pub(super) fn simulate(target: &Path, dir: &Path, tools: &Tools) -> Result<Step,
 /// Export, compile the generated mechanisms, run the generated script. NEURON loads compiled
 /// mechanisms from the working directory, so all three run in the target's folder.
 pub(super) fn neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+    export_compile_run(target, dir, tools, "NEURON", "-neuron", "nrn")
+}
+
+/// NetPyNE runs on NEURON: the same export → nrnivmodl → run shape as [`neuron`].
+pub(super) fn netpyne(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+    export_compile_run(target, dir, tools, "NetPyNE", "-netpyne", "netpyne")
+}
+
+fn export_compile_run(
+    target: &Path,
+    dir: &Path,
+    tools: &Tools,
+    simulator: &str,
+    export_flag: &str,
+    suffix: &str,
+) -> Result<Vec<Step>, String> {
     let export = java_jar(
-        "export to NEURON",
+        &format!("export to {simulator}"),
         target,
         dir,
         tools,
-        &["-neuron", "-nogui"],
+        &[export_flag, "-nogui"],
     )?;
     let mut compile = Step::new("nrnivmodl", tools.bin_dir.join("nrnivmodl"), dir);
     compile.only_if_mod_files_in = Some(dir.to_path_buf());
-    let run = Step::new("simulate in NEURON", &tools.python, dir)
-        .arg(exported_script(target, "nrn")?)
+    let run = Step::new(&format!("simulate in {simulator}"), &tools.python, dir)
+        .arg(exported_script(target, suffix)?)
         .arg("-nogui");
     Ok(vec![export, compile, run])
+}
+
+/// EDEN compiles its own code at run time; its exported script takes no `-nogui` (as in OMV).
+pub(super) fn eden(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+    let export = java_jar("export to EDEN", target, dir, tools, &["-eden"])?;
+    let run =
+        Step::new("simulate in EDEN", &tools.python, dir).arg(exported_script(target, "eden")?);
+    Ok(vec![export, run])
 }
 
 pub(super) fn brian2(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {

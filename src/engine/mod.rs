@@ -63,6 +63,8 @@ enum Recipe {
     JNeuroML,
     JNeuroMLNeuron,
     JNeuroMLBrian2,
+    JNeuroMLEden,
+    JNeuroMLNetPyNE,
     Command,
 }
 
@@ -102,6 +104,26 @@ pub static ENGINES: &[EngineDef] = &[
             Need::Python(Component::Brian2),
         ],
         recipe: Recipe::JNeuroMLBrian2,
+    },
+    EngineDef {
+        name: "jNeuroML_EDEN",
+        summary: "jNeuroML exports EDEN code; crosscheck runs it with EDEN (installed on demand)",
+        needs: &[
+            Need::Java,
+            Need::Python(Component::PyNeuroML),
+            Need::Python(Component::Eden),
+        ],
+        recipe: Recipe::JNeuroMLEden,
+    },
+    EngineDef {
+        name: "jNeuroML_NetPyNE",
+        summary: "jNeuroML exports NetPyNE code; crosscheck compiles the mechanisms and runs it with NetPyNE on NEURON (installed on demand)",
+        needs: &[
+            Need::Java,
+            Need::Python(Component::PyNeuroML),
+            Need::Python(Component::NetPyNE),
+        ],
+        recipe: Recipe::JNeuroMLNetPyNE,
     },
     EngineDef {
         name: "command",
@@ -255,6 +277,12 @@ impl EngineDef {
             Recipe::JNeuroML => jnml(),
             Recipe::JNeuroMLNeuron => join_versions([jnml(), package("NEURON", "neuron")]),
             Recipe::JNeuroMLBrian2 => join_versions([jnml(), package("Brian2", "brian2")]),
+            Recipe::JNeuroMLEden => join_versions([jnml(), package("EDEN", "eden-simulator")]),
+            Recipe::JNeuroMLNetPyNE => join_versions([
+                jnml(),
+                package("NetPyNE", "netpyne"),
+                package("NEURON", "neuron"),
+            ]),
             Recipe::Command => None,
         }
     }
@@ -270,6 +298,8 @@ impl EngineDef {
                 Recipe::JNeuroML => steps.push(jneuroml::simulate(target, dir, tools)?),
                 Recipe::JNeuroMLNeuron => steps.extend(jneuroml::neuron(target, dir, tools)?),
                 Recipe::JNeuroMLBrian2 => steps.extend(jneuroml::brian2(target, dir, tools)?),
+                Recipe::JNeuroMLEden => steps.extend(jneuroml::eden(target, dir, tools)?),
+                Recipe::JNeuroMLNetPyNE => steps.extend(jneuroml::netpyne(target, dir, tools)?),
                 Recipe::Command => steps.push(command::run(target, dir)),
             }
         }
