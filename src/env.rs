@@ -42,9 +42,23 @@ pub struct Pin {
     pub requirement: &'static str,
 }
 
-/// The single place where simulator versions are pinned.
-///
-/// Why these: NEURON 8.2.7 is what OMV installs and what Open Source Brain repositories test
+const fn pin(package: &'static str, requirement: &'static str) -> Pin {
+    Pin {
+        package,
+        requirement,
+    }
+}
+
+// The single place where simulator versions are pinned (see `Component` for why these).
+const PYNEUROML: Pin = pin("pyneuroml", "pyneuroml==1.3.22");
+const NEURON: Pin = pin("neuron", "neuron==8.2.7");
+const NEST: Pin = pin("nest-simulator", "nest-simulator==3.10.0");
+const BRIAN2: Pin = pin("brian2", "brian2==2.9.0");
+const EDEN: Pin = pin("eden-simulator", "eden-simulator==0.2.3");
+const NETPYNE: Pin = pin("netpyne", "netpyne==1.1.1");
+const NUMPY: Pin = pin("numpy", "numpy<2.4");
+
+/// Why these pins: NEURON 8.2.7 is what OMV installs and what Open Source Brain repositories test
 /// with (NEURON 9 will not compile the mechanisms jNeuroML 0.14 generates for spike and Poisson
 /// inputs, dropped `neuron.run()` and no longer puts the working directory on Python's path);
 /// Brian2 2.9.0 is the newest release for Python 3.11 and breaks on numpy 2.4. EDEN 0.2.3 is
@@ -70,70 +84,12 @@ impl Component {
 
     pub fn pins(self) -> &'static [Pin] {
         match self {
-            Component::PyNeuroML => &[
-                Pin {
-                    package: "pyneuroml",
-                    requirement: "pyneuroml==1.3.22",
-                },
-                Pin {
-                    package: "numpy",
-                    requirement: "numpy<2.4",
-                },
-            ],
-            Component::Neuron => &[
-                Pin {
-                    package: "neuron",
-                    requirement: "neuron==8.2.7",
-                },
-                Pin {
-                    package: "numpy",
-                    requirement: "numpy<2.4",
-                },
-            ],
-            Component::Nest => &[
-                Pin {
-                    package: "nest-simulator",
-                    requirement: "nest-simulator==3.10.0",
-                },
-                Pin {
-                    package: "numpy",
-                    requirement: "numpy<2.4",
-                },
-            ],
-            Component::Brian2 => &[
-                Pin {
-                    package: "brian2",
-                    requirement: "brian2==2.9.0",
-                },
-                Pin {
-                    package: "numpy",
-                    requirement: "numpy<2.4",
-                },
-            ],
-            Component::Eden => &[
-                Pin {
-                    package: "eden-simulator",
-                    requirement: "eden-simulator==0.2.3",
-                },
-                Pin {
-                    package: "numpy",
-                    requirement: "numpy<2.4",
-                },
-            ],
-            Component::NetPyNE => &[
-                Pin {
-                    package: "netpyne",
-                    requirement: "netpyne==1.1.1",
-                },
-                Pin {
-                    package: "neuron",
-                    requirement: "neuron==8.2.7",
-                },
-                Pin {
-                    package: "numpy",
-                    requirement: "numpy<2.4",
-                },
-            ],
+            Component::PyNeuroML => &[PYNEUROML, NUMPY],
+            Component::Neuron => &[NEURON, NUMPY],
+            Component::Nest => &[NEST, NUMPY],
+            Component::Brian2 => &[BRIAN2, NUMPY],
+            Component::Eden => &[EDEN, NUMPY],
+            Component::NetPyNE => &[NETPYNE, NEURON, NUMPY],
         }
     }
 

@@ -81,13 +81,18 @@ pub async fn run_jobs(
     let slots = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut handles = Vec::with_capacity(jobs.len());
     for job in jobs {
+        // What to report should the job's task panic (a bug in crosscheck, not in the model).
+        let fallback = TestResult {
+            message: Some("internal error in crosscheck while running this job".into()),
+            ..base_result(&job)
+        };
         let slots = slots.clone();
         let tools = tools.clone();
         let options = options.clone();
         let events = events.clone();
         let mut cancel = cancel.clone();
         let run_dir = run_dir.clone();
-        handles.push(tokio::spawn(async move {
+        let handle = tokio::spawn(async move {
             let permit = tokio::select! {
                 permit = slots.acquire_owned() => permit.ok(),
                 _ = wait_cancelled(&mut cancel) => None,
@@ -108,29 +113,13 @@ pub async fn run_jobs(
                 result: Box::new(result.clone()),
             });
             result
-        }));
+        });
+        handles.push((handle, fallback));
     }
     let mut results = Vec::with_capacity(handles.len());
-    for handle in handles {
-        match handle.await {
-            Ok(result) => results.push(result),
-            // A panicking job must not take the run down; it is a bug in crosscheck.
-            Err(e) => results.push(TestResult {
-                id: "<internal>".into(),
-                model: String::new(),
-                file: PathBuf::new(),
-                line: 0,
-                engine: String::new(),
-                engine_version: None,
-                status: Status::Error,
-                duration_s: 0.0,
-                message: Some(format!("internal error in crosscheck: {e}")),
-                observables: vec![],
-                commands: vec![],
-                output_tail: None,
-                workdir: None,
-            }),
-        }
+    for (handle, fallback) in handles {
+        // A panicking job must not take the run down: it becomes an error result.
+        results.push(handle.await.unwrap_or(fallback));
     }
     // Remove the run folder when it is empty (every job cleaned up after itself).
     let _ = std::fs::remove_dir(&run_dir);
@@ -384,43 +373,23 @@ async fn execute(
 
 /// A job's status from its observables: any error makes it an error, any failure a failure.
 fn verdict(observables: &[ObservableResult]) -> (Status, Option<String>) {
-    let first = |status: CheckStatus| observables.iter().find(|o| o.status == status);
-    let count = |status: CheckStatus| observables.iter().filter(|o| o.status == status).count();
-    if let Some(o) = first(CheckStatus::Error) {
-        let n = count(CheckStatus::Error);
-        return (
-            Status::Error,
-            Some(format!(
-                "{} / {}: {}{}",
-                o.experiment,
-                o.observable,
-                o.message,
-                more(n)
-            )),
-        );
-    }
-    if let Some(o) = first(CheckStatus::Fail) {
-        let n = count(CheckStatus::Fail);
-        return (
-            Status::Fail,
-            Some(format!(
-                "{} / {}: {}{}",
-                o.experiment,
-                o.observable,
-                o.message,
-                more(n)
-            )),
-        );
+    for (check_status, status) in [
+        (CheckStatus::Error, Status::Error),
+        (CheckStatus::Fail, Status::Fail),
+    ] {
+        let mut matching = observables.iter().filter(|o| o.status == check_status);
+        if let Some(o) = matching.next() {
+            let others = matching.count();
+            let more = if others > 0 {
+                format!(" (and {others} more)")
+            } else {
+                String::new()
+            };
+            let message = format!("{} / {}: {}{more}", o.experiment, o.observable, o.message);
+            return (status, Some(message));
+        }
     }
     (Status::Pass, None)
-}
-
-fn more(n: usize) -> String {
-    if n > 1 {
-        format!(" (and {} more)", n - 1)
-    } else {
-        String::new()
-    }
 }
 
 fn display_relative(path: &Path, root: &Path) -> String {
@@ -582,6 +551,35 @@ async fn stop_group(child: &mut tokio::process::Child, pgid: Option<Pid>, grace:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn observable(status: CheckStatus, message: &str) -> ObservableResult {
+        ObservableResult {
+            experiment: "exp".into(),
+            observable: "spike times".into(),
+            status,
+            tolerance: 0.1,
+            expected: None,
+            observed: None,
+            message: message.into(),
+            min_passing_tolerance: None,
+            file: PathBuf::from("t.omt"),
+            line: 3,
+        }
+    }
+
+    #[test]
+    fn errors_outrank_failures_and_the_rest_are_counted() {
+        let pass = observable(CheckStatus::Pass, "ok");
+        let fail = observable(CheckStatus::Fail, "off by 3");
+        let error = observable(CheckStatus::Error, "no file");
+        assert_eq!(verdict(&[pass.clone()]), (Status::Pass, None));
+        let (status, message) = verdict(&[pass.clone(), fail.clone(), fail.clone()]);
+        assert_eq!(status, Status::Fail);
+        assert_eq!(message.unwrap(), "exp / spike times: off by 3 (and 1 more)");
+        let (status, message) = verdict(&[fail, error, pass]);
+        assert_eq!(status, Status::Error);
+        assert_eq!(message.unwrap(), "exp / spike times: no file");
+    }
 
     #[test]
     fn slugs_are_safe() {

@@ -2,6 +2,7 @@
 //!
 //! Each test case carries `file` and `line` attributes pointing at the test file, which is what
 //! GitHub's JUnit annotation actions (and most CI systems) use to place failures on the file.
+//! The reasons go into the failure's text, the simulator's output into `system-out`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -63,10 +64,6 @@ fn test_case(test: &TestResult) -> TestCase {
                     o.message
                 ));
             }
-            if let Some(tail) = &test.output_tail {
-                description.push_str("\n--- output (tail) ---\n");
-                description.push_str(tail);
-            }
             s.set_description(description);
             s
         }
@@ -76,7 +73,7 @@ fn test_case(test: &TestResult) -> TestCase {
     case.set_time(Duration::from_secs_f64(test.duration_s.max(0.0)));
     case.extra.insert(
         XmlString::new("file"),
-        XmlString::new(test.file.display().to_string()),
+        XmlString::new(relative_to_cwd(&test.file)),
     );
     case.extra.insert(
         XmlString::new("line"),
@@ -90,7 +87,101 @@ fn test_case(test: &TestResult) -> TestCase {
     case
 }
 
+/// Annotation tools resolve `file` against the checkout, so a path under the current directory
+/// is written relative to it; anything else stays absolute.
+fn relative_to_cwd(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
 pub fn write(path: &Path, report: &RunReport) -> std::io::Result<()> {
     let xml = render(report).map_err(std::io::Error::other)?;
     crate::fsutil::write_atomic(path, xml.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{CheckStatus, ObservableResult, Summary, Value};
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    fn result(id: &str, engine: &str, status: Status, message: Option<&str>) -> TestResult {
+        TestResult {
+            id: id.into(),
+            model: "model.xml".into(),
+            file: PathBuf::from(format!("/nowhere/{id}")),
+            line: 4,
+            engine: engine.into(),
+            engine_version: Some("jNeuroML 0.14.0".into()),
+            status,
+            duration_s: 1.5,
+            message: message.map(str::to_string),
+            observables: vec![],
+            commands: vec![],
+            output_tail: (status != Status::Pass).then(|| "last words <&>".to_string()),
+            workdir: None,
+        }
+    }
+
+    #[test]
+    fn one_suite_per_engine_with_located_cases() {
+        let mut failing = result(
+            ".test.b.omt",
+            "jNeuroML",
+            Status::Fail,
+            Some("spike #2 off"),
+        );
+        failing.observables.push(ObservableResult {
+            experiment: "v".into(),
+            observable: "spike times".into(),
+            status: CheckStatus::Fail,
+            tolerance: 0.01,
+            expected: Some(Value::List(vec![1.0, 2.0])),
+            observed: Some(Value::List(vec![1.0, 2.5])),
+            message: "worst #1: 2.5 vs 2".into(),
+            min_passing_tolerance: Some(0.25),
+            file: PathBuf::from("/nowhere/.test.b.omt"),
+            line: 9,
+        });
+        let tests = vec![
+            result(".test.a.omt", "jNeuroML", Status::Pass, None),
+            failing,
+            result(
+                ".test.c.omt",
+                "jNeuroML_NEURON",
+                Status::Error,
+                Some("nrnivmodl exited with status 1"),
+            ),
+            result(
+                ".test.d.omt",
+                "jNeuroML_NEURON",
+                Status::Timeout,
+                Some("timed out after 900 s"),
+            ),
+            result(
+                ".test.e.omt",
+                "XPP",
+                Status::Skip,
+                Some("crosscheck cannot run the XPP engine yet"),
+            ),
+        ];
+        let report = RunReport {
+            schema_version: RunReport::SCHEMA_VERSION,
+            crosscheck_version: "0.0.0".into(),
+            started_at: "2026-01-01T00:00:00+00:00".into(),
+            duration_s: 7.5,
+            jobs: 2,
+            hostname: None,
+            interrupted: false,
+            versions: BTreeMap::new(),
+            summary: Summary::from_results(&tests),
+            tests,
+        };
+        insta::assert_snapshot!(render(&report).unwrap());
+    }
 }
