@@ -572,7 +572,7 @@ mod tests {
         let pass = observable(CheckStatus::Pass, "ok");
         let fail = observable(CheckStatus::Fail, "off by 3");
         let error = observable(CheckStatus::Error, "no file");
-        assert_eq!(verdict(&[pass.clone()]), (Status::Pass, None));
+        assert_eq!(verdict(std::slice::from_ref(&pass)), (Status::Pass, None));
         let (status, message) = verdict(&[pass.clone(), fail.clone(), fail.clone()]);
         assert_eq!(status, Status::Fail);
         assert_eq!(message.unwrap(), "exp / spike times: off by 3 (and 1 more)");
