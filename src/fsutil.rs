@@ -167,8 +167,12 @@ impl CappedOutput {
     }
 
     /// The first `head_lines` and the last `tail_lines` lines, as text (invalid UTF-8
-    /// replaced), with a marker where output was left out.
+    /// replaced, terminal colour codes removed), with a marker where output was left out.
     pub fn excerpt(&self, head_lines: usize, tail_lines: usize) -> String {
+        strip_ansi(&self.raw_excerpt(head_lines, tail_lines))
+    }
+
+    fn raw_excerpt(&self, head_lines: usize, tail_lines: usize) -> String {
         let mut bytes = self.head.clone();
         let dropped = self.total - (self.head.len() + self.tail.len()) as u64;
         let (a, b) = self.tail.as_slices();
@@ -203,8 +207,42 @@ impl CappedOutput {
     }
 }
 
+/// Removes ANSI escape sequences (colours, cursor moves) that tools such as `nrnivmodl` print:
+/// they are noise in reports and JSON.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        // CSI: ESC [ parameters… final byte in @..~ ; other escapes: ESC + one character.
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            chars.next();
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn strips_colour_codes() {
+        assert_eq!(
+            super::strip_ansi(" -> \u{1b}[32mNMODL\u{1b}[0m ../a.mod"),
+            " -> NMODL ../a.mod"
+        );
+        assert_eq!(super::strip_ansi("plain"), "plain");
+    }
+
     use super::*;
 
     #[test]

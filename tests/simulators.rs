@@ -327,3 +327,63 @@ fn corpus_verdicts_on_brian2_eden_and_netpyne() {
         .unwrap()
         .contains("EDEN 0.2.3"));
 }
+
+/// NEURON mechanisms that do not compile make the job an error that shows the compiler's
+/// message (as NEURON 9 does with some mechanisms jNeuroML 0.14 generates).
+#[test]
+fn a_mechanism_that_does_not_compile_is_an_error_with_the_compiler_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = ex0_copy(dir.path());
+    fs::write(
+        repo.join("broken.mod"),
+        "NEURON {\n  SUFFIX broken\n  RANGE g\n}\nPARAMETER { g = 1 (S/cm2\n}\n",
+    )
+    .unwrap();
+    let json = dir.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&repo)
+        .args(["--engine", "jNeuroML_NEURON", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1);
+    let test = &read_json(&json)["tests"][0];
+    assert_eq!(test["status"], "error", "{test}");
+    assert_eq!(test["message"], "nrnivmodl exited with status 1", "{test}");
+    let tail = test["output_tail"].as_str().unwrap();
+    assert!(
+        tail.contains("Syntax error: no closing ')' at line 5 in file broken.mod"),
+        "{tail}"
+    );
+    assert!(
+        !tail.contains('\u{1b}'),
+        "terminal colour codes must be stripped: {tail}"
+    );
+}
+
+/// Simulators write their caches (Brian2's Cython cache, matplotlib's config, NEURON's
+/// files) inside the crosscheck home, never into the user's home directory.
+#[test]
+fn simulators_do_not_write_to_the_users_home() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("r.json");
+    crosscheck(&shared_home())
+        .env("HOME", home.path())
+        .arg("run")
+        .arg(corpus().join("LEMSexamples/test/.test.ex9.jnmlbrian2.omt"))
+        .arg(corpus().join("LEMSexamples/test/.test.ex0.jnmlnrn.omt"))
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success();
+    assert_eq!(read_json(&json)["summary"]["pass"], 2);
+    let written: Vec<_> = fs::read_dir(home.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(written.is_empty(), "written to $HOME: {written:?}");
+}
