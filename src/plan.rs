@@ -60,6 +60,72 @@ pub fn copy_root(test: &TestCase, discovered_under: &Path) -> PathBuf {
     root
 }
 
+/// Files that LEMS (`<Include file="…">`) and NeuroML (`<include href="…">`) targets include,
+/// followed recursively. Includes that do not exist as files are left out: LEMS resolves core
+/// type names such as `Cells.xml` from the jar itself.
+pub fn included_files(targets: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    let mut pending: Vec<PathBuf> = targets.to_vec();
+    // A bound on the walk, against include cycles and huge model trees.
+    while let Some(file) = pending.pop() {
+        if found.len() > 10_000 {
+            break;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Some(dir) = file.parent() else { continue };
+        for reference in include_references(&text) {
+            let path = normalize(&dir.join(reference));
+            if path.is_file() && !found.contains(&path) {
+                found.push(path.clone());
+                pending.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// The `file`/`href` values of `<Include …>`/`<include …>` elements.
+fn include_references(xml: &str) -> Vec<&str> {
+    let mut references = Vec::new();
+    let mut rest = xml;
+    let next = |text: &str| match (text.find("<Include"), text.find("<include")) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    while let Some(start) = next(rest) {
+        let element = &rest[start..];
+        let end = element.find('>').unwrap_or(element.len());
+        let tag = &element[..end];
+        for attribute in ["file=\"", "href=\""] {
+            if let Some(at) = tag.find(attribute) {
+                let value = &tag[at + attribute.len()..];
+                if let Some(close) = value.find('"') {
+                    references.push(&value[..close]);
+                }
+            }
+        }
+        rest = &element[end..];
+    }
+    references
+}
+
+/// Removes `.` and `..` components without touching the file system (paths may not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn git_toplevel(file: &Path) -> Option<PathBuf> {
     file.ancestors()
         .skip(1)
@@ -190,5 +256,40 @@ pub fn fill_versions(jobs: &mut [Job], tools: &Tools) {
         if let JobEngine::Run(def) = job.engine {
             job.engine_version = def.version(tools);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_lems_and_neuroml_includes_recursively() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = dir.path().join("repo/models");
+        let shared = dir.path().join("repo/shared");
+        std::fs::create_dir_all(&models).unwrap();
+        std::fs::create_dir_all(&shared).unwrap();
+        std::fs::write(
+            models.join("LEMS_a.xml"),
+            "<Lems>\n<Include file=\"Cells.xml\"/>\n<Include file=\"../shared/cell.nml\"/>\n</Lems>",
+        )
+        .unwrap();
+        std::fs::write(
+            shared.join("cell.nml"),
+            "<Lems><include href=\"chan.nml\"/><Include file=\"cell.nml\"/></Lems>",
+        )
+        .unwrap();
+        std::fs::write(shared.join("chan.nml"), "<neuroml/>").unwrap();
+        let found = included_files(&[models.join("LEMS_a.xml")]);
+        assert_eq!(found, [shared.join("cell.nml"), shared.join("chan.nml")]);
+    }
+
+    #[test]
+    fn normalizes_without_the_file_system() {
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
     }
 }
