@@ -45,11 +45,14 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, DiscoverError> {
 
 /// The directory a job copies: the enclosing git repository when there is one (models include
 /// files from anywhere in their repository), else the directory the test was discovered under;
-/// widened, if needed, to contain every file the test names.
+/// widened, if needed, to contain every file the test names and every file its LEMS/NeuroML
+/// targets include.
 pub fn copy_root(test: &TestCase, discovered_under: &Path) -> PathBuf {
     let mut root =
         git_toplevel(&test.location.file).unwrap_or_else(|| discovered_under.to_path_buf());
-    for path in test.referenced_paths() {
+    let mut paths = test.referenced_paths();
+    paths.extend(included_files(&test.targets));
+    for path in paths {
         while !path.starts_with(&root) {
             match root.parent() {
                 Some(parent) => root = parent.to_path_buf(),

@@ -387,3 +387,23 @@ fn simulators_do_not_write_to_the_users_home() {
         .collect();
     assert!(written.is_empty(), "written to $HOME: {written:?}");
 }
+
+/// A single test file can be run on its own: its job copies enough of the tree for the files
+/// the model includes from a sibling folder (`../examples/…`).
+#[test]
+fn a_single_test_file_runs_with_the_files_its_model_includes() {
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(corpus().join("LEMSexamples/test/.test.ex14.jnmlnrn.omt"))
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success();
+    let test = &read_json(&json)["tests"][0];
+    assert_eq!(test["status"], "pass");
+    // The copied root widened from `test/` to the corpus root, which holds `examples/`.
+    assert_eq!(test["model"], "LEMSexamples/LEMS_NML2_Ex14_PyNN.xml");
+}
