@@ -565,3 +565,30 @@ fn keep_workdirs_keeps_the_engine_outputs() {
     assert!(kept.starts_with(dir.path().join("home")), "{workdir}");
     assert_eq!(fs::read_to_string(kept.join("out.dat")).unwrap(), "5\n");
 }
+
+#[test]
+fn a_failed_installation_exits_6_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    // A "Python" that cannot create a virtual environment.
+    let fake = script(
+        dir.path(),
+        "python-broken",
+        "echo 'venv: no space left' >&2; exit 1",
+    );
+    write(dir.path(), "repo/model.xml", "<Lems/>");
+    write(
+        dir.path(),
+        "repo/.test.j.omt",
+        "target: model.xml\nengine: jNeuroML\n",
+    );
+    crosscheck(&dir.path().join("home"))
+        .env("CROSSCHECK_PYTHON", &fake)
+        .arg("run")
+        .arg(dir.path().join("repo"))
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains(
+            "provisioning the managed environment failed",
+        ))
+        .stderr(predicate::str::contains("venv: no space left"));
+}
