@@ -1,0 +1,322 @@
+//! crosscheck's own suite format: a model described once, run on every simulator.
+//!
+//! A suite file (YAML, documented in `docs/suite-format.md`, JSON Schema in
+//! `docs/suite.schema.json`) is loaded into a [`NativeSuite`]: every quantity checked for its
+//! dimension, every name resolved to an index, every identifier validated. Code generators
+//! read only this model, never the YAML, so nothing from a suite reaches generated code except
+//! validated numbers and identifiers.
+
+pub mod library;
+
+use crate::suite::units::Quantity;
+use crate::suite::Location;
+
+pub use library::{cell_kind, CellKind, SynapseKind, CELL_TYPES};
+
+/// A name from a suite that may appear in generated code: `[A-Za-z_][A-Za-z0-9_]*`, at most 64
+/// characters, and not a Python keyword or builtin that generated code relies on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ident(String);
+
+impl Ident {
+    /// Validates `text`; the error says what is wrong.
+    pub fn new(text: &str) -> Result<Ident, String> {
+        const RESERVED: &[&str] = &[
+            "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+            "continue", "def", "del", "elif", "else", "except", "finally", "for", "from",
+            "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass",
+            "raise", "return", "try", "while", "with", "yield", "print", "exec", "eval",
+            "open", "nest", "h", "np", "sim",
+        ];
+        let mut chars = text.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "`{}` is not a valid name: use letters, digits and `_`, starting with a letter",
+                text.escape_debug()
+            ));
+        }
+        if text.len() > 64 {
+            return Err(format!("`{text}` is longer than 64 characters"));
+        }
+        if text.starts_with("__") {
+            return Err(format!("`{text}`: names starting with `__` are reserved"));
+        }
+        if RESERVED.contains(&text) {
+            return Err(format!("`{text}` is reserved in generated code; choose another name"));
+        }
+        Ok(Ident(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Ident {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The simulators a native suite runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Simulator {
+    Neuron,
+    Nest,
+    Brian2,
+    JNeuroML,
+}
+
+impl Simulator {
+    pub const ALL: [Simulator; 4] = [
+        Simulator::Neuron,
+        Simulator::Nest,
+        Simulator::Brian2,
+        Simulator::JNeuroML,
+    ];
+
+    /// The engine name used in suites, on the command line and in results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Simulator::Neuron => "NEURON",
+            Simulator::Nest => "NEST",
+            Simulator::Brian2 => "Brian2",
+            Simulator::JNeuroML => "jNeuroML",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Simulator> {
+        Simulator::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// A loaded, validated suite.
+#[derive(Debug, Clone)]
+pub struct NativeSuite {
+    pub name: Ident,
+    pub description: Option<String>,
+    /// Where the suite is defined (the `suite:` key).
+    pub location: Location,
+    pub engines: Vec<Simulator>,
+    pub simulation: Simulation,
+    pub populations: Vec<Population>,
+    pub projections: Vec<Projection>,
+    pub stimuli: Vec<Stimulus>,
+    pub recordings: Vec<Recording>,
+    pub sweep: Option<Sweep>,
+    pub checks: Checks,
+}
+
+/// Global simulation settings.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub duration: Quantity,
+    /// Integration step (NEST resolution, NEURON dt, Brian2 defaultclock.dt, LEMS step).
+    pub dt: Quantity,
+    /// Seeds everything crosscheck draws itself (Poisson spike times, random connectivity).
+    pub seed: u64,
+}
+
+/// A group of identical cells (or sources).
+#[derive(Debug, Clone)]
+pub struct Population {
+    pub id: Ident,
+    pub size: usize,
+    pub kind: &'static CellKind,
+    /// Every parameter of the cell type, defaults filled in, in the library's order.
+    pub params: Vec<(&'static str, Quantity)>,
+    /// For `spike_source`: spike times, one list per cell (a single list given in the suite is
+    /// used for every cell).
+    pub spike_times: Vec<Vec<Quantity>>,
+    pub location: Location,
+}
+
+impl Population {
+    pub fn param(&self, name: &str) -> Option<&Quantity> {
+        self.params.iter().find(|(n, _)| *n == name).map(|(_, q)| q)
+    }
+}
+
+/// Which cells of a population.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellSelection {
+    All,
+    Indices(Vec<usize>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connector {
+    AllToAll { allow_self_connections: bool },
+    OneToOne,
+    /// Each pair connected with probability `p`; crosscheck draws the pairs from `seed` and
+    /// hands every simulator the same explicit list.
+    FixedProbability { p: f64, seed: u64, allow_self_connections: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receptor {
+    Excitatory,
+    Inhibitory,
+}
+
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// Index into [`NativeSuite::populations`].
+    pub from: usize,
+    pub to: usize,
+    pub connector: Connector,
+    pub receptor: Receptor,
+    /// Dimension set by the target's synapse kind (current, conductance or voltage).
+    pub weight: Quantity,
+    pub delay: Quantity,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub enum Stimulus {
+    /// A current step: `amplitude` from `start` until `stop`.
+    Step {
+        target: usize,
+        cells: CellSelection,
+        amplitude: Quantity,
+        start: Quantity,
+        stop: Quantity,
+        location: Location,
+    },
+}
+
+/// A recorded variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Variable {
+    Spikes,
+    /// A state variable of the cell type (`v`, `u`, `w`).
+    State(&'static str),
+}
+
+#[derive(Debug, Clone)]
+pub struct Recording {
+    pub population: usize,
+    pub variables: Vec<Variable>,
+    pub cells: CellSelection,
+    pub location: Location,
+}
+
+/// What a sweep changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SweepTarget {
+    StimulusAmplitude { stimulus: usize },
+    PopulationParam {
+        population: usize,
+        param: &'static str,
+    },
+    ProjectionWeight { projection: usize },
+}
+
+/// Runs the protocol once per value (an f–I curve: step amplitude swept).
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    pub target: SweepTarget,
+    pub values: Vec<Quantity>,
+    pub location: Location,
+}
+
+/// Every check a suite asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    /// Each engine against blessed reference data.
+    pub reference: Option<RecordingRules>,
+    /// Every pair of engines against each other.
+    pub agreement: Option<RecordingRules>,
+    pub features: Vec<FeatureCheck>,
+    pub statistics: Vec<StatisticCheck>,
+}
+
+/// How two recordings of the same run are compared.
+#[derive(Debug, Clone)]
+pub struct RecordingRules {
+    /// Spikes match when within this absolute time window.
+    pub spike_window: Option<Quantity>,
+    pub traces: Vec<TraceRule>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct TraceRule {
+    pub variable: &'static str,
+    pub max_abs: Option<Quantity>,
+    pub rms: Option<Quantity>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    SpikeCount,
+    FirstSpikeLatency,
+    MeanRate,
+    RestingPotential,
+    AdaptationIndex,
+}
+
+/// A feature of one cell's recording that must lie within `tolerance` of `expected`; with a
+/// sweep, one expected value per sweep point.
+#[derive(Debug, Clone)]
+pub struct FeatureCheck {
+    pub feature: Feature,
+    pub population: usize,
+    pub cell: usize,
+    pub expected: Vec<Quantity>,
+    pub tolerance: Quantity,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statistic {
+    MeanRate,
+    CvIsi,
+    FanoFactor,
+    Correlation,
+}
+
+/// A population statistic (networks), within `tolerance` of `expected` on every engine.
+#[derive(Debug, Clone)]
+pub struct StatisticCheck {
+    pub statistic: Statistic,
+    pub population: usize,
+    pub expected: Quantity,
+    pub tolerance: Quantity,
+    pub location: Location,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_validated() {
+        assert!(Ident::new("exc_1").is_ok());
+        for bad in [
+            "",
+            "1abc",
+            "a-b",
+            "a b",
+            "x'); import os; ('",
+            "__import__",
+            "import",
+            "a\nb",
+            "é",
+            "nest",
+        ] {
+            assert!(Ident::new(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(Ident::new(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn simulator_names_round_trip() {
+        for s in Simulator::ALL {
+            assert_eq!(Simulator::from_name(s.name()), Some(s));
+        }
+    }
+}
