@@ -8,7 +8,10 @@
 //! the repository, and the comparison reads them from there.
 
 pub mod discover;
+pub mod native;
 pub mod omv;
+pub(crate) mod source;
+pub mod units;
 pub mod yaml;
 
 use std::fmt;

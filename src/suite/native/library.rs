@@ -52,14 +52,28 @@ pub struct CellKind {
     pub doc: &'static str,
     pub synapse: SynapseKind,
     pub params: &'static [ParamSpec],
-    /// State variables that can be recorded besides spikes (the membrane potential first).
-    pub state_variables: &'static [&'static str],
+    /// State variables that can be recorded besides spikes (the membrane potential first), with
+    /// their dimensions: trace tolerances are checked against them, and `u` is a voltage rate
+    /// in `izhikevich` but a current in `izhikevich2007`.
+    pub state_variables: &'static [StateVariable],
     /// Spike sources are driven by given spike times (after crosscheck has drawn them, for
     /// Poisson sources) instead of integrating equations.
     pub is_source: bool,
 }
 
+/// A recordable state variable of a cell type.
+#[derive(Debug)]
+pub struct StateVariable {
+    pub name: &'static str,
+    pub dimension: Dimension,
+}
+
 impl CellKind {
+    /// The state variable called `name`.
+    pub fn state_variable(&self, name: &str) -> Option<&'static StateVariable> {
+        self.state_variables.iter().find(|s| s.name == name)
+    }
+
     pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
         self.params.iter().find(|p| p.name == name)
     }
@@ -85,6 +99,12 @@ const I: Dimension = Dimension::CURRENT;
 const C: Dimension = Dimension::CAPACITANCE;
 const G: Dimension = Dimension::CONDUCTANCE;
 const PER_T: Dimension = Dimension::FREQUENCY;
+/// Izhikevich (2003) writes `u` and `d` in mV/ms.
+const V_PER_T: Dimension = Dimension::VOLTAGE.div(Dimension::TIME);
+
+const fn sv(name: &'static str, dimension: Dimension) -> StateVariable {
+    StateVariable { name, dimension }
+}
 
 const LIF_PARAMS: &[ParamSpec] = &[
     p("cm", C, "250 pF", "membrane capacitance"),
@@ -92,7 +112,12 @@ const LIF_PARAMS: &[ParamSpec] = &[
     p("v_rest", V, "-70 mV", "resting (leak reversal) potential"),
     p("v_reset", V, "-70 mV", "potential after a spike"),
     p("v_thresh", V, "-55 mV", "spike threshold"),
-    p("tau_refrac", T, "2 ms", "refractory period (potential clamped at v_reset)"),
+    p(
+        "tau_refrac",
+        T,
+        "2 ms",
+        "refractory period (potential clamped at v_reset)",
+    ),
     p("tau_syn_E", T, "2 ms", "excitatory synaptic time constant"),
     p("tau_syn_I", T, "2 ms", "inhibitory synaptic time constant"),
     p("i_offset", I, "0 pA", "constant injected current"),
@@ -106,7 +131,7 @@ pub static CELL_TYPES: &[CellKind] = &[
         doc: "Leaky integrate-and-fire, current-based exponential synapses (NEST iaf_psc_exp, PyNN IF_curr_exp)",
         synapse: SynapseKind::CurrentExp,
         params: LIF_PARAMS,
-        state_variables: &["v"],
+        state_variables: &[sv("v", V)],
         is_source: false,
     },
     CellKind {
@@ -114,7 +139,7 @@ pub static CELL_TYPES: &[CellKind] = &[
         doc: "Leaky integrate-and-fire, current-based alpha synapses (NEST iaf_psc_alpha, PyNN IF_curr_alpha)",
         synapse: SynapseKind::CurrentAlpha,
         params: LIF_PARAMS,
-        state_variables: &["v"],
+        state_variables: &[sv("v", V)],
         is_source: false,
     },
     CellKind {
@@ -127,13 +152,13 @@ pub static CELL_TYPES: &[CellKind] = &[
             p("a", PER_T, "0.02 /ms", "recovery time scale"),
             p("b", PER_T, "0.2 /ms", "sensitivity of u to v (per ms, as v and u share units)"),
             p("c", V, "-65 mV", "reset potential"),
-            p("d", Dimension::VOLTAGE.div(Dimension::TIME), "8 mV/ms", "reset increment of u"),
+            p("d", V_PER_T, "8 mV/ms", "reset increment of u"),
             p("v_thresh", V, "30 mV", "spike cut-off"),
             p("i_offset", I, "0 pA", "constant injected current"),
             p("v_init", V, "-65 mV", "membrane potential at t = 0"),
-            p("u_init", Dimension::VOLTAGE.div(Dimension::TIME), "-13 mV/ms", "recovery variable at t = 0"),
+            p("u_init", V_PER_T, "-13 mV/ms", "recovery variable at t = 0"),
         ],
-        state_variables: &["v", "u"],
+        state_variables: &[sv("v", V), sv("u", V_PER_T)],
         is_source: false,
     },
     CellKind {
@@ -156,7 +181,7 @@ pub static CELL_TYPES: &[CellKind] = &[
             p("i_offset", I, "0 pA", "constant injected current"),
             p("v_init", V, "-60 mV", "membrane potential at t = 0"),
         ],
-        state_variables: &["v", "u"],
+        state_variables: &[sv("v", V), sv("u", I)],
         is_source: false,
     },
     CellKind {
@@ -182,7 +207,7 @@ pub static CELL_TYPES: &[CellKind] = &[
             p("i_offset", I, "0 pA", "constant injected current"),
             p("v_init", V, "-70.6 mV", "membrane potential at t = 0"),
         ],
-        state_variables: &["v", "w"],
+        state_variables: &[sv("v", V), sv("w", I)],
         is_source: false,
     },
     CellKind {
@@ -202,7 +227,7 @@ pub static CELL_TYPES: &[CellKind] = &[
             p("i_offset", I, "0 pA", "constant injected current"),
             p("v_init", V, "-65 mV", "membrane potential at t = 0"),
         ],
-        state_variables: &["v"],
+        state_variables: &[sv("v", V)],
         is_source: false,
     },
     CellKind {
@@ -242,7 +267,10 @@ mod tests {
         for kind in CELL_TYPES {
             for param in kind.params {
                 parse_expecting(param.default, param.dimension).unwrap_or_else(|e| {
-                    panic!("{}.{} default `{}`: {e}", kind.name, param.name, param.default)
+                    panic!(
+                        "{}.{} default `{}`: {e}",
+                        kind.name, param.name, param.default
+                    )
                 });
             }
         }

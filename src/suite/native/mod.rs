@@ -7,14 +7,19 @@
 //! validated numbers and identifiers.
 
 pub mod library;
+pub mod load;
+pub mod schema;
 
 use crate::suite::units::Quantity;
 use crate::suite::Location;
 
-pub use library::{cell_kind, CellKind, SynapseKind, CELL_TYPES};
+pub use library::{cell_kind, CellKind, ParamSpec, StateVariable, SynapseKind, CELL_TYPES};
+pub use load::load_suite;
 
-/// A name from a suite that may appear in generated code: `[A-Za-z_][A-Za-z0-9_]*`, at most 64
-/// characters, and not a Python keyword or builtin that generated code relies on.
+/// A name from a suite that may appear in generated code: `[A-Za-z][A-Za-z0-9_]*`, at most 64
+/// characters, and not a Python keyword or builtin that generated code relies on. A leading
+/// `_` is refused too (Python treats such names as private, and `__x__` names are magic), which
+/// is what the format's documentation and this type's own error message promise.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Ident(String);
 
@@ -23,15 +28,13 @@ impl Ident {
     pub fn new(text: &str) -> Result<Ident, String> {
         const RESERVED: &[&str] = &[
             "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-            "continue", "def", "del", "elif", "else", "except", "finally", "for", "from",
-            "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass",
-            "raise", "return", "try", "while", "with", "yield", "print", "exec", "eval",
-            "open", "nest", "h", "np", "sim",
+            "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+            "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise",
+            "return", "try", "while", "with", "yield", "print", "exec", "eval", "open", "nest",
+            "h", "np", "sim",
         ];
         let mut chars = text.chars();
-        let first_ok = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
         if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(format!(
                 "`{}` is not a valid name: use letters, digits and `_`, starting with a letter",
@@ -45,7 +48,9 @@ impl Ident {
             return Err(format!("`{text}`: names starting with `__` are reserved"));
         }
         if RESERVED.contains(&text) {
-            return Err(format!("`{text}` is reserved in generated code; choose another name"));
+            return Err(format!(
+                "`{text}` is reserved in generated code; choose another name"
+            ));
         }
         Ok(Ident(text.to_string()))
     }
@@ -128,8 +133,10 @@ pub struct Population {
     pub kind: &'static CellKind,
     /// Every parameter of the cell type, defaults filled in, in the library's order.
     pub params: Vec<(&'static str, Quantity)>,
-    /// For `spike_source`: spike times, one list per cell (a single list given in the suite is
-    /// used for every cell).
+    /// For `spike_source`: spike times, sorted, as given: either one list shared by every cell
+    /// (length 1, kept once rather than copied `size` times, so a large population cannot blow
+    /// up memory) or one list per cell (length `size`). Read them with
+    /// [`Population::spike_times_of`]. Empty for every other cell type.
     pub spike_times: Vec<Vec<Quantity>>,
     pub location: Location,
 }
@@ -137,6 +144,14 @@ pub struct Population {
 impl Population {
     pub fn param(&self, name: &str) -> Option<&Quantity> {
         self.params.iter().find(|(n, _)| *n == name).map(|(_, q)| q)
+    }
+
+    /// The spike times of cell `cell` of a `spike_source` (empty for other types).
+    pub fn spike_times_of(&self, cell: usize) -> &[Quantity] {
+        match self.spike_times.as_slice() {
+            [shared] => shared,
+            per_cell => per_cell.get(cell).map_or(&[], Vec::as_slice),
+        }
     }
 }
 
@@ -149,11 +164,17 @@ pub enum CellSelection {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Connector {
-    AllToAll { allow_self_connections: bool },
+    AllToAll {
+        allow_self_connections: bool,
+    },
     OneToOne,
     /// Each pair connected with probability `p`; crosscheck draws the pairs from `seed` and
     /// hands every simulator the same explicit list.
-    FixedProbability { p: f64, seed: u64, allow_self_connections: bool },
+    FixedProbability {
+        p: f64,
+        seed: u64,
+        allow_self_connections: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,12 +228,16 @@ pub struct Recording {
 /// What a sweep changes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SweepTarget {
-    StimulusAmplitude { stimulus: usize },
+    StimulusAmplitude {
+        stimulus: usize,
+    },
     PopulationParam {
         population: usize,
         param: &'static str,
     },
-    ProjectionWeight { projection: usize },
+    ProjectionWeight {
+        projection: usize,
+    },
 }
 
 /// Runs the protocol once per value (an f–I curve: step amplitude swept).
@@ -266,6 +291,8 @@ pub struct FeatureCheck {
     pub feature: Feature,
     pub population: usize,
     pub cell: usize,
+    /// One value per sweep point (a single value in the suite is repeated for every point), or
+    /// exactly one value without a sweep.
     pub expected: Vec<Quantity>,
     pub tolerance: Quantity,
     pub location: Location,

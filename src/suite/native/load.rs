@@ -1,0 +1,1897 @@
+//! Loader for crosscheck's own suites (`*.crosscheck.yaml`, `docs/suite-format.md`).
+//!
+//! Strict by design: a suite is turned into simulator code, so everything that reaches a code
+//! generator must already be checked here: every quantity has the dimension its field needs,
+//! every name is a safe [`Ident`], every reference to a population, stimulus or projection is
+//! resolved to an index and every value is in range. The loader keeps going after a problem so
+//! that `crosscheck validate` shows every mistake in one run, each at its line and column (for
+//! a bad unit, at the unit itself inside the quoted or plain scalar).
+
+use std::path::Path;
+
+use super::library::{cell_kind, CellKind, ParamSpec, CELL_TYPES};
+use super::{
+    CellSelection, Checks, Connector, Feature, FeatureCheck, Ident, NativeSuite, Population,
+    Projection, Receptor, Recording, RecordingRules, Simulation, Simulator, Statistic,
+    StatisticCheck, Stimulus, Sweep, SweepTarget, TraceRule, Variable,
+};
+use crate::suggest::nearest;
+use crate::suite::source::{check_keys, quoted_list, read_yaml, Source};
+use crate::suite::units::{parse_expecting, Dimension, Quantity, UnitError};
+use crate::suite::yaml::{Node, NodeKind};
+use crate::suite::{LoadError, Location};
+
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "suite",
+    "description",
+    "engines",
+    "simulation",
+    "populations",
+    "projections",
+    "stimuli",
+    "record",
+    "sweep",
+    "checks",
+];
+pub(crate) const SIMULATION_KEYS: &[&str] = &["duration", "dt", "seed"];
+pub(crate) const POPULATION_KEYS: &[&str] = &["cell", "size", "parameters", "spike_times"];
+pub(crate) const PROJECTION_KEYS: &[&str] =
+    &["from", "to", "connector", "receptor", "weight", "delay"];
+pub(crate) const CONNECTORS: &[&str] = &["all_to_all", "one_to_one", "fixed_probability"];
+pub(crate) const FIXED_PROBABILITY_KEYS: &[&str] =
+    &["fixed_probability", "seed", "allow_self_connections"];
+pub(crate) const RECEPTORS: &[&str] = &["excitatory", "inhibitory"];
+pub(crate) const STIMULUS_KINDS: &[&str] = &["step"];
+pub(crate) const STEP_KEYS: &[&str] = &["target", "cells", "amplitude", "start", "stop"];
+pub(crate) const RECORD_KEYS: &[&str] = &["population", "variables", "cells"];
+pub(crate) const SWEEP_KEYS: &[&str] = &["parameter", "values"];
+pub(crate) const CHECKS_KEYS: &[&str] = &["reference", "agreement", "features", "statistics"];
+pub(crate) const RULES_KEYS: &[&str] = &["spikes", "traces"];
+pub(crate) const TRACE_KEYS: &[&str] = &["max_abs", "rms"];
+pub(crate) const FEATURE_KEYS: &[&str] =
+    &["feature", "population", "cell", "expected", "tolerance"];
+pub(crate) const STATISTIC_KEYS: &[&str] = &["statistic", "population", "expected", "tolerance"];
+
+/// Bounds that keep a suite runnable on a laptop and every loop in crosscheck finite.
+pub(crate) const MAX_POPULATION_SIZE: i64 = 1_000_000;
+const MAX_STEPS: f64 = 1e8;
+const MAX_SWEEP_POINTS: usize = 1000;
+const DEFAULT_DT: &str = "0.025 ms";
+const DEFAULT_SEED: u64 = 1;
+
+impl Feature {
+    pub const ALL: [Feature; 5] = [
+        Feature::SpikeCount,
+        Feature::FirstSpikeLatency,
+        Feature::MeanRate,
+        Feature::RestingPotential,
+        Feature::AdaptationIndex,
+    ];
+
+    /// The name used in suites.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::SpikeCount => "spike_count",
+            Feature::FirstSpikeLatency => "first_spike_latency",
+            Feature::MeanRate => "mean_rate",
+            Feature::RestingPotential => "resting_potential",
+            Feature::AdaptationIndex => "adaptation_index",
+        }
+    }
+
+    /// The dimension of the feature's value (and of its `expected` and `tolerance`).
+    pub fn dimension(self) -> Dimension {
+        match self {
+            Feature::SpikeCount | Feature::AdaptationIndex => Dimension::DIMENSIONLESS,
+            Feature::FirstSpikeLatency => Dimension::TIME,
+            Feature::MeanRate => Dimension::FREQUENCY,
+            Feature::RestingPotential => Dimension::VOLTAGE,
+        }
+    }
+
+    /// The recorded variable the feature is computed from.
+    pub fn needs(self) -> Variable {
+        match self {
+            Feature::RestingPotential => Variable::State("v"),
+            _ => Variable::Spikes,
+        }
+    }
+}
+
+impl Statistic {
+    pub const ALL: [Statistic; 4] = [
+        Statistic::MeanRate,
+        Statistic::CvIsi,
+        Statistic::FanoFactor,
+        Statistic::Correlation,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Statistic::MeanRate => "mean_rate",
+            Statistic::CvIsi => "cv_isi",
+            Statistic::FanoFactor => "fano_factor",
+            Statistic::Correlation => "correlation",
+        }
+    }
+
+    pub fn dimension(self) -> Dimension {
+        match self {
+            Statistic::MeanRate => Dimension::FREQUENCY,
+            _ => Dimension::DIMENSIONLESS,
+        }
+    }
+}
+
+/// A unit to show in "e.g. `10 ms`" hints for a dimension.
+pub(crate) fn example_unit(dim: Dimension) -> Option<&'static str> {
+    let table = [
+        (Dimension::TIME, "ms"),
+        (Dimension::VOLTAGE, "mV"),
+        (Dimension::CURRENT, "pA"),
+        (Dimension::CAPACITANCE, "pF"),
+        (Dimension::CONDUCTANCE, "nS"),
+        (Dimension::FREQUENCY, "Hz"),
+        (Dimension::CONDUCTANCE_PER_VOLTAGE, "nS/mV"),
+        (Dimension::VOLTAGE.div(Dimension::TIME), "mV/ms"),
+    ];
+    table.iter().find(|(d, _)| *d == dim).map(|(_, u)| *u)
+}
+
+/// Loads and validates the suite at `path`. On failure, every problem found is returned, in
+/// file order.
+pub fn load_suite(path: &Path) -> Result<NativeSuite, Vec<LoadError>> {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut errors = Vec::new();
+    let Some((src, root)) = read_yaml(&path, &mut errors) else {
+        return Err(errors);
+    };
+    let mut loader = Loader {
+        src: &src,
+        errors: Vec::new(),
+    };
+    let suite = loader.suite(&root);
+    let mut errors = loader.errors;
+    errors.sort_by_key(|e| (e.location.line, e.location.column));
+    match suite {
+        Some(suite) if errors.is_empty() => Ok(suite),
+        _ => Err(errors),
+    }
+}
+
+struct Loader<'a> {
+    src: &'a Source,
+    errors: Vec<LoadError>,
+}
+
+/// A population name with the population, if it loaded: names resolve even when the
+/// population itself had errors, so one mistake does not cascade into "unknown population".
+struct Slot {
+    name: String,
+    population: Option<Population>,
+}
+
+/// What later sections need from earlier ones.
+struct Context<'s> {
+    simulation: Option<&'s Simulation>,
+    slots: &'s [Slot],
+}
+
+impl Context<'_> {
+    fn names(&self) -> Vec<&str> {
+        self.slots.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    fn population(&self, index: usize) -> Option<&Population> {
+        self.slots.get(index)?.population.as_ref()
+    }
+}
+
+impl<'a> Loader<'a> {
+    fn error(&mut self, node: &Node, message: impl Into<String>) {
+        let error = self.src.error(node, message);
+        self.errors.push(error);
+    }
+
+    fn error_help(&mut self, node: &Node, message: impl Into<String>, help: impl Into<String>) {
+        let error = self.src.error(node, message).with_help(help);
+        self.errors.push(error);
+    }
+
+    /// An unknown name: suggests the nearest candidate or lists them all.
+    fn unknown(&mut self, node: &Node, message: String, word: &str, candidates: &[&str]) {
+        let help = match nearest(word, candidates) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None if candidates.is_empty() => "there are none".to_string(),
+            None => format!("one of: {}", quoted_list(candidates)),
+        };
+        self.error_help(node, message, help);
+    }
+
+    /// A mapping whose keys are all in `known` (unknown keys reported with a suggestion).
+    fn mapping(
+        &mut self,
+        node: &'a Node,
+        what: &str,
+        known: &[&str],
+    ) -> Option<&'a [(Node, Node)]> {
+        let Some(entries) = node.as_map() else {
+            self.error(
+                node,
+                format!("`{what}` must be a mapping, found {}", node.type_name()),
+            );
+            return None;
+        };
+        check_keys(
+            self.src,
+            entries,
+            known,
+            &format!("in `{what}`"),
+            &mut self.errors,
+        );
+        Some(entries)
+    }
+
+    fn list(&mut self, node: &'a Node, what: &str) -> Option<&'a [Node]> {
+        let items = node.as_seq();
+        if items.is_none() {
+            self.error(
+                node,
+                format!("`{what}` must be a list, found {}", node.type_name()),
+            );
+        }
+        items
+    }
+
+    /// The value of a required key, reported at `at` when missing.
+    fn required(&mut self, map: &'a Node, key: &str, at: &Node, what: &str) -> Option<&'a Node> {
+        let value = map.get(key);
+        if value.is_none() {
+            self.error(at, format!("missing required key `{key}` in {what}"));
+        }
+        value
+    }
+
+    fn string(&mut self, node: &'a Node, what: &str) -> Option<&'a str> {
+        let text = node.as_str();
+        if text.is_none() {
+            self.error(
+                node,
+                format!("`{what}` must be a string, found {}", node.type_name()),
+            );
+        }
+        text
+    }
+
+    /// One of `values`, with a suggestion otherwise.
+    fn choice(
+        &mut self,
+        node: &'a Node,
+        what: &str,
+        values: &[&'static str],
+    ) -> Option<&'static str> {
+        let text = self.string(node, what)?;
+        let found = values.iter().find(|v| **v == text).copied();
+        if found.is_none() {
+            self.unknown(
+                node,
+                format!("unknown {what} `{}`", text.escape_debug()),
+                text,
+                values,
+            );
+        }
+        found
+    }
+
+    fn integer(&mut self, node: &Node, what: &str, min: i64, max: i64) -> Option<i64> {
+        let Some(value) = node.as_i64() else {
+            self.error(
+                node,
+                format!("`{what}` must be an integer, found {}", node.type_name()),
+            );
+            return None;
+        };
+        if value < min || value > max {
+            self.error(
+                node,
+                format!("`{what}` must be between {min} and {max}, found {value}"),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
+    fn boolean(&mut self, node: &Node, what: &str) -> Option<bool> {
+        let value = match node.kind {
+            NodeKind::Bool(b) => Some(b),
+            _ => None,
+        };
+        if value.is_none() {
+            self.error(
+                node,
+                format!("`{what}` must be true or false, found {}", node.type_name()),
+            );
+        }
+        value
+    }
+
+    fn ident(&mut self, node: &Node, what: &str) -> Option<Ident> {
+        let Some(text) = node.key_text().filter(|_| node.as_map().is_none()) else {
+            self.error(
+                node,
+                format!("{what} must be a name, found {}", node.type_name()),
+            );
+            return None;
+        };
+        match Ident::new(&text) {
+            Ok(ident) => Some(ident),
+            Err(message) => {
+                self.error(node, format!("invalid {what}: {message}"));
+                None
+            }
+        }
+    }
+
+    /// A quantity of dimension `dim`. Plain YAML numbers are accepted only for dimensionless
+    /// values; elsewhere a number without unit is reported where the unit belongs.
+    fn quantity(&mut self, node: &Node, what: &str, dim: Dimension) -> Option<Quantity> {
+        let quantity = match &node.kind {
+            NodeKind::Int(_) | NodeKind::Float(_) if dim == Dimension::DIMENSIONLESS => {
+                node.as_f64().map(|si| Quantity { si, dim })
+            }
+            NodeKind::Int(_) | NodeKind::Float(_) => {
+                let raw = self.raw_line(node);
+                let len = raw
+                    .find(|c: char| c.is_whitespace() || ",]}#".contains(c))
+                    .unwrap_or(raw.len());
+                let help = match example_unit(dim) {
+                    Some(unit) => format!("write it with its unit, e.g. `{} {unit}`", &raw[..len]),
+                    None => "write it with its unit".to_string(),
+                };
+                let error = self.at(
+                    node,
+                    len,
+                    0,
+                    format!("missing unit: `{what}` is a {}", dim.name()),
+                );
+                self.errors.push(error.with_help(help));
+                return None;
+            }
+            NodeKind::Str(text) => match parse_expecting(text, dim) {
+                Ok(q) => Some(q),
+                Err(e) => {
+                    self.unit_error(node, text, what, e);
+                    return None;
+                }
+            },
+            _ => {
+                let expected = match example_unit(dim) {
+                    Some(unit) => format!("a {} such as `1 {unit}`", dim.name()),
+                    None => format!("a {}", dim.name()),
+                };
+                self.error(
+                    node,
+                    format!("`{what}` must be {expected}, found {}", node.type_name()),
+                );
+                return None;
+            }
+        }?;
+        if !quantity.si.is_finite() {
+            self.error(node, format!("`{what}` must be finite"));
+            return None;
+        }
+        Some(quantity)
+    }
+
+    /// The source text from `node` to the end of its line.
+    fn raw_line(&self, node: &Node) -> &'a str {
+        let text: &'a str = &self.src.text;
+        let start = node.offset.min(text.len());
+        let rest = text.get(start..).unwrap_or("");
+        &rest[..rest.find('\n').unwrap_or(rest.len())]
+    }
+
+    /// An error at byte `skip` of `node`'s line (its column computed in characters), spanning
+    /// `len` bytes.
+    fn at(&self, node: &Node, skip: usize, len: usize, message: String) -> LoadError {
+        let raw = self.raw_line(node);
+        let skip = (0..=skip.min(raw.len()))
+            .rev()
+            .find(|&i| raw.is_char_boundary(i))
+            .unwrap_or(0);
+        let location = Location {
+            file: self.src.path.clone(),
+            line: node.line,
+            column: node.column + raw[..skip].chars().count(),
+        };
+        let len = len.min(raw.len() - skip);
+        LoadError::new(location, message).with_source(
+            self.src.text.clone(),
+            node.offset + skip,
+            len,
+        )
+    }
+
+    /// Reports a unit problem at the unit's position inside the scalar. `text` is the scalar's
+    /// value; in the source it may be quoted, so the value's prefix is located in the raw text
+    /// (after an opening quote if any). With escapes or line folding the prefix does not
+    /// appear verbatim and the error points at the scalar's start instead.
+    fn unit_error(&mut self, node: &Node, text: &str, what: &str, e: UnitError) {
+        let raw = self.raw_line(node);
+        let prefix = text.get(..e.offset).unwrap_or(text);
+        let skip = if raw.starts_with(prefix) {
+            Some(prefix.len())
+        } else if raw.starts_with(['"', '\'']) && raw[1..].starts_with(prefix) {
+            Some(1 + prefix.len())
+        } else {
+            None
+        };
+        let error = match skip {
+            Some(skip) => {
+                let unit = text.get(e.offset..).unwrap_or("").trim_end();
+                self.at(node, skip, unit.len(), format!("`{what}`: {}", e.message))
+            }
+            None => self.src.error(node, format!("`{what}`: {}", e.message)),
+        };
+        self.errors.push(match e.help {
+            Some(help) => error.with_help(help),
+            None => error,
+        });
+    }
+
+    /// A quantity that must be positive (`strict`) or non-negative.
+    fn positive(
+        &mut self,
+        node: &Node,
+        what: &str,
+        dim: Dimension,
+        strict: bool,
+    ) -> Option<Quantity> {
+        let q = self.quantity(node, what, dim)?;
+        if q.si < 0.0 || (strict && q.si == 0.0) {
+            let bound = if strict {
+                "positive"
+            } else {
+                "zero or positive"
+            };
+            self.error(node, format!("`{what}` must be {bound}"));
+            return None;
+        }
+        Some(q)
+    }
+
+    fn suite(&mut self, root: &'a Node) -> Option<NativeSuite> {
+        let Some(entries) = root.as_map() else {
+            let message = format!(
+                "a suite must be a mapping with `suite`, `simulation`, `populations`, `record` and `checks`, found {}",
+                root.type_name()
+            );
+            let error = if root.is_null() {
+                self.src.error_at_start(message)
+            } else {
+                self.src.error(root, message)
+            };
+            self.errors.push(error);
+            return None;
+        };
+        check_keys(self.src, entries, TOP_KEYS, "in a suite", &mut self.errors);
+        let start = Node {
+            line: 1,
+            column: 1,
+            offset: 0,
+            len: 0,
+            kind: NodeKind::Null,
+        };
+        let start = entries.first().map_or(&start, |(k, _)| k);
+        let start = start.clone();
+
+        let name = match root.entry("suite") {
+            Some((key, value)) => self.ident(value, "suite name").map(|n| (n, key)),
+            None => {
+                self.error(&start, "missing required key `suite` (the suite's name)");
+                None
+            }
+        };
+        let description = match root.get("description") {
+            None => None,
+            Some(node) if node.is_null() => None,
+            Some(node) => self.string(node, "description").map(str::to_string),
+        };
+        let engines = self.engines(root.get("engines"));
+        let simulation = self
+            .required(root, "simulation", &start, "a suite")
+            .and_then(|node| self.simulation(node));
+        let slots = match self.required(root, "populations", &start, "a suite") {
+            Some(node) => self.populations(node, simulation.as_ref()),
+            None => Vec::new(),
+        };
+        let cx = Context {
+            simulation: simulation.as_ref(),
+            slots: &slots,
+        };
+        let projections = match root.get("projections") {
+            None => Some(Vec::new()),
+            Some(node) if node.is_null() => Some(Vec::new()),
+            Some(node) => self.projections(node, &cx),
+        };
+        let stimuli = match root.get("stimuli") {
+            None => Some(Vec::new()),
+            Some(node) if node.is_null() => Some(Vec::new()),
+            Some(node) => self.stimuli(node, &cx),
+        };
+        let recordings = self
+            .required(root, "record", &start, "a suite")
+            .and_then(|node| self.recordings(node, &cx));
+        let sweep = match root.get("sweep") {
+            None => None,
+            Some(node) => {
+                Some(self.sweep(node, &cx, stimuli.as_deref(), projections.as_deref())?)
+            }
+        };
+        let checks = self
+            .required(root, "checks", &start, "a suite")
+            .and_then(|node| self.checks(node, &cx, recordings.as_deref(), sweep.as_ref()));
+
+        let (name, key) = name?;
+        let populations = slots
+            .into_iter()
+            .map(|s| s.population)
+            .collect::<Option<Vec<_>>>()?;
+        Some(NativeSuite {
+            name,
+            description,
+            location: self.src.location(key),
+            engines: engines?,
+            simulation: simulation?,
+            populations,
+            projections: projections?,
+            stimuli: stimuli?,
+            recordings: recordings?,
+            sweep,
+            checks: checks?,
+        })
+    }
+
+    fn engines(&mut self, node: Option<&'a Node>) -> Option<Vec<Simulator>> {
+        let Some(node) = node.filter(|n| !n.is_null()) else {
+            return Some(Simulator::ALL.to_vec());
+        };
+        let items = self.list(node, "engines")?;
+        if items.is_empty() {
+            self.error(
+                node,
+                "`engines` is empty: leave it out to run on every simulator",
+            );
+            return None;
+        }
+        let names: Vec<&str> = Simulator::ALL.iter().map(|s| s.name()).collect();
+        let mut engines = Vec::new();
+        let mut ok = true;
+        for item in items {
+            let Some(text) = self.string(item, "engine") else {
+                ok = false;
+                continue;
+            };
+            match Simulator::from_name(text) {
+                Some(s) if engines.contains(&s) => {
+                    self.error(item, format!("engine `{text}` is listed twice"));
+                    ok = false;
+                }
+                Some(s) => engines.push(s),
+                None => {
+                    let message = format!("unknown engine `{}`", text.escape_debug());
+                    match nearest(text, &names) {
+                        Some(near) => self.error_help(
+                            item,
+                            message,
+                            format!("did you mean `{near}`? (engine names are case-sensitive)"),
+                        ),
+                        None => self.error_help(
+                            item,
+                            message,
+                            format!("one of: {}", quoted_list(&names)),
+                        ),
+                    }
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(engines)
+    }
+
+    fn simulation(&mut self, node: &'a Node) -> Option<Simulation> {
+        self.mapping(node, "simulation", SIMULATION_KEYS)?;
+        let before = self.errors.len();
+        let duration = self
+            .required(node, "duration", node, "`simulation`")
+            .and_then(|d| self.positive(d, "duration", Dimension::TIME, true));
+        let dt = match node.get("dt") {
+            None => parse_expecting(DEFAULT_DT, Dimension::TIME).ok(),
+            Some(d) => self.positive(d, "dt", Dimension::TIME, true),
+        };
+        let seed = match node.get("seed") {
+            None => Some(DEFAULT_SEED),
+            Some(s) => self.integer(s, "seed", 0, i64::MAX).map(|s| s as u64),
+        };
+        if let (Some(duration), Some(dt)) = (duration, dt) {
+            let at = node.get("dt").or(node.get("duration")).unwrap_or(node);
+            if duration.si / dt.si > MAX_STEPS {
+                self.error(
+                    at,
+                    format!(
+                        "{:.0} time steps (duration / dt) is more than the limit of {MAX_STEPS:.0}",
+                        duration.si / dt.si
+                    ),
+                );
+            } else if dt.si > duration.si {
+                self.error(at, "`dt` is longer than `duration`");
+            }
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(Simulation {
+            duration: duration?,
+            dt: dt?,
+            seed: seed?,
+        })
+    }
+
+    fn populations(&mut self, node: &'a Node, simulation: Option<&Simulation>) -> Vec<Slot> {
+        let Some(entries) = node.as_map() else {
+            self.error(
+                node,
+                format!(
+                    "`populations` must be a mapping of name to population, found {}",
+                    node.type_name()
+                ),
+            );
+            return Vec::new();
+        };
+        if entries.is_empty() {
+            self.error(
+                node,
+                "`populations` is empty: a suite needs at least one population",
+            );
+        }
+        let mut slots: Vec<Slot> = Vec::new();
+        for (key, value) in entries {
+            let name = key.key_text().unwrap_or_default();
+            let id = self.ident(key, "population name");
+            if slots.iter().any(|s| s.name == name) {
+                self.error(key, format!("population `{name}` is defined twice"));
+            }
+            let population = self.population(key, value, simulation, id);
+            slots.push(Slot { name, population });
+        }
+        slots
+    }
+
+    /// One population; `id` is its validated name (`None` if invalid, already reported).
+    fn population(
+        &mut self,
+        key: &Node,
+        node: &'a Node,
+        simulation: Option<&Simulation>,
+        id: Option<Ident>,
+    ) -> Option<Population> {
+        let name = key.key_text().unwrap_or_default();
+        let what = format!("population `{name}`");
+        self.mapping(node, &what, POPULATION_KEYS)?;
+        let before = self.errors.len();
+        let kind = self.required(node, "cell", key, &what).and_then(|c| {
+            let text = self.string(c, "cell")?;
+            let kind = cell_kind(text);
+            if kind.is_none() {
+                let names: Vec<&str> = CELL_TYPES.iter().map(|k| k.name).collect();
+                self.unknown(
+                    c,
+                    format!("unknown cell type `{}`", text.escape_debug()),
+                    text,
+                    &names,
+                );
+            }
+            kind
+        });
+        let size = self
+            .required(node, "size", key, &what)
+            .and_then(|s| self.integer(s, "size", 1, MAX_POPULATION_SIZE))
+            .map(|s| s as usize);
+        let kind = kind?;
+        let params = self.parameters(node, kind, simulation);
+        let spike_times = match (node.entry("spike_times"), kind.name) {
+            (Some((_, times)), "spike_source") => {
+                size.and_then(|size| self.spike_times(times, size, simulation))
+            }
+            (None, "spike_source") => {
+                self.error(
+                    key,
+                    format!("missing required key `spike_times` in {what} (a spike_source)"),
+                );
+                None
+            }
+            (Some((k, _)), _) => {
+                self.error_help(
+                    k,
+                    format!(
+                        "`spike_times` only applies to `spike_source`, not `{}`",
+                        kind.name
+                    ),
+                    "drive cells through a projection from a spike_source population",
+                );
+                None
+            }
+            (None, _) => Some(Vec::new()),
+        };
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(Population {
+            id: id?,
+            size: size?,
+            kind,
+            params: params?,
+            spike_times: spike_times?,
+            location: self.src.location(key),
+        })
+    }
+
+    /// Every parameter of `kind`, given ones checked, the rest from the library's defaults.
+    fn parameters(
+        &mut self,
+        node: &'a Node,
+        kind: &'static CellKind,
+        simulation: Option<&Simulation>,
+    ) -> Option<Vec<(&'static str, Quantity)>> {
+        let given = match node.get("parameters") {
+            None => &[][..],
+            Some(p) if p.is_null() => &[][..],
+            Some(p) => {
+                let Some(entries) = p.as_map() else {
+                    self.error(
+                        p,
+                        format!("`parameters` must be a mapping, found {}", p.type_name()),
+                    );
+                    return None;
+                };
+                entries
+            }
+        };
+        let names: Vec<&str> = kind.params.iter().map(|p| p.name).collect();
+        let mut ok = true;
+        let mut values: Vec<(&'static ParamSpec, Option<(&Node, Quantity)>)> =
+            kind.params.iter().map(|spec| (spec, None)).collect();
+        for (key, value) in given {
+            let name = key.key_text().unwrap_or_default();
+            let Some(slot) = values.iter_mut().find(|(spec, _)| spec.name == name) else {
+                let message = if names.is_empty() {
+                    format!("`{}` has no parameters (`{name}` given)", kind.name)
+                } else {
+                    format!(
+                        "unknown parameter `{}` for `{}`",
+                        name.escape_debug(),
+                        kind.name
+                    )
+                };
+                self.unknown(key, message, &name, &names);
+                ok = false;
+                continue;
+            };
+            let spec = slot.0;
+            match self.quantity(value, spec.name, spec.dimension) {
+                Some(q) if param_in_range(spec.name, q.si) => slot.1 = Some((value, q)),
+                Some(_) => {
+                    let bound = if strictly_positive(spec.name) {
+                        "positive"
+                    } else {
+                        "zero or positive"
+                    };
+                    self.error(value, format!("`{}` must be {bound}", spec.name));
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        let mut params = Vec::new();
+        for (spec, value) in &values {
+            let quantity = match value {
+                Some((_, q)) => *q,
+                // A Poisson source's `stop` defaults to the end of the simulation.
+                None if kind.name == "poisson_source"
+                    && spec.name == "stop"
+                    && simulation.is_some() =>
+                {
+                    simulation.map(|s| s.duration)?
+                }
+                None => match parse_expecting(spec.default, spec.dimension) {
+                    Ok(q) => q,
+                    Err(e) => {
+                        // Guarded by the library's tests; reported rather than a panic.
+                        self.error(
+                            node,
+                            format!(
+                                "internal error: default of `{}.{}` (`{}`): {}",
+                                kind.name, spec.name, spec.default, e.message
+                            ),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                },
+            };
+            params.push((spec.name, quantity));
+        }
+        if kind.name == "poisson_source" {
+            let get = |n: &str| params.iter().find(|(p, _)| *p == n).map(|(_, q)| q.si);
+            if let (Some(start), Some(stop)) = (get("start"), get("stop")) {
+                if start >= stop {
+                    let at = values
+                        .iter()
+                        .find(|(s, _)| s.name == "stop")
+                        .and_then(|(_, v)| v.map(|(n, _)| n));
+                    let at = at.or_else(|| node.get("parameters")).unwrap_or(node);
+                    self.error(at, "a poisson_source's `start` must be before its `stop`");
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(params)
+    }
+
+    /// `spike_times`: one list for every cell, or one list per cell; each time within the run.
+    fn spike_times(
+        &mut self,
+        node: &'a Node,
+        size: usize,
+        simulation: Option<&Simulation>,
+    ) -> Option<Vec<Vec<Quantity>>> {
+        let items = self.list(node, "spike_times")?;
+        let per_cell = !items.is_empty() && items.iter().all(|i| i.as_seq().is_some());
+        let lists: Vec<&Node> = if per_cell {
+            if items.len() != size {
+                self.error(node, format!("`spike_times` has {} lists but the population has {size} cells: give one list, or one per cell", items.len()));
+                return None;
+            }
+            items.iter().collect()
+        } else {
+            vec![node]
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for list in lists {
+            let Some(times) = self.list(list, "spike_times") else {
+                ok = false;
+                continue;
+            };
+            let mut cell = Vec::new();
+            for t in times {
+                match self.positive(t, "spike time", Dimension::TIME, false) {
+                    Some(q) => {
+                        if let Some(sim) = simulation {
+                            if q.si > sim.duration.si {
+                                self.error(
+                                    t,
+                                    "spike time is after the end of the simulation (`duration`)",
+                                );
+                                ok = false;
+                                continue;
+                            }
+                        }
+                        cell.push(q);
+                    }
+                    None => ok = false,
+                }
+            }
+            cell.sort_by(|a, b| a.si.total_cmp(&b.si));
+            out.push(cell);
+        }
+        ok.then_some(out)
+    }
+
+    /// A population name resolved to its index.
+    fn population_ref(&mut self, node: &'a Node, what: &str, cx: &Context<'_>) -> Option<usize> {
+        let text = self.string(node, what)?;
+        let index = cx.slots.iter().position(|s| s.name == text);
+        if index.is_none() {
+            let names = cx.names();
+            self.unknown(
+                node,
+                format!("unknown population `{}`", text.escape_debug()),
+                text,
+                &names,
+            );
+        }
+        index
+    }
+
+    /// `cells`: `all` or a non-empty list of distinct indices below `size`.
+    fn cells(&mut self, node: Option<&'a Node>, size: Option<usize>) -> Option<CellSelection> {
+        let Some(node) = node else {
+            return Some(CellSelection::All);
+        };
+        if node.as_str() == Some("all") {
+            return Some(CellSelection::All);
+        }
+        let Some(items) = node.as_seq() else {
+            self.error_help(
+                node,
+                format!(
+                    "`cells` must be `all` or a list of cell indices, found {}",
+                    node.type_name()
+                ),
+                "e.g. `cells: [0, 3]`",
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.error(node, "`cells` is empty");
+            return None;
+        }
+        let mut indices = Vec::new();
+        let mut ok = true;
+        for item in items {
+            let max = size.map_or(MAX_POPULATION_SIZE - 1, |s| s as i64 - 1);
+            match self.cell_index(item, max) {
+                Some(i) if indices.contains(&i) => {
+                    self.error(item, format!("cell {i} is listed twice"));
+                    ok = false;
+                }
+                Some(i) => indices.push(i),
+                None => ok = false,
+            }
+        }
+        ok.then_some(CellSelection::Indices(indices))
+    }
+
+    fn cell_index(&mut self, node: &Node, max: i64) -> Option<usize> {
+        let Some(i) = node.as_i64() else {
+            self.error(
+                node,
+                format!(
+                    "a cell index must be an integer, found {}",
+                    node.type_name()
+                ),
+            );
+            return None;
+        };
+        if i < 0 || i > max {
+            self.error(
+                node,
+                format!(
+                    "cell index {i} is out of range: the population has {} cells (0 to {max})",
+                    max + 1
+                ),
+            );
+            return None;
+        }
+        Some(i as usize)
+    }
+
+    fn projections(&mut self, node: &'a Node, cx: &Context<'_>) -> Option<Vec<Projection>> {
+        let items = self.list(node, "projections")?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match self.projection(item, cx) {
+                Some(p) => out.push(p),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn projection(&mut self, node: &'a Node, cx: &Context<'_>) -> Option<Projection> {
+        let what = "a projection";
+        self.mapping(node, "projection", PROJECTION_KEYS)?;
+        let before = self.errors.len();
+        let from = self
+            .required(node, "from", node, what)
+            .and_then(|n| self.population_ref(n, "from", cx));
+        let to_node = self.required(node, "to", node, what);
+        let to = to_node.and_then(|n| self.population_ref(n, "to", cx));
+        let connector = self
+            .required(node, "connector", node, what)
+            .and_then(|n| self.connector(n, cx));
+        let receptor = self
+            .required(node, "receptor", node, what)
+            .and_then(|n| self.choice(n, "receptor", RECEPTORS))
+            .map(|r| match r {
+                "inhibitory" => Receptor::Inhibitory,
+                _ => Receptor::Excitatory,
+            });
+        let target = to.and_then(|i| cx.population(i));
+        let weight_dim = match (target, to_node) {
+            (Some(target), Some(at)) => match target.kind.synapse.weight_dimension() {
+                Some(dim) => Some(dim),
+                None => {
+                    self.error_help(
+                        at,
+                        format!(
+                            "`{}` is a {}: it receives no input",
+                            target.id, target.kind.name
+                        ),
+                        "projections go from a source to cells, not into a source",
+                    );
+                    None
+                }
+            },
+            _ => None,
+        };
+        let weight = self.required(node, "weight", node, what).and_then(|w| {
+            let dim = weight_dim?;
+            let q = self.quantity(w, "weight", dim);
+            if q.is_none() {
+                if let Some(last) = self.errors.last_mut() {
+                    if last.help.is_none() {
+                        last.help = Some(format!(
+                            "`{}` cells ({}) take weights in {} units",
+                            target.map_or("", |t| t.kind.name),
+                            target.map_or("", |t| t.id.as_str()),
+                            dim.name()
+                        ));
+                    }
+                }
+            }
+            let q = q?;
+            if q.si <= 0.0 {
+                self.error_help(
+                    w,
+                    "`weight` must be positive",
+                    "the `receptor` gives the sign",
+                );
+                return None;
+            }
+            Some(q)
+        });
+        let delay = self.required(node, "delay", node, what).and_then(|d| {
+            let q = self.positive(d, "delay", Dimension::TIME, true)?;
+            let dt = cx.simulation?.dt;
+            if q.si < dt.si * (1.0 - 1e-9) {
+                self.error(d, "`delay` must be at least `dt`");
+                return None;
+            }
+            Some(q)
+        });
+        if let (Some(Connector::OneToOne), Some(f), Some(t)) =
+            (&connector, from.and_then(|i| cx.population(i)), target)
+        {
+            if f.size != t.size {
+                let at = node.get("connector").unwrap_or(node);
+                self.error(at, format!("`one_to_one` needs populations of equal size: `{}` has {} cells, `{}` has {}", f.id, f.size, t.id, t.size));
+            }
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(Projection {
+            from: from?,
+            to: to?,
+            connector: connector?,
+            receptor: receptor?,
+            weight: weight?,
+            delay: delay?,
+            location: self.src.location(node),
+        })
+    }
+
+    fn connector(&mut self, node: &'a Node, cx: &Context<'_>) -> Option<Connector> {
+        if node.as_str().is_some() {
+            return match self.choice(node, "connector", CONNECTORS)? {
+                "all_to_all" => Some(Connector::AllToAll {
+                    allow_self_connections: false,
+                }),
+                "one_to_one" => Some(Connector::OneToOne),
+                _ => {
+                    self.error_help(
+                        node,
+                        "`fixed_probability` needs a probability",
+                        "write `{fixed_probability: 0.1, seed: 7}`",
+                    );
+                    None
+                }
+            };
+        }
+        let Some(entries) = node.as_map() else {
+            self.error(
+                node,
+                format!(
+                    "`connector` must be a name or a mapping, found {}",
+                    node.type_name()
+                ),
+            );
+            return None;
+        };
+        if node.get("fixed_probability").is_some() {
+            check_keys(
+                self.src,
+                entries,
+                FIXED_PROBABILITY_KEYS,
+                "in a `fixed_probability` connector",
+                &mut self.errors,
+            );
+            let p = node.get("fixed_probability").and_then(|p| {
+                let value = p.as_f64().filter(|v| (0.0..=1.0).contains(v));
+                if value.is_none() {
+                    self.error(p, "`fixed_probability` must be a number between 0 and 1");
+                }
+                value
+            });
+            let seed = match node.get("seed") {
+                None => cx.simulation.map_or(Some(DEFAULT_SEED), |s| Some(s.seed)),
+                Some(s) => self.integer(s, "seed", 0, i64::MAX).map(|s| s as u64),
+            };
+            let allow = match node.get("allow_self_connections") {
+                None => Some(false),
+                Some(a) => self.boolean(a, "allow_self_connections"),
+            };
+            return Some(Connector::FixedProbability {
+                p: p?,
+                seed: seed?,
+                allow_self_connections: allow?,
+            });
+        }
+        if let [(key, options)] = entries {
+            match key.key_text().as_deref() {
+                Some("all_to_all") => {
+                    if options.is_null() {
+                        return Some(Connector::AllToAll {
+                            allow_self_connections: false,
+                        });
+                    }
+                    self.mapping(options, "all_to_all", &["allow_self_connections"])?;
+                    let allow = match options.get("allow_self_connections") {
+                        None => Some(false),
+                        Some(a) => self.boolean(a, "allow_self_connections"),
+                    };
+                    return Some(Connector::AllToAll {
+                        allow_self_connections: allow?,
+                    });
+                }
+                Some("one_to_one") if options.is_null() => return Some(Connector::OneToOne),
+                _ => {}
+            }
+        }
+        let (key, _) = &entries.first()?;
+        let text = key.key_text().unwrap_or_default();
+        self.unknown(
+            key,
+            format!("unknown connector `{}`", text.escape_debug()),
+            &text,
+            CONNECTORS,
+        );
+        None
+    }
+
+    fn stimuli(&mut self, node: &'a Node, cx: &Context<'_>) -> Option<Vec<Stimulus>> {
+        let items = self.list(node, "stimuli")?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match self.stimulus(item, cx) {
+                Some(s) => out.push(s),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn stimulus(&mut self, node: &'a Node, cx: &Context<'_>) -> Option<Stimulus> {
+        let entries = match node.as_map() {
+            Some(entries @ [_]) => entries,
+            _ => {
+                self.error_help(
+                    node,
+                    "a stimulus must be a mapping with one key, its kind",
+                    "e.g. `- step: {target: rs, amplitude: 100 pA, start: 100 ms, stop: 400 ms}`",
+                );
+                return None;
+            }
+        };
+        let (kind_key, spec) = &entries[0];
+        let kind = kind_key.key_text().unwrap_or_default();
+        if !STIMULUS_KINDS.contains(&kind.as_str()) {
+            self.unknown(
+                kind_key,
+                format!("unknown stimulus `{}`", kind.escape_debug()),
+                &kind,
+                STIMULUS_KINDS,
+            );
+            return None;
+        }
+        let what = "a `step` stimulus";
+        self.mapping(spec, "step", STEP_KEYS)?;
+        let before = self.errors.len();
+        let target_node = self.required(spec, "target", kind_key, what);
+        let target = target_node.and_then(|n| self.population_ref(n, "target", cx));
+        let population = target.and_then(|i| cx.population(i));
+        if let (Some(p), Some(at)) = (population, target_node) {
+            if p.kind.is_source {
+                self.error(
+                    at,
+                    format!(
+                        "`{}` is a {}: current steps apply to cells, not sources",
+                        p.id, p.kind.name
+                    ),
+                );
+            }
+        }
+        let cells = self.cells(spec.get("cells"), population.map(|p| p.size));
+        let amplitude = self
+            .required(spec, "amplitude", kind_key, what)
+            .and_then(|a| self.quantity(a, "amplitude", Dimension::CURRENT));
+        let start = self
+            .required(spec, "start", kind_key, what)
+            .and_then(|s| self.positive(s, "start", Dimension::TIME, false));
+        let stop_node = self.required(spec, "stop", kind_key, what);
+        let stop = stop_node.and_then(|s| self.positive(s, "stop", Dimension::TIME, false));
+        if let (Some(start), Some(stop), Some(at)) = (start, stop, stop_node) {
+            if start.si >= stop.si {
+                self.error(at, "`stop` must be after `start`");
+            }
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(Stimulus::Step {
+            target: target?,
+            cells: cells?,
+            amplitude: amplitude?,
+            start: start?,
+            stop: stop?,
+            location: self.src.location(kind_key),
+        })
+    }
+
+    fn recordings(&mut self, node: &'a Node, cx: &Context<'_>) -> Option<Vec<Recording>> {
+        let items = self.list(node, "record")?;
+        if items.is_empty() {
+            self.error(
+                node,
+                "`record` is empty: record at least the spikes of one population",
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match self.recording(item, cx) {
+                Some(r) => out.push(r),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn recording(&mut self, node: &'a Node, cx: &Context<'_>) -> Option<Recording> {
+        let what = "a recording";
+        self.mapping(node, "record", RECORD_KEYS)?;
+        let before = self.errors.len();
+        let population = self
+            .required(node, "population", node, what)
+            .and_then(|n| self.population_ref(n, "population", cx));
+        let pop = population.and_then(|i| cx.population(i));
+        let variables = self.required(node, "variables", node, what).and_then(|v| {
+            let items = self.list(v, "variables")?;
+            if items.is_empty() {
+                self.error(v, "`variables` is empty");
+                return None;
+            }
+            let pop = pop?;
+            let mut candidates = vec!["spikes"];
+            candidates.extend(pop.kind.state_variables.iter().map(|s| s.name));
+            let mut out = Vec::new();
+            for item in items {
+                let text = self.string(item, "variable")?;
+                let variable = if text == "spikes" {
+                    Variable::Spikes
+                } else if let Some(sv) = pop.kind.state_variable(text) {
+                    Variable::State(sv.name)
+                } else {
+                    let message = if pop.kind.is_source {
+                        format!(
+                            "`{}` is a {}: only `spikes` can be recorded",
+                            pop.id, pop.kind.name
+                        )
+                    } else {
+                        format!(
+                            "`{}` cells have no variable `{}`",
+                            pop.kind.name,
+                            text.escape_debug()
+                        )
+                    };
+                    self.unknown(item, message, text, &candidates);
+                    continue;
+                };
+                if out.contains(&variable) {
+                    self.error(item, format!("`{text}` is listed twice"));
+                    continue;
+                }
+                out.push(variable);
+            }
+            Some(out)
+        });
+        let cells = self.cells(node.get("cells"), pop.map(|p| p.size));
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(Recording {
+            population: population?,
+            variables: variables?,
+            cells: cells?,
+            location: self.src.location(node),
+        })
+    }
+
+    fn sweep(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        stimuli: Option<&[Stimulus]>,
+        projections: Option<&[Projection]>,
+    ) -> Option<Sweep> {
+        self.mapping(node, "sweep", SWEEP_KEYS)?;
+        let before = self.errors.len();
+        let target = self
+            .required(node, "parameter", node, "`sweep`")
+            .and_then(|p| self.sweep_target(p, cx, stimuli, projections));
+        let values = self
+            .required(node, "values", node, "`sweep`")
+            .and_then(|v| {
+                let items = self.list(v, "values")?;
+                if items.is_empty() || items.len() > MAX_SWEEP_POINTS {
+                    self.error(
+                        v,
+                        format!(
+                            "a sweep needs between 1 and {MAX_SWEEP_POINTS} values, found {}",
+                            items.len()
+                        ),
+                    );
+                    return None;
+                }
+                let (_, dim) = target.as_ref()?;
+                let values: Vec<_> = items
+                    .iter()
+                    .map(|i| self.quantity(i, "sweep value", *dim))
+                    .collect();
+                values.into_iter().collect::<Option<Vec<_>>>()
+            });
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(Sweep {
+            target: target?.0,
+            values: values?,
+            location: self.src.location(node),
+        })
+    }
+
+    /// `stimuli[N].amplitude`, `populations.NAME.parameters.PARAM` or `projections[N].weight`,
+    /// with the dimension its values must have.
+    fn sweep_target(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        stimuli: Option<&[Stimulus]>,
+        projections: Option<&[Projection]>,
+    ) -> Option<(SweepTarget, Dimension)> {
+        let text = self.string(node, "parameter")?;
+        let syntax_help = "write `stimuli[N].amplitude`, `populations.NAME.parameters.PARAM` or `projections[N].weight`";
+        let indexed = |prefix: &str, suffix: &str| -> Option<Option<usize>> {
+            let rest = text.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            Some(
+                rest.parse::<usize>()
+                    .ok()
+                    .filter(|_| rest.bytes().all(|b| b.is_ascii_digit())),
+            )
+        };
+        if let Some(index) = indexed("stimuli[", "].amplitude") {
+            let stimuli = stimuli?;
+            return match index.filter(|&i| i < stimuli.len()) {
+                Some(stimulus) => Some((
+                    SweepTarget::StimulusAmplitude { stimulus },
+                    Dimension::CURRENT,
+                )),
+                None => {
+                    self.error(node, format!("there is no stimulus `{text}`: the suite has {} stimuli (indices from 0)", stimuli.len()));
+                    None
+                }
+            };
+        }
+        if let Some(index) = indexed("projections[", "].weight") {
+            let projections = projections?;
+            return match index.and_then(|i| projections.get(i).map(|p| (i, p))) {
+                Some((projection, p)) => {
+                    let dim = cx.population(p.to)?.kind.synapse.weight_dimension()?;
+                    Some((SweepTarget::ProjectionWeight { projection }, dim))
+                }
+                None => {
+                    self.error(node, format!("there is no projection `{text}`: the suite has {} projections (indices from 0)", projections.len()));
+                    None
+                }
+            };
+        }
+        let parts: Vec<&str> = text.split('.').collect();
+        if let ["populations", name, "parameters", param] = parts.as_slice() {
+            let Some(population) = cx.slots.iter().position(|s| s.name == *name) else {
+                let names = cx.names();
+                self.unknown(
+                    node,
+                    format!(
+                        "unknown population `{}` in sweep parameter",
+                        name.escape_debug()
+                    ),
+                    name,
+                    &names,
+                );
+                return None;
+            };
+            let kind = cx.population(population)?.kind;
+            let Some(spec) = kind.param(param) else {
+                let names: Vec<&str> = kind.params.iter().map(|p| p.name).collect();
+                self.unknown(
+                    node,
+                    format!(
+                        "`{}` cells have no parameter `{}`",
+                        kind.name,
+                        param.escape_debug()
+                    ),
+                    param,
+                    &names,
+                );
+                return None;
+            };
+            return Some((
+                SweepTarget::PopulationParam {
+                    population,
+                    param: spec.name,
+                },
+                spec.dimension,
+            ));
+        }
+        self.error_help(
+            node,
+            format!("cannot sweep `{}`", text.escape_debug()),
+            syntax_help,
+        );
+        None
+    }
+
+    fn checks(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        recordings: Option<&[Recording]>,
+        sweep: Option<&Sweep>,
+    ) -> Option<Checks> {
+        self.mapping(node, "checks", CHECKS_KEYS)?;
+        let before = self.errors.len();
+        let mut checks = Checks::default();
+        if let Some(n) = node.get("reference") {
+            checks.reference = self.rules(n, "reference", cx, recordings);
+        }
+        if let Some(n) = node.get("agreement") {
+            checks.agreement = self.rules(n, "agreement", cx, recordings);
+        }
+        if let Some(n) = node.get("features").filter(|n| !n.is_null()) {
+            if let Some(items) = self.list(n, "features") {
+                for item in items {
+                    if let Some(f) = self.feature(item, cx, recordings, sweep) {
+                        checks.features.push(f);
+                    }
+                }
+            }
+        }
+        if let Some(n) = node.get("statistics").filter(|n| !n.is_null()) {
+            if let Some(items) = self.list(n, "statistics") {
+                for item in items {
+                    if let Some(s) = self.statistic(item, cx, recordings) {
+                        checks.statistics.push(s);
+                    }
+                }
+            }
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        if checks.reference.is_none()
+            && checks.agreement.is_none()
+            && checks.features.is_empty()
+            && checks.statistics.is_empty()
+        {
+            self.error_help(
+                node,
+                "`checks` is empty: a suite must check something",
+                format!("add one of {}", quoted_list(CHECKS_KEYS)),
+            );
+            return None;
+        }
+        Some(checks)
+    }
+
+    fn rules(
+        &mut self,
+        node: &'a Node,
+        what: &str,
+        cx: &Context<'_>,
+        recordings: Option<&[Recording]>,
+    ) -> Option<RecordingRules> {
+        self.mapping(node, what, RULES_KEYS)?;
+        let before = self.errors.len();
+        let spike_window = match node.get("spikes") {
+            None => None,
+            Some(s) => {
+                self.mapping(s, "spikes", &["window"]);
+                self.required(s, "window", s, "`spikes`")
+                    .and_then(|w| self.positive(w, "window", Dimension::TIME, true))
+            }
+        };
+        let mut traces = Vec::new();
+        if let Some(t) = node.get("traces") {
+            // Keys are variable names, checked against what is recorded.
+            match (t.as_map(), recordings) {
+                (None, _) => self.error(
+                    t,
+                    format!(
+                        "`traces` must be a mapping of variable to bounds, found {}",
+                        t.type_name()
+                    ),
+                ),
+                (Some(entries), Some(recordings)) => {
+                    for (key, spec) in entries {
+                        if let Some(rule) = self.trace_rule(key, spec, cx, recordings) {
+                            traces.push(rule);
+                        }
+                    }
+                }
+                (Some(_), None) => {}
+            }
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(RecordingRules {
+            spike_window,
+            traces,
+            location: self.src.location(node),
+        })
+    }
+
+    fn trace_rule(
+        &mut self,
+        key: &Node,
+        spec: &'a Node,
+        cx: &Context<'_>,
+        recordings: &[Recording],
+    ) -> Option<TraceRule> {
+        let name = key.key_text().unwrap_or_default();
+        // The dimension of `name` in every population that records it.
+        let mut variable = None;
+        let mut dims: Vec<(Dimension, &str)> = Vec::new();
+        let mut recorded: Vec<&str> = Vec::new();
+        for r in recordings {
+            let Some(pop) = cx.population(r.population) else {
+                continue;
+            };
+            for v in &r.variables {
+                if let Variable::State(s) = v {
+                    recorded.push(s);
+                    if *s == name {
+                        variable = Some(*s);
+                        if let Some(sv) = pop.kind.state_variable(s) {
+                            dims.push((sv.dimension, pop.kind.name));
+                        }
+                    }
+                }
+            }
+        }
+        let Some(variable) = variable else {
+            recorded.sort_unstable();
+            recorded.dedup();
+            self.unknown(
+                key,
+                format!(
+                    "no recording records `{}`: trace rules apply to recorded state variables",
+                    name.escape_debug()
+                ),
+                &name,
+                &recorded,
+            );
+            return None;
+        };
+        dims.dedup_by_key(|(d, _)| *d);
+        if let [(a, kind_a), (b, kind_b), ..] = dims.as_slice() {
+            self.error(key, format!("`{variable}` is a {} in `{kind_a}` but a {} in `{kind_b}`: one tolerance cannot fit both", a.name(), b.name()));
+            return None;
+        }
+        let dim = dims.first()?.0;
+        self.mapping(spec, &name, TRACE_KEYS)?;
+        let max_abs = spec
+            .get("max_abs")
+            .map(|n| self.positive(n, "max_abs", dim, false));
+        let rms = spec.get("rms").map(|n| self.positive(n, "rms", dim, false));
+        if max_abs.is_none() && rms.is_none() {
+            self.error_help(
+                spec,
+                format!("trace rule for `{variable}` gives no bound"),
+                "give `max_abs`, `rms` or both",
+            );
+            return None;
+        }
+        Some(TraceRule {
+            variable,
+            max_abs: max_abs.map_or(Some(None), |q| q.map(Some))?,
+            rms: rms.map_or(Some(None), |q| q.map(Some))?,
+        })
+    }
+
+    /// Reports at `at` unless `variable` of `cell` of `population` is recorded.
+    fn require_recorded(
+        &mut self,
+        at: &Node,
+        recordings: &[Recording],
+        population: usize,
+        cell: Option<usize>,
+        variable: &Variable,
+        pop_name: &str,
+    ) {
+        let recorded = recordings.iter().any(|r| {
+            r.population == population
+                && r.variables.contains(variable)
+                && match (&r.cells, cell) {
+                    (CellSelection::All, _) | (_, None) => true,
+                    (CellSelection::Indices(i), Some(c)) => i.contains(&c),
+                }
+        });
+        if !recorded {
+            let name = match variable {
+                Variable::Spikes => "spikes",
+                Variable::State(s) => s,
+            };
+            let which = cell.map_or(String::new(), |c| format!(" of cell {c}"));
+            self.error_help(
+                at,
+                format!(
+                    "this check needs the `{name}`{which} of `{pop_name}`, which are not recorded"
+                ),
+                format!("add `{{population: {pop_name}, variables: [{name}]}}` to `record`"),
+            );
+        }
+    }
+
+    fn feature(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        recordings: Option<&[Recording]>,
+        sweep: Option<&Sweep>,
+    ) -> Option<FeatureCheck> {
+        let what = "a feature check";
+        self.mapping(node, "features", FEATURE_KEYS)?;
+        let before = self.errors.len();
+        let names: Vec<&'static str> = Feature::ALL.iter().map(|f| f.name()).collect();
+        let feature = self
+            .required(node, "feature", node, what)
+            .and_then(|f| self.choice(f, "feature", &names))
+            .and_then(|name| Feature::ALL.into_iter().find(|f| f.name() == name));
+        let pop_node = self.required(node, "population", node, what);
+        let population = pop_node.and_then(|n| self.population_ref(n, "population", cx));
+        let pop = population.and_then(|i| cx.population(i));
+        let cell = match node.get("cell") {
+            None => Some(0),
+            Some(c) => self.cell_index(
+                c,
+                pop.map_or(MAX_POPULATION_SIZE - 1, |p| p.size as i64 - 1),
+            ),
+        };
+        let points = sweep.map_or(1, |s| s.values.len());
+        let expected = self.required(node, "expected", node, what).and_then(|e| {
+            let feature = feature?;
+            let dim = feature.dimension();
+            let values: Vec<Quantity> = match e.as_seq() {
+                Some(items) => {
+                    if items.len() != points && items.len() != 1 {
+                        let message = match sweep {
+                            Some(_) => format!(
+                                "`expected` has {} values but the sweep has {points} points",
+                                items.len()
+                            ),
+                            None => format!(
+                                "`expected` has {} values but there is no sweep: give one value",
+                                items.len()
+                            ),
+                        };
+                        self.error_help(
+                            e,
+                            message,
+                            "give one value for every point, or a single value for all",
+                        );
+                        return None;
+                    }
+                    items
+                        .iter()
+                        .map(|i| self.expected_value(i, feature))
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .collect::<Option<_>>()?
+                }
+                None => vec![self.expected_value(e, feature)?],
+            };
+            let _ = dim;
+            Some(if values.len() == 1 {
+                vec![values[0]; points]
+            } else {
+                values
+            })
+        });
+        let tolerance = self
+            .required(node, "tolerance", node, what)
+            .and_then(|t| self.positive(t, "tolerance", feature?.dimension(), false));
+        if let (Some(f), Some(p), Some(i), Some(at), Some(recordings)) =
+            (feature, pop, population, pop_node, recordings)
+        {
+            if p.kind.is_source && f.needs() != Variable::Spikes {
+                self.error(
+                    at,
+                    format!(
+                        "`{}` is a {}: it has no membrane potential",
+                        p.id, p.kind.name
+                    ),
+                );
+            } else {
+                self.require_recorded(at, recordings, i, cell, &f.needs(), p.id.as_str());
+            }
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(FeatureCheck {
+            feature: feature?,
+            population: population?,
+            cell: cell?,
+            expected: expected?,
+            tolerance: tolerance?,
+            location: self.src.location(node),
+        })
+    }
+
+    fn expected_value(&mut self, node: &Node, feature: Feature) -> Option<Quantity> {
+        let q = self.quantity(node, "expected", feature.dimension())?;
+        if feature == Feature::SpikeCount && (q.si < 0.0 || q.si.fract() != 0.0) {
+            self.error(node, "a `spike_count` must be a whole number, zero or more");
+            return None;
+        }
+        Some(q)
+    }
+
+    fn statistic(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        recordings: Option<&[Recording]>,
+    ) -> Option<StatisticCheck> {
+        let what = "a statistic check";
+        self.mapping(node, "statistics", STATISTIC_KEYS)?;
+        let before = self.errors.len();
+        let names: Vec<&'static str> = Statistic::ALL.iter().map(|s| s.name()).collect();
+        let statistic = self
+            .required(node, "statistic", node, what)
+            .and_then(|s| self.choice(s, "statistic", &names))
+            .and_then(|name| Statistic::ALL.into_iter().find(|s| s.name() == name));
+        let pop_node = self.required(node, "population", node, what);
+        let population = pop_node.and_then(|n| self.population_ref(n, "population", cx));
+        let expected = self
+            .required(node, "expected", node, what)
+            .and_then(|e| self.quantity(e, "expected", statistic?.dimension()));
+        let tolerance = self
+            .required(node, "tolerance", node, what)
+            .and_then(|t| self.positive(t, "tolerance", statistic?.dimension(), false));
+        if let (Some(i), Some(at), Some(recordings)) = (population, pop_node, recordings) {
+            if let Some(p) = cx.population(i) {
+                self.require_recorded(at, recordings, i, None, &Variable::Spikes, p.id.as_str());
+            }
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(StatisticCheck {
+            statistic: statistic?,
+            population: population?,
+            expected: expected?,
+            tolerance: tolerance?,
+            location: self.src.location(node),
+        })
+    }
+}
+
+/// Parameters that only make sense positive (time constants, capacitance) or non-negative
+/// (refractory period, rates, conductances, source times): a negative value would make a
+/// simulator fail or silently do something else.
+fn strictly_positive(name: &str) -> bool {
+    name == "cm" || (name.starts_with("tau_") && name != "tau_refrac")
+}
+
+fn param_in_range(name: &str, si: f64) -> bool {
+    if strictly_positive(name) {
+        return si > 0.0;
+    }
+    let non_negative = matches!(name, "tau_refrac" | "rate" | "start" | "stop" | "delta_T")
+        || (name.starts_with("g_") && name != "g_L")
+        || name == "g_L";
+    !non_negative || si >= 0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn suites_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/native")
+    }
+
+    /// Loads `text` as a suite file in a temporary directory.
+    fn load_text(text: &str) -> Result<NativeSuite, Vec<LoadError>> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.crosscheck.yaml");
+        std::fs::write(&path, text).expect("write");
+        load_suite(&path)
+    }
+
+    /// The errors of an invalid suite as (line, column, message, help).
+    fn errors(text: &str) -> Vec<(usize, usize, String, String)> {
+        match load_text(text) {
+            Ok(_) => panic!("loaded:\n{text}"),
+            Err(errors) => errors
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.location.line,
+                        e.location.column,
+                        e.message,
+                        e.help.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The single error of an invalid suite.
+    fn error(text: &str) -> (usize, usize, String, String) {
+        let mut all = errors(text);
+        assert_eq!(all.len(), 1, "{all:#?}");
+        all.remove(0)
+    }
+
+    const MINIMAL: &str = "\
+suite: small
+simulation: {duration: 100 ms}
+populations:
+  rs: {cell: izhikevich, size: 2}
+stimuli:
+  - step: {target: rs, amplitude: 10 pA, start: 10 ms, stop: 90 ms}
+record:
+  - {population: rs, variables: [spikes, v]}
+checks:
+  agreement: {spikes: {window: 1 ms}}
+";
+
+    /// `MINIMAL` with `from` replaced by `to` (exactly once).
+    fn minimal_with(from: &str, to: &str) -> String {
+        assert_eq!(MINIMAL.matches(from).count(), 1, "{from}");
+        MINIMAL.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn smoke() {
+        for name in ["izhikevich_rs", "lif_alpha_spike_source", "fi_curve"] {
+            let path = suites_dir().join(format!("{name}.crosscheck.yaml"));
+            if let Err(errors) = load_suite(&path) {
+                for e in errors {
+                    eprintln!("{e} ({:?})", e.help);
+                }
+                panic!("{name}");
+            }
+        }
+        load_text(MINIMAL).unwrap();
+    }
+}
