@@ -9,6 +9,7 @@
 
 pub mod discover;
 pub mod omv;
+pub mod units;
 pub mod yaml;
 
 use std::fmt;
