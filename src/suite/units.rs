@@ -118,12 +118,15 @@ impl Dimension {
     }
 
     /// The dimension of a product; exponents saturate at the `i8` range instead of panicking.
+    /// (Also `a * b`.)
+    #[allow(clippy::should_implement_trait)] // it is implemented too, see `impl Mul`
     pub fn mul(self, other: Self) -> Self {
         self.zip(other, |a, b| Some(a.saturating_add(b)))
             .unwrap_or(self)
     }
 
-    /// The dimension of a quotient; exponents saturate at the `i8` range.
+    /// The dimension of a quotient; exponents saturate at the `i8` range. (Also `a / b`.)
+    #[allow(clippy::should_implement_trait)] // it is implemented too, see `impl Div`
     pub fn div(self, other: Self) -> Self {
         self.zip(other, |a, b| Some(a.saturating_sub(b)))
             .unwrap_or(self)
@@ -197,6 +200,20 @@ impl Dimension {
             }
             None => format!("a quantity in {}", self.si_form()),
         }
+    }
+}
+
+impl std::ops::Mul for Dimension {
+    type Output = Dimension;
+    fn mul(self, other: Self) -> Self {
+        Dimension::mul(self, other)
+    }
+}
+
+impl std::ops::Div for Dimension {
+    type Output = Dimension;
+    fn div(self, other: Self) -> Self {
+        Dimension::div(self, other)
     }
 }
 
@@ -1192,6 +1209,8 @@ mod tests {
         assert_eq!(D::CURRENT_DENSITY, D::CURRENT.div(D::AREA));
         assert_eq!(D::CONDUCTANCE_PER_VOLTAGE, D::CONDUCTANCE.div(D::VOLTAGE));
         assert_eq!(D::RESISTIVITY, D::RESISTANCE.mul(D::LENGTH));
+        assert_eq!(D::RESISTIVITY, D::RESISTANCE * D::LENGTH);
+        assert_eq!(D::CONDUCTANCE_DENSITY, D::CONDUCTANCE / D::AREA);
         assert_eq!(D::CONCENTRATION, D::AMOUNT.div(D::VOLUME));
         assert_eq!(D::TEMPERATURE, u("K"));
         // Energy = V·A·s in base units.
