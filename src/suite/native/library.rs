@@ -99,8 +99,12 @@ const I: Dimension = Dimension::CURRENT;
 const C: Dimension = Dimension::CAPACITANCE;
 const G: Dimension = Dimension::CONDUCTANCE;
 const PER_T: Dimension = Dimension::FREQUENCY;
-/// Izhikevich (2003) writes `u` and `d` in mV/ms.
-const V_PER_T: Dimension = Dimension::VOLTAGE.div(Dimension::TIME);
+/// Izhikevich (2003) writes `u` and `d` in mV/ms. (Spelled out because `Dimension::div` is not
+/// a `const fn`; the test `voltage_per_time_is_voltage_over_time` checks it.)
+const V_PER_T: Dimension = Dimension {
+    time: Dimension::VOLTAGE.time - 1,
+    ..Dimension::VOLTAGE
+};
 
 const fn sv(name: &'static str, dimension: Dimension) -> StateVariable {
     StateVariable { name, dimension }
@@ -274,6 +278,11 @@ mod tests {
                 });
             }
         }
+    }
+
+    #[test]
+    fn voltage_per_time_is_voltage_over_time() {
+        assert_eq!(V_PER_T, Dimension::VOLTAGE.div(Dimension::TIME));
     }
 
     #[test]
