@@ -1,6 +1,8 @@
 //! Finding test files under the paths given on the command line.
 //!
-//! OMV's convention is hidden files named `.test.<something>.omt`, anywhere in a repository.
+//! OMV's convention is hidden files named `.test.<something>.omt`, anywhere in a repository;
+//! crosscheck's own suites are `<name>.crosscheck.yaml` files. Each file found carries its
+//! [`TestFileKind`], so the caller picks the right loader without looking at names again.
 //! Discovery is sorted by path so that test order, ids and reports are the same on every machine
 //! and every run, whatever order the file system lists directories in.
 
@@ -11,6 +13,28 @@ use walkdir::WalkDir;
 /// Directories never searched: version control, build outputs, dependencies and crosscheck's
 /// own work area can be huge and never hold tests of the repository itself.
 const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".crosscheck"];
+
+/// Which format a test file is in, decided by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TestFileKind {
+    /// An OMV test (`.test.*.omt`, with the `.mep` it names).
+    Omv,
+    /// A crosscheck suite (`*.crosscheck.yaml`, `docs/suite-format.md`).
+    Native,
+}
+
+impl TestFileKind {
+    /// The kind of a file found while walking a directory (the naming conventions only).
+    pub fn of_name(name: &str) -> Option<TestFileKind> {
+        if is_omv_file_name(name) {
+            Some(TestFileKind::Omv)
+        } else if is_native_file_name(name) {
+            Some(TestFileKind::Native)
+        } else {
+            None
+        }
+    }
+}
 
 /// A test file found by [`discover`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +47,7 @@ pub struct DiscoveredFile {
     pub id: String,
     /// The canonical directory given, or the file's parent when a file was given.
     pub root: PathBuf,
+    pub kind: TestFileKind,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,11 +62,24 @@ pub enum DiscoverError {
     },
 }
 
-/// True for OMV test file names: `.test.*.omt`.
+/// True for the names of test files discovery picks up: OMV's `.test.*.omt` and crosscheck's
+/// `*.crosscheck.yaml`.
 pub fn is_test_file_name(name: &str) -> bool {
+    TestFileKind::of_name(name).is_some()
+}
+
+/// OMV test file names: `.test.*.omt`.
+pub fn is_omv_file_name(name: &str) -> bool {
     name.strip_prefix(".test.")
         .and_then(|rest| rest.strip_suffix(".omt"))
         .is_some_and(|middle| !middle.is_empty())
+}
+
+/// crosscheck suite names: `*.crosscheck.yaml`, with a non-empty stem (a bare
+/// `.crosscheck.yaml` is more likely a configuration file than a suite).
+pub fn is_native_file_name(name: &str) -> bool {
+    name.strip_suffix(".crosscheck.yaml")
+        .is_some_and(|stem| !stem.is_empty())
 }
 
 /// Finds the test files under each of `paths` (directories are searched recursively; files are
@@ -68,21 +106,24 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<DiscoveredFile>, DiscoverError>
     Ok(found)
 }
 
-/// A file given directly: accepted if it follows the naming convention or at least ends in
+/// A file given directly: accepted if it follows a naming convention or at least ends in
 /// `.omt` (an explicit request is explicit enough).
 fn single(path: &Path) -> Vec<DiscoveredFile> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if !(is_test_file_name(&name) || name.ends_with(".omt")) {
-        return Vec::new();
-    }
+    let kind = match TestFileKind::of_name(&name) {
+        Some(kind) => kind,
+        None if name.ends_with(".omt") => TestFileKind::Omv,
+        None => return Vec::new(),
+    };
     let root = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
     vec![DiscoveredFile {
         path: path.to_path_buf(),
         id: name,
         root,
+        kind,
     }]
 }
 
@@ -106,9 +147,9 @@ fn walk(root: &Path) -> Result<Vec<DiscoveredFile>, DiscoverError> {
         if !entry.file_type().is_file() {
             continue;
         }
-        if !is_test_file_name(&entry.file_name().to_string_lossy()) {
+        let Some(kind) = TestFileKind::of_name(&entry.file_name().to_string_lossy()) else {
             continue;
-        }
+        };
         let path = entry.path().to_path_buf();
         let id = path
             .strip_prefix(root)
@@ -121,6 +162,7 @@ fn walk(root: &Path) -> Result<Vec<DiscoveredFile>, DiscoverError> {
             path,
             id,
             root: root.to_path_buf(),
+            kind,
         });
     }
     // walkdir already yields siblings by name; sorting by path states the contract explicitly
@@ -142,6 +184,57 @@ mod tests {
         assert!(!is_test_file_name(".test.ex0.mep"));
         assert!(!is_test_file_name("test.ex0.omt"));
         assert!(!is_test_file_name(".test.omt"));
+        assert!(is_test_file_name("fi_curve.crosscheck.yaml"));
+        assert!(!is_test_file_name(".crosscheck.yaml"));
+        assert!(!is_test_file_name("fi_curve.crosscheck.yml"));
+        assert!(!is_test_file_name("fi_curve.yaml"));
+        assert_eq!(
+            TestFileKind::of_name(".test.a.omt"),
+            Some(TestFileKind::Omv)
+        );
+        assert_eq!(
+            TestFileKind::of_name("a.crosscheck.yaml"),
+            Some(TestFileKind::Native)
+        );
+    }
+
+    #[test]
+    fn finds_native_suites_next_to_omv_tests() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("a/target")).expect("mkdir");
+        for file in [
+            "a/.test.x.omt",
+            "a/rs.crosscheck.yaml",
+            "a/notes.yaml",
+            "a/target/skipped.crosscheck.yaml",
+        ] {
+            std::fs::write(dir.path().join(file), "").expect("write");
+        }
+        let found = discover(&[dir.path().to_path_buf()]).expect("discover");
+        let got: Vec<_> = found.iter().map(|f| (f.id.as_str(), f.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                ("a/.test.x.omt", TestFileKind::Omv),
+                ("a/rs.crosscheck.yaml", TestFileKind::Native),
+            ]
+        );
+        let found = discover(&[dir.path().join("a/rs.crosscheck.yaml")]).expect("discover");
+        assert_eq!(found[0].kind, TestFileKind::Native);
+        let found = discover(&[dir.path().join("a/notes.yaml")]).expect("discover");
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn bundled_native_suites_are_discovered() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/native");
+        let found = discover(&[dir]).expect("discover");
+        assert_eq!(found.len(), 3);
+        assert!(found.iter().all(|f| f.kind == TestFileKind::Native));
+        for file in &found {
+            crate::suite::native::load_suite(&file.path)
+                .unwrap_or_else(|e| panic!("{}: {e:#?}", file.id));
+        }
     }
 
     #[test]
@@ -189,6 +282,7 @@ mod tests {
         assert_eq!(ids, ["a/.test.x.omt"]);
         let found = discover(&[dir.path().join("plain.omt")]).expect("discover");
         assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, TestFileKind::Omv);
         assert_eq!(found[0].id, "plain.omt");
     }
 

@@ -39,9 +39,14 @@ fn quantity(dim: Dimension, what: &str, example: Option<&str>) -> Value {
     let example = example
         .map(str::to_string)
         .or_else(|| example_unit(dim).map(|u| format!("1 {u}")));
+    // Dimensions the units module has no name for read as their SI form.
+    let kind = match dim.name() {
+        name if name == dim.si_form() => format!("a quantity of dimension {name}"),
+        name => format!("a {name}"),
+    };
     let description = match example {
-        Some(e) => format!("{what}: a {} with its unit, e.g. `{e}`", dim.name()),
-        None => format!("{what}: a {} with its unit", dim.name()),
+        Some(e) => format!("{what}: {kind} with its unit, e.g. `{e}`"),
+        None => format!("{what}: {kind} with its unit"),
     };
     json!({"type": "string", "pattern": quantity_pattern(), "description": description})
 }
