@@ -1,0 +1,1 @@
+//! Population statistics of network spike events.

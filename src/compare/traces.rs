@@ -1,0 +1,1 @@
+//! Voltage traces: resampling, error norms and interpolated spike detection.
