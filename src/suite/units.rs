@@ -476,8 +476,9 @@ pub fn code_number(x: f64) -> String {
 ///
 /// Each dimension has one fixed unit (mV, pA, ms, pF, nS, Hz, Mohm, nS/mV, uF/cm2,
 /// msiemens/cm2, ...) so generated scripts read like Brian2's own examples. Only names that
-/// Brian2 has exported for a long time are used (`msiemens`, `mmolar` rather than the newer
-/// `mS`, `mM`). A dimension without a name is written in SI base units
+/// Brian2 has exported for a long time are used (`msiemens` rather than `mS`, which older
+/// releases lack; `mole/metre**3`, which is exactly mM, as `mM`/`mmolar` are not in all
+/// releases). A dimension without a name is written in SI base units
 /// (`(2.0*kilogram*metre**2*second**-3)`), which Brian2 also understands.
 pub fn brian2_expr(q: &Quantity) -> String {
     if q.dim == Dimension::DIMENSIONLESS {
@@ -596,7 +597,7 @@ const DIMS: &[DimInfo] = &[
     di(D::CURRENT_DENSITY, "current density", "10 uA/cm2", "uA/cm2", None, Some("mA/cm2"), Some(("uA/cm2", "uA/cm2")), Some("uA_per_cm2")),
     di(D::CONDUCTANCE_PER_VOLTAGE, "conductance per voltage", "0.7 nS/mV", "nS/mV", Some("nS/mV"), Some("uS/mV"), Some(("nS/mV", "nS/mV")), Some("nS_per_mV")),
     di(D::RESISTIVITY, "resistivity", "100 ohm*cm", "ohm*cm", None, Some("ohm*cm"), Some(("ohm*cm", "ohm*cm")), Some("kohm_cm")),
-    di(D::CONCENTRATION, "concentration", "5 mM", "mM", None, Some("mM"), Some(("mM", "mmolar")), Some("mM")),
+    di(D::CONCENTRATION, "concentration", "5 mM", "mM", None, Some("mM"), Some(("mM", "mole/metre**3")), Some("mM")),
     di(D::AMOUNT, "amount of substance", "1 mol", "mol", None, None, Some(("mol", "mole")), None),
     di(D::TEMPERATURE, "temperature", "6.3 degC", "K", None, Some("K"), Some(("K", "kelvin")), Some("K")),
 ];
@@ -1468,7 +1469,7 @@ mod tests {
         assert_eq!(brian2_expr(&q("1 uF/cm2")), "(1.0*uF/cm2)");
         assert_eq!(brian2_expr(&q("120 mS/cm2")), "(120.0*msiemens/cm2)");
         assert_eq!(brian2_expr(&q("100 MOhm")), "(100.0*Mohm)");
-        assert_eq!(brian2_expr(&q("5 mM")), "(5.0*mmolar)");
+        assert_eq!(brian2_expr(&q("5 mM")), "(5.0*mole/metre**3)");
         assert_eq!(brian2_expr(&q("300 K")), "(300.0*kelvin)");
         assert_eq!(brian2_expr(&q("0.5")), "(0.5)");
         assert_eq!(brian2_expr(&q("1e-5")), "(1e-5)");
