@@ -316,10 +316,16 @@ impl<'a> Loader<'a> {
     }
 
     fn ident(&mut self, node: &Node, what: &str) -> Option<Ident> {
-        let Some(text) = node.key_text().filter(|_| node.as_map().is_none()) else {
+        // Numbers are rendered as text so that `1: {...}` gets the identifier rule's message;
+        // an empty value or a boolean is not a name at all (and would read as `None`/`True`).
+        let text = match &node.kind {
+            NodeKind::Str(_) | NodeKind::Int(_) | NodeKind::Float(_) => node.key_text(),
+            _ => None,
+        };
+        let Some(text) = text else {
             self.error(
                 node,
-                format!("{what} must be a name, found {}", node.type_name()),
+                format!("expected a {what}, found {}", node.type_name()),
             );
             return None;
         };
@@ -1808,8 +1814,7 @@ fn param_in_range(name: &str, si: f64) -> bool {
         return si > 0.0;
     }
     let non_negative = matches!(name, "tau_refrac" | "rate" | "start" | "stop" | "delta_T")
-        || (name.starts_with("g_") && name != "g_L")
-        || name == "g_L";
+        || name.starts_with("g_");
     !non_negative || si >= 0.0
 }
 
@@ -2081,6 +2086,8 @@ checks:
                 "{message}"
             );
         }
+        let (_, _, message, _) = error(&minimal_with("suite: small", "suite:"));
+        assert_eq!(message, "expected a suite name, found nothing (null)");
         let (_, _, message, _) = error(&minimal_with("suite: small", "suite: _x"));
         assert!(message.contains("not a valid name"), "{message}");
         let text = MINIMAL.replace("rs", "__import__");
