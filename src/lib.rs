@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod codegen;
 pub mod compare;
 pub mod data;
 pub mod engine;

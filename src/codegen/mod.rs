@@ -1,0 +1,275 @@
+//! Code generation: a native suite becomes each simulator's own code.
+//!
+//! Every generator reads only the validated model ([`NativeSuite`]) and emits code from a tera
+//! template in `templates/`. What reaches a template is limited to numbers formatted by
+//! [`crate::suite::units::code_number`], identifiers that passed [`Ident`](crate::suite::native::Ident)
+//! validation, and fixed strings from crosscheck's own tables; bulk data (spike times,
+//! connection lists) goes into plain text files beside the script, which the script loads.
+//!
+//! The generated scripts share one contract, so reading and comparing results is the same for
+//! every simulator (units: ms, mV, and the state variable's own unit from the cell library):
+//!
+//! - inputs, written by crosscheck: `inputs/spikes_<population>.txt` (`cell time_ms` per line)
+//!   for spike sources, `inputs/connections_<k>.txt` (`pre post` per line) for projection `k`;
+//! - outputs, written by the script: `output/spikes_<population>.txt` (`cell time_ms`),
+//!   `output/<population>_<variable>.txt` (`time_ms` then one column per recorded cell).
+
+pub mod nest;
+pub mod random;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::suite::native::{
+    CellSelection, Connector, NativeSuite, Simulator, Stimulus, SweepTarget,
+};
+use crate::suite::units::{code_number, Quantity};
+
+use random::SplitMix64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodegenError {
+    /// The suite uses something this simulator cannot express; the job is skipped with this.
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("could not write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("template error (a bug in crosscheck): {0}")]
+    Template(String),
+    #[error("unit conversion failed (a bug in crosscheck): {0}")]
+    Units(String),
+}
+
+/// What a generator produced: files in the output folder and the command that runs them.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub files: Vec<PathBuf>,
+    /// The script to hand to the managed Python, relative to the output folder.
+    pub script: String,
+}
+
+/// The same input for every simulator: drawn by crosscheck from the suite's seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
+    /// Per population: spike times (ms) of each cell, for spike and Poisson sources.
+    pub source_spikes: Vec<Option<Vec<Vec<f64>>>>,
+    /// Per projection: the explicit `(pre, post)` pairs.
+    pub connections: Vec<Vec<(u32, u32)>>,
+}
+
+/// Draws the Poisson trains and the connectivity of `suite`.
+pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
+    let duration_ms = ms(&suite.simulation.duration);
+    let seed = suite.simulation.seed;
+    let source_spikes = suite
+        .populations
+        .iter()
+        .enumerate()
+        .map(|(index, pop)| match pop.kind.name {
+            "spike_source" => Some(
+                (0..pop.size)
+                    .map(|cell| pop.spike_times_of(cell).iter().map(ms).collect())
+                    .collect(),
+            ),
+            "poisson_source" => {
+                let rate = pop.param("rate").map(|q| q.si).unwrap_or(0.0);
+                let start = pop.param("start").map(ms).unwrap_or(0.0);
+                let stop = pop
+                    .param("stop")
+                    .map(ms)
+                    .unwrap_or(duration_ms)
+                    .min(duration_ms);
+                Some(
+                    (0..pop.size)
+                        .map(|cell| {
+                            let stream = ((index as u64) << 32) | cell as u64;
+                            let mut rng = SplitMix64::new(seed, stream);
+                            random::poisson_train(&mut rng, rate, start, stop)
+                        })
+                        .collect(),
+                )
+            }
+            _ => None,
+        })
+        .collect();
+    let connections = suite
+        .projections
+        .iter()
+        .enumerate()
+        .map(|(k, proj)| {
+            let pre = suite.populations[proj.from].size;
+            let post = suite.populations[proj.to].size;
+            let same = proj.from == proj.to;
+            match &proj.connector {
+                Connector::AllToAll {
+                    allow_self_connections,
+                } => (0..pre as u32)
+                    .flat_map(|a| (0..post as u32).map(move |b| (a, b)))
+                    .filter(|(a, b)| *allow_self_connections || !same || a != b)
+                    .collect(),
+                Connector::OneToOne => (0..pre.min(post) as u32).map(|i| (i, i)).collect(),
+                Connector::FixedProbability {
+                    p,
+                    seed: proj_seed,
+                    allow_self_connections,
+                } => {
+                    let mut rng = SplitMix64::new(*proj_seed, 0xC0DE_0000 + k as u64);
+                    random::fixed_probability(
+                        &mut rng,
+                        pre,
+                        post,
+                        *p,
+                        same && !allow_self_connections,
+                    )
+                }
+            }
+        })
+        .collect();
+    Inputs {
+        source_spikes,
+        connections,
+    }
+}
+
+/// Writes the input files of the contract into `dir`.
+pub fn write_inputs(
+    dir: &Path,
+    suite: &NativeSuite,
+    inputs: &Inputs,
+) -> Result<Vec<PathBuf>, CodegenError> {
+    let folder = dir.join("inputs");
+    std::fs::create_dir_all(&folder).map_err(|source| CodegenError::Io {
+        path: folder.clone(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for (pop, spikes) in suite.populations.iter().zip(&inputs.source_spikes) {
+        if let Some(cells) = spikes {
+            let mut text = String::new();
+            for (cell, times) in cells.iter().enumerate() {
+                for t in times {
+                    let _ = writeln!(text, "{cell} {}", code_number(*t));
+                }
+            }
+            written.push(write_file(
+                &folder.join(format!("spikes_{}.txt", pop.id)),
+                &text,
+            )?);
+        }
+    }
+    for (k, pairs) in inputs.connections.iter().enumerate() {
+        let mut text = String::with_capacity(pairs.len() * 8);
+        for (a, b) in pairs {
+            let _ = writeln!(text, "{a} {b}");
+        }
+        written.push(write_file(
+            &folder.join(format!("connections_{k}.txt")),
+            &text,
+        )?);
+    }
+    Ok(written)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<PathBuf, CodegenError> {
+    std::fs::write(path, text).map_err(|source| CodegenError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(path.to_path_buf())
+}
+
+/// The suite as run at sweep point `point`: the swept value put in place.
+pub fn apply_sweep(suite: &NativeSuite, point: usize) -> NativeSuite {
+    let mut run = suite.clone();
+    let Some(sweep) = &suite.sweep else {
+        return run;
+    };
+    let Some(value) = sweep.values.get(point).copied() else {
+        return run;
+    };
+    match &sweep.target {
+        SweepTarget::StimulusAmplitude { stimulus } => {
+            if let Some(Stimulus::Step { amplitude, .. }) = run.stimuli.get_mut(*stimulus) {
+                *amplitude = value;
+            }
+        }
+        SweepTarget::PopulationParam { population, param } => {
+            if let Some(pop) = run.populations.get_mut(*population) {
+                if let Some(slot) = pop.params.iter_mut().find(|(n, _)| n == param) {
+                    slot.1 = value;
+                }
+            }
+        }
+        SweepTarget::ProjectionWeight { projection } => {
+            if let Some(proj) = run.projections.get_mut(*projection) {
+                proj.weight = value;
+            }
+        }
+    }
+    run.sweep = None;
+    run
+}
+
+/// Generates the code of `suite` for `simulator` into `dir` (inputs included).
+pub fn generate(
+    suite: &NativeSuite,
+    simulator: Simulator,
+    dir: &Path,
+) -> Result<Generated, CodegenError> {
+    let inputs = prepare_inputs(suite);
+    let mut files = write_inputs(dir, suite, &inputs)?;
+    let generated = match simulator {
+        Simulator::Nest => nest::generate(suite, &inputs, dir)?,
+        other => {
+            return Err(CodegenError::Unsupported(format!(
+                "code generation for {} is not implemented yet",
+                other.name()
+            )))
+        }
+    };
+    files.extend(generated.files);
+    Ok(Generated {
+        files,
+        script: generated.script,
+    })
+}
+
+/// A time in ms.
+pub(crate) fn ms(q: &Quantity) -> f64 {
+    q.si * 1e3
+}
+
+/// The cells a selection names, as indices.
+pub(crate) fn cells(selection: &CellSelection, size: usize) -> Vec<usize> {
+    match selection {
+        CellSelection::All => (0..size).collect(),
+        CellSelection::Indices(ids) => ids.clone(),
+    }
+}
+
+/// `q` in `unit`, formatted for code.
+pub(crate) fn number_in(q: &Quantity, unit: &str) -> Result<String, CodegenError> {
+    q.value_in(unit)
+        .map(code_number)
+        .map_err(|e| CodegenError::Units(e.to_string()))
+}
+
+/// Renders one embedded template. Templates are `.py`/`.xml`, so tera does not autoescape
+/// them; every value in the context is a number or a validated identifier.
+pub(crate) fn render(
+    name: &str,
+    template: &str,
+    context: &impl serde::Serialize,
+) -> Result<String, CodegenError> {
+    let mut tera = tera::Tera::default();
+    tera.add_raw_template(name, template)
+        .map_err(|e| CodegenError::Template(format!("{e:?}")))?;
+    let context = tera::Context::from_serialize(context)
+        .map_err(|e| CodegenError::Template(e.to_string()))?;
+    tera.render(name, &context)
+        .map_err(|e| CodegenError::Template(format!("{e:?}")))
+}

@@ -1,0 +1,353 @@
+//! PyNEST code for a native suite, on NEST's built-in models.
+//!
+//! NEST's units are mV, pA, ms, pF and nS; the `izhikevich` model is written in mV and ms with
+//! currents in pA acting through 1 pF, which is what the library's `izhikevich` type means.
+//! NEST has no built-in Izhikevich (2007) model, so suites using it skip NEST.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{cells, number_in, render, CodegenError, Generated, Inputs};
+use crate::suite::native::{NativeSuite, Receptor, Stimulus, Variable};
+
+const TEMPLATE: &str = include_str!("templates/nest.py.tera");
+pub const SCRIPT: &str = "run_nest.py";
+
+/// One of our cell types as a NEST model: (our parameter, NEST parameter, NEST unit) and
+/// (our state variable, NEST recordable).
+struct NestModel {
+    model: &'static str,
+    params: &'static [(&'static str, &'static str, &'static str)],
+    variables: &'static [(&'static str, &'static str)],
+}
+
+const LIF_PARAMS: &[(&str, &str, &str)] = &[
+    ("cm", "C_m", "pF"),
+    ("tau_m", "tau_m", "ms"),
+    ("v_rest", "E_L", "mV"),
+    ("v_reset", "V_reset", "mV"),
+    ("v_thresh", "V_th", "mV"),
+    ("tau_refrac", "t_ref", "ms"),
+    ("tau_syn_E", "tau_syn_ex", "ms"),
+    ("tau_syn_I", "tau_syn_in", "ms"),
+    ("i_offset", "I_e", "pA"),
+    ("v_init", "V_m", "mV"),
+];
+
+fn nest_model(cell: &str) -> Option<NestModel> {
+    Some(match cell {
+        "lif_curr_exp" => NestModel {
+            model: "iaf_psc_exp",
+            params: LIF_PARAMS,
+            variables: &[("v", "V_m")],
+        },
+        "lif_curr_alpha" => NestModel {
+            model: "iaf_psc_alpha",
+            params: LIF_PARAMS,
+            variables: &[("v", "V_m")],
+        },
+        "izhikevich" => NestModel {
+            model: "izhikevich",
+            params: &[
+                ("a", "a", "1/ms"),
+                ("b", "b", "1/ms"),
+                ("c", "c", "mV"),
+                ("d", "d", "mV/ms"),
+                ("v_thresh", "V_th", "mV"),
+                // 1 pA through 1 pF is 1 mV/ms: NEST adds I_e (pA) to dv/dt (mV/ms) directly.
+                ("i_offset", "I_e", "pA"),
+                ("v_init", "V_m", "mV"),
+                ("u_init", "U_m", "mV/ms"),
+            ],
+            variables: &[("v", "V_m"), ("u", "U_m")],
+        },
+        "adex_cond_exp" => NestModel {
+            model: "aeif_cond_exp",
+            params: &[
+                ("cm", "C_m", "pF"),
+                ("g_L", "g_L", "nS"),
+                ("v_rest", "E_L", "mV"),
+                ("v_reset", "V_reset", "mV"),
+                ("v_thresh", "V_th", "mV"),
+                ("delta_T", "Delta_T", "mV"),
+                ("v_spike", "V_peak", "mV"),
+                ("tau_w", "tau_w", "ms"),
+                ("a", "a", "nS"),
+                ("b", "b", "pA"),
+                ("tau_refrac", "t_ref", "ms"),
+                ("e_rev_E", "E_ex", "mV"),
+                ("e_rev_I", "E_in", "mV"),
+                ("tau_syn_E", "tau_syn_ex", "ms"),
+                ("tau_syn_I", "tau_syn_in", "ms"),
+                ("i_offset", "I_e", "pA"),
+                ("v_init", "V_m", "mV"),
+            ],
+            variables: &[("v", "V_m"), ("w", "w")],
+        },
+        "hh_curr_alpha" => NestModel {
+            model: "hh_psc_alpha",
+            params: &[
+                ("cm", "C_m", "pF"),
+                ("g_Na", "g_Na", "nS"),
+                ("g_K", "g_K", "nS"),
+                ("g_L", "g_L", "nS"),
+                ("e_rev_Na", "E_Na", "mV"),
+                ("e_rev_K", "E_K", "mV"),
+                ("e_rev_L", "E_L", "mV"),
+                ("tau_syn_E", "tau_syn_ex", "ms"),
+                ("tau_syn_I", "tau_syn_in", "ms"),
+                ("i_offset", "I_e", "pA"),
+                ("v_init", "V_m", "mV"),
+            ],
+            variables: &[("v", "V_m")],
+        },
+        _ => return None,
+    })
+}
+
+#[derive(Serialize)]
+struct Context {
+    version: &'static str,
+    suite: String,
+    /// `, sweep point N` when the run is one point of a sweep.
+    sweep_label: String,
+    dt: String,
+    duration: String,
+    seed: u64,
+    populations: Vec<Pop>,
+    projections: Vec<Proj>,
+    steps: Vec<Step>,
+    recordings: Vec<Rec>,
+}
+
+#[derive(Serialize)]
+struct Pop {
+    id: String,
+    is_source: bool,
+    model: &'static str,
+    size: usize,
+    params: Vec<(&'static str, String)>,
+}
+
+#[derive(Serialize)]
+struct Proj {
+    index: usize,
+    pre: String,
+    post: String,
+    weight: String,
+    delay: String,
+}
+
+#[derive(Serialize)]
+struct Step {
+    target: String,
+    cells: String,
+    amplitude: String,
+    start: String,
+    stop: String,
+}
+
+#[derive(Serialize)]
+struct Rec {
+    pop: String,
+    cells: String,
+    spikes: bool,
+    /// (our variable, NEST recordable)
+    vars: Vec<(&'static str, &'static str)>,
+}
+
+/// A Python list literal of cell indices.
+fn list_literal(cells: &[usize]) -> String {
+    let items: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+    format!("[{}]", items.join(", "))
+}
+
+pub fn generate(
+    suite: &NativeSuite,
+    _inputs: &Inputs,
+    dir: &Path,
+) -> Result<Generated, CodegenError> {
+    let mut populations = Vec::new();
+    for pop in &suite.populations {
+        if pop.kind.is_source {
+            populations.push(Pop {
+                id: pop.id.to_string(),
+                is_source: true,
+                model: "spike_generator",
+                size: pop.size,
+                params: vec![],
+            });
+            continue;
+        }
+        let model = nest_model(pop.kind.name).ok_or_else(|| {
+            CodegenError::Unsupported(format!(
+                "NEST has no built-in model for `{}` (population `{}`)",
+                pop.kind.name, pop.id
+            ))
+        })?;
+        let mut params = Vec::new();
+        for (ours, theirs, unit) in model.params {
+            if let Some(q) = pop.param(ours) {
+                params.push((*theirs, number_in(q, unit)?));
+            }
+        }
+        populations.push(Pop {
+            id: pop.id.to_string(),
+            is_source: false,
+            model: model.model,
+            size: pop.size,
+            params,
+        });
+    }
+
+    let mut projections = Vec::new();
+    for (index, proj) in suite.projections.iter().enumerate() {
+        let target = &suite.populations[proj.to];
+        let unit = match target.kind.synapse.weight_dimension() {
+            Some(d) if d == crate::suite::units::Dimension::CONDUCTANCE => "nS",
+            Some(d) if d == crate::suite::units::Dimension::VOLTAGE => "mV",
+            _ => "pA",
+        };
+        // NEST tells excitatory from inhibitory input by the weight's sign.
+        let magnitude = proj
+            .weight
+            .value_in(unit)
+            .map_err(|e| CodegenError::Units(e.to_string()))?;
+        let weight = match proj.receptor {
+            Receptor::Excitatory => magnitude,
+            Receptor::Inhibitory => -magnitude,
+        };
+        projections.push(Proj {
+            index,
+            pre: suite.populations[proj.from].id.to_string(),
+            post: target.id.to_string(),
+            weight: crate::suite::units::code_number(weight),
+            delay: number_in(&proj.delay, "ms")?,
+        });
+    }
+
+    let mut steps = Vec::new();
+    for stimulus in &suite.stimuli {
+        match stimulus {
+            Stimulus::Step {
+                target,
+                cells: selection,
+                amplitude,
+                start,
+                stop,
+                ..
+            } => {
+                let pop = &suite.populations[*target];
+                // NEST refuses a change of current at t = 0; the earliest is the first step.
+                let dt_ms = super::ms(&suite.simulation.dt);
+                let start_ms = super::ms(start).max(dt_ms);
+                steps.push(Step {
+                    target: pop.id.to_string(),
+                    cells: list_literal(&cells(selection, pop.size)),
+                    amplitude: number_in(amplitude, "pA")?,
+                    start: crate::suite::units::code_number(start_ms),
+                    stop: number_in(stop, "ms")?,
+                });
+            }
+        }
+    }
+
+    let mut recordings = Vec::new();
+    for rec in &suite.recordings {
+        let pop = &suite.populations[rec.population];
+        let mut vars = Vec::new();
+        let mut spikes = false;
+        for variable in &rec.variables {
+            match variable {
+                Variable::Spikes => spikes = true,
+                Variable::State(name) => {
+                    let model = nest_model(pop.kind.name).ok_or_else(|| {
+                        CodegenError::Unsupported(format!("cannot record `{name}` of a source"))
+                    })?;
+                    let nest_var = model
+                        .variables
+                        .iter()
+                        .find(|(ours, _)| ours == name)
+                        .map(|(_, theirs)| *theirs)
+                        .ok_or_else(|| {
+                            CodegenError::Unsupported(format!(
+                                "NEST's {} does not record `{name}`",
+                                model.model
+                            ))
+                        })?;
+                    vars.push((*name, nest_var));
+                }
+            }
+        }
+        recordings.push(Rec {
+            pop: pop.id.to_string(),
+            cells: list_literal(&cells(&rec.cells, pop.size)),
+            spikes,
+            vars,
+        });
+    }
+
+    let context = Context {
+        version: env!("CARGO_PKG_VERSION"),
+        suite: suite.name.to_string(),
+        sweep_label: String::new(),
+        dt: number_in(&suite.simulation.dt, "ms")?,
+        duration: number_in(&suite.simulation.duration, "ms")?,
+        seed: suite.simulation.seed,
+        populations,
+        projections,
+        steps,
+        recordings,
+    };
+    let code = render("nest.py", TEMPLATE, &context)?;
+    let path = dir.join(SCRIPT);
+    std::fs::write(&path, code).map_err(|source| CodegenError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(Generated {
+        files: vec![path],
+        script: SCRIPT.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::native::load_suite;
+
+    fn suite(name: &str) -> NativeSuite {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("suites/native")
+            .join(name);
+        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    #[test]
+    fn generates_nest_code_for_the_examples() {
+        for name in [
+            "izhikevich_rs.crosscheck.yaml",
+            "lif_alpha_spike_source.crosscheck.yaml",
+            "fi_curve.crosscheck.yaml",
+        ] {
+            let suite = crate::codegen::apply_sweep(&suite(name), 0);
+            let dir = tempfile::tempdir().unwrap();
+            let generated =
+                crate::codegen::generate(&suite, crate::suite::native::Simulator::Nest, dir.path())
+                    .unwrap();
+            let code = std::fs::read_to_string(dir.path().join(&generated.script)).unwrap();
+            if std::env::var_os("SHOW_CODE").is_some() {
+                eprintln!("{code}");
+                let keep = std::path::PathBuf::from("/tmp/gen").join(name);
+                std::fs::create_dir_all(&keep).unwrap();
+                for f in &generated.files {
+                    let rel = f.strip_prefix(dir.path()).unwrap();
+                    std::fs::create_dir_all(keep.join(rel).parent().unwrap()).unwrap();
+                    std::fs::copy(f, keep.join(rel)).unwrap();
+                }
+            }
+            assert!(code.contains("nest.Simulate("), "{code}");
+        }
+    }
+}
