@@ -75,13 +75,16 @@ enum Command {
     /// managed environment. Without arguments, installs the four required simulators
     /// (pyneuroml, neuron, nest, brian2).
     Install(InstallArgs),
-    /// Strictly check test files (.omt and their .mep) without running anything.
+    /// Strictly check test files (.omt with their .mep, and crosscheck suites
+    /// `*.crosscheck.yaml`) without running anything.
     Validate(PathsArgs),
+    /// Print the JSON Schema of the crosscheck suite format (for editors).
+    Schema,
 }
 
 #[derive(Debug, Args)]
 struct PathsArgs {
-    /// Files or directories to search for `.test.*.omt` files.
+    /// Files or directories to search for test files (`.test.*.omt`, `*.crosscheck.yaml`).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
 }
@@ -154,6 +157,10 @@ pub fn main() -> u8 {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Validate(args) => validate(&args),
+        Command::Schema => {
+            print!("{}", crate::suite::native::schema::json_schema_text());
+            Exit::Success
+        }
         Command::List(args) => list(&args),
         Command::Engines(args) => engines(&args),
         Command::Install(args) => install(&args),
@@ -198,10 +205,10 @@ fn validate(args: &PathsArgs) -> Exit {
         Err(code) => return code,
     };
     if loaded.is_empty() {
-        error("no test files (.test.*.omt) found");
+        error("no test files (.test.*.omt or *.crosscheck.yaml) found");
         return Exit::NoTests;
     }
-    let valid = loaded.tests.len();
+    let valid = loaded.tests.len() + loaded.suites.len();
     let invalid = loaded.invalid.len();
     let errors: usize = loaded.invalid.iter().map(|f| f.errors.len()).sum();
     print_invalid(loaded.invalid);
@@ -463,7 +470,7 @@ async fn run(args: RunArgs) -> Exit {
         Err(code) => return code,
     };
     if loaded.is_empty() {
-        error("no test files (.test.*.omt) found under the given paths");
+        error("no test files (.test.*.omt or *.crosscheck.yaml) found under the given paths");
         return Exit::NoTests;
     }
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
@@ -473,10 +480,11 @@ async fn run(args: RunArgs) -> Exit {
 
     // Plan.
     let mut jobs = plan::plan(&loaded, &filters);
-    let invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
+    let mut invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
+    invalid_results.extend(native_pending_results(&loaded, &filters));
     let had_invalid = !loaded.invalid.is_empty();
     print_invalid(loaded.invalid);
-    if jobs.is_empty() && !had_invalid {
+    if jobs.is_empty() && invalid_results.is_empty() {
         error("no tests match the given engines");
         return Exit::NoTests;
     }
@@ -587,6 +595,42 @@ async fn run(args: RunArgs) -> Exit {
     } else {
         Exit::Success
     }
+}
+
+/// crosscheck suites load and validate, but running them is still being built (issue 3): each
+/// suite × engine appears as a skip that says so, rather than silently vanishing.
+fn native_pending_results(
+    loaded: &Loaded,
+    filters: &[crate::suite::EngineRequest],
+) -> Vec<TestResult> {
+    let mut results = Vec::new();
+    for (suite, file) in &loaded.suites {
+        for engine in &suite.engines {
+            let name = engine.name();
+            if !filters.is_empty() && !filters.iter().any(|f| f.name == name) {
+                continue;
+            }
+            results.push(TestResult {
+                id: file.id.clone(),
+                model: suite.name.to_string(),
+                file: file.path.clone(),
+                line: suite.location.line,
+                engine: name.to_string(),
+                engine_version: None,
+                status: Status::Skip,
+                duration_s: 0.0,
+                message: Some(
+                    "running crosscheck suites is not implemented yet; `crosscheck validate` checks them"
+                        .into(),
+                ),
+                observables: vec![],
+                commands: vec![],
+                output_tail: None,
+                workdir: None,
+            });
+        }
+    }
+    results
 }
 
 /// An invalid test file still appears in the results, as an error pointing at the problem.

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::{self, EngineDef, Tools};
-use crate::suite::discover::{discover, DiscoverError, DiscoveredFile};
+use crate::suite::discover::{discover, DiscoverError, DiscoveredFile, TestFileKind};
+use crate::suite::native::{load_suite, NativeSuite};
 use crate::suite::{omv, EngineRequest, LoadError, TestCase};
 
 /// A test file that could not be loaded, with every problem found in it.
@@ -19,12 +20,14 @@ pub struct InvalidFile {
 pub struct Loaded {
     /// Valid tests, each with the directory its jobs copy.
     pub tests: Vec<(Arc<TestCase>, PathBuf)>,
+    /// Valid crosscheck suites (`*.crosscheck.yaml`), with the file they came from.
+    pub suites: Vec<(Arc<NativeSuite>, DiscoveredFile)>,
     pub invalid: Vec<InvalidFile>,
 }
 
 impl Loaded {
     pub fn is_empty(&self) -> bool {
-        self.tests.is_empty() && self.invalid.is_empty()
+        self.tests.is_empty() && self.suites.is_empty() && self.invalid.is_empty()
     }
 }
 
@@ -32,12 +35,18 @@ impl Loaded {
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, DiscoverError> {
     let mut loaded = Loaded::default();
     for file in discover(paths)? {
-        match omv::load_omt(&file.path, file.id.clone()) {
-            Ok(test) => {
-                let root = copy_root(&test, &file.root);
-                loaded.tests.push((Arc::new(test), root));
-            }
-            Err(errors) => loaded.invalid.push(InvalidFile { file, errors }),
+        match file.kind {
+            TestFileKind::Omv => match omv::load_omt(&file.path, file.id.clone()) {
+                Ok(test) => {
+                    let root = copy_root(&test, &file.root);
+                    loaded.tests.push((Arc::new(test), root));
+                }
+                Err(errors) => loaded.invalid.push(InvalidFile { file, errors }),
+            },
+            TestFileKind::Native => match load_suite(&file.path) {
+                Ok(suite) => loaded.suites.push((Arc::new(suite), file)),
+                Err(errors) => loaded.invalid.push(InvalidFile { file, errors }),
+            },
         }
     }
     Ok(loaded)

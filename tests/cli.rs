@@ -592,3 +592,56 @@ fn a_failed_installation_exits_6_with_the_reason() {
         ))
         .stderr(predicate::str::contains("venv: no space left"));
 }
+
+#[test]
+fn validate_checks_crosscheck_suites_with_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "bad.crosscheck.yaml",
+        "suite: demo\nsimulation: {duration: 100 ms}\npopulations:\n  p:\n    cell: lif_curr_alpha\n    size: 1\n    parameters: {tau_m: 10 mV}\nrecord:\n  - {population: p, variables: [spikes]}\nchecks:\n  features:\n    - {feature: spike_count, population: p, expected: 0, tolerance: 0}\n",
+    );
+    crosscheck(dir.path())
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("bad.crosscheck.yaml:7:"))
+        .stderr(predicate::str::contains("time"));
+    write(
+        dir.path(),
+        "bad.crosscheck.yaml",
+        "suite: demo\nsimulation: {duration: 100 ms}\npopulations:\n  p:\n    cell: lif_curr_alpha\n    size: 1\n    parameters: {tau_m: 10 ms}\nrecord:\n  - {population: p, variables: [spikes]}\nchecks:\n  features:\n    - {feature: spike_count, population: p, expected: 0, tolerance: 0}\n",
+    );
+    crosscheck(dir.path())
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 valid, 0 invalid"));
+}
+
+#[test]
+fn schema_prints_the_suite_json_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = crosscheck(dir.path())
+        .arg("schema")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(schema["$schema"]
+        .as_str()
+        .unwrap()
+        .contains("json-schema.org"));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("izhikevich2007"));
+    assert_eq!(
+        text,
+        fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/suite.schema.json")
+        )
+        .unwrap()
+    );
+}

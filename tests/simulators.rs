@@ -205,9 +205,21 @@ fn bundled_suites_pass() {
         .assert()
         .success();
     let report = read_json(&json);
-    let statuses = statuses(&report);
-    assert!(statuses.len() >= 2, "{statuses:?}");
-    assert!(statuses.values().all(|s| s == "pass"), "{statuses:#?}");
+    let tests = report["tests"].as_array().unwrap();
+    let (native, omv): (Vec<_>, Vec<_>) = tests
+        .iter()
+        .partition(|t| t["id"].as_str().unwrap().ends_with(".crosscheck.yaml"));
+    assert!(omv.len() >= 2, "{tests:#?}");
+    assert!(omv.iter().all(|t| t["status"] == "pass"), "{tests:#?}");
+    // crosscheck suites load and validate but do not run yet (issue 3): they must say so.
+    assert!(!native.is_empty());
+    for t in native {
+        assert_eq!(t["status"], "skip", "{t}");
+        assert!(t["message"]
+            .as_str()
+            .unwrap()
+            .contains("not implemented yet"));
+    }
 }
 
 /// After provisioning, `engines` reports the required engines as available with versions.

@@ -41,7 +41,9 @@ impl SplitMix64 {
 /// Poisson spike times (ms) with `rate_hz` in `[start_ms, stop_ms)`, by exponential intervals.
 pub fn poisson_train(rng: &mut SplitMix64, rate_hz: f64, start_ms: f64, stop_ms: f64) -> Vec<f64> {
     let mut times = Vec::new();
-    if !(rate_hz > 0.0) || !(stop_ms > start_ms) {
+    // Written so that NaN rates or bounds also give no spikes.
+    let valid = rate_hz > 0.0 && stop_ms > start_ms && rate_hz.is_finite();
+    if !valid {
         return times;
     }
     let mean_interval_ms = 1000.0 / rate_hz;
