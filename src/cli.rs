@@ -235,15 +235,18 @@ fn list(args: &SelectArgs) -> Exit {
     let jobs = plan::plan(&loaded, &filters);
     let mut out = std::io::stdout().lock();
     for job in &jobs {
-        let what = match &job.engine {
-            plan::JobEngine::Run(_) => "run".to_string(),
-            plan::JobEngine::Skip(reason) => format!("skip: {reason}"),
+        let what = match &job.work {
+            plan::Work::Omv(plan::OmvJob {
+                engine: plan::JobEngine::Skip(reason),
+                ..
+            }) => format!("skip: {reason}"),
+            _ => "run".to_string(),
         };
         let _ = writeln!(
             out,
             "{:<18} {:<45} {:<40} {what}",
             job.engine_label(),
-            job.test.id,
+            job.id(),
             job.model()
         );
     }
@@ -480,8 +483,7 @@ async fn run(args: RunArgs) -> Exit {
 
     // Plan.
     let mut jobs = plan::plan(&loaded, &filters);
-    let mut invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
-    invalid_results.extend(native_pending_results(&loaded, &filters));
+    let invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
     let had_invalid = !loaded.invalid.is_empty();
     print_invalid(loaded.invalid);
     if jobs.is_empty() && invalid_results.is_empty() {
@@ -492,7 +494,13 @@ async fn run(args: RunArgs) -> Exit {
     // Provision what the planned engines need.
     let env = args.home.env();
     let used = plan::engines_used(&jobs);
+    let simulators = plan::simulators_used(&jobs);
     let mut components: Vec<Component> = used.iter().flat_map(|d| d.components()).collect();
+    components.extend(
+        simulators
+            .iter()
+            .flat_map(|s| crate::native::components(*s).iter().copied()),
+    );
     components.sort();
     components.dedup();
     let tools = match tokio::task::block_in_place(|| provision(&env, &components, args.offline)) {
@@ -508,6 +516,10 @@ async fn run(args: RunArgs) -> Exit {
             ));
             return Exit::EngineUnavailable;
         }
+    }
+    if simulators.contains(&crate::suite::native::Simulator::JNeuroML) && tools.java.is_none() {
+        error("crosscheck suites on jNeuroML need java (a Java 11+ runtime; e.g. apt-get install openjdk-17-jre-headless)");
+        return Exit::EngineUnavailable;
     }
     plan::fill_versions(&mut jobs, &tools);
 
@@ -595,42 +607,6 @@ async fn run(args: RunArgs) -> Exit {
     } else {
         Exit::Success
     }
-}
-
-/// crosscheck suites load and validate, but running them is still being built (issue 3): each
-/// suite × engine appears as a skip that says so, rather than silently vanishing.
-fn native_pending_results(
-    loaded: &Loaded,
-    filters: &[crate::suite::EngineRequest],
-) -> Vec<TestResult> {
-    let mut results = Vec::new();
-    for (suite, file) in &loaded.suites {
-        for engine in &suite.engines {
-            let name = engine.name();
-            if !filters.is_empty() && !filters.iter().any(|f| f.name == name) {
-                continue;
-            }
-            results.push(TestResult {
-                id: file.id.clone(),
-                model: suite.name.to_string(),
-                file: file.path.clone(),
-                line: suite.location.line,
-                engine: name.to_string(),
-                engine_version: None,
-                status: Status::Skip,
-                duration_s: 0.0,
-                message: Some(
-                    "running crosscheck suites is not implemented yet; `crosscheck validate` checks them"
-                        .into(),
-                ),
-                observables: vec![],
-                commands: vec![],
-                output_tail: None,
-                workdir: None,
-            });
-        }
-    }
-    results
 }
 
 /// An invalid test file still appears in the results, as an error pointing at the problem.

@@ -105,6 +105,20 @@ fn parse_field(field: &str, line: usize, column: usize) -> Result<f64, (usize, S
         .map_err(|_| (line, format!("column {column}: `{field}` is not a number")))
 }
 
+/// Every column of a whitespace-separated numeric table (lines starting with `#` are
+/// comments), column-major. The first data row sets the number of columns.
+pub fn read_all_columns(path: &Path) -> Result<Vec<Vec<f64>>, DataError> {
+    let text = read_text(path)?;
+    let width = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_whitespace().count())
+        .unwrap_or(0);
+    let columns: Vec<usize> = (0..width).collect();
+    read_table(path, &columns, 0, &[])
+}
+
 /// Reads a whitespace-separated numeric table like numpy
 /// `loadtxt(path, usecols=columns, skiprows=header) * scaling`.
 ///

@@ -19,6 +19,7 @@ pub mod data;
 pub mod engine;
 pub mod env;
 pub mod fsutil;
+pub mod native;
 pub mod plan;
 pub mod report;
 pub mod results;

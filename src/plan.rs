@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::{self, EngineDef, Tools};
+use crate::native::NativeJob;
 use crate::suite::discover::{discover, DiscoverError, DiscoveredFile, TestFileKind};
-use crate::suite::native::{load_suite, NativeSuite};
+use crate::suite::native::{load_suite, NativeSuite, Simulator};
 use crate::suite::{omv, EngineRequest, LoadError, TestCase};
 
 /// A test file that could not be loaded, with every problem found in it.
@@ -153,34 +154,65 @@ pub enum JobEngine {
     Skip(String),
 }
 
-/// One test on one engine: the unit of scheduling and of results.
+/// What a job does.
 #[derive(Debug, Clone)]
-pub struct Job {
-    pub index: usize,
+pub enum Work {
+    /// An OMV test on one engine.
+    Omv(OmvJob),
+    /// A crosscheck suite on one simulator (at one sweep point).
+    Native(NativeJob),
+}
+
+#[derive(Debug, Clone)]
+pub struct OmvJob {
     pub test: Arc<TestCase>,
     pub engine: JobEngine,
-    /// Exact engine version, filled in once the environment is known.
-    pub engine_version: Option<String>,
     /// Directory copied into the job's working directory.
     pub root: PathBuf,
 }
 
+/// One test on one engine: the unit of scheduling and of results.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub index: usize,
+    pub work: Work,
+    /// Exact engine version, filled in once the environment is known.
+    pub engine_version: Option<String>,
+}
+
 impl Job {
+    pub fn id(&self) -> &str {
+        match &self.work {
+            Work::Omv(j) => &j.test.id,
+            Work::Native(j) => &j.id,
+        }
+    }
+
     pub fn engine_label(&self) -> String {
-        self.test.engine.to_string()
+        match &self.work {
+            Work::Omv(j) => j.test.engine.to_string(),
+            Work::Native(j) => j.simulator.name().to_string(),
+        }
+    }
+
+    /// Where the test is defined.
+    pub fn location(&self) -> (PathBuf, usize) {
+        match &self.work {
+            Work::Omv(j) => (j.test.location.file.clone(), j.test.location.line),
+            Work::Native(j) => (j.file.clone(), j.suite.location.line),
+        }
     }
 
     /// The target(s), relative to the copied root: what a person calls "the model".
     pub fn model(&self) -> String {
-        self.test
+        let j = match &self.work {
+            Work::Omv(j) => j,
+            Work::Native(j) => return j.label(),
+        };
+        j.test
             .targets
             .iter()
-            .map(|t| {
-                t.strip_prefix(&self.root)
-                    .unwrap_or(t)
-                    .display()
-                    .to_string()
-            })
+            .map(|t| t.strip_prefix(&j.root).unwrap_or(t).display().to_string())
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -219,14 +251,14 @@ fn matches(filters: &[EngineRequest], engine: &EngineRequest) -> bool {
             .any(|f| f.name == engine.name && (f.version.is_none() || f.version == engine.version))
 }
 
-/// One job per test whose engine passes the filters, in discovery order.
+/// One job per test whose engine passes the filters, in discovery order; then one per
+/// crosscheck suite × simulator × sweep point.
 pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
-    loaded
+    let mut work: Vec<Work> = loaded
         .tests
         .iter()
         .filter(|(test, _)| matches(filters, &test.engine))
-        .enumerate()
-        .map(|(index, (test, root))| {
+        .map(|(test, root)| {
             let engine = match engine::lookup(&test.engine.name) {
                 Some(_) if test.engine.version.is_some() => JobEngine::Skip(format!(
                     "engine versions other than the pinned ones are not supported yet (asked for {})",
@@ -238,24 +270,68 @@ pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
                     test.engine.name
                 )),
             };
-            Job {
-                index,
+            Work::Omv(OmvJob {
                 test: test.clone(),
                 engine,
-                engine_version: None,
                 root: root.clone(),
+            })
+        })
+        .collect();
+    for (suite, file) in &loaded.suites {
+        let points: Vec<Option<usize>> = match &suite.sweep {
+            Some(sweep) => (0..sweep.values.len()).map(Some).collect(),
+            None => vec![None],
+        };
+        for simulator in &suite.engines {
+            let request = EngineRequest::parse(simulator.name());
+            if !matches(filters, &request) {
+                continue;
             }
+            for point in &points {
+                work.push(Work::Native(NativeJob {
+                    suite: suite.clone(),
+                    id: file.id.clone(),
+                    file: file.path.clone(),
+                    simulator: *simulator,
+                    point: *point,
+                }));
+            }
+        }
+    }
+    work.into_iter()
+        .enumerate()
+        .map(|(index, work)| Job {
+            index,
+            work,
+            engine_version: None,
         })
         .collect()
 }
 
-/// The runnable engines used by `jobs`, each once.
+/// The runnable OMV engines used by `jobs`, each once.
 pub fn engines_used(jobs: &[Job]) -> Vec<&'static EngineDef> {
     let mut used: Vec<&'static EngineDef> = Vec::new();
     for job in jobs {
-        if let JobEngine::Run(def) = job.engine {
+        if let Work::Omv(OmvJob {
+            engine: JobEngine::Run(def),
+            ..
+        }) = &job.work
+        {
             if !used.iter().any(|u| u.name == def.name) {
                 used.push(def);
+            }
+        }
+    }
+    used
+}
+
+/// The simulators crosscheck suites in `jobs` run on, each once.
+pub fn simulators_used(jobs: &[Job]) -> Vec<Simulator> {
+    let mut used = Vec::new();
+    for job in jobs {
+        if let Work::Native(native) = &job.work {
+            if !used.contains(&native.simulator) {
+                used.push(native.simulator);
             }
         }
     }
@@ -265,9 +341,14 @@ pub fn engines_used(jobs: &[Job]) -> Vec<&'static EngineDef> {
 /// Records the exact engine versions on the jobs.
 pub fn fill_versions(jobs: &mut [Job], tools: &Tools) {
     for job in jobs {
-        if let JobEngine::Run(def) = job.engine {
-            job.engine_version = def.version(tools);
-        }
+        job.engine_version = match &job.work {
+            Work::Omv(OmvJob {
+                engine: JobEngine::Run(def),
+                ..
+            }) => def.version(tools),
+            Work::Omv(_) => None,
+            Work::Native(native) => crate::native::version(native.simulator, tools),
+        };
     }
 }
 

@@ -21,7 +21,8 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::engine::{Step, Tools};
 use crate::fsutil::CappedOutput;
-use crate::plan::{Job, JobEngine};
+use crate::native::{self, NativeJob};
+use crate::plan::{Job, JobEngine, OmvJob, Work};
 use crate::results::{CheckStatus, CommandRecord, ObservableResult, Status, TestResult};
 
 /// Lines of a job's output kept in its result: the start (where errors are often explained)
@@ -102,7 +103,7 @@ pub async fn run_jobs(
             } else {
                 let _ = events.send(Event::JobStarted {
                     index: job.index,
-                    id: job.test.id.clone(),
+                    id: job.id().to_string(),
                     engine: job.engine_label(),
                 });
                 run_job(&job, &tools, &options, &run_dir, cancel).await
@@ -136,11 +137,12 @@ async fn wait_cancelled(cancel: &mut watch::Receiver<bool>) {
 }
 
 fn base_result(job: &Job) -> TestResult {
+    let (file, line) = job.location();
     TestResult {
-        id: job.test.id.clone(),
+        id: job.id().to_string(),
         model: job.model(),
-        file: job.test.location.file.clone(),
-        line: job.test.location.line,
+        file,
+        line,
         engine: job.engine_label(),
         engine_version: job.engine_version.clone(),
         status: Status::Error,
@@ -171,17 +173,22 @@ async fn run_job(
 ) -> TestResult {
     let started = Instant::now();
     let mut result = base_result(job);
-    let engine = match &job.engine {
-        JobEngine::Skip(reason) => {
-            let mut r = not_run(job, reason);
-            r.duration_s = started.elapsed().as_secs_f64();
-            return r;
+    let workdir = run_dir.join(format!("{:04}-{}", job.index, slug(job.id())));
+    let outcome = match &job.work {
+        Work::Omv(OmvJob {
+            engine: JobEngine::Skip(reason),
+            ..
+        }) => return not_run(job, reason),
+        Work::Omv(omv) => {
+            let JobEngine::Run(engine) = omv.engine else {
+                return not_run(job, "no engine");
+            };
+            execute_omv(omv, engine, tools, options, &workdir, cancel, &mut result).await
         }
-        JobEngine::Run(def) => *def,
+        Work::Native(native) => {
+            execute_native(native, tools, options, &workdir, cancel, &mut result).await
+        }
     };
-
-    let workdir = run_dir.join(format!("{:04}-{}", job.index, slug(&job.test.id)));
-    let outcome = execute(job, engine, tools, options, &workdir, cancel, &mut result).await;
     result.status = outcome.0;
     result.message = outcome.1;
     result.duration_s = started.elapsed().as_secs_f64();
@@ -193,9 +200,10 @@ async fn run_job(
     result
 }
 
-/// The body of a job; returns its status and a one-line reason, filling `result` as it goes.
-async fn execute(
-    job: &Job,
+/// The body of an OMV job; returns its status and a one-line reason, filling `result` as it
+/// goes.
+async fn execute_omv(
+    job: &OmvJob,
     engine: &'static crate::engine::EngineDef,
     tools: &Tools,
     options: &RunOptions,
@@ -252,70 +260,9 @@ async fn execute(
         Ok(steps) => steps,
         Err(e) => return (Status::Error, Some(e)),
     };
-    let deadline = tokio::time::Instant::now() + options.timeout;
-    let mut tail = CappedOutput::new(options.output_cap);
-    for step in &steps {
-        if let Some(dir) = &step.only_if_mod_files_in {
-            if !has_mod_files(dir) {
-                continue;
-            }
-        }
-        let step_started = Instant::now();
-        tail.extend(format!("$ {}\n", step.argv().join(" ")).as_bytes());
-        let outcome = run_process(step, options, deadline, &mut tail, &mut cancel).await;
-        let mut record = CommandRecord {
-            argv: step.argv(),
-            cwd: step.cwd.clone(),
-            exit_code: None,
-            signal: None,
-            duration_s: step_started.elapsed().as_secs_f64(),
-        };
-        let failure = match outcome {
-            ProcessOutcome::Exited(0) => {
-                record.exit_code = Some(0);
-                None
-            }
-            ProcessOutcome::Exited(code) => {
-                record.exit_code = Some(code);
-                Some((
-                    Status::Error,
-                    format!("{} exited with status {code}", step.label),
-                ))
-            }
-            ProcessOutcome::Signalled(signal) => {
-                record.signal = Some(signal);
-                Some((
-                    Status::Error,
-                    format!(
-                        "{} was killed by signal {}",
-                        step.label,
-                        signal_name(signal)
-                    ),
-                ))
-            }
-            ProcessOutcome::TimedOut => Some((
-                Status::Timeout,
-                format!(
-                    "timed out after {:.0} s (in {}); the process group was stopped",
-                    options.timeout.as_secs_f64(),
-                    step.label
-                ),
-            )),
-            ProcessOutcome::Cancelled => {
-                Some((Status::Error, format!("interrupted during {}", step.label)))
-            }
-            ProcessOutcome::SpawnFailed(e) => Some((
-                Status::Error,
-                format!("could not start {}: {e}", step.program.display()),
-            )),
-        };
-        result.commands.push(record);
-        if let Some((status, message)) = failure {
-            result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
-            return (status, Some(message));
-        }
+    if let Some(failure) = run_steps(&steps, options, &mut cancel, result).await {
+        return failure;
     }
-    result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
 
     // 4. A dry run passes when the engine succeeded.
     if job.test.is_dry_run() {
@@ -369,6 +316,129 @@ async fn execute(
     };
     result.observables = observables;
     verdict(&result.observables)
+}
+
+/// Runs `steps` in order under one deadline, recording each command and keeping the output's
+/// start and end in `result`. Returns the job's status and reason when a step fails.
+async fn run_steps(
+    steps: &[Step],
+    options: &RunOptions,
+    cancel: &mut watch::Receiver<bool>,
+    result: &mut TestResult,
+) -> Option<(Status, Option<String>)> {
+    let deadline = tokio::time::Instant::now() + options.timeout;
+    let mut tail = CappedOutput::new(options.output_cap);
+    for step in steps {
+        if let Some(dir) = &step.only_if_mod_files_in {
+            if !has_mod_files(dir) {
+                continue;
+            }
+        }
+        let step_started = Instant::now();
+        tail.extend(format!("$ {}\n", step.argv().join(" ")).as_bytes());
+        let outcome = run_process(step, options, deadline, &mut tail, cancel).await;
+        let mut record = CommandRecord {
+            argv: step.argv(),
+            cwd: step.cwd.clone(),
+            exit_code: None,
+            signal: None,
+            duration_s: step_started.elapsed().as_secs_f64(),
+        };
+        let failure = match outcome {
+            ProcessOutcome::Exited(0) => {
+                record.exit_code = Some(0);
+                None
+            }
+            ProcessOutcome::Exited(code) => {
+                record.exit_code = Some(code);
+                Some((
+                    Status::Error,
+                    format!("{} exited with status {code}", step.label),
+                ))
+            }
+            ProcessOutcome::Signalled(signal) => {
+                record.signal = Some(signal);
+                Some((
+                    Status::Error,
+                    format!(
+                        "{} was killed by signal {}",
+                        step.label,
+                        signal_name(signal)
+                    ),
+                ))
+            }
+            ProcessOutcome::TimedOut => Some((
+                Status::Timeout,
+                format!(
+                    "timed out after {:.0} s (in {}); the process group was stopped",
+                    options.timeout.as_secs_f64(),
+                    step.label
+                ),
+            )),
+            ProcessOutcome::Cancelled => {
+                Some((Status::Error, format!("interrupted during {}", step.label)))
+            }
+            ProcessOutcome::SpawnFailed(e) => Some((
+                Status::Error,
+                format!("could not start {}: {e}", step.program.display()),
+            )),
+        };
+        result.commands.push(record);
+        if let Some((status, message)) = failure {
+            result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
+            return Some((status, Some(message)));
+        }
+    }
+    result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
+    None
+}
+
+/// The body of a crosscheck-suite job: generate the code, run it, read the recordings, judge
+/// the features.
+async fn execute_native(
+    job: &NativeJob,
+    tools: &Tools,
+    options: &RunOptions,
+    workdir: &Path,
+    mut cancel: watch::Receiver<bool>,
+    result: &mut TestResult,
+) -> (Status, Option<String>) {
+    let generate = {
+        let job = job.clone();
+        let tools = tools.clone();
+        let workdir = workdir.to_path_buf();
+        tokio::task::spawn_blocking(move || native::steps(&job, &workdir, &tools)).await
+    };
+    let steps = match generate {
+        Ok(Ok(steps)) => steps,
+        // What a simulator cannot express (NEST has no Izhikevich 2007 model) is a skip.
+        Ok(Err(crate::codegen::CodegenError::Unsupported(why))) => {
+            return (Status::Skip, Some(why))
+        }
+        Ok(Err(e)) => return (Status::Error, Some(format!("code generation failed: {e}"))),
+        Err(e) => return (Status::Error, Some(format!("internal error: {e}"))),
+    };
+    if let Some(failure) = run_steps(&steps, options, &mut cancel, result).await {
+        return failure;
+    }
+    let read = {
+        let job = job.clone();
+        let workdir = workdir.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let suite = job.resolved_suite();
+            native::read_recordings(&suite, &workdir)
+                .map(|recordings| native::judge_features(&job, &recordings))
+        })
+        .await
+    };
+    match read {
+        Ok(Ok(observables)) => {
+            result.observables = observables;
+            verdict(&result.observables)
+        }
+        Ok(Err(e)) => (Status::Error, Some(e)),
+        Err(e) => (Status::Error, Some(format!("internal error: {e}"))),
+    }
 }
 
 /// A job's status from its observables: any error makes it an error, any failure a failure.

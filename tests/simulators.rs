@@ -211,14 +211,25 @@ fn bundled_suites_pass() {
         .partition(|t| t["id"].as_str().unwrap().ends_with(".crosscheck.yaml"));
     assert!(omv.len() >= 2, "{tests:#?}");
     assert!(omv.iter().all(|t| t["status"] == "pass"), "{tests:#?}");
-    // crosscheck suites load and validate but do not run yet (issue 3): they must say so.
-    assert!(!native.is_empty());
+    // crosscheck suites: NEST runs them; the other generators are still being written
+    // (issue 3), and until then those jobs must say so rather than pass.
+    assert!(native
+        .iter()
+        .any(|t| t["engine"] == "NEST" && t["status"] == "pass"));
     for t in native {
-        assert_eq!(t["status"], "skip", "{t}");
-        assert!(t["message"]
-            .as_str()
-            .unwrap()
-            .contains("not implemented yet"));
+        let pending = t["status"] == "skip"
+            && t["message"]
+                .as_str()
+                .unwrap()
+                .contains("not implemented yet");
+        assert!(t["status"] == "pass" || pending, "{t}");
+        if t["engine"] == "NEST" {
+            assert_eq!(t["status"], "pass", "{t}");
+            assert!(t["engine_version"]
+                .as_str()
+                .unwrap()
+                .starts_with("NEST 3.10"));
+        }
     }
 }
 

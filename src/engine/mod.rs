@@ -214,7 +214,7 @@ pub struct Step {
 }
 
 impl Step {
-    fn new(label: &str, program: impl Into<PathBuf>, cwd: &Path) -> Self {
+    pub(crate) fn new(label: &str, program: impl Into<PathBuf>, cwd: &Path) -> Self {
         Step {
             label: label.to_string(),
             program: program.into(),
@@ -224,7 +224,7 @@ impl Step {
         }
     }
 
-    fn arg(mut self, arg: impl Into<OsString>) -> Self {
+    pub(crate) fn arg(mut self, arg: impl Into<OsString>) -> Self {
         self.args.push(arg.into());
         self
     }

@@ -1,0 +1,319 @@
+//! Running crosscheck suites: one job per suite × simulator × sweep point.
+//!
+//! A job generates the simulator's code into its working directory ([`crate::codegen`]), the
+//! runner runs the [`steps`], and [`read_recordings`] reads what the script wrote (the output
+//! contract of `codegen`). Checks that need one engine's recordings (features) are judged per
+//! job here; checks that need several (agreement between engines, reference data) are judged
+//! once every job of a suite has finished.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::codegen;
+use crate::compare::features;
+use crate::engine::{Step, Tools};
+use crate::env::Component;
+use crate::results::{CheckStatus, ObservableResult, Value};
+use crate::suite::native::{Feature, NativeSuite, Simulator, Stimulus, Variable};
+use crate::suite::units::Quantity;
+
+/// One run of a suite on one simulator (at one sweep point, for a sweep).
+#[derive(Debug, Clone)]
+pub struct NativeJob {
+    pub suite: Arc<NativeSuite>,
+    /// The suite file's id (path relative to where it was discovered).
+    pub id: String,
+    pub file: PathBuf,
+    pub simulator: Simulator,
+    pub point: Option<usize>,
+}
+
+impl NativeJob {
+    /// The suite as this job runs it (the sweep value in place).
+    pub fn resolved_suite(&self) -> NativeSuite {
+        match self.point {
+            Some(point) => codegen::apply_sweep(&self.suite, point),
+            None => (*self.suite).clone(),
+        }
+    }
+
+    /// `suite` or `suite[point]`, as shown in reports.
+    pub fn label(&self) -> String {
+        match self.point {
+            Some(point) => format!("{}[{point}]", self.suite.name),
+            None => self.suite.name.to_string(),
+        }
+    }
+}
+
+/// What `simulator` needs installed in the managed environment.
+pub fn components(simulator: Simulator) -> &'static [Component] {
+    match simulator {
+        Simulator::Neuron => &[Component::Neuron],
+        Simulator::Nest => &[Component::Nest],
+        Simulator::Brian2 => &[Component::Brian2],
+        Simulator::JNeuroML => &[Component::PyNeuroML],
+    }
+}
+
+/// The exact version of `simulator` in the managed environment.
+pub fn version(simulator: Simulator, tools: &Tools) -> Option<String> {
+    let package = |label: &str, package: &str| {
+        tools
+            .state
+            .versions
+            .get(package)
+            .map(|v| format!("{label} {v}"))
+    };
+    match simulator {
+        Simulator::Neuron => package("NEURON", "neuron"),
+        Simulator::Nest => package("NEST", "nest-simulator"),
+        Simulator::Brian2 => package("Brian2", "brian2"),
+        Simulator::JNeuroML => tools.jnml_version().map(|v| format!("jNeuroML {v}")),
+    }
+}
+
+/// Generates the job's code into `workdir` and returns the processes that run it.
+pub fn steps(
+    job: &NativeJob,
+    workdir: &Path,
+    tools: &Tools,
+) -> Result<Vec<Step>, codegen::CodegenError> {
+    let suite = job.resolved_suite();
+    std::fs::create_dir_all(workdir).map_err(|source| codegen::CodegenError::Io {
+        path: workdir.to_path_buf(),
+        source,
+    })?;
+    let generated = codegen::generate(&suite, job.simulator, workdir)?;
+    let label = format!("simulate in {}", job.simulator.name());
+    let mut step = Step::new(&label, &tools.python, workdir);
+    step = step.arg(generated.script);
+    Ok(vec![step])
+}
+
+/// Recordings of one run, in the output contract's units (ms, mV, ...).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recordings {
+    /// Per population: `(cell, time_ms)` events, by time.
+    pub spikes: BTreeMap<String, Vec<(u32, f64)>>,
+    /// Per (population, variable): the trace.
+    pub traces: BTreeMap<(String, String), Trace>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace {
+    pub time_ms: Vec<f64>,
+    /// One column per recorded cell, in recording order.
+    pub columns: Vec<Vec<f64>>,
+}
+
+impl Recordings {
+    /// Spike times (ms) of one cell of a population.
+    pub fn spike_times(&self, population: &str, cell: u32) -> Vec<f64> {
+        self.spikes
+            .get(population)
+            .map(|events| {
+                events
+                    .iter()
+                    .filter(|(c, _)| *c == cell)
+                    .map(|(_, t)| *t)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Reads the recordings the suite asked for from `workdir/output/`.
+pub fn read_recordings(suite: &NativeSuite, workdir: &Path) -> Result<Recordings, String> {
+    let output = workdir.join("output");
+    let mut recordings = Recordings::default();
+    for rec in &suite.recordings {
+        let pop = &suite.populations[rec.population];
+        for variable in &rec.variables {
+            match variable {
+                Variable::Spikes => {
+                    let path = output.join(format!("spikes_{}.txt", pop.id));
+                    let events = read_spikes(&path)?;
+                    recordings.spikes.insert(pop.id.to_string(), events);
+                }
+                Variable::State(name) => {
+                    let path = output.join(format!("{}_{name}.txt", pop.id));
+                    let mut columns =
+                        crate::data::read_all_columns(&path).map_err(|e| e.to_string())?;
+                    if columns.is_empty() {
+                        return Err(format!("{} holds no data", path.display()));
+                    }
+                    let time_ms = columns.remove(0);
+                    recordings.traces.insert(
+                        (pop.id.to_string(), name.to_string()),
+                        Trace { time_ms, columns },
+                    );
+                }
+            }
+        }
+    }
+    Ok(recordings)
+}
+
+fn read_spikes(path: &Path) -> Result<Vec<(u32, f64)>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{} was not written by the simulator: {e}", path.display()))?;
+    let mut events = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        let parsed = (|| {
+            let cell: f64 = fields.next()?.parse().ok()?;
+            let time: f64 = fields.next()?.parse().ok()?;
+            (cell >= 0.0 && cell.fract() == 0.0 && time.is_finite()).then_some((cell as u32, time))
+        })();
+        match parsed {
+            Some(event) => events.push(event),
+            None => {
+                return Err(format!(
+                    "{}:{}: expected `cell time_ms`, found `{line}`",
+                    path.display(),
+                    n + 1
+                ))
+            }
+        }
+    }
+    events.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    Ok(events)
+}
+
+/// The feature checks of a job, judged on its own recordings.
+pub fn judge_features(job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+    let suite = &job.suite;
+    let point = job.point.unwrap_or(0);
+    let duration_ms = suite.simulation.duration.si * 1e3;
+    let stimulus_start = suite
+        .stimuli
+        .iter()
+        .map(|s| match s {
+            Stimulus::Step { start, .. } => start.si * 1e3,
+        })
+        .fold(f64::INFINITY, f64::min);
+    // The cell is at rest until the first thing that perturbs it: a stimulus or an input spike.
+    let first_input = codegen::prepare_inputs(suite)
+        .source_spikes
+        .iter()
+        .flatten()
+        .flatten()
+        .flatten()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let rest_until = stimulus_start.min(first_input);
+    let rest_until = if rest_until.is_finite() && rest_until > 0.0 {
+        rest_until
+    } else {
+        duration_ms
+    };
+    let stimulus_start = if stimulus_start.is_finite() {
+        stimulus_start
+    } else {
+        0.0
+    };
+    let mut out = Vec::new();
+    for check in &suite.checks.features {
+        let pop = &suite.populations[check.population];
+        let expected = check
+            .expected
+            .get(point)
+            .or(check.expected.first())
+            .copied();
+        let (unit, scale) = feature_unit(check.feature);
+        let observed: Option<f64> = match check.feature {
+            Feature::SpikeCount => Some(features::spike_count(
+                &recordings.spike_times(pop.id.as_str(), check.cell as u32),
+                0.0,
+                duration_ms + 1e-9,
+            ) as f64),
+            Feature::FirstSpikeLatency => features::first_spike_latency(
+                &recordings.spike_times(pop.id.as_str(), check.cell as u32),
+                stimulus_start,
+            ),
+            Feature::MeanRate => Some(features::mean_rate(
+                &recordings.spike_times(pop.id.as_str(), check.cell as u32),
+                0.0,
+                duration_ms,
+            )),
+            Feature::AdaptationIndex => features::adaptation_index(
+                &recordings.spike_times(pop.id.as_str(), check.cell as u32),
+            ),
+            Feature::RestingPotential => recordings
+                .traces
+                .get(&(pop.id.to_string(), "v".to_string()))
+                .and_then(|trace| {
+                    let column = trace.columns.get(check.cell)?;
+                    features::resting_potential(&trace.time_ms, column, 0.0, rest_until)
+                }),
+        };
+        let expected_value = expected.map(|q| q.si * scale);
+        let tolerance = check.tolerance.si * scale;
+        let (status, message) = match (observed, expected_value) {
+            (Some(o), Some(e)) if o.is_finite() => {
+                let diff = o - e;
+                if diff.abs() <= tolerance {
+                    (
+                        CheckStatus::Pass,
+                        format!(
+                            "{} {o:.4}{unit} (expected {e}{unit} ± {tolerance}{unit})",
+                            check.feature.name()
+                        ),
+                    )
+                } else {
+                    (
+                        CheckStatus::Fail,
+                        format!(
+                            "{} {o:.4}{unit}, expected {e}{unit} ± {tolerance}{unit}: off by {diff:+.4}{unit}",
+                            check.feature.name()
+                        ),
+                    )
+                }
+            }
+            _ => (
+                CheckStatus::Fail,
+                format!(
+                    "{} could not be measured (no spikes or no trace where one was needed)",
+                    check.feature.name()
+                ),
+            ),
+        };
+        out.push(ObservableResult {
+            experiment: format!("{} cell {}", pop.id, check.cell),
+            observable: check.feature.name().to_string(),
+            status,
+            tolerance,
+            expected: expected_value.map(Value::Scalar),
+            observed: observed.map(Value::Scalar),
+            message,
+            min_passing_tolerance: match (observed, expected_value) {
+                (Some(o), Some(e)) if o.is_finite() => Some((o - e).abs()),
+                _ => None,
+            },
+            file: check.location.file.clone(),
+            line: check.location.line,
+        });
+    }
+    out
+}
+
+/// The unit a feature is reported in, and the factor from SI to it.
+fn feature_unit(feature: Feature) -> (&'static str, f64) {
+    match feature {
+        Feature::SpikeCount | Feature::AdaptationIndex => ("", 1.0),
+        Feature::FirstSpikeLatency => (" ms", 1e3),
+        Feature::MeanRate => (" Hz", 1.0),
+        Feature::RestingPotential => (" mV", 1e3),
+    }
+}
+
+/// A quantity in ms.
+pub fn ms(q: &Quantity) -> f64 {
+    q.si * 1e3
+}
