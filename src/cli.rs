@@ -548,7 +548,14 @@ async fn run(args: RunArgs) -> Exit {
         }
         reporter.finish();
     });
-    let mut results = runner::run_jobs(
+    let native_jobs: Vec<(usize, crate::native::NativeJob)> = jobs
+        .iter()
+        .filter_map(|job| match &job.work {
+            plan::Work::Native(native) => Some((job.index, native.clone())),
+            plan::Work::Omv(_) => None,
+        })
+        .collect();
+    let output = runner::run_jobs(
         jobs,
         Arc::new(tools.clone()),
         Arc::new(options),
@@ -556,6 +563,8 @@ async fn run(args: RunArgs) -> Exit {
         cancel_rx.clone(),
     )
     .await;
+    let mut results = output.results;
+    let agreement = crate::agreement::evaluate(&native_jobs, &results, &output.recordings);
     let _ = reporting.await;
     let interrupted = *cancel_rx.borrow();
     results.extend(invalid_results);
@@ -582,8 +591,10 @@ async fn run(args: RunArgs) -> Exit {
         versions,
         summary: Summary::from_results(&results),
         tests: results,
+        agreement,
     };
     print!("\n{}", terminal::summary_table(&report.tests, duration_s));
+    print!("{}", terminal::agreement_table(&report.agreement));
     let mut write_failed = false;
     if let Some(path) = &args.json {
         if let Err(e) = report::json::write(path, &report) {
@@ -602,7 +613,10 @@ async fn run(args: RunArgs) -> Exit {
         Exit::Interrupted
     } else if had_invalid {
         Exit::InvalidTestFile
-    } else if !report.summary.all_passed() || write_failed {
+    } else if !report.summary.all_passed()
+        || write_failed
+        || report.agreement.iter().any(|a| !a.passed())
+    {
         Exit::TestsFailed
     } else {
         Exit::Success

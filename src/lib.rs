@@ -11,6 +11,7 @@
 //! `engine` says how each simulator runs a target and `env` provisions the simulators into a
 //! managed Python environment. `cli` is a thin clap layer over the rest.
 
+pub mod agreement;
 pub mod check;
 pub mod cli;
 pub mod codegen;

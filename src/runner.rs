@@ -7,7 +7,7 @@
 //! crash, timeout, Ctrl-C) becomes a result; nothing stops the other jobs, and no process is
 //! left behind: after every step the whole process group is killed, children included.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::engine::{Step, Tools};
 use crate::fsutil::CappedOutput;
-use crate::native::{self, NativeJob};
+use crate::native::{self, NativeJob, Recordings};
 use crate::plan::{Job, JobEngine, OmvJob, Work};
 use crate::results::{CheckStatus, CommandRecord, ObservableResult, Status, TestResult};
 
@@ -73,7 +73,8 @@ pub async fn run_jobs(
     options: Arc<RunOptions>,
     events: mpsc::UnboundedSender<Event>,
     cancel: watch::Receiver<bool>,
-) -> Vec<TestResult> {
+) -> RunOutput {
+    let recordings: Recorded = Arc::new(Mutex::new(BTreeMap::new()));
     let run_dir = options.work_root.join(format!(
         "run-{}-{}",
         chrono::Local::now().format("%Y%m%d-%H%M%S"),
@@ -93,6 +94,7 @@ pub async fn run_jobs(
         let events = events.clone();
         let mut cancel = cancel.clone();
         let run_dir = run_dir.clone();
+        let recordings = recordings.clone();
         let handle = tokio::spawn(async move {
             let permit = tokio::select! {
                 permit = slots.acquire_owned() => permit.ok(),
@@ -106,7 +108,7 @@ pub async fn run_jobs(
                     id: job.id().to_string(),
                     engine: job.engine_label(),
                 });
-                run_job(&job, &tools, &options, &run_dir, cancel).await
+                run_job(&job, &tools, &options, &run_dir, cancel, &recordings).await
             };
             drop(permit);
             let _ = events.send(Event::JobFinished {
@@ -124,7 +126,23 @@ pub async fn run_jobs(
     }
     // Remove the run folder when it is empty (every job cleaned up after itself).
     let _ = std::fs::remove_dir(&run_dir);
-    results
+    let recordings = std::mem::take(&mut *recordings.lock().unwrap_or_else(|p| p.into_inner()));
+    RunOutput {
+        results,
+        recordings,
+    }
+}
+
+/// Recordings of crosscheck-suite jobs, by job index, kept for the checks that compare engines.
+type Recorded = Arc<Mutex<BTreeMap<usize, Recordings>>>;
+
+/// Everything a run produced.
+#[derive(Debug, Default)]
+pub struct RunOutput {
+    /// One result per job, in job order.
+    pub results: Vec<TestResult>,
+    /// The recordings of every crosscheck-suite job that ran to the end, by job index.
+    pub recordings: BTreeMap<usize, Recordings>,
 }
 
 async fn wait_cancelled(cancel: &mut watch::Receiver<bool>) {
@@ -170,6 +188,7 @@ async fn run_job(
     options: &RunOptions,
     run_dir: &Path,
     cancel: watch::Receiver<bool>,
+    recordings: &Recorded,
 ) -> TestResult {
     let started = Instant::now();
     let mut result = base_result(job);
@@ -186,7 +205,14 @@ async fn run_job(
             execute_omv(omv, engine, tools, options, &workdir, cancel, &mut result).await
         }
         Work::Native(native) => {
-            execute_native(native, tools, options, &workdir, cancel, &mut result).await
+            let (outcome, recorded) =
+                execute_native(native, tools, options, &workdir, cancel, &mut result).await;
+            if let Some(recorded) = recorded {
+                if let Ok(mut map) = recordings.lock() {
+                    map.insert(job.index, recorded);
+                }
+            }
+            outcome
         }
     };
     result.status = outcome.0;
@@ -402,7 +428,7 @@ async fn execute_native(
     workdir: &Path,
     mut cancel: watch::Receiver<bool>,
     result: &mut TestResult,
-) -> (Status, Option<String>) {
+) -> ((Status, Option<String>), Option<Recordings>) {
     let generate = {
         let job = job.clone();
         let tools = tools.clone();
@@ -413,31 +439,38 @@ async fn execute_native(
         Ok(Ok(steps)) => steps,
         // What a simulator cannot express (NEST has no Izhikevich 2007 model) is a skip.
         Ok(Err(crate::codegen::CodegenError::Unsupported(why))) => {
-            return (Status::Skip, Some(why))
+            return ((Status::Skip, Some(why)), None)
         }
-        Ok(Err(e)) => return (Status::Error, Some(format!("code generation failed: {e}"))),
-        Err(e) => return (Status::Error, Some(format!("internal error: {e}"))),
+        Ok(Err(e)) => {
+            return (
+                (Status::Error, Some(format!("code generation failed: {e}"))),
+                None,
+            )
+        }
+        Err(e) => return ((Status::Error, Some(format!("internal error: {e}"))), None),
     };
     if let Some(failure) = run_steps(&steps, options, &mut cancel, result).await {
-        return failure;
+        return (failure, None);
     }
     let read = {
         let job = job.clone();
         let workdir = workdir.to_path_buf();
         tokio::task::spawn_blocking(move || {
             let suite = job.resolved_suite();
-            native::read_recordings(&suite, &workdir)
-                .map(|recordings| native::judge_features(&job, &recordings))
+            native::read_recordings(&suite, &workdir).map(|recordings| {
+                let observables = native::judge_features(&job, &recordings);
+                (observables, recordings)
+            })
         })
         .await
     };
     match read {
-        Ok(Ok(observables)) => {
+        Ok(Ok((observables, recordings))) => {
             result.observables = observables;
-            verdict(&result.observables)
+            (verdict(&result.observables), Some(recordings))
         }
-        Ok(Err(e)) => (Status::Error, Some(e)),
-        Err(e) => (Status::Error, Some(format!("internal error: {e}"))),
+        Ok(Err(e)) => ((Status::Error, Some(e)), None),
+        Err(e) => ((Status::Error, Some(format!("internal error: {e}"))), None),
     }
 }
 

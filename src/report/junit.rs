@@ -181,6 +181,7 @@ mod tests {
             versions: BTreeMap::new(),
             summary: Summary::from_results(&tests),
             tests,
+            agreement: vec![],
         };
         insta::assert_snapshot!(render(&report).unwrap());
     }

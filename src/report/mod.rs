@@ -31,6 +31,9 @@ pub struct RunReport {
     pub versions: BTreeMap<String, String>,
     pub summary: Summary,
     pub tests: Vec<TestResult>,
+    /// Cross-simulator agreement of crosscheck suites: one matrix per suite run.
+    #[serde(default)]
+    pub agreement: Vec<crate::agreement::Agreement>,
 }
 
 impl RunReport {

@@ -199,3 +199,38 @@ fn truncate_left(text: &str, width: usize) -> String {
         format!("…{}", text.chars().skip(skip).collect::<String>())
     }
 }
+
+/// One matrix per suite run, then the reasons for each disagreement.
+pub fn agreement_table(agreement: &[crate::agreement::Agreement]) -> String {
+    let mut out = String::new();
+    for entry in agreement {
+        let width = entry
+            .engines
+            .iter()
+            .map(|e| e.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        out.push_str(&format!("\nagreement: {}\n{:<width$}", entry.suite, ""));
+        for engine in &entry.engines {
+            out.push_str(&format!("  {engine:<width$}"));
+        }
+        out.push('\n');
+        for (engine, row) in entry.engines.iter().zip(&entry.matrix) {
+            out.push_str(&format!("{engine:<width$}"));
+            for cell in row {
+                out.push_str(&format!("  {cell:<width$}"));
+            }
+            out.push('\n');
+        }
+        for pair in &entry.pairs {
+            for check in pair.checks.iter().filter(|c| !c.passed) {
+                out.push_str(&format!(
+                    "  {} vs {}: {}: {}\n",
+                    pair.a, pair.b, check.what, check.message
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,252 @@
+//! Cross-simulator agreement: every pair of engines that ran the same suite (at the same sweep
+//! point) is compared with the suite's `checks.agreement` rules.
+//!
+//! This is the check no single simulator can give: the same model, independent
+//! implementations, one verdict. The result is a matrix per suite run (top-level `agreement`
+//! in the JSON results) with the reasons for every disagreement.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{spikes, traces};
+use crate::native::{NativeJob, Recordings};
+use crate::results::{CheckStatus, Status, TestResult};
+use crate::suite::native::{RecordingRules, Variable};
+use crate::suite::units::{code_number, Dimension, Quantity};
+
+/// The agreement of every engine pair on one suite run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Agreement {
+    /// The suite (with `[point]` for a sweep point).
+    pub suite: String,
+    pub file: PathBuf,
+    /// Engines in matrix order.
+    pub engines: Vec<String>,
+    /// `matrix[i][j]`: `pass` or `fail` for engines i and j, `-` on the diagonal.
+    pub matrix: Vec<Vec<String>>,
+    pub pairs: Vec<PairAgreement>,
+}
+
+impl Agreement {
+    pub fn passed(&self) -> bool {
+        self.pairs.iter().all(|p| p.status == CheckStatus::Pass)
+    }
+}
+
+/// One engine pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairAgreement {
+    pub a: String,
+    pub b: String,
+    pub status: CheckStatus,
+    pub checks: Vec<PairCheck>,
+}
+
+/// One comparison within a pair (one population's spikes, one variable's trace of one cell).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairCheck {
+    pub what: String,
+    pub passed: bool,
+    pub message: String,
+}
+
+/// Compares the recordings of every pair of engines per suite run. Suites without
+/// `checks.agreement`, and engines whose job did not run to the end, take no part.
+pub fn evaluate(
+    jobs: &[(usize, NativeJob)],
+    results: &[TestResult],
+    recordings: &BTreeMap<usize, Recordings>,
+) -> Vec<Agreement> {
+    // Group job indices by suite run, keeping the order of first appearance.
+    let mut groups: Vec<(String, &NativeJob, Vec<usize>)> = Vec::new();
+    for (index, job) in jobs {
+        let key = format!("{}\u{0}{}", job.file.display(), job.label());
+        match groups.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, members)) => members.push(*index),
+            None => groups.push((key, job, vec![*index])),
+        }
+    }
+    let mut out = Vec::new();
+    for (_, job, members) in groups {
+        let Some(rules) = &job.suite.checks.agreement else {
+            continue;
+        };
+        let ran: Vec<(usize, String)> = members
+            .iter()
+            .filter(|i| recordings.contains_key(i))
+            .filter(|i| {
+                results.get(**i).is_some_and(|r| {
+                    !matches!(r.status, Status::Error | Status::Timeout | Status::Skip)
+                })
+            })
+            .map(|i| (*i, jobs_simulator(jobs, *i)))
+            .collect();
+        if ran.len() < 2 {
+            continue;
+        }
+        let engines: Vec<String> = ran.iter().map(|(_, name)| name.clone()).collect();
+        let mut matrix = vec![vec!["-".to_string(); engines.len()]; engines.len()];
+        let mut pairs = Vec::new();
+        for i in 0..ran.len() {
+            for j in i + 1..ran.len() {
+                let checks =
+                    compare_pair(job, rules, &recordings[&ran[i].0], &recordings[&ran[j].0]);
+                let status = if checks.iter().all(|c| c.passed) {
+                    CheckStatus::Pass
+                } else {
+                    CheckStatus::Fail
+                };
+                let cell = if status == CheckStatus::Pass {
+                    "pass"
+                } else {
+                    "fail"
+                };
+                matrix[i][j] = cell.to_string();
+                matrix[j][i] = cell.to_string();
+                pairs.push(PairAgreement {
+                    a: engines[i].clone(),
+                    b: engines[j].clone(),
+                    status,
+                    checks,
+                });
+            }
+        }
+        out.push(Agreement {
+            suite: job.label(),
+            file: job.file.clone(),
+            engines,
+            matrix,
+            pairs,
+        });
+    }
+    out
+}
+
+fn jobs_simulator(jobs: &[(usize, NativeJob)], index: usize) -> String {
+    jobs.iter()
+        .find(|(i, _)| *i == index)
+        .map(|(_, j)| j.simulator.name().to_string())
+        .unwrap_or_default()
+}
+
+/// The unit traces of a dimension are written in (the output contract of `codegen`).
+pub fn trace_unit(dimension: Dimension) -> &'static str {
+    if dimension == Dimension::VOLTAGE {
+        "mV"
+    } else if dimension == Dimension::CURRENT {
+        "pA"
+    } else if dimension == Dimension::CONDUCTANCE {
+        "nS"
+    } else if dimension == Dimension::VOLTAGE.div(Dimension::TIME) {
+        "mV/ms"
+    } else {
+        "1"
+    }
+}
+
+fn compare_pair(
+    job: &NativeJob,
+    rules: &RecordingRules,
+    a: &Recordings,
+    b: &Recordings,
+) -> Vec<PairCheck> {
+    let suite = &job.suite;
+    let mut checks = Vec::new();
+    for rec in &suite.recordings {
+        let pop = &suite.populations[rec.population];
+        if pop.kind.is_source {
+            continue;
+        }
+        let cells = crate::codegen::cells(&rec.cells, pop.size);
+        if let Some(window) = rules
+            .spike_window
+            .filter(|_| rec.variables.contains(&Variable::Spikes))
+        {
+            let window_ms = window.si * 1e3;
+            let mut failures = Vec::new();
+            for cell in &cells {
+                let ta = a.spike_times(pop.id.as_str(), *cell as u32);
+                let tb = b.spike_times(pop.id.as_str(), *cell as u32);
+                let matched = spikes::match_spikes(&ta, &tb, window_ms);
+                if !matched.passed() {
+                    failures.push(format!(
+                        "cell {cell}: {}",
+                        matched.describe(&ta, &tb, window_ms)
+                    ));
+                }
+            }
+            checks.push(PairCheck {
+                what: format!("{} spikes", pop.id),
+                passed: failures.is_empty(),
+                message: if failures.is_empty() {
+                    format!(
+                        "all spikes of {} cell(s) match within {} ms",
+                        cells.len(),
+                        code_number(window_ms)
+                    )
+                } else {
+                    summarize(&failures)
+                },
+            });
+        }
+        for rule in &rules.traces {
+            let Some(trace_a) = a
+                .traces
+                .get(&(pop.id.to_string(), rule.variable.to_string()))
+            else {
+                continue;
+            };
+            let Some(trace_b) = b
+                .traces
+                .get(&(pop.id.to_string(), rule.variable.to_string()))
+            else {
+                continue;
+            };
+            let unit = pop
+                .kind
+                .state_variable(rule.variable)
+                .map(|v| trace_unit(v.dimension))
+                .unwrap_or("1");
+            let limit = |q: &Option<Quantity>| q.and_then(|q| q.value_in(unit).ok());
+            let (max_abs, rms) = (limit(&rule.max_abs), limit(&rule.rms));
+            let mut failures = Vec::new();
+            let mut worst = String::new();
+            for (column, cell) in cells.iter().enumerate() {
+                let (Some(va), Some(vb)) =
+                    (trace_a.columns.get(column), trace_b.columns.get(column))
+                else {
+                    failures.push(format!("cell {cell}: trace missing"));
+                    continue;
+                };
+                let errors = traces::trace_errors(&trace_a.time_ms, va, &trace_b.time_ms, vb, None);
+                let too_far = max_abs.is_some_and(|m| !(errors.max_abs <= m));
+                let too_rough = rms.is_some_and(|m| !(errors.rms <= m));
+                if too_far || too_rough {
+                    failures.push(format!("cell {cell}: {} ({unit})", errors.describe()));
+                } else if worst.is_empty() {
+                    worst = errors.describe();
+                }
+            }
+            checks.push(PairCheck {
+                what: format!("{} {}", pop.id, rule.variable),
+                passed: failures.is_empty(),
+                message: if failures.is_empty() {
+                    format!("within limits ({worst}, {unit})")
+                } else {
+                    summarize(&failures)
+                },
+            });
+        }
+    }
+    checks
+}
+
+fn summarize(failures: &[String]) -> String {
+    match failures {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} (and {} more cells)", rest.len()),
+    }
+}
