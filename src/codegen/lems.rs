@@ -331,6 +331,7 @@ pub fn generate(
     dir: &Path,
 ) -> Result<Generated, CodegenError> {
     let duration_ms = ms(&suite.simulation.duration);
+    let dt_ms = ms(&suite.simulation.dt);
     let mut components = Vec::new();
     let mut sources = Vec::new();
     let mut pulses = Vec::new();
@@ -349,9 +350,17 @@ pub fn generate(
                 })?;
             for cell in 0..pop.size {
                 let id = format!("spikes{cell}_{}", pop.id);
+                // jLEMS fires a `spike` at the first step with t >= time, and t is a sum of
+                // steps: a time on the grid may fire one step late by rounding. Half a step
+                // early fires it on the step of its time, as NEST does (which moves t = 0 to
+                // the first step).
                 let times = trains
                     .get(cell)
-                    .map(|t| t.iter().map(|x| code_number(*x)).collect())
+                    .map(|t| {
+                        t.iter()
+                            .map(|x| code_number(x.max(dt_ms) - dt_ms / 2.0))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 sources.push(Source {
                     id: id.clone(),
@@ -738,6 +747,230 @@ mod tests {
         load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
     }
 
+    /// Every cell type, every synapse kind, both receptors, a Poisson source, a step on some
+    /// cells, and every recordable variable.
+    const ALL_TYPES: &str = r#"
+suite: all_types
+description: "__import__('os').system('x') \" ' <script>alert(1)</script> ]]> &amp;"
+simulation: {duration: 50 ms, dt: 0.025 ms, seed: 3}
+populations:
+  src: {cell: spike_source, size: 2, spike_times: [[0 ms, 5 ms], [10 ms]]}
+  noise: {cell: poisson_source, size: 3, parameters: {rate: 200 Hz}}
+  le: {cell: lif_curr_exp, size: 2, parameters: {i_offset: 100 pA}}
+  la: {cell: lif_curr_alpha, size: 2}
+  iz: {cell: izhikevich, size: 2}
+  iz7: {cell: izhikevich2007, size: 2, parameters: {i_offset: 50 pA}}
+  ad: {cell: adex_cond_exp, size: 2, parameters: {delta_T: 0 mV, tau_refrac: 2 ms}}
+  hh: {cell: hh_curr_alpha, size: 2}
+projections:
+  - {from: src, to: le, connector: all_to_all, receptor: excitatory, weight: 100 pA, delay: 1 ms}
+  - {from: noise, to: la, connector: {fixed_probability: 0.5, seed: 1}, receptor: inhibitory, weight: 50 pA, delay: 1 ms}
+  - {from: src, to: iz, connector: one_to_one, receptor: excitatory, weight: 2 mV, delay: 0.5 ms}
+  - {from: src, to: iz, connector: one_to_one, receptor: inhibitory, weight: 1 mV, delay: 0.5 ms}
+  - {from: src, to: iz7, connector: all_to_all, receptor: excitatory, weight: 20 pA, delay: 1 ms}
+  - {from: noise, to: ad, connector: all_to_all, receptor: excitatory, weight: 2 nS, delay: 1 ms}
+  - {from: src, to: ad, connector: all_to_all, receptor: inhibitory, weight: 1 nS, delay: 1 ms}
+  - {from: le, to: hh, connector: all_to_all, receptor: excitatory, weight: 300 pA, delay: 1 ms}
+stimuli:
+  - step: {target: iz, cells: [1], amplitude: 10 pA, start: 5 ms, stop: 40 ms}
+  - step: {target: hh, amplitude: 500 pA, start: 0 ms, stop: 30 ms}
+record:
+  - {population: src, variables: [spikes]}
+  - {population: noise, variables: [spikes]}
+  - {population: le, variables: [spikes, v]}
+  - {population: la, variables: [v], cells: [1]}
+  - {population: iz, variables: [spikes, v, u]}
+  - {population: iz7, variables: [spikes, v, u]}
+  - {population: ad, variables: [spikes, v, w]}
+  - {population: hh, variables: [spikes, v]}
+checks:
+  agreement:
+    spikes: {window: 1 ms}
+"#;
+
+    fn load_text(text: &str) -> NativeSuite {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("all_types.crosscheck.yaml");
+        std::fs::write(&path, text).unwrap();
+        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    /// Well-formedness by Python's XML parser (skipped where there is no `python3`).
+    fn assert_well_formed(path: &Path) {
+        let result = std::process::Command::new("python3")
+            .arg("-c")
+            .arg("import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])")
+            .arg(path)
+            .output();
+        match result {
+            Ok(out) => assert!(
+                out.status.success(),
+                "{}: {}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(e) => eprintln!("python3 unavailable ({e}); well-formedness not checked"),
+        }
+    }
+
+    fn generate_into(run: &NativeSuite) -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let generated = generate_all(run, Simulator::JNeuroML, dir.path()).unwrap();
+        assert_eq!(generated.kind, GeneratedKind::Lems);
+        assert_eq!(generated.script, file_name(run));
+        let path = dir.path().join(&generated.script);
+        assert_well_formed(&path);
+        let xml = std::fs::read_to_string(&path).unwrap();
+        (dir, xml)
+    }
+
+    #[test]
+    fn generates_well_formed_lems_for_the_examples() {
+        for name in EXAMPLES {
+            let loaded = suite(name);
+            let points = loaded.sweep.as_ref().map_or(1, |s| s.values.len());
+            for point in 0..points {
+                let run = apply_sweep(&loaded, point);
+                let (dir, xml) = generate_into(&run);
+                assert!(xml.contains("<Simulation id=\"sim\""), "{xml}");
+                assert!(dir.path().join(RAW_OUTPUT).is_dir());
+            }
+        }
+        let (_dir, xml) = generate_into(&suite("lif_alpha_spike_source.crosscheck.yaml"));
+        assert!(
+            xml.contains("<IF_curr_alpha id=\"cell_cell\" cm=\"0.25\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<alphaCurrSynapse id=\"syn_cell_E\" tau_syn=\"2.0\"/>"));
+        // 1000 pA in nA; spike times half a step early (see `generate`).
+        assert!(xml.contains("synapse=\"syn_cell_E\" weight=\"1.0\" delay=\"1.5ms\""));
+        assert!(
+            xml.contains("<spike id=\"0\" time=\"19.9875ms\"/>"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn generates_every_cell_type() {
+        let (_dir, xml) = generate_into(&load_text(ALL_TYPES));
+        for needle in [
+            "<IF_curr_exp id=\"cell_le\"",
+            "<expCurrSynapse id=\"syn_le_E\"",
+            "<IF_curr_alpha id=\"cell_la\"",
+            "<cc_izhikevich2003 id=\"cell_iz\"",
+            "<cc_deltaSynapse id=\"syn_iz_I\"",
+            "<izhikevich2007Cell id=\"cell_iz7\"",
+            "<pulseGenerator id=\"offset_iz7\"",
+            "<cc_aeif_cond_exp id=\"cell_ad\"",
+            "exp_on=\"0\"",
+            "has_refractory=\"1\"",
+            "<expCondSynapse id=\"syn_ad_I\" tau_syn=\"2.0\" e_rev=\"-85.0\"/>",
+            "<cc_hh_psc_alpha id=\"cell_hh\"",
+            "<population id=\"src1_src\" component=\"spikes1_src\" size=\"1\"/>",
+            // Inhibitory current and delta weights are negative; conductances are not.
+            "to=\"pop_la[",
+            "synapse=\"syn_la_I\" weight=\"-0.05\"",
+            "synapse=\"syn_iz_I\" weight=\"-1.0\"",
+            "synapse=\"syn_ad_I\" weight=\"0.001\"",
+            "<explicitInput target=\"pop_iz[1]\" input=\"stim0\" destination=\"inputs\"/>",
+            "quantity=\"pop_iz7[1]/u\"",
+            "quantity=\"pop_ad[0]/w\"",
+            "<EventSelection id=\"2\" select=\"src2_noise[0]\" eventPort=\"spike\"/>",
+        ] {
+            assert!(xml.contains(needle), "missing {needle}");
+        }
+        assert!(!xml.contains("pop_iz[0]\" input=\"stim0\""));
+        assert!(!xml.contains("&#"), "nothing is escaped: {xml}");
+    }
+
+    #[test]
+    fn description_never_reaches_the_xml() {
+        let (_dir, xml) = generate_into(&load_text(ALL_TYPES));
+        for bad in [
+            "__import__",
+            "os",
+            "<script>",
+            "alert",
+            "\"'",
+            "]]>",
+            "&amp;",
+        ] {
+            assert!(!xml.contains(bad), "{bad} leaked");
+        }
+    }
+
+    #[test]
+    fn converts_si_outputs_into_the_contract() {
+        let run = load_text(ALL_TYPES);
+        let dir = tempfile::tempdir().unwrap();
+        let raw = dir.path().join(RAW_OUTPUT);
+        std::fs::create_dir_all(&raw).unwrap();
+        // Everything the suite records, in jLEMS's own formats (SI, tab-separated).
+        for rec in &run.recordings {
+            let pop = &run.populations[rec.population];
+            let n = cells(&rec.cells, pop.size).len();
+            for variable in &rec.variables {
+                match variable {
+                    Variable::Spikes => std::fs::write(
+                        raw.join(raw_spike_file(pop.id.as_str())),
+                        "1\t0.0125\n0\t0.0125\n0\t0.002\n",
+                    )
+                    .unwrap(),
+                    Variable::State(name) => {
+                        let value = match *name {
+                            "v" => "-0.065",
+                            // izhikevich u: V/s; izhikevich2007 u and adex w: A.
+                            "u" if pop.kind.name == "izhikevich" => "-13.0",
+                            _ => "8.05E-11",
+                        };
+                        let row = |t: &str| {
+                            let mut line = t.to_string();
+                            for _ in 0..n {
+                                line.push('\t');
+                                line.push_str(value);
+                            }
+                            line + "\t\n"
+                        };
+                        let text = row("0.0") + &row("2.5E-5");
+                        std::fs::write(raw.join(raw_trace_file(pop.id.as_str(), name)), text)
+                            .unwrap();
+                    }
+                }
+            }
+        }
+        let written = convert_lems_outputs(dir.path(), &run).unwrap();
+        assert_eq!(written.len(), 16);
+        let out = |f: &str| std::fs::read_to_string(dir.path().join("output").join(f)).unwrap();
+        assert_eq!(out("spikes_le.txt"), "0 2\n0 12.5\n1 12.5\n");
+        assert_eq!(
+            out("le_v.txt"),
+            "# time_ms cell0 cell1\n0 -65 -65\n0.025 -65 -65\n"
+        );
+        assert_eq!(out("la_v.txt"), "# time_ms cell1\n0 -65\n0.025 -65\n");
+        assert_eq!(
+            out("iz_u.txt"),
+            "# time_ms cell0 cell1\n0 -13 -13\n0.025 -13 -13\n"
+        );
+        assert_eq!(
+            out("ad_w.txt"),
+            "# time_ms cell0 cell1\n0 80.5 80.5\n0.025 80.5 80.5\n"
+        );
+        assert_eq!(
+            out("iz7_u.txt"),
+            "# time_ms cell0 cell1\n0 80.5 80.5\n0.025 80.5 80.5\n"
+        );
+    }
+
+    #[test]
+    fn missing_raw_output_is_an_error() {
+        let run = suite("izhikevich_rs.crosscheck.yaml");
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            convert_lems_outputs(dir.path(), &run),
+            Err(CodegenError::Io { .. })
+        ));
+    }
+
     /// Writes NEST and LEMS code for every example (and a second fi_curve point) under
     /// /tmp/cc-lems-vs-nest for running both by hand.
     #[test]
@@ -747,7 +980,7 @@ mod tests {
         for name in EXAMPLES {
             let loaded = suite(name);
             let points: &[usize] = if loaded.sweep.is_some() {
-                &[0, 3]
+                &[0, 3, 5]
             } else {
                 &[0]
             };
@@ -758,6 +991,27 @@ mod tests {
                     std::fs::create_dir_all(&dir).unwrap();
                     generate_all(&run, sim, &dir).unwrap();
                 }
+            }
+        }
+    }
+
+    /// Converts the jLEMS outputs written by running the folders of
+    /// `write_examples_for_manual_comparison`.
+    #[test]
+    #[ignore]
+    fn convert_manual_comparison_outputs() {
+        let root = PathBuf::from("/tmp/cc-lems-vs-nest");
+        for name in EXAMPLES {
+            let loaded = suite(name);
+            let points: &[usize] = if loaded.sweep.is_some() {
+                &[0, 3, 5]
+            } else {
+                &[0]
+            };
+            for &point in points {
+                let run = apply_sweep(&loaded, point);
+                let dir = root.join(format!("{}_{point}", run.name)).join("jNeuroML");
+                convert_lems_outputs(&dir, &run).unwrap();
             }
         }
     }
