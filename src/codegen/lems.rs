@@ -139,7 +139,8 @@ struct LemsModel {
     tag: &'static str,
     params: ParamMap,
     synapse: Synapse,
-    input_container: &'static str,
+    /// The component type of a current step into this cell.
+    pulse: &'static str,
     variables: &'static [(&'static str, &'static str)],
 }
 
@@ -149,42 +150,42 @@ fn lems_model(cell: &str) -> Option<LemsModel> {
             tag: "IF_curr_exp",
             params: PYNN_LIF,
             synapse: Synapse::Current("expCurrSynapse"),
-            input_container: "synapses",
+            pulse: "pulseGenerator",
             variables: &[("v", "v")],
         },
         "lif_curr_alpha" => LemsModel {
             tag: "IF_curr_alpha",
             params: PYNN_LIF,
             synapse: Synapse::Current("alphaCurrSynapse"),
-            input_container: "synapses",
+            pulse: "pulseGenerator",
             variables: &[("v", "v")],
         },
         "izhikevich" => LemsModel {
             tag: "cc_izhikevich2003",
             params: IZHIKEVICH,
             synapse: Synapse::Delta,
-            input_container: "inputs",
+            pulse: "cc_deltaPulse",
             variables: &[("v", "v"), ("u", "u")],
         },
         "izhikevich2007" => LemsModel {
             tag: "izhikevich2007Cell",
             params: IZHIKEVICH2007,
             synapse: Synapse::Current("expCurrSynapse"),
-            input_container: "synapses",
+            pulse: "pulseGenerator",
             variables: &[("v", "v"), ("u", "u")],
         },
         "adex_cond_exp" => LemsModel {
             tag: "cc_aeif_cond_exp",
             params: ADEX,
             synapse: Synapse::Conductance,
-            input_container: "synapses",
+            pulse: "pulseGenerator",
             variables: &[("v", "v"), ("w", "w")],
         },
         "hh_curr_alpha" => LemsModel {
             tag: "cc_hh_psc_alpha",
             params: HH,
             synapse: Synapse::Current("alphaCurrSynapse"),
-            input_container: "synapses",
+            pulse: "pulseGenerator",
             variables: &[("v", "v")],
         },
         _ => return None,
@@ -227,6 +228,8 @@ struct Source {
 
 #[derive(Serialize)]
 struct Pulse {
+    /// `pulseGenerator`, or `cc_deltaPulse` for cells with delta synapses.
+    tag: &'static str,
     id: String,
     delay: String,
     duration: String,
@@ -254,7 +257,6 @@ struct Connection {
 struct Input {
     target: String,
     input: String,
-    destination: &'static str,
 }
 
 #[derive(Serialize)]
@@ -422,6 +424,7 @@ pub fn generate(
                 if offset.si != 0.0 {
                     let id = format!("offset_{}", pop.id);
                     pulses.push(Pulse {
+                        tag: model.pulse,
                         id: id.clone(),
                         delay: "0.0".to_string(),
                         duration: code_number(duration_ms * 2.0 + 1.0),
@@ -431,7 +434,6 @@ pub fn generate(
                         lems_inputs.push(Input {
                             target: cell_path(pop, cell),
                             input: id.clone(),
-                            destination: model.input_container,
                         });
                     }
                 }
@@ -533,6 +535,7 @@ pub fn generate(
         })?;
         let id = format!("stim{k}");
         pulses.push(Pulse {
+            tag: model.pulse,
             id: id.clone(),
             delay: code_number(ms(start)),
             duration: code_number(ms(stop) - ms(start)),
@@ -542,7 +545,6 @@ pub fn generate(
             lems_inputs.push(Input {
                 target: cell_path(pop, cell),
                 input: id.clone(),
-                destination: model.input_container,
             });
         }
     }
@@ -872,7 +874,8 @@ checks:
             "synapse=\"syn_la_I\" weight=\"-0.05\"",
             "synapse=\"syn_iz_I\" weight=\"-1.0\"",
             "synapse=\"syn_ad_I\" weight=\"0.001\"",
-            "<explicitInput target=\"pop_iz[1]\" input=\"stim0\" destination=\"inputs\"/>",
+            "<explicitInput target=\"pop_iz[1]\" input=\"stim0\" destination=\"synapses\"/>",
+            "<cc_deltaPulse id=\"stim0\"",
             "quantity=\"pop_iz7[1]/u\"",
             "quantity=\"pop_ad[0]/w\"",
             "<EventSelection id=\"2\" select=\"src2_noise[0]\" eventPort=\"spike\"/>",
@@ -978,6 +981,18 @@ checks:
     #[ignore]
     fn write_examples_for_manual_comparison() {
         let root = PathBuf::from("/tmp/cc-lems-vs-nest");
+        // Every type NEST has (it has no izhikevich2007).
+        let nest_types: String = ALL_TYPES
+            .lines()
+            .filter(|l| !l.contains("iz7"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let run = load_text(&nest_types);
+        for sim in [Simulator::Nest, Simulator::JNeuroML] {
+            let dir = root.join("all_types_0").join(sim.name());
+            std::fs::create_dir_all(&dir).unwrap();
+            generate_all(&run, sim, &dir).unwrap();
+        }
         for name in EXAMPLES {
             let loaded = suite(name);
             let points: &[usize] = if loaded.sweep.is_some() {
@@ -1002,6 +1017,12 @@ checks:
     #[ignore]
     fn convert_manual_comparison_outputs() {
         let root = PathBuf::from("/tmp/cc-lems-vs-nest");
+        let nest_types: String = ALL_TYPES
+            .lines()
+            .filter(|l| !l.contains("iz7"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        convert_lems_outputs(&root.join("all_types_0/jNeuroML"), &load_text(&nest_types)).unwrap();
         for name in EXAMPLES {
             let loaded = suite(name);
             let points: &[usize] = if loaded.sweep.is_some() {
