@@ -14,6 +14,7 @@
 //! - outputs, written by the script: `output/spikes_<population>.txt` (`cell time_ms`),
 //!   `output/<population>_<variable>.txt` (`time_ms` then one column per recorded cell).
 
+pub mod lems;
 pub mod nest;
 pub mod random;
 
@@ -48,8 +49,20 @@ pub enum CodegenError {
 #[derive(Debug, Clone)]
 pub struct Generated {
     pub files: Vec<PathBuf>,
-    /// The script to hand to the managed Python, relative to the output folder.
+    /// The file to run, relative to the output folder.
     pub script: String,
+    /// What runs `script`.
+    pub kind: GeneratedKind,
+}
+
+/// What runs a generated file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeneratedKind {
+    /// A Python script for the managed Python (`python <script>`).
+    Python,
+    /// A LEMS file for jNeuroML (`java -jar <jar> <script> -nogui`, see [`lems::command`]);
+    /// afterwards [`lems::convert_lems_outputs`] turns its SI output into the contract's.
+    Lems,
 }
 
 /// The same input for every simulator: drawn by crosscheck from the suite's seed.
@@ -224,6 +237,7 @@ pub fn generate(
     let mut files = write_inputs(dir, suite, &inputs)?;
     let generated = match simulator {
         Simulator::Nest => nest::generate(suite, &inputs, dir)?,
+        Simulator::JNeuroML => lems::generate(suite, &inputs, dir)?,
         other => {
             return Err(CodegenError::Unsupported(format!(
                 "code generation for {} is not implemented yet",
@@ -235,6 +249,7 @@ pub fn generate(
     Ok(Generated {
         files,
         script: generated.script,
+        kind: generated.kind,
     })
 }
 

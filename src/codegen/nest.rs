@@ -309,6 +309,7 @@ pub fn generate(
     Ok(Generated {
         files: vec![path],
         script: SCRIPT.to_string(),
+        kind: super::GeneratedKind::Python,
     })
 }
 
