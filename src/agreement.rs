@@ -221,8 +221,15 @@ fn compare_pair(
                     continue;
                 };
                 let errors = traces::trace_errors(&trace_a.time_ms, va, &trace_b.time_ms, vb, None);
-                let too_far = max_abs.is_some_and(|m| !(errors.max_abs <= m));
-                let too_rough = rms.is_some_and(|m| !(errors.rms <= m));
+                // NaN (no overlap, missing samples) is never within a limit.
+                let within = |value: f64, limit: f64| {
+                    matches!(
+                        value.partial_cmp(&limit),
+                        Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                    )
+                };
+                let too_far = max_abs.is_some_and(|m| !within(errors.max_abs, m));
+                let too_rough = rms.is_some_and(|m| !within(errors.rms, m));
                 if too_far || too_rough {
                     failures.push(format!("cell {cell}: {} ({unit})", errors.describe()));
                 } else if worst.is_empty() {

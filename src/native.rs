@@ -87,8 +87,24 @@ pub fn steps(
     })?;
     let generated = codegen::generate(&suite, job.simulator, workdir)?;
     let label = format!("simulate in {}", job.simulator.name());
-    let mut step = Step::new(&label, &tools.python, workdir);
-    step = step.arg(generated.script);
+    let step = match generated.kind {
+        codegen::GeneratedKind::Python => {
+            Step::new(&label, &tools.python, workdir).arg(generated.script)
+        }
+        codegen::GeneratedKind::Lems => {
+            let (Some(java), Some(jar)) = (&tools.java, &tools.jnml_jar) else {
+                return Err(codegen::CodegenError::Unsupported(
+                    "jNeuroML needs java and the jNeuroML jar (crosscheck install pyneuroml)"
+                        .into(),
+                ));
+            };
+            // The same command as `lems::command`, with the java crosscheck found.
+            let argv = codegen::lems::command(jar, &generated.script);
+            argv.iter()
+                .skip(1)
+                .fold(Step::new(&label, java, workdir), |step, arg| step.arg(arg))
+        }
+    };
     Ok(vec![step])
 }
 
@@ -124,8 +140,16 @@ impl Recordings {
     }
 }
 
-/// Reads the recordings the suite asked for from `workdir/output/`.
-pub fn read_recordings(suite: &NativeSuite, workdir: &Path) -> Result<Recordings, String> {
+/// Reads the recordings the suite asked for from `workdir/output/` (after turning jNeuroML's
+/// SI output into the contract's units, for `simulator` jNeuroML).
+pub fn read_recordings(
+    suite: &NativeSuite,
+    simulator: Simulator,
+    workdir: &Path,
+) -> Result<Recordings, String> {
+    if simulator == Simulator::JNeuroML {
+        codegen::lems::convert_lems_outputs(workdir, suite).map_err(|e| e.to_string())?;
+    }
     let output = workdir.join("output");
     let mut recordings = Recordings::default();
     for rec in &suite.recordings {

@@ -457,7 +457,7 @@ async fn execute_native(
         let workdir = workdir.to_path_buf();
         tokio::task::spawn_blocking(move || {
             let suite = job.resolved_suite();
-            native::read_recordings(&suite, &workdir).map(|recordings| {
+            native::read_recordings(&suite, job.simulator, &workdir).map(|recordings| {
                 let observables = native::judge_features(&job, &recordings);
                 (observables, recordings)
             })

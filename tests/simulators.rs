@@ -223,12 +223,32 @@ fn bundled_suites_pass() {
                 .unwrap()
                 .contains("not implemented yet");
         assert!(t["status"] == "pass" || pending, "{t}");
-        if t["engine"] == "NEST" {
+        if t["engine"] == "NEST" || t["engine"] == "jNeuroML" {
             assert_eq!(t["status"], "pass", "{t}");
+        }
+        if t["engine"] == "NEST" {
             assert!(t["engine_version"]
                 .as_str()
                 .unwrap()
                 .starts_with("NEST 3.10"));
+        }
+    }
+    // Every suite run has an agreement matrix, and the engines agree.
+    let agreement = report["agreement"].as_array().expect("agreement matrix");
+    assert!(agreement.len() >= 3, "{agreement:#?}");
+    for entry in agreement {
+        let engines: Vec<&str> = entry["engines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap())
+            .collect();
+        assert!(
+            engines.contains(&"NEST") && engines.contains(&"jNeuroML"),
+            "{entry}"
+        );
+        for pair in entry["pairs"].as_array().unwrap() {
+            assert_eq!(pair["status"], "pass", "{pair}");
         }
     }
 }

@@ -1950,7 +1950,7 @@ checks:
         assert_eq!(sweep.target, SweepTarget::StimulusAmplitude { stimulus: 0 });
         assert_eq!(sweep.values.len(), 6);
         assert_eq!(fi.checks.features[0].expected.len(), 6);
-        assert!(close(fi.checks.features[0].expected[3].si, 18.0));
+        assert!(close(fi.checks.features[0].expected[3].si, 22.0));
         // A single expected value is repeated for every sweep point.
         assert_eq!(fi.checks.features[1].expected.len(), 6);
         assert!(close(fi.checks.features[1].expected[5].si, -0.0706));
