@@ -15,6 +15,7 @@
 //!   `output/<population>_<variable>.txt` (`time_ms` then one column per recorded cell).
 
 pub mod nest;
+pub mod neuron;
 pub mod random;
 
 use std::fmt::Write as _;
@@ -224,6 +225,7 @@ pub fn generate(
     let mut files = write_inputs(dir, suite, &inputs)?;
     let generated = match simulator {
         Simulator::Nest => nest::generate(suite, &inputs, dir)?,
+        Simulator::Neuron => neuron::generate(suite, &inputs, dir)?,
         other => {
             return Err(CodegenError::Unsupported(format!(
                 "code generation for {} is not implemented yet",
