@@ -8,8 +8,11 @@ with NEST's right-hand side: v is read as min(v, v_spike) (so the exponential ca
 overflow), and as v_reset with dv/dt = 0 while refractory.
 
 Integration: NEST uses an adaptive Runge-Kutta-Fehlberg 4(5) solver within each step; here
-each step is split into equal substeps of at most 0.005 ms, each one classic Runge-Kutta 4
-step. As in NEST, the spike test runs after every substep, so the reset and the
+each step is split into classic Runge-Kutta 4 substeps of at most 0.005 ms, shortened so
+that v moves by at most about 0.05 mV in one (the exponential upswing before a spike is
+fast, and where exactly the spike falls within the step decides how long the cell
+integrates from v_reset before the step ends; fixed 5 us substeps there put spike times a
+step off NEST's after a few spikes, these agree). As in NEST, the spike test runs after every substep, so the reset and the
 spike-triggered jump w += b happen inside the step and integration goes on from there:
 vm >= v_spike (v_thresh when delta_T = 0) emits a spike, vm = v_reset, w += b, and vm is
 held at v_reset for round(tau_refrac / dt) whole steps after the current one. At the end of
@@ -65,7 +68,6 @@ ASSIGNED {
     refr_left
     refr_steps
     v_peak (mV)
-    nsub
 }
 
 INITIAL {
@@ -85,29 +87,25 @@ INITIAL {
     } else {
         v_peak = v_thresh
     }
-    nsub = ceil(dt / 0.005 - 1e-9)
-    if (nsub < 1) {
-        nsub = 1
-    }
 }
 
 : The membrane potential the right-hand side sees (NEST's clamp).
-FUNCTION v_seen(v) {
+FUNCTION v_seen(vx) {
     if (refr_left > 0) {
         v_seen = v_reset
-    } else if (v > v_peak) {
+    } else if (vx > v_peak) {
         v_seen = v_peak
     } else {
-        v_seen = v
+        v_seen = vx
     }
 }
 
-FUNCTION dvdt(v, ww, gex, gin) {
+FUNCTION dvdt(vx, ww, gex, gin) {
     LOCAL vs, ispike
     if (refr_left > 0) {
         dvdt = 0
     } else {
-        vs = v_seen(v)
+        vs = v_seen(vx)
         ispike = 0
         if (delta_T > 0) {
             ispike = g_L * delta_T * exp((vs - v_thresh) / delta_T)
@@ -116,8 +114,8 @@ FUNCTION dvdt(v, ww, gex, gin) {
     }
 }
 
-FUNCTION dwdt(v, ww) {
-    dwdt = (a * (v_seen(v) - v_rest) - ww) / tau_w
+FUNCTION dwdt(vx, ww) {
+    dwdt = (a * (v_seen(vx) - v_rest) - ww) / tau_w
 }
 
 BREAKPOINT {
@@ -125,11 +123,22 @@ BREAKPOINT {
 }
 
 PROCEDURE advance() {
-    LOCAL j, hs, kv1, kw1, kv2, kw2, kv3, kw3, kv4, kw4, ge1, gi1, ge2, gi2, ge3, gi3, ge4, gi4, v1, w1, e1, i1
+    LOCAL done, hs, kv1, kw1, kv2, kw2, kv3, kw3, kv4, kw4, ge1, gi1, ge2, gi2, ge3, gi3, ge4, gi4, v1, w1, e1, i1
     spiked = 0
-    hs = dt / nsub
-    FROM j = 1 TO nsub {
+    done = 0
+    WHILE (done < dt * (1 - 1e-9)) {
         kv1 = dvdt(vm, w, g_ex, g_in)
+        hs = 0.005
+        if (fabs(kv1) * hs > 0.05) {
+            hs = 0.05 / fabs(kv1)
+        }
+        : A floor, so that a right-hand side of inf (absurd parameters) cannot stall the loop.
+        if (hs < 1e-7) {
+            hs = 1e-7
+        }
+        if (hs > dt - done) {
+            hs = dt - done
+        }
         kw1 = dwdt(vm, w)
         ge1 = -g_ex / tau_syn_E
         gi1 = -g_in / tau_syn_I
@@ -161,6 +170,7 @@ PROCEDURE advance() {
         w = w + hs * (kw1 + 2 * kw2 + 2 * kw3 + kw4) / 6
         g_ex = g_ex + hs * (ge1 + 2 * ge2 + 2 * ge3 + ge4) / 6
         g_in = g_in + hs * (gi1 + 2 * gi2 + 2 * gi3 + gi4) / 6
+        done = done + hs
         if (refr_left > 0) {
             vm = v_reset
         } else if (vm >= v_peak) {
@@ -183,6 +193,11 @@ PROCEDURE advance() {
 }
 
 NET_RECEIVE(weight, kind) {
+    : Without this block NEURON would zero every weight element but the first at
+    : finitialize, and every event would look excitatory.
+    INITIAL {
+        kind = kind
+    }
     if (kind == 0) {
         in_ex = in_ex + weight
     } else if (kind == 1) {

@@ -101,37 +101,37 @@ FUNCTION efun(z) {
     }
 }
 
-: 0.01 (v + 55) / (1 - exp(-(v + 55) / 10))
-FUNCTION alpha_n(v) {
-    alpha_n = 0.1 * efun(-(v + 55) / 10)
+: 0.01 (vx + 55) / (1 - exp(-(vx + 55) / 10))
+FUNCTION alpha_n(vx) {
+    alpha_n = 0.1 * efun(-(vx + 55) / 10)
 }
 
-FUNCTION beta_n(v) {
-    beta_n = 0.125 * exp(-(v + 65) / 80)
+FUNCTION beta_n(vx) {
+    beta_n = 0.125 * exp(-(vx + 65) / 80)
 }
 
-: 0.1 (v + 40) / (1 - exp(-(v + 40) / 10))
-FUNCTION alpha_m(v) {
-    alpha_m = efun(-(v + 40) / 10)
+: 0.1 (vx + 40) / (1 - exp(-(vx + 40) / 10))
+FUNCTION alpha_m(vx) {
+    alpha_m = efun(-(vx + 40) / 10)
 }
 
-FUNCTION beta_m(v) {
-    beta_m = 4 * exp(-(v + 65) / 18)
+FUNCTION beta_m(vx) {
+    beta_m = 4 * exp(-(vx + 65) / 18)
 }
 
-FUNCTION alpha_h(v) {
-    alpha_h = 0.07 * exp(-(v + 65) / 20)
+FUNCTION alpha_h(vx) {
+    alpha_h = 0.07 * exp(-(vx + 65) / 20)
 }
 
-FUNCTION beta_h(v) {
-    beta_h = 1 / (1 + exp(-(v + 35) / 10))
+FUNCTION beta_h(vx) {
+    beta_h = 1 / (1 + exp(-(vx + 35) / 10))
 }
 
-PROCEDURE rates_at(v, mm, hh, nn, iex, iin) {
-    fv = (-g_Na * mm * mm * mm * hh * (v - e_rev_Na) - g_K * nn * nn * nn * nn * (v - e_rev_K) - g_L * (v - e_rev_L) + iex + iin + i_stim + i_offset) / cm
-    fm = alpha_m(v) * (1 - mm) - beta_m(v) * mm
-    fh = alpha_h(v) * (1 - hh) - beta_h(v) * hh
-    fn = alpha_n(v) * (1 - nn) - beta_n(v) * nn
+PROCEDURE rates_at(vx, mm, hh, nn, iex, iin) {
+    fv = (-g_Na * mm * mm * mm * hh * (vx - e_rev_Na) - g_K * nn * nn * nn * nn * (vx - e_rev_K) - g_L * (vx - e_rev_L) + iex + iin + i_stim + i_offset) / cm
+    fm = alpha_m(vx) * (1 - mm) - beta_m(vx) * mm
+    fh = alpha_h(vx) * (1 - hh) - beta_h(vx) * hh
+    fn = alpha_n(vx) * (1 - nn) - beta_n(vx) * nn
 }
 
 BREAKPOINT {
@@ -144,7 +144,7 @@ PROCEDURE advance() {
     v_old = vm
     hs = dt / nsub
     FROM j = 1 TO nsub {
-        : The alpha currents are linear and independent of v: solve them exactly over the
+        : The alpha currents are linear and independent of vx: solve them exactly over the
         : substep and hand the stages their exact values at the stage times.
         rates_at(vm, m, h, n, i_ex, i_in)
         kv1 = fv
@@ -199,6 +199,11 @@ FUNCTION alpha_i(i, di, tau, s) {
 }
 
 NET_RECEIVE(weight, kind) {
+    : Without this block NEURON would zero every weight element but the first at
+    : finitialize, and every event would look excitatory.
+    INITIAL {
+        kind = kind
+    }
     if (kind == 0) {
         in_ex = in_ex + weight
     } else if (kind == 1) {

@@ -75,6 +75,11 @@ PROCEDURE advance() {
 }
 
 NET_RECEIVE(w, kind) {
+    : Without this block NEURON would zero every weight element but the first at
+    : finitialize, and every event would look excitatory.
+    INITIAL {
+        kind = kind
+    }
     if (kind == 2) {
         i_stim = i_stim + w
     } else {

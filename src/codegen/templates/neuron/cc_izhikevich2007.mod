@@ -89,6 +89,11 @@ PROCEDURE advance() {
 }
 
 NET_RECEIVE(w, kind) {
+    : Without this block NEURON would zero every weight element but the first at
+    : finitialize, and every event would look excitatory.
+    INITIAL {
+        kind = kind
+    }
     if (kind == 0) {
         in_ex = in_ex + w
     } else if (kind == 1) {
