@@ -30,12 +30,16 @@
 //! So every synaptic event is scheduled one step early (`delay - dt`, never negative since a
 //! suite's delay is at least dt) and parked in the mechanism until the end of that step: the
 //! result is NEST's order, and spike times are grid times as in NEST. Injected current
-//! changes are events at `start` and `stop` that act from the step beginning there (NEST's
-//! step_current_generator semantics: the new amplitude applies to the step after its time).
+//! changes are events at `start` and `stop` that act from the step beginning there, so the
+//! current flows over `[start, stop)`. NEST's models read a device's current one step after
+//! it arrives and a device connection has at least one step of delay, so NEST's current
+//! starts one step (dt) later than this; with that lag put in by hand, NEURON reproduces NEST
+//! to rounding (LIF, Izhikevich) or integration error (AdEx, HH).
 //!
 //! Spike sources need no mechanism: their spikes are queued on `NetCon(None, target)` with
 //! `nc.event(t)` from an `FInitializeHandler` (NEURON 8 has no built-in VecStim). Off-grid
-//! times are rounded up to the grid, as NEST's spike_generator does.
+//! times are placed as NEST's spike_generator (`allow_offgrid_times`) places them: rounded to
+//! NEST's 1 µs time base, then up to the grid; a spike at 0 stays at 0 (NEST moves it to dt).
 //!
 //! Cells signal a spike by setting `spiked` to 1 for the step; a `NetCon` watching that
 //! variable (threshold 0.5) fires at the end of the step. A cell spiking in two consecutive
