@@ -543,15 +543,15 @@ checks:
         // Inhibitory current and voltage weights are negative (NEST's sign), conductances not.
         assert!(code.contains("_nc.weight[0] = -50.0"), "{code}");
         assert!(
-            code.contains("(pop_izh[_b].pp, 1.0 - DT, -2.0, 1)"),
+            code.contains("(pop_izh[_b].pp, max(1.0 - DT, 0.0), -2.0, 1)"),
             "{code}"
         );
         assert!(
-            code.contains("(pop_adex[_b].pp, 1.0 - DT, 3.0, 1)"),
+            code.contains("(pop_adex[_b].pp, max(1.0 - DT, 0.0), 3.0, 1)"),
             "{code}"
         );
         assert!(
-            code.contains("(pop_hh[_b].pp, 1.0 - DT, -10.0, 1)"),
+            code.contains("(pop_hh[_b].pp, max(1.0 - DT, 0.0), -10.0, 1)"),
             "{code}"
         );
         // 0.5 nA becomes 500 pA.
