@@ -87,6 +87,11 @@ pub fn steps(
     })?;
     let generated = codegen::generate(&suite, job.simulator, workdir)?;
     let label = format!("simulate in {}", job.simulator.name());
+    let mut steps = Vec::new();
+    if job.simulator == Simulator::Neuron && codegen::neuron::needs_nrnivmodl(&generated) {
+        // NEURON loads compiled mechanisms from the working directory.
+        steps.push(Step::new("nrnivmodl", tools.bin_dir.join("nrnivmodl"), workdir));
+    }
     let step = match generated.kind {
         codegen::GeneratedKind::Python => {
             Step::new(&label, &tools.python, workdir).arg(generated.script)
@@ -105,7 +110,8 @@ pub fn steps(
                 .fold(Step::new(&label, java, workdir), |step, arg| step.arg(arg))
         }
     };
-    Ok(vec![step])
+    steps.push(step);
+    Ok(steps)
 }
 
 /// Recordings of one run, in the output contract's units (ms, mV, ...).

@@ -16,6 +16,7 @@
 
 pub mod lems;
 pub mod nest;
+pub mod neuron;
 pub mod random;
 
 use std::fmt::Write as _;
@@ -238,6 +239,7 @@ pub fn generate(
     let generated = match simulator {
         Simulator::Nest => nest::generate(suite, &inputs, dir)?,
         Simulator::JNeuroML => lems::generate(suite, &inputs, dir)?,
+        Simulator::Neuron => neuron::generate(suite, &inputs, dir)?,
         other => {
             return Err(CodegenError::Unsupported(format!(
                 "code generation for {} is not implemented yet",

@@ -1,0 +1,672 @@
+//! Python code driving NEURON (`from neuron import h`) for a native suite, with NMODL
+//! mechanisms written by crosscheck.
+//!
+//! # Design
+//!
+//! Every cell is one section holding one POINT_PROCESS (`cc_lif_alpha`, `cc_adex`, ...: names
+//! fixed here, never derived from suite text) that keeps its own membrane potential `vm` and
+//! advances its whole state once per time step in a `SOLVE`d procedure. The section's own
+//! voltage is unused. This was chosen over driving the section's cable equation because the
+//! library's cells are NEST's models, and their meaning includes NEST's update order within a
+//! step (propagate, then add arriving spikes, then the threshold test; refractory clamps
+//! counted in steps; AdEx resets inside the step): inside a point process that order can be
+//! written down exactly, while NEURON's cable solver would add its own implicit-Euler (or
+//! Crank–Nicolson) error, need a voltage clamp for refractoriness, and make resets happen a
+//! step late. So `h.secondorder` plays no role: the integration scheme is the mechanism's.
+//!
+//! - LIF (`iaf_psc_exp`/`iaf_psc_alpha`): NEST's exact propagators, so NEURON matches NEST to
+//!   rounding.
+//! - `izhikevich`: NEST's forward Euler step (`consistent_integration`), so exact as well.
+//! - `izhikevich2007` (no NEST model): the same Euler scheme as jNeuroML, NeuroML meaning.
+//! - `adex_cond_exp`, `hh_curr_alpha`: NEST integrates with adaptive RKF45; here classic RK4
+//!   on substeps of at most 5 µs. Differences are integration error only (far below a step in
+//!   spike timing; a spike may occasionally land one step away).
+//!
+//! # Timing
+//!
+//! NEURON's fixed step (`CVode` off, `h.dt` = the suite's dt) delivers events at the start of
+//! the step they fall in (within half a step), before the mechanisms' procedures run at its
+//! end. NEST adds a spike that arrives at `T` after propagating the step that ends at `T`.
+//! So every synaptic event is scheduled one step early (`delay - dt`, never negative since a
+//! suite's delay is at least dt) and parked in the mechanism until the end of that step: the
+//! result is NEST's order, and spike times are grid times as in NEST. Injected current
+//! changes are events at `start` and `stop` that act from the step beginning there, so the
+//! current flows over `[start, stop)`. NEST's models read a device's current one step after
+//! it arrives and a device connection has at least one step of delay, so NEST's current
+//! starts one step (dt) later than this; with that lag put in by hand, NEURON reproduces NEST
+//! to rounding (LIF, Izhikevich) or integration error (AdEx, HH).
+//!
+//! Spike sources need no mechanism: their spikes are queued on `NetCon(None, target)` with
+//! `nc.event(t)` from an `FInitializeHandler` (NEURON 8 has no built-in VecStim). Off-grid
+//! times are placed as NEST's spike_generator (`allow_offgrid_times`) places them: rounded to
+//! NEST's 1 µs time base, then up to the grid; a spike at 0 stays at 0 (NEST moves it to dt).
+//!
+//! Cells signal a spike by setting `spiked` to 1 for the step; a `NetCon` watching that
+//! variable (threshold 0.5) fires at the end of the step. A cell spiking in two consecutive
+//! steps would be seen once; the script compares each recorded cell's own spike count with
+//! the recorded spikes and fails loudly if they differ.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{cells, ms, number_in, render, CodegenError, Generated, Inputs};
+use crate::suite::native::{NativeSuite, Receptor, Stimulus, SynapseKind, Variable};
+use crate::suite::units::code_number;
+
+const TEMPLATE: &str = include_str!("templates/neuron.py.tera");
+pub const SCRIPT: &str = "run_neuron.py";
+
+/// One of our cell types as a crosscheck mechanism: the mechanism's name and NMODL text,
+/// (our parameter, the mechanism's unit) for every parameter (the mechanism's RANGE names are
+/// ours), and (our state variable, the mechanism's RANGE variable).
+struct Mechanism {
+    name: &'static str,
+    source: &'static str,
+    units: &'static [(&'static str, &'static str)],
+    variables: &'static [(&'static str, &'static str)],
+}
+
+const LIF_UNITS: &[(&str, &str)] = &[
+    ("cm", "pF"),
+    ("tau_m", "ms"),
+    ("v_rest", "mV"),
+    ("v_reset", "mV"),
+    ("v_thresh", "mV"),
+    ("tau_refrac", "ms"),
+    ("tau_syn_E", "ms"),
+    ("tau_syn_I", "ms"),
+    ("i_offset", "pA"),
+    ("v_init", "mV"),
+];
+
+fn mechanism(cell: &str) -> Option<Mechanism> {
+    Some(match cell {
+        "lif_curr_exp" => Mechanism {
+            name: "cc_lif_exp",
+            source: include_str!("templates/neuron/cc_lif_exp.mod"),
+            units: LIF_UNITS,
+            variables: &[("v", "vm")],
+        },
+        "lif_curr_alpha" => Mechanism {
+            name: "cc_lif_alpha",
+            source: include_str!("templates/neuron/cc_lif_alpha.mod"),
+            units: LIF_UNITS,
+            variables: &[("v", "vm")],
+        },
+        "izhikevich" => Mechanism {
+            name: "cc_izhikevich",
+            source: include_str!("templates/neuron/cc_izhikevich.mod"),
+            units: &[
+                ("a", "1/ms"),
+                ("b", "1/ms"),
+                ("c", "mV"),
+                ("d", "mV/ms"),
+                ("v_thresh", "mV"),
+                // 1 pA through 1 pF is 1 mV/ms: the mechanism adds i_offset to dv/dt directly.
+                ("i_offset", "pA"),
+                ("v_init", "mV"),
+                ("u_init", "mV/ms"),
+            ],
+            variables: &[("v", "vm"), ("u", "u")],
+        },
+        "izhikevich2007" => Mechanism {
+            name: "cc_izhikevich2007",
+            source: include_str!("templates/neuron/cc_izhikevich2007.mod"),
+            units: &[
+                ("cm", "pF"),
+                ("k", "nS/mV"),
+                ("v_r", "mV"),
+                ("v_t", "mV"),
+                ("v_peak", "mV"),
+                ("a", "1/ms"),
+                ("b", "nS"),
+                ("c", "mV"),
+                ("d", "pA"),
+                ("tau_syn_E", "ms"),
+                ("tau_syn_I", "ms"),
+                ("i_offset", "pA"),
+                ("v_init", "mV"),
+            ],
+            variables: &[("v", "vm"), ("u", "u")],
+        },
+        "adex_cond_exp" => Mechanism {
+            name: "cc_adex",
+            source: include_str!("templates/neuron/cc_adex.mod"),
+            units: &[
+                ("cm", "pF"),
+                ("g_L", "nS"),
+                ("v_rest", "mV"),
+                ("v_reset", "mV"),
+                ("v_thresh", "mV"),
+                ("delta_T", "mV"),
+                ("v_spike", "mV"),
+                ("tau_w", "ms"),
+                ("a", "nS"),
+                ("b", "pA"),
+                ("tau_refrac", "ms"),
+                ("e_rev_E", "mV"),
+                ("e_rev_I", "mV"),
+                ("tau_syn_E", "ms"),
+                ("tau_syn_I", "ms"),
+                ("i_offset", "pA"),
+                ("v_init", "mV"),
+            ],
+            variables: &[("v", "vm"), ("w", "w")],
+        },
+        "hh_curr_alpha" => Mechanism {
+            name: "cc_hh",
+            source: include_str!("templates/neuron/cc_hh.mod"),
+            units: &[
+                ("cm", "pF"),
+                ("g_Na", "nS"),
+                ("g_K", "nS"),
+                ("g_L", "nS"),
+                ("e_rev_Na", "mV"),
+                ("e_rev_K", "mV"),
+                ("e_rev_L", "mV"),
+                ("tau_syn_E", "ms"),
+                ("tau_syn_I", "ms"),
+                ("i_offset", "pA"),
+                ("v_init", "mV"),
+            ],
+            variables: &[("v", "vm")],
+        },
+        _ => return None,
+    })
+}
+
+/// Every mechanism crosscheck can write, by name and NMODL text (for tests and tooling).
+pub fn mechanisms() -> Vec<(&'static str, &'static str)> {
+    crate::suite::native::CELL_TYPES
+        .iter()
+        .filter_map(|kind| mechanism(kind.name))
+        .map(|m| (m.name, m.source))
+        .collect()
+}
+
+/// Whether `nrnivmodl` must run in the output folder before the script: true when the
+/// generator wrote `.mod` files (every suite with at least one cell population).
+pub fn needs_nrnivmodl(generated: &Generated) -> bool {
+    generated
+        .files
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "mod"))
+}
+
+#[derive(Serialize)]
+struct Context {
+    version: &'static str,
+    suite: String,
+    dt: String,
+    duration: String,
+    mechanisms: Vec<&'static str>,
+    populations: Vec<Pop>,
+    projections: Vec<Proj>,
+    steps: Vec<Step>,
+    recordings: Vec<Rec>,
+}
+
+#[derive(Serialize)]
+struct Pop {
+    id: String,
+    is_source: bool,
+    mechanism: &'static str,
+    size: usize,
+    params: Vec<(&'static str, String)>,
+}
+
+#[derive(Serialize)]
+struct Proj {
+    index: usize,
+    pre: String,
+    post: String,
+    from_source: bool,
+    /// The weight as the mechanism takes it (signed for current and voltage synapses, as in
+    /// NEST; a positive magnitude for conductances).
+    weight: String,
+    /// NET_RECEIVE kind: 0 excitatory, 1 inhibitory.
+    kind: u8,
+    delay: String,
+}
+
+#[derive(Serialize)]
+struct Step {
+    target: String,
+    cells: String,
+    amplitude: String,
+    start: String,
+    stop: String,
+}
+
+#[derive(Serialize)]
+struct Rec {
+    pop: String,
+    cells: String,
+    is_source: bool,
+    spikes: bool,
+    /// (our variable, the mechanism's RANGE variable)
+    vars: Vec<(&'static str, &'static str)>,
+}
+
+/// A Python list literal of cell indices.
+fn list_literal(cells: &[usize]) -> String {
+    let items: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn unsupported_cell(kind: &str, pop: &str) -> CodegenError {
+    CodegenError::Unsupported(format!(
+        "crosscheck has no NEURON mechanism for `{kind}` (population `{pop}`)"
+    ))
+}
+
+pub fn generate(
+    suite: &NativeSuite,
+    _inputs: &Inputs,
+    dir: &Path,
+) -> Result<Generated, CodegenError> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut used: Vec<Mechanism> = Vec::new();
+    let mut populations = Vec::new();
+    for pop in &suite.populations {
+        if pop.kind.is_source {
+            populations.push(Pop {
+                id: pop.id.to_string(),
+                is_source: true,
+                mechanism: "",
+                size: pop.size,
+                params: vec![],
+            });
+            continue;
+        }
+        let mech = mechanism(pop.kind.name)
+            .ok_or_else(|| unsupported_cell(pop.kind.name, pop.id.as_str()))?;
+        let mut params = Vec::new();
+        for (name, unit) in mech.units {
+            if let Some(q) = pop.param(name) {
+                params.push((*name, number_in(q, unit)?));
+            }
+        }
+        populations.push(Pop {
+            id: pop.id.to_string(),
+            is_source: false,
+            mechanism: mech.name,
+            size: pop.size,
+            params,
+        });
+        if !used.iter().any(|m| m.name == mech.name) {
+            used.push(mech);
+        }
+    }
+
+    let mut projections = Vec::new();
+    for (index, proj) in suite.projections.iter().enumerate() {
+        let source = &suite.populations[proj.from];
+        let target = &suite.populations[proj.to];
+        let (unit, signed) = match target.kind.synapse {
+            SynapseKind::ConductanceExp => ("nS", false),
+            SynapseKind::Delta => ("mV", true),
+            SynapseKind::CurrentExp | SynapseKind::CurrentAlpha => ("pA", true),
+            SynapseKind::None => {
+                return Err(CodegenError::Unsupported(format!(
+                    "population `{}` is a source and cannot receive a projection",
+                    target.id
+                )))
+            }
+        };
+        let magnitude = proj
+            .weight
+            .value_in(unit)
+            .map_err(|e| CodegenError::Units(e.to_string()))?;
+        let (weight, kind) = match proj.receptor {
+            Receptor::Excitatory => (magnitude, 0),
+            Receptor::Inhibitory if signed => (-magnitude, 1),
+            Receptor::Inhibitory => (magnitude, 1),
+        };
+        projections.push(Proj {
+            index,
+            pre: source.id.to_string(),
+            post: target.id.to_string(),
+            from_source: source.kind.is_source,
+            weight: code_number(weight),
+            kind,
+            delay: number_in(&proj.delay, "ms")?,
+        });
+    }
+
+    let mut steps = Vec::new();
+    for stimulus in &suite.stimuli {
+        match stimulus {
+            Stimulus::Step {
+                target,
+                cells: selection,
+                amplitude,
+                start,
+                stop,
+                ..
+            } => {
+                let pop = &suite.populations[*target];
+                steps.push(Step {
+                    target: pop.id.to_string(),
+                    cells: list_literal(&cells(selection, pop.size)),
+                    amplitude: number_in(amplitude, "pA")?,
+                    start: code_number(ms(start)),
+                    stop: code_number(ms(stop)),
+                });
+            }
+        }
+    }
+
+    let mut recordings = Vec::new();
+    for rec in &suite.recordings {
+        let pop = &suite.populations[rec.population];
+        let mut vars = Vec::new();
+        let mut spikes = false;
+        for variable in &rec.variables {
+            match variable {
+                Variable::Spikes => spikes = true,
+                Variable::State(name) => {
+                    let mech = mechanism(pop.kind.name).ok_or_else(|| {
+                        CodegenError::Unsupported(format!("cannot record `{name}` of a source"))
+                    })?;
+                    let range = mech
+                        .variables
+                        .iter()
+                        .find(|(ours, _)| ours == name)
+                        .map(|(_, theirs)| *theirs)
+                        .ok_or_else(|| {
+                            CodegenError::Unsupported(format!(
+                                "crosscheck's {} does not record `{name}`",
+                                mech.name
+                            ))
+                        })?;
+                    vars.push((*name, range));
+                }
+            }
+        }
+        recordings.push(Rec {
+            pop: pop.id.to_string(),
+            cells: list_literal(&cells(&rec.cells, pop.size)),
+            is_source: pop.kind.is_source,
+            spikes,
+            vars,
+        });
+    }
+
+    for mech in &used {
+        let path = dir.join(format!("{}.mod", mech.name));
+        std::fs::write(&path, mech.source).map_err(|source| CodegenError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        files.push(path);
+    }
+
+    let context = Context {
+        version: env!("CARGO_PKG_VERSION"),
+        suite: suite.name.to_string(),
+        dt: number_in(&suite.simulation.dt, "ms")?,
+        duration: number_in(&suite.simulation.duration, "ms")?,
+        mechanisms: used.iter().map(|m| m.name).collect(),
+        populations,
+        projections,
+        steps,
+        recordings,
+    };
+    let code = render("neuron.py", TEMPLATE, &context)?;
+    let path = dir.join(SCRIPT);
+    std::fs::write(&path, code).map_err(|source| CodegenError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    files.push(path);
+    Ok(Generated {
+        files,
+        script: SCRIPT.to_string(),
+        kind: super::GeneratedKind::Python,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegen::apply_sweep;
+    use crate::suite::native::{load_suite, Simulator};
+
+    const EXAMPLES: &[&str] = &[
+        "izhikevich_rs.crosscheck.yaml",
+        "lif_alpha_spike_source.crosscheck.yaml",
+        "fi_curve.crosscheck.yaml",
+    ];
+
+    fn example(name: &str) -> NativeSuite {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("suites/native")
+            .join(name);
+        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn from_yaml(text: &str) -> NativeSuite {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.crosscheck.yaml");
+        std::fs::write(&path, text).unwrap();
+        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    /// Every cell type, every kind of projection and receptor, stimuli and recordings; the
+    /// description tries to smuggle code in.
+    const EVERY_CELL_TYPE: &str = r#"
+suite: every_cell
+description: "x'); __import__('os').system('echo pwned'); (\"'''"
+simulation: {duration: 50 ms, dt: 0.1 ms, seed: 3}
+populations:
+  src: {cell: spike_source, size: 2, spike_times: [1 ms, 2.05 ms, 0 ms]}
+  noise: {cell: poisson_source, size: 3, parameters: {rate: 100 Hz}}
+  lexp: {cell: lif_curr_exp, size: 2, parameters: {tau_m: 12.5 ms}}
+  lalpha: {cell: lif_curr_alpha, size: 2}
+  izh: {cell: izhikevich, size: 2}
+  izh7: {cell: izhikevich2007, size: 2}
+  adex: {cell: adex_cond_exp, size: 2, parameters: {tau_refrac: 1 ms}}
+  hh: {cell: hh_curr_alpha, size: 2}
+projections:
+  - {from: src, to: lexp, connector: all_to_all, receptor: excitatory, weight: 100 pA, delay: 1 ms}
+  - {from: noise, to: lalpha, connector: {fixed_probability: 0.5, seed: 9}, receptor: inhibitory, weight: 50 pA, delay: 0.1 ms}
+  - {from: lexp, to: izh, connector: one_to_one, receptor: inhibitory, weight: 2 mV, delay: 1 ms}
+  - {from: izh, to: izh7, connector: all_to_all, receptor: excitatory, weight: 20 pA, delay: 2 ms}
+  - {from: izh7, to: adex, connector: all_to_all, receptor: inhibitory, weight: 3 nS, delay: 1 ms}
+  - {from: adex, to: hh, connector: all_to_all, receptor: excitatory, weight: 30 pA, delay: 1 ms}
+  - {from: hh, to: hh, connector: {all_to_all: {allow_self_connections: true}}, receptor: inhibitory, weight: 10 pA, delay: 1 ms}
+stimuli:
+  - step: {target: adex, cells: [1], amplitude: 0.5 nA, start: 0 ms, stop: 40 ms}
+  - step: {target: hh, amplitude: 10 pA, start: 5 ms, stop: 100 ms}
+record:
+  - {population: src, variables: [spikes]}
+  - {population: lexp, variables: [spikes, v]}
+  - {population: lalpha, variables: [v], cells: [1]}
+  - {population: izh, variables: [spikes, v, u]}
+  - {population: izh7, variables: [spikes, v, u]}
+  - {population: adex, variables: [spikes, v, w]}
+  - {population: hh, variables: [spikes, v]}
+checks:
+  agreement:
+    spikes: {window: 1 ms}
+"#;
+
+    fn parses_as_python(path: &Path) {
+        let status = std::process::Command::new("python3")
+            .arg("-c")
+            .arg("import ast,sys; ast.parse(open(sys.argv[1]).read())")
+            .arg(path)
+            .status();
+        match status {
+            Ok(status) => assert!(status.success(), "{} is not valid Python", path.display()),
+            // Without a python3 the check cannot run; the rest of the test still does.
+            Err(e) => eprintln!("python3 not available ({e}); skipped the syntax check"),
+        }
+    }
+
+    fn generate_into(suite: &NativeSuite, dir: &Path) -> (Generated, String) {
+        let generated = crate::codegen::generate(suite, Simulator::Neuron, dir)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let code = std::fs::read_to_string(dir.join(&generated.script)).unwrap();
+        (generated, code)
+    }
+
+    #[test]
+    fn generates_neuron_code_for_every_example_and_sweep_point() {
+        for name in EXAMPLES {
+            let suite = example(name);
+            let points = suite.sweep.as_ref().map_or(1, |s| s.values.len());
+            for point in 0..points {
+                let run = apply_sweep(&suite, point);
+                let dir = tempfile::tempdir().unwrap();
+                let (generated, code) = generate_into(&run, dir.path());
+                assert!(code.contains("h.fadvance()"), "{code}");
+                assert!(needs_nrnivmodl(&generated));
+                parses_as_python(&dir.path().join(SCRIPT));
+            }
+        }
+    }
+
+    #[test]
+    fn a_suite_with_every_cell_type_generates_valid_python() {
+        let suite = from_yaml(EVERY_CELL_TYPE);
+        let dir = tempfile::tempdir().unwrap();
+        let (generated, code) = generate_into(&suite, dir.path());
+        parses_as_python(&dir.path().join(SCRIPT));
+        for (name, _) in mechanisms() {
+            assert!(code.contains(&format!("\"{name}\"")), "{name} unused");
+            assert!(dir.path().join(format!("{name}.mod")).exists());
+        }
+        assert_eq!(mechanisms().len(), 6);
+        assert!(needs_nrnivmodl(&generated));
+        // Inhibitory current and voltage weights are negative (NEST's sign), conductances not.
+        assert!(code.contains("_nc.weight[0] = -50.0"), "{code}");
+        assert!(
+            code.contains("(pop_izh[_b].pp, max(1.0 - DT, 0.0), -2.0, 1)"),
+            "{code}"
+        );
+        assert!(
+            code.contains("(pop_adex[_b].pp, max(1.0 - DT, 0.0), 3.0, 1)"),
+            "{code}"
+        );
+        assert!(
+            code.contains("(pop_hh[_b].pp, max(1.0 - DT, 0.0), -10.0, 1)"),
+            "{code}"
+        );
+        // 0.5 nA becomes 500 pA.
+        assert!(code.contains("-(500.0)"), "{code}");
+    }
+
+    #[test]
+    fn suite_text_other_than_names_and_numbers_never_reaches_the_code() {
+        let suite = from_yaml(EVERY_CELL_TYPE);
+        let dir = tempfile::tempdir().unwrap();
+        let (generated, _) = generate_into(&suite, dir.path());
+        for file in &generated.files {
+            let text = std::fs::read_to_string(file).unwrap();
+            for bad in ["__import__", "pwned", "'''", "system("] {
+                assert!(!text.contains(bad), "{bad} in {}", file.display());
+            }
+        }
+    }
+
+    #[test]
+    fn mod_files_are_fixed_text() {
+        // Different parameter values, same mechanism files byte for byte.
+        let plain = from_yaml(EVERY_CELL_TYPE);
+        let odd = from_yaml(
+            &EVERY_CELL_TYPE
+                .replace("tau_m: 12.5 ms", "tau_m: 3.25 ms, v_thresh: -41 mV")
+                .replace(
+                    "{cell: hh_curr_alpha, size: 2}",
+                    "{cell: hh_curr_alpha, size: 2, parameters: {g_Na: 1 uS}}",
+                ),
+        );
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        generate_into(&plain, a.path());
+        generate_into(&odd, b.path());
+        for (name, source) in mechanisms() {
+            let file = format!("{name}.mod");
+            let x = std::fs::read_to_string(a.path().join(&file)).unwrap();
+            let y = std::fs::read_to_string(b.path().join(&file)).unwrap();
+            assert_eq!(x, source);
+            assert_eq!(y, source);
+            // The mechanism declares the name crosscheck uses for it.
+            assert!(
+                source.contains(&format!("POINT_PROCESS {name}\n")),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_parameter_of_every_cell_type_reaches_its_mechanism() {
+        for kind in crate::suite::native::CELL_TYPES {
+            let Some(mech) = mechanism(kind.name) else {
+                assert!(kind.is_source, "{} has no mechanism", kind.name);
+                continue;
+            };
+            for param in kind.params {
+                let unit = mech.units.iter().find(|(n, _)| *n == param.name);
+                assert!(unit.is_some(), "{}.{} unmapped", kind.name, param.name);
+                assert!(
+                    mech.source.contains(&format!("    {} = ", param.name)),
+                    "{}.{} is not a PARAMETER of {}",
+                    kind.name,
+                    param.name,
+                    mech.name
+                );
+            }
+            for var in kind.state_variables {
+                assert!(
+                    mech.variables.iter().any(|(ours, _)| *ours == var.name),
+                    "{}.{} not recordable",
+                    kind.name,
+                    var.name
+                );
+            }
+        }
+    }
+
+    /// Writes NEST and NEURON code for the examples (and an every-cell suite) under
+    /// `/tmp/crosscheck-neuron/` for comparing the two by hand:
+    /// `cargo test -- --ignored write_comparison_folders`.
+    #[test]
+    #[ignore]
+    fn write_comparison_folders() {
+        let root = Path::new("/tmp/crosscheck-neuron");
+        let mut runs: Vec<(String, NativeSuite)> = Vec::new();
+        for name in EXAMPLES {
+            let suite = example(name);
+            let stem = name.trim_end_matches(".crosscheck.yaml");
+            let points = suite.sweep.as_ref().map_or(1, |s| s.values.len());
+            for point in 0..points {
+                runs.push((format!("{stem}_{point}"), apply_sweep(&suite, point)));
+            }
+        }
+        if let Ok(extra) = std::env::var("CROSSCHECK_EXTRA_SUITES") {
+            for path in extra.split(':').filter(|p| !p.is_empty()) {
+                let suite = load_suite(Path::new(path)).unwrap_or_else(|e| panic!("{e:?}"));
+                let points = suite.sweep.as_ref().map_or(1, |s| s.values.len());
+                for point in 0..points {
+                    runs.push((
+                        format!("{}_{point}", suite.name),
+                        apply_sweep(&suite, point),
+                    ));
+                }
+            }
+        }
+        for (label, suite) in runs {
+            for sim in [Simulator::Nest, Simulator::Neuron] {
+                let dir = root.join(&label).join(sim.name());
+                let _ = std::fs::remove_dir_all(&dir);
+                std::fs::create_dir_all(&dir).unwrap();
+                if let Err(e) = crate::codegen::generate(&suite, sim, &dir) {
+                    eprintln!("{label} {}: {e}", sim.name());
+                }
+            }
+        }
+    }
+}
