@@ -14,6 +14,7 @@
 //! - outputs, written by the script: `output/spikes_<population>.txt` (`cell time_ms`),
 //!   `output/<population>_<variable>.txt` (`time_ms` then one column per recorded cell).
 
+pub mod brian2;
 pub mod nest;
 pub mod random;
 
@@ -224,6 +225,7 @@ pub fn generate(
     let mut files = write_inputs(dir, suite, &inputs)?;
     let generated = match simulator {
         Simulator::Nest => nest::generate(suite, &inputs, dir)?,
+        Simulator::Brian2 => brian2::generate(suite, &inputs, dir)?,
         other => {
             return Err(CodegenError::Unsupported(format!(
                 "code generation for {} is not implemented yet",
