@@ -428,7 +428,7 @@ fn substitute(text: &str, values: &[(&str, String)]) -> String {
 /// `q / dt` rounded to whole steps, as NEST rounds times to its grid.
 fn steps_of(q: &Quantity, dt: &Quantity) -> Result<u64, CodegenError> {
     let steps = (q.si / dt.si).round();
-    if steps.is_finite() && steps >= 0.0 && steps < 1e15 {
+    if (0.0..1e15).contains(&steps) {
         Ok(steps as u64)
     } else {
         Err(CodegenError::Units(format!(
@@ -791,8 +791,16 @@ checks:
     #[ignore]
     fn write_examples_for_comparison_with_nest() {
         let root = Path::new("/tmp/crosscheck-brian2-vs-nest");
-        for name in EXAMPLES {
-            let suite = example(name);
+        // Extra suites to compare may be dropped into `<root>/extra/`.
+        let extra: Vec<_> = std::fs::read_dir(root.join("extra"))
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        let suites = EXAMPLES.iter().map(|name| example(name)).chain(
+            extra
+                .iter()
+                .map(|p| load_suite(p).unwrap_or_else(|e| panic!("{e:?}"))),
+        );
+        for suite in suites {
             let points = suite.sweep.as_ref().map_or(1, |s| s.values.len());
             for point in 0..points {
                 let run = apply_sweep(&suite, point);
