@@ -90,7 +90,11 @@ pub fn steps(
     let mut steps = Vec::new();
     if job.simulator == Simulator::Neuron && codegen::neuron::needs_nrnivmodl(&generated) {
         // NEURON loads compiled mechanisms from the working directory.
-        steps.push(Step::new("nrnivmodl", tools.bin_dir.join("nrnivmodl"), workdir));
+        steps.push(Step::new(
+            "nrnivmodl",
+            tools.bin_dir.join("nrnivmodl"),
+            workdir,
+        ));
     }
     let step = match generated.kind {
         codegen::GeneratedKind::Python => {

@@ -14,6 +14,7 @@
 //! - outputs, written by the script: `output/spikes_<population>.txt` (`cell time_ms`),
 //!   `output/<population>_<variable>.txt` (`time_ms` then one column per recorded cell).
 
+pub mod brian2;
 pub mod lems;
 pub mod nest;
 pub mod neuron;
@@ -240,12 +241,7 @@ pub fn generate(
         Simulator::Nest => nest::generate(suite, &inputs, dir)?,
         Simulator::JNeuroML => lems::generate(suite, &inputs, dir)?,
         Simulator::Neuron => neuron::generate(suite, &inputs, dir)?,
-        other => {
-            return Err(CodegenError::Unsupported(format!(
-                "code generation for {} is not implemented yet",
-                other.name()
-            )))
-        }
+        Simulator::Brian2 => brian2::generate(suite, &inputs, dir)?,
     };
     files.extend(generated.files);
     Ok(Generated {
