@@ -211,28 +211,22 @@ fn bundled_suites_pass() {
         .partition(|t| t["id"].as_str().unwrap().ends_with(".crosscheck.yaml"));
     assert!(omv.len() >= 2, "{tests:#?}");
     assert!(omv.iter().all(|t| t["status"] == "pass"), "{tests:#?}");
-    // crosscheck suites: NEST runs them; the other generators are still being written
-    // (issue 3), and until then those jobs must say so rather than pass.
-    assert!(native
-        .iter()
-        .any(|t| t["engine"] == "NEST" && t["status"] == "pass"));
-    for t in native {
-        let pending = t["status"] == "skip"
-            && t["message"]
-                .as_str()
-                .unwrap()
-                .contains("not implemented yet");
-        assert!(t["status"] == "pass" || pending, "{t}");
-        if t["engine"] == "NEST" || t["engine"] == "jNeuroML" {
-            assert_eq!(t["status"], "pass", "{t}");
-        }
-        if t["engine"] == "NEST" {
-            assert!(t["engine_version"]
-                .as_str()
-                .unwrap()
-                .starts_with("NEST 3.10"));
-        }
+    // crosscheck suites run on all four simulators, and every job passes its checks.
+    for simulator in ["NEURON", "NEST", "Brian2", "jNeuroML"] {
+        assert!(
+            native.iter().any(|t| t["engine"] == simulator),
+            "no {simulator} job in {native:#?}"
+        );
     }
+    for t in &native {
+        assert_eq!(t["status"], "pass", "{t}");
+        assert!(!t["observables"].as_array().unwrap().is_empty(), "{t}");
+    }
+    let nest = native.iter().find(|t| t["engine"] == "NEST").unwrap();
+    assert!(nest["engine_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("NEST 3.10"));
     // Every suite run has an agreement matrix, and the engines agree.
     let agreement = report["agreement"].as_array().expect("agreement matrix");
     assert!(agreement.len() >= 3, "{agreement:#?}");
