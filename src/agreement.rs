@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::compare::{spikes, traces};
 use crate::native::{NativeJob, Recordings};
 use crate::results::{CheckStatus, Status, TestResult};
-use crate::suite::native::{RecordingRules, Variable};
+use crate::suite::native::{NativeSuite, RecordingRules, Variable};
 use crate::suite::units::{code_number, Dimension, Quantity};
 
 /// The agreement of every engine pair on one suite run.
@@ -91,8 +91,12 @@ pub fn evaluate(
         let mut pairs = Vec::new();
         for i in 0..ran.len() {
             for j in i + 1..ran.len() {
-                let checks =
-                    compare_pair(job, rules, &recordings[&ran[i].0], &recordings[&ran[j].0]);
+                let checks = compare_recordings(
+                    &job.suite,
+                    rules,
+                    &recordings[&ran[i].0],
+                    &recordings[&ran[j].0],
+                );
                 let status = if checks.iter().all(|c| c.passed) {
                     CheckStatus::Pass
                 } else {
@@ -146,13 +150,15 @@ pub fn trace_unit(dimension: Dimension) -> &'static str {
     }
 }
 
-fn compare_pair(
-    job: &NativeJob,
+/// Compares two recordings of the same suite run with `rules`: per recorded population, its
+/// spikes (cell by cell, within the window) and each traced variable (max and RMS error).
+/// Used between engines (agreement) and against blessed reference data (`b`).
+pub fn compare_recordings(
+    suite: &NativeSuite,
     rules: &RecordingRules,
     a: &Recordings,
     b: &Recordings,
 ) -> Vec<PairCheck> {
-    let suite = &job.suite;
     let mut checks = Vec::new();
     for rec in &suite.recordings {
         let pop = &suite.populations[rec.population];

@@ -67,6 +67,9 @@ pub struct Cli {
 enum Command {
     /// Discover tests under the paths and run them on their engines.
     Run(RunArgs),
+    /// Run crosscheck suites and record their recordings as reference data (the only command
+    /// that writes reference data). Shows what changed; refuses if any job errored.
+    Bless(RunArgs),
     /// Show the plan (test × engine) without running anything.
     List(SelectArgs),
     /// Show each engine: available or not, version, executable, how to install it.
@@ -141,6 +144,16 @@ struct RunArgs {
     /// Print details for passing jobs too.
     #[arg(short, long)]
     verbose: bool,
+    /// Reference data folder (default: the nearest `reference-data/` above each suite).
+    #[arg(long, value_name = "DIR")]
+    reference_dir: Option<PathBuf>,
+}
+
+/// Whether a run only checks, or also records reference data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Run,
+    Bless,
 }
 
 #[derive(Debug, Args)]
@@ -164,11 +177,21 @@ pub fn main() -> u8 {
         Command::List(args) => list(&args),
         Command::Engines(args) => engines(&args),
         Command::Install(args) => install(&args),
+        Command::Bless(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(run(args, Mode::Bless)),
+            Err(e) => {
+                eprintln!("error: could not start the async runtime: {e}");
+                Exit::TestsFailed
+            }
+        },
         Command::Run(args) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
         {
-            Ok(rt) => rt.block_on(run(args)),
+            Ok(rt) => rt.block_on(run(args, Mode::Run)),
             Err(e) => {
                 eprintln!("error: could not start the async runtime: {e}");
                 Exit::TestsFailed
@@ -456,7 +479,7 @@ fn watch_signals(cancel: watch::Sender<bool>) {
     });
 }
 
-async fn run(args: RunArgs) -> Exit {
+async fn run(args: RunArgs, mode: Mode) -> Exit {
     let started = Instant::now();
     let started_at = chrono::Local::now();
 
@@ -481,8 +504,18 @@ async fn run(args: RunArgs) -> Exit {
         return Exit::Usage;
     }
 
-    // Plan.
+    // Plan. Blessing concerns crosscheck suites only (OMV tests keep their values in .mep).
     let mut jobs = plan::plan(&loaded, &filters);
+    if mode == Mode::Bless {
+        jobs.retain(|job| matches!(job.work, plan::Work::Native(_)));
+        for (index, job) in jobs.iter_mut().enumerate() {
+            job.index = index;
+        }
+        if jobs.is_empty() {
+            error("no crosscheck suites (*.crosscheck.yaml) to bless under the given paths");
+            return Exit::NoTests;
+        }
+    }
     let invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
     let had_invalid = !loaded.invalid.is_empty();
     print_invalid(loaded.invalid);
@@ -564,6 +597,29 @@ async fn run(args: RunArgs) -> Exit {
     )
     .await;
     let mut results = output.results;
+    let reference_root = |job: &crate::native::NativeJob| {
+        args.reference_dir
+            .clone()
+            .unwrap_or_else(|| crate::reference::reference_root(&job.file))
+    };
+    if mode == Mode::Run {
+        // Each suite job against its blessed reference data.
+        for (index, job) in &native_jobs {
+            let (Some(recordings), Some(result)) =
+                (output.recordings.get(index), results.get_mut(*index))
+            else {
+                continue;
+            };
+            let judged = crate::reference::judge(&reference_root(job), job, recordings);
+            if judged.is_empty() || !matches!(result.status, Status::Pass | Status::Fail) {
+                continue;
+            }
+            result.observables.extend(judged);
+            let (status, message) = runner::verdict(&result.observables);
+            result.status = status;
+            result.message = message;
+        }
+    }
     let agreement = crate::agreement::evaluate(&native_jobs, &results, &output.recordings);
     let _ = reporting.await;
     let interrupted = *cancel_rx.borrow();
@@ -609,6 +665,17 @@ async fn run(args: RunArgs) -> Exit {
         }
     }
 
+    if mode == Mode::Bless && !interrupted {
+        let blessed = bless(&native_jobs, &report, &output.recordings, &reference_root);
+        if blessed != Exit::Success {
+            return blessed;
+        }
+        return if had_invalid {
+            Exit::InvalidTestFile
+        } else {
+            Exit::Success
+        };
+    }
     if interrupted {
         Exit::Interrupted
     } else if had_invalid {
@@ -621,6 +688,83 @@ async fn run(args: RunArgs) -> Exit {
     } else {
         Exit::Success
     }
+}
+
+/// Writes the reference data of every suite job, after showing what changes. Nothing is
+/// written when any job errored or timed out: a reference must come from a clean run.
+fn bless(
+    jobs: &[(usize, crate::native::NativeJob)],
+    report: &RunReport,
+    recordings: &BTreeMap<usize, crate::native::Recordings>,
+    reference_root: &dyn Fn(&crate::native::NativeJob) -> PathBuf,
+) -> Exit {
+    let broken: Vec<&TestResult> = jobs
+        .iter()
+        .filter_map(|(index, _)| report.tests.get(*index))
+        .filter(|r| matches!(r.status, Status::Error | Status::Timeout))
+        .collect();
+    if !broken.is_empty() {
+        for r in &broken {
+            error(format!(
+                "{} on {}: {} ({})",
+                r.model,
+                r.engine,
+                r.status,
+                r.message.as_deref().unwrap_or("")
+            ));
+        }
+        error(format!(
+            "not blessing: {} job(s) did not run cleanly; nothing was written",
+            broken.len()
+        ));
+        return Exit::TestsFailed;
+    }
+    let command: Vec<String> = std::env::args().collect();
+    let date = chrono::Local::now().to_rfc3339();
+    let mut written = 0;
+    for (index, job) in jobs {
+        let Some(recorded) = recordings.get(index) else {
+            continue;
+        };
+        if job.suite.checks.reference.is_none() {
+            continue;
+        }
+        let root = reference_root(job);
+        let label = format!("{} on {}", job.label(), job.simulator.name());
+        for change in crate::reference::changes(&root, job, recorded) {
+            println!("bless {label}: {change}");
+        }
+        let provenance = crate::reference::Provenance {
+            suite: job.suite.name.to_string(),
+            sweep_point: job.point,
+            engine: job.simulator.name().to_string(),
+            engine_version: report
+                .tests
+                .get(*index)
+                .and_then(|r| r.engine_version.clone()),
+            crosscheck_version: env!("CARGO_PKG_VERSION").to_string(),
+            date: date.clone(),
+            command: command.clone(),
+            // Paths relative to the folder holding the reference data, so provenance does not
+            // depend on where the repository is checked out.
+            model_files: crate::reference::file_sha256(&job.file)
+                .map(|hash| {
+                    let base = root.parent().unwrap_or(&root);
+                    let shown = job.file.strip_prefix(base).unwrap_or(&job.file);
+                    vec![(shown.display().to_string(), hash)]
+                })
+                .unwrap_or_default(),
+        };
+        match crate::reference::write(&root, job, recorded, &provenance) {
+            Ok(files) => written += files.len(),
+            Err(e) => {
+                error(format!("could not write reference data for {label}: {e}"));
+                return Exit::TestsFailed;
+            }
+        }
+    }
+    println!("blessed: {written} reference file(s) written");
+    Exit::Success
 }
 
 /// An invalid test file still appears in the results, as an error pointing at the problem.

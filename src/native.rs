@@ -160,19 +160,34 @@ pub fn read_recordings(
     if simulator == Simulator::JNeuroML {
         codegen::lems::convert_lems_outputs(workdir, suite).map_err(|e| e.to_string())?;
     }
-    let output = workdir.join("output");
+    read_folder(suite, &workdir.join("output"), None)
+}
+
+/// Reads recordings in the output contract's format from `folder`: everything the suite
+/// records, or only what `rules` compare (reference data holds no more than that).
+pub fn read_folder(
+    suite: &NativeSuite,
+    folder: &Path,
+    rules: Option<&crate::suite::native::RecordingRules>,
+) -> Result<Recordings, String> {
     let mut recordings = Recordings::default();
     for rec in &suite.recordings {
         let pop = &suite.populations[rec.population];
         for variable in &rec.variables {
             match variable {
                 Variable::Spikes => {
-                    let path = output.join(format!("spikes_{}.txt", pop.id));
+                    if rules.is_some_and(|r| r.spike_window.is_none()) {
+                        continue;
+                    }
+                    let path = folder.join(format!("spikes_{}.txt", pop.id));
                     let events = read_spikes(&path)?;
                     recordings.spikes.insert(pop.id.to_string(), events);
                 }
                 Variable::State(name) => {
-                    let path = output.join(format!("{}_{name}.txt", pop.id));
+                    if rules.is_some_and(|r| !r.traces.iter().any(|t| t.variable == *name)) {
+                        continue;
+                    }
+                    let path = folder.join(format!("{}_{name}.txt", pop.id));
                     let mut columns =
                         crate::data::read_all_columns(&path).map_err(|e| e.to_string())?;
                     if columns.is_empty() {
@@ -192,7 +207,7 @@ pub fn read_recordings(
 
 fn read_spikes(path: &Path) -> Result<Vec<(u32, f64)>, String> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{} was not written by the simulator: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut events = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();

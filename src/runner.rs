@@ -475,7 +475,7 @@ async fn execute_native(
 }
 
 /// A job's status from its observables: any error makes it an error, any failure a failure.
-fn verdict(observables: &[ObservableResult]) -> (Status, Option<String>) {
+pub(crate) fn verdict(observables: &[ObservableResult]) -> (Status, Option<String>) {
     for (check_status, status) in [
         (CheckStatus::Error, Status::Error),
         (CheckStatus::Fail, Status::Fail),

@@ -444,3 +444,162 @@ fn a_single_test_file_runs_with_the_files_its_model_includes() {
     // The copied root widened from `test/` to the corpus root, which holds `examples/`.
     assert_eq!(test["model"], "LEMSexamples/LEMS_NML2_Ex14_PyNN.xml");
 }
+
+/// Copies one bundled crosscheck suite and its reference data into `dir`.
+fn suite_copy(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suites = dir.join("suites");
+    fs::create_dir_all(&suites).unwrap();
+    let file = format!("{name}.crosscheck.yaml");
+    fs::copy(repo.join("suites/native").join(&file), suites.join(&file)).unwrap();
+    let references = dir.join("reference-data");
+    let from = repo.join("reference-data").join(name);
+    for entry in walkdir_files(&from) {
+        let rel = entry.strip_prefix(&from).unwrap();
+        let to = references.join(name).join(rel);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(&entry, &to).unwrap();
+    }
+    (suites.join(file), references)
+}
+
+fn walkdir_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walkdir_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Moving a bundled model's threshold by 5 mV fails its checks, and the messages name the
+/// spikes and the size of the differences.
+#[test]
+fn a_changed_model_parameter_fails_with_the_spike_and_the_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suite, references) = suite_copy(dir.path(), "lif_alpha_spike_source");
+    let text = fs::read_to_string(&suite).unwrap();
+    fs::write(&suite, text.replace("v_thresh: -55 mV", "v_thresh: -60 mV")).unwrap();
+    let json = dir.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .args(["--engine", "NEST", "--engine", "Brian2", "--reference-dir"])
+        .arg(&references)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1);
+    let report = read_json(&json);
+    for test in report["tests"].as_array().unwrap() {
+        assert_eq!(test["status"], "fail", "{test}");
+        let observables = test["observables"].as_array().unwrap();
+        let count = observables
+            .iter()
+            .find(|o| o["observable"] == "spike_count")
+            .unwrap();
+        assert_eq!(count["status"], "fail");
+        assert!(
+            count["message"].as_str().unwrap().contains("off by +"),
+            "{count}"
+        );
+        let spikes = observables
+            .iter()
+            .find(|o| o["experiment"] == "reference" && o["observable"] == "cell spikes")
+            .expect("reference spike check");
+        assert_eq!(spikes["status"], "fail");
+        let message = spikes["message"].as_str().unwrap();
+        assert!(message.contains("extra: #"), "{message}");
+        assert!(message.contains(" ms"), "{message}");
+    }
+    // The engines still agree with each other: the model changed, not a simulator.
+    assert_eq!(report["agreement"][0]["pairs"][0]["status"], "pass");
+}
+
+/// `bless` then `run` passes; `run` never touches the reference data; `bless` refuses a run
+/// that errored and then writes nothing.
+#[test]
+fn bless_then_run_passes_and_run_never_writes_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suite, _) = suite_copy(dir.path(), "izhikevich_rs");
+    let references = dir.path().join("fresh-references");
+    // Not blessed yet: the reference check is an error that says what to do.
+    let json = dir.path().join("before.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .args(["--engine", "NEST", "--reference-dir"])
+        .arg(&references)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1);
+    let before = read_json(&json);
+    assert!(before["tests"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("crosscheck bless"));
+    assert!(!references.exists(), "run must not write reference data");
+
+    // A bless whose job times out writes nothing.
+    crosscheck(&shared_home())
+        .arg("bless")
+        .arg(&suite)
+        .args(["--engine", "NEST", "--timeout", "0.01", "--reference-dir"])
+        .arg(&references)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not blessing"));
+    assert!(!references.exists());
+
+    crosscheck(&shared_home())
+        .arg("bless")
+        .arg(&suite)
+        .args(["--engine", "NEST", "--reference-dir"])
+        .arg(&references)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("new reference"));
+    let written = walkdir_files(&references);
+    assert!(written
+        .iter()
+        .any(|p| p.ends_with("izhikevich_rs/NEST/spikes_rs.txt")));
+    let provenance =
+        read_json(&references.join("izhikevich_rs/NEST/spikes_rs.txt.provenance.json"));
+    assert_eq!(provenance["engine"], "NEST");
+    assert!(provenance["engine_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("NEST 3.10"));
+    assert_eq!(provenance["model_files"][0][1].as_str().unwrap().len(), 64);
+    let snapshot: Vec<(std::path::PathBuf, Vec<u8>)> = written
+        .iter()
+        .map(|p| (p.clone(), fs::read(p).unwrap()))
+        .collect();
+
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .args(["--engine", "NEST", "--reference-dir"])
+        .arg(&references)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success();
+    for (path, bytes) in snapshot {
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            bytes,
+            "{} changed",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! Blessed reference data: what a suite's recordings looked like when someone said "this is
+//! right", per engine, with where it came from.
+//!
+//! Only `crosscheck bless` writes here; `run` reads. Layout, under the reference root (the
+//! nearest `reference-data/` folder above the suite, else one beside it):
+//!
+//! ```text
+//! reference-data/<suite>/<engine>[/point-<k>]/spikes_<population>.txt        cell time_ms
+//! reference-data/<suite>/<engine>[/point-<k>]/<population>_<variable>.txt    time_ms, one column per cell
+//! … each with <file>.provenance.json: engine, version, crosscheck version, date, command, hashes
+//! ```
+//!
+//! Files hold only what the suite's `checks.reference` rules compare, in the output contract's
+//! units (ms, mV, pA, mV/ms), as plain text that reviews well in a diff. Every file is written
+//! atomically (temporary file, then rename), so an interrupted bless never leaves half a file.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::agreement::{compare_recordings, PairCheck};
+use crate::native::{read_folder, NativeJob, Recordings};
+use crate::results::{CheckStatus, ObservableResult};
+use crate::suite::native::{RecordingRules, Variable};
+use crate::suite::units::code_number;
+
+/// Where a reference file came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub suite: String,
+    pub sweep_point: Option<usize>,
+    pub engine: String,
+    pub engine_version: Option<String>,
+    pub crosscheck_version: String,
+    /// RFC 3339.
+    pub date: String,
+    /// The command line that blessed it.
+    pub command: Vec<String>,
+    /// SHA-256 of the suite file (and of model files it names, later), by path.
+    pub model_files: Vec<(String, String)>,
+}
+
+/// The reference root for a suite file: the nearest `reference-data/` folder above it, else
+/// `reference-data/` beside the suite.
+pub fn reference_root(suite_file: &Path) -> PathBuf {
+    suite_file
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join("reference-data"))
+        .find(|candidate| candidate.is_dir())
+        .unwrap_or_else(|| {
+            suite_file
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("reference-data")
+        })
+}
+
+/// The folder holding one job's reference files.
+pub fn job_dir(root: &Path, job: &NativeJob) -> PathBuf {
+    let dir = root
+        .join(job.suite.name.as_str())
+        .join(job.simulator.name());
+    match job.point {
+        Some(point) => dir.join(format!("point-{point}")),
+        None => dir,
+    }
+}
+
+/// SHA-256 of a file, hex.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(format!("{:x}", Sha256::digest(&bytes)))
+}
+
+/// The reference recordings of a job, or `None` when it has never been blessed.
+pub fn read(
+    root: &Path,
+    job: &NativeJob,
+    rules: &RecordingRules,
+) -> Result<Option<Recordings>, String> {
+    let dir = job_dir(root, job);
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    read_folder(&job.resolved_suite(), &dir, Some(rules)).map(Some)
+}
+
+/// Judges a job's recordings against its reference: one observable per comparison.
+pub fn judge(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+    let Some(rules) = &job.suite.checks.reference else {
+        return vec![];
+    };
+    let location = |message: String, status: CheckStatus, what: &str| ObservableResult {
+        experiment: "reference".into(),
+        observable: what.to_string(),
+        status,
+        tolerance: 0.0,
+        expected: None,
+        observed: None,
+        message,
+        min_passing_tolerance: None,
+        file: rules.location.file.clone(),
+        line: rules.location.line,
+    };
+    match read(root, job, rules) {
+        Ok(None) => vec![location(
+            format!(
+                "no reference data at {}; record it with `crosscheck bless`",
+                job_dir(root, job).display()
+            ),
+            CheckStatus::Error,
+            "reference data",
+        )],
+        Err(e) => vec![location(
+            format!("unreadable reference data: {e}"),
+            CheckStatus::Error,
+            "reference data",
+        )],
+        Ok(Some(reference)) => compare_recordings(&job.suite, rules, recordings, &reference)
+            .into_iter()
+            .map(
+                |PairCheck {
+                     what,
+                     passed,
+                     message,
+                 }| {
+                    let status = if passed {
+                        CheckStatus::Pass
+                    } else {
+                        CheckStatus::Fail
+                    };
+                    location(message, status, &what)
+                },
+            )
+            .collect(),
+    }
+}
+
+/// What blessing `recordings` would change, one line per file, against the current reference.
+pub fn changes(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<String> {
+    let Some(rules) = &job.suite.checks.reference else {
+        return vec![];
+    };
+    match read(root, job, rules) {
+        Ok(Some(old)) => compare_recordings(&job.suite, rules, recordings, &old)
+            .into_iter()
+            .map(|c| {
+                let verdict = if c.passed {
+                    "within the rules"
+                } else {
+                    "CHANGED"
+                };
+                format!("{}: {verdict}: {}", c.what, c.message)
+            })
+            .collect(),
+        Ok(None) => vec!["new reference".into()],
+        Err(e) => vec![format!("replacing unreadable reference ({e})")],
+    }
+}
+
+/// Writes a job's reference files (only what the reference rules compare) with provenance.
+pub fn write(
+    root: &Path,
+    job: &NativeJob,
+    recordings: &Recordings,
+    provenance: &Provenance,
+) -> std::io::Result<Vec<PathBuf>> {
+    let Some(rules) = &job.suite.checks.reference else {
+        return Ok(vec![]);
+    };
+    let dir = job_dir(root, job);
+    std::fs::create_dir_all(&dir)?;
+    let suite = &job.suite;
+    let mut written = Vec::new();
+    let sidecar = serde_json::to_string_pretty(provenance).map_err(std::io::Error::other)?;
+    let mut put = |name: String, text: String| -> std::io::Result<()> {
+        let path = dir.join(&name);
+        crate::fsutil::write_atomic(&path, text.as_bytes())?;
+        crate::fsutil::write_atomic(
+            &dir.join(format!("{name}.provenance.json")),
+            sidecar.as_bytes(),
+        )?;
+        written.push(path);
+        Ok(())
+    };
+    for rec in &suite.recordings {
+        let pop = &suite.populations[rec.population];
+        for variable in &rec.variables {
+            match variable {
+                Variable::Spikes if rules.spike_window.is_some() => {
+                    let mut text = format!(
+                        "# crosscheck reference: spikes of `{}`; cell time_ms\n",
+                        pop.id
+                    );
+                    for (cell, t) in recordings.spikes.get(pop.id.as_str()).into_iter().flatten() {
+                        let _ = writeln!(text, "{cell} {}", code_number(*t));
+                    }
+                    put(format!("spikes_{}.txt", pop.id), text)?;
+                }
+                Variable::State(name) if rules.traces.iter().any(|t| t.variable == *name) => {
+                    let Some(trace) = recordings
+                        .traces
+                        .get(&(pop.id.to_string(), name.to_string()))
+                    else {
+                        continue;
+                    };
+                    let unit = pop
+                        .kind
+                        .state_variable(name)
+                        .map(|v| crate::agreement::trace_unit(v.dimension))
+                        .unwrap_or("1");
+                    let mut text = format!(
+                        "# crosscheck reference: `{name}` of `{}` in {unit}; time_ms then one column per recorded cell\n",
+                        pop.id
+                    );
+                    for (row, t) in trace.time_ms.iter().enumerate() {
+                        text.push_str(&code_number(*t));
+                        for column in &trace.columns {
+                            text.push(' ');
+                            text.push_str(
+                                &column.get(row).map_or("nan".into(), |v| code_number(*v)),
+                            );
+                        }
+                        text.push('\n');
+                    }
+                    put(format!("{}_{name}.txt", pop.id), text)?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(written)
+}
