@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::codegen;
-use crate::compare::features;
+use crate::compare::{features, stats};
 use crate::engine::{Step, Tools};
 use crate::env::Component;
 use crate::results::{CheckStatus, ObservableResult, Value};
-use crate::suite::native::{Feature, NativeSuite, Simulator, Stimulus, Variable};
+use crate::suite::native::{Feature, NativeSuite, Simulator, Statistic, Stimulus, Variable};
 use crate::suite::units::Quantity;
 
 /// One run of a suite on one simulator (at one sweep point, for a sweep).
@@ -352,6 +352,101 @@ pub fn judge_features(job: &NativeJob, recordings: &Recordings) -> Vec<Observabl
     out
 }
 
+/// Bin of the population count whose Fano factor is taken.
+const FANO_BIN_MS: f64 = 10.0;
+/// Bin of the spike counts correlated pairwise (as in Potjans & Diesmann's analysis).
+const CORRELATION_BIN_MS: f64 = 2.0;
+/// Cells sampled for pairwise correlations (the first ones recorded): all pairs of a large
+/// population would cost O(n²).
+const CORRELATION_SAMPLE: usize = 100;
+
+/// The population statistics of a job (networks), judged on its own recordings over the
+/// recorded cells of each population.
+pub fn judge_statistics(job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+    let suite = &job.suite;
+    let duration_ms = suite.simulation.duration.si * 1e3;
+    let mut out = Vec::new();
+    for check in &suite.checks.statistics {
+        let pop = &suite.populations[check.population];
+        // Recorded cells, renumbered 0..n so silent cells count and unrecorded ones do not.
+        let recorded: Vec<usize> = suite
+            .recordings
+            .iter()
+            .filter(|r| r.population == check.population && r.variables.contains(&Variable::Spikes))
+            .flat_map(|r| codegen::cells(&r.cells, pop.size))
+            .collect();
+        let position: BTreeMap<u32, u32> = recorded
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c as u32, i as u32))
+            .collect();
+        let (ids, times): (Vec<u32>, Vec<f64>) = recordings
+            .spikes
+            .get(pop.id.as_str())
+            .into_iter()
+            .flatten()
+            .filter_map(|(cell, t)| position.get(cell).map(|p| (*p, *t)))
+            .unzip();
+        let n = recorded.len();
+        let observed = match check.statistic {
+            Statistic::MeanRate => Some(stats::population_rate(&ids, &times, n, 0.0, duration_ms)),
+            Statistic::CvIsi => stats::cv_isi_distribution(&ids, &times, n, 0.0, duration_ms).mean,
+            Statistic::FanoFactor => stats::fano_factor(&stats::population_counts(
+                &times,
+                FANO_BIN_MS,
+                0.0,
+                duration_ms,
+            )),
+            Statistic::Correlation => {
+                let sample: Vec<u32> = (0..n.min(CORRELATION_SAMPLE) as u32).collect();
+                Some(stats::pairwise_correlation(
+                    &ids,
+                    &times,
+                    &sample,
+                    CORRELATION_BIN_MS,
+                    0.0,
+                    duration_ms,
+                ))
+            }
+        }
+        .filter(|v| v.is_finite());
+        // Frequencies are in Hz (SI), the others plain numbers: SI values compare directly.
+        let expected = check.expected.si;
+        let tolerance = check.tolerance.si;
+        let name = check.statistic.name();
+        let (status, message) = match observed {
+            Some(o) if (o - expected).abs() <= tolerance => (
+                CheckStatus::Pass,
+                format!("{name} {o:.4} (expected {expected} ± {tolerance})"),
+            ),
+            Some(o) => (
+                CheckStatus::Fail,
+                format!(
+                    "{name} {o:.4}, expected {expected} ± {tolerance}: off by {:+.4}",
+                    o - expected
+                ),
+            ),
+            None => (
+                CheckStatus::Fail,
+                format!("{name} could not be computed (too few spikes or recorded cells)"),
+            ),
+        };
+        out.push(ObservableResult {
+            experiment: format!("{} population", pop.id),
+            observable: name.to_string(),
+            status,
+            tolerance,
+            expected: Some(Value::Scalar(expected)),
+            observed: observed.map(Value::Scalar),
+            message,
+            min_passing_tolerance: observed.map(|o| (o - expected).abs()),
+            file: check.location.file.clone(),
+            line: check.location.line,
+        });
+    }
+    out
+}
+
 /// The unit a feature is reported in, and the factor from SI to it.
 fn feature_unit(feature: Feature) -> (&'static str, f64) {
     match feature {
@@ -365,4 +460,64 @@ fn feature_unit(feature: Feature) -> (&'static str, f64) {
 /// A quantity in ms.
 pub fn ms(q: &Quantity) -> f64 {
     q.si * 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(yaml: &str) -> NativeJob {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("net.crosscheck.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let suite = crate::suite::native::load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"));
+        NativeJob {
+            suite: Arc::new(suite),
+            id: "net.crosscheck.yaml".into(),
+            file: path,
+            simulator: Simulator::Nest,
+            point: None,
+        }
+    }
+
+    const NET: &str = "suite: net\nsimulation: {duration: 1000 ms}\npopulations:\n  exc:\n    cell: lif_curr_exp\n    size: 4\nrecord:\n  - {population: exc, variables: [spikes]}\nchecks:\n  statistics:\n    - {statistic: mean_rate, population: exc, expected: 5 Hz, tolerance: 1 Hz}\n    - {statistic: cv_isi, population: exc, expected: 0, tolerance: 0.01}\n";
+
+    #[test]
+    fn statistics_count_silent_cells_and_judge_with_the_tolerance() {
+        let job = job(NET);
+        let mut recordings = Recordings::default();
+        // Two regular cells at 10 Hz, two silent: 5 Hz on average, CV 0.
+        let events: Vec<(u32, f64)> = (0..10)
+            .flat_map(|k| [(0, 50.0 + 100.0 * k as f64), (2, 60.0 + 100.0 * k as f64)])
+            .collect();
+        recordings.spikes.insert("exc".into(), events);
+        let judged = judge_statistics(&job, &recordings);
+        assert_eq!(judged.len(), 2);
+        assert_eq!(judged[0].status, CheckStatus::Pass, "{}", judged[0].message);
+        assert_eq!(judged[0].observed, Some(Value::Scalar(5.0)));
+        assert_eq!(judged[1].status, CheckStatus::Pass, "{}", judged[1].message);
+
+        // Half the spikes gone: 2.5 Hz is outside 5 ± 1 Hz, and the message says by how much.
+        let events: Vec<(u32, f64)> = (0..5).map(|k| (0, 50.0 + 100.0 * k as f64)).collect();
+        let mut halved = Recordings::default();
+        halved.spikes.insert("exc".into(), events);
+        let judged = judge_statistics(&job, &halved);
+        assert_eq!(judged[0].status, CheckStatus::Fail);
+        assert!(
+            judged[0].message.contains("off by -3.75"),
+            "{}",
+            judged[0].message
+        );
+    }
+
+    #[test]
+    fn spike_files_are_read_sorted_and_bad_lines_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spikes_x.txt");
+        std::fs::write(&path, "# cell time\n1 5.5\n0 2.0\n").unwrap();
+        assert_eq!(read_spikes(&path).unwrap(), vec![(0, 2.0), (1, 5.5)]);
+        std::fs::write(&path, "0 2.0\nx 3\n").unwrap();
+        let err = read_spikes(&path).unwrap_err();
+        assert!(err.contains(":2:"), "{err}");
+    }
 }

@@ -458,7 +458,8 @@ async fn execute_native(
         tokio::task::spawn_blocking(move || {
             let suite = job.resolved_suite();
             native::read_recordings(&suite, job.simulator, &workdir).map(|recordings| {
-                let observables = native::judge_features(&job, &recordings);
+                let mut observables = native::judge_features(&job, &recordings);
+                observables.extend(native::judge_statistics(&job, &recordings));
                 (observables, recordings)
             })
         })
