@@ -237,16 +237,16 @@ pub fn compare_recordings(
                 let too_far = max_abs.is_some_and(|m| !within(errors.max_abs, m));
                 let too_rough = rms.is_some_and(|m| !within(errors.rms, m));
                 if too_far || too_rough {
-                    failures.push(format!("cell {cell}: {} ({unit})", errors.describe()));
+                    failures.push(format!("cell {cell}: {}", errors.describe_in(unit)));
                 } else if worst.is_empty() {
-                    worst = errors.describe();
+                    worst = errors.describe_in(unit);
                 }
             }
             checks.push(PairCheck {
                 what: format!("{} {}", pop.id, rule.variable),
                 passed: failures.is_empty(),
                 message: if failures.is_empty() {
-                    format!("within limits ({worst}, {unit})")
+                    format!("within limits ({worst})")
                 } else {
                     summarize(&failures)
                 },

@@ -199,6 +199,11 @@ pub fn trace_errors(
 impl TraceErrors {
     /// One line in numbers: "max |Δ| 1.8 mV at 123.4 ms, RMS 0.21 mV over 8001 samples".
     pub fn describe(&self) -> String {
+        self.describe_in("mV")
+    }
+
+    /// As [`TraceErrors::describe`], for a trace in `unit` (`pA` for currents, ...).
+    pub fn describe_in(&self, unit: &str) -> String {
         if self.samples == 0 {
             return "the traces do not overlap in time: nothing to compare".to_string();
         }
@@ -210,7 +215,7 @@ impl TraceErrors {
             );
         }
         format!(
-            "max |Δ| {} mV at {} ms, RMS {} mV over {} samples",
+            "max |Δ| {} {unit} at {} ms, RMS {} {unit} over {} samples",
             fmt_short(self.max_abs),
             fmt_short(self.max_abs_at),
             fmt_short(self.rms),
