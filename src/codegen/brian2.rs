@@ -47,7 +47,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{cells, number_in, render, CodegenError, Generated, Inputs};
+use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
 use crate::suite::native::{NativeSuite, Population, Receptor, Stimulus, Variable};
 use crate::suite::units::{brian2_expr, code_number, Quantity};
 
@@ -392,12 +392,6 @@ struct Rec {
     vars: Vec<(&'static str, &'static str, &'static str)>,
 }
 
-/// A Python list literal of cell indices.
-fn list_literal(cells: &[usize]) -> String {
-    let items: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
-    format!("[{}]", items.join(", "))
-}
-
 /// `text` with every identifier named in `values` replaced by its value (an expression in
 /// parentheses, from [`brian2_expr`]); other identifiers, numbers and operators are kept.
 fn substitute(text: &str, values: &[(&str, String)]) -> String {
@@ -632,16 +626,7 @@ pub fn generate(
         recordings,
     };
     let code = render("brian2.py", TEMPLATE, &context)?;
-    let path = dir.join(SCRIPT);
-    std::fs::write(&path, code).map_err(|source| CodegenError::Io {
-        path: path.clone(),
-        source,
-    })?;
-    Ok(Generated {
-        files: vec![path],
-        script: SCRIPT.to_string(),
-        kind: super::GeneratedKind::Python,
-    })
+    super::write_generated(dir, SCRIPT, &code, super::GeneratedKind::Python)
 }
 
 #[cfg(test)]

@@ -605,23 +605,13 @@ pub fn generate(
     // decode entities (`&#x2F;` breaks its paths), and every value here is a number or a
     // validated identifier anyway.
     let code = render("lems.xml.tera", TEMPLATE, &context)?;
-    let name = file_name(suite);
-    let path = dir.join(&name);
-    std::fs::write(&path, code).map_err(|source| CodegenError::Io {
-        path: path.clone(),
-        source,
-    })?;
     // jLEMS does not create the folders of its output files.
     let raw = dir.join(RAW_OUTPUT);
     std::fs::create_dir_all(&raw).map_err(|source| CodegenError::Io {
         path: raw.clone(),
         source,
     })?;
-    Ok(Generated {
-        files: vec![path],
-        script: name,
-        kind: GeneratedKind::Lems,
-    })
+    super::write_generated(dir, &file_name(suite), &code, GeneratedKind::Lems)
 }
 
 /// The contract's unit for a recorded state variable: NEST's unit for its dimension (mV, pA),

@@ -251,6 +251,27 @@ pub fn generate(
     })
 }
 
+/// Writes a generated script (or LEMS file) and describes it.
+pub(crate) fn write_generated(
+    dir: &Path,
+    name: &str,
+    code: &str,
+    kind: GeneratedKind,
+) -> Result<Generated, CodegenError> {
+    let path = write_file(&dir.join(name), code)?;
+    Ok(Generated {
+        files: vec![path],
+        script: name.to_string(),
+        kind,
+    })
+}
+
+/// A Python list literal of cell indices.
+pub(crate) fn list_literal(cells: &[usize]) -> String {
+    let items: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+    format!("[{}]", items.join(", "))
+}
+
 /// A time in ms.
 pub(crate) fn ms(q: &Quantity) -> f64 {
     q.si * 1e3

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{cells, number_in, render, CodegenError, Generated, Inputs};
+use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
 use crate::suite::native::{NativeSuite, Receptor, Stimulus, Variable};
 
 const TEMPLATE: &str = include_str!("templates/nest.py.tera");
@@ -157,12 +157,6 @@ struct Rec {
     vars: Vec<(&'static str, &'static str)>,
 }
 
-/// A Python list literal of cell indices.
-fn list_literal(cells: &[usize]) -> String {
-    let items: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
-    format!("[{}]", items.join(", "))
-}
-
 pub fn generate(
     suite: &NativeSuite,
     _inputs: &Inputs,
@@ -301,16 +295,7 @@ pub fn generate(
         recordings,
     };
     let code = render("nest.py", TEMPLATE, &context)?;
-    let path = dir.join(SCRIPT);
-    std::fs::write(&path, code).map_err(|source| CodegenError::Io {
-        path: path.clone(),
-        source,
-    })?;
-    Ok(Generated {
-        files: vec![path],
-        script: SCRIPT.to_string(),
-        kind: super::GeneratedKind::Python,
-    })
+    super::write_generated(dir, SCRIPT, &code, super::GeneratedKind::Python)
 }
 
 #[cfg(test)]

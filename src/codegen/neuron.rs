@@ -50,7 +50,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{cells, ms, number_in, render, CodegenError, Generated, Inputs};
+use super::{cells, list_literal, ms, number_in, render, CodegenError, Generated, Inputs};
 use crate::suite::native::{NativeSuite, Receptor, Stimulus, SynapseKind, Variable};
 use crate::suite::units::code_number;
 
@@ -247,12 +247,6 @@ struct Rec {
     spikes: bool,
     /// (our variable, the mechanism's RANGE variable)
     vars: Vec<(&'static str, &'static str)>,
-}
-
-/// A Python list literal of cell indices.
-fn list_literal(cells: &[usize]) -> String {
-    let items: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
-    format!("[{}]", items.join(", "))
 }
 
 fn unsupported_cell(kind: &str, pop: &str) -> CodegenError {
