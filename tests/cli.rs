@@ -556,7 +556,8 @@ fn keep_workdirs_keeps_the_engine_outputs() {
         .arg("--json")
         .arg(&json)
         .assert()
-        .success();
+        .success()
+        .stderr(predicate::str::contains("working directory kept at"));
     let workdir = read_json(&json)["tests"][0]["workdir"]
         .as_str()
         .expect("workdir recorded")

@@ -75,6 +75,10 @@ impl TerminalReporter {
                         self.print(&details);
                     }
                 }
+                // With --keep-workdirs: where the generated code and outputs are, for every job.
+                if let Some(dir) = &result.workdir {
+                    self.print(&format!("    working directory kept at {}", dir.display()));
+                }
             }
         }
         let message = self
@@ -127,9 +131,6 @@ pub fn details(result: &TestResult) -> String {
             for line in tail.lines() {
                 out.push(format!("    | {line}"));
             }
-        }
-        if let Some(dir) = &result.workdir {
-            out.push(format!("    working directory kept at {}", dir.display()));
         }
     }
     out.join("\n")
