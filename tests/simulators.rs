@@ -603,3 +603,39 @@ fn bless_then_run_passes_and_run_never_writes_references() {
         );
     }
 }
+
+/// With `--keep-workdirs` the generated code stays, and running it by hand gives exactly what
+/// crosscheck recorded.
+#[test]
+fn kept_generated_code_runs_by_hand_with_the_same_result() {
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("r.json");
+    let suite =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/native/izhikevich_rs.crosscheck.yaml");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .args(["--engine", "NEST", "--keep-workdirs", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success();
+    let report = read_json(&json);
+    let workdir = std::path::PathBuf::from(report["tests"][0]["workdir"].as_str().unwrap());
+    assert!(workdir.join("run_nest.py").is_file());
+    let recorded = fs::read(workdir.join("output/spikes_rs.txt")).unwrap();
+    fs::remove_dir_all(workdir.join("output")).unwrap();
+    let status = std::process::Command::new(shared_home().join("venv/bin/python"))
+        .arg("run_nest.py")
+        .current_dir(&workdir)
+        .env("PYNEST_QUIET", "1")
+        .env("HOME", out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        fs::read(workdir.join("output/spikes_rs.txt")).unwrap(),
+        recorded
+    );
+    fs::remove_dir_all(&workdir).unwrap();
+}
