@@ -119,23 +119,48 @@ pub fn judge(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<Obser
             CheckStatus::Error,
             "reference data",
         )],
-        Ok(Some(reference)) => compare_recordings(&job.suite, rules, recordings, &reference)
-            .into_iter()
-            .map(
-                |PairCheck {
-                     what,
-                     passed,
-                     message,
-                 }| {
-                    let status = if passed {
-                        CheckStatus::Pass
-                    } else {
-                        CheckStatus::Fail
-                    };
-                    location(message, status, &what)
-                },
-            )
-            .collect(),
+        Ok(Some(reference)) => {
+            let note = stale_note(root, job);
+            compare_recordings(&job.suite, rules, recordings, &reference)
+                .into_iter()
+                .map(
+                    |PairCheck {
+                         what,
+                         passed,
+                         message,
+                     }| {
+                        let status = if passed {
+                            CheckStatus::Pass
+                        } else {
+                            CheckStatus::Fail
+                        };
+                        location(format!("{message}{note}"), status, &what)
+                    },
+                )
+                .collect()
+        }
+    }
+}
+
+/// A note for reference checks whose data was blessed from another version of the suite file:
+/// a failure may then be the suite's change rather than the simulator's.
+fn stale_note(root: &Path, job: &NativeJob) -> String {
+    let dir = job_dir(root, job);
+    let blessed_hash = std::fs::read_dir(&dir)
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".provenance.json"))
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|text| serde_json::from_str::<Provenance>(&text).ok())
+        .and_then(|prov| prov.model_files.first().map(|(_, hash)| hash.clone()));
+    match (blessed_hash, file_sha256(&job.file).ok()) {
+        (Some(blessed), Some(now)) if blessed != now => {
+            " (note: the suite file changed since this reference was blessed)".to_string()
+        }
+        _ => String::new(),
     }
 }
 

@@ -517,6 +517,10 @@ fn a_changed_model_parameter_fails_with_the_spike_and_the_difference() {
         let message = spikes["message"].as_str().unwrap();
         assert!(message.contains("extra: #"), "{message}");
         assert!(message.contains(" ms"), "{message}");
+        assert!(
+            message.contains("suite file changed since this reference was blessed"),
+            "{message}"
+        );
     }
     // The engines still agree with each other: the model changed, not a simulator.
     assert_eq!(report["agreement"][0]["pairs"][0]["status"], "pass");

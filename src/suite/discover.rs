@@ -231,7 +231,11 @@ mod tests {
         let expected = std::fs::read_dir(&dir)
             .expect("suites/native")
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".crosscheck.yaml"))
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .ends_with(".crosscheck.yaml")
+            })
             .count();
         let found = discover(&[dir]).expect("discover");
         assert!(expected >= 6, "the bundled suites are missing");
