@@ -105,18 +105,63 @@ fn parse_field(field: &str, line: usize, column: usize) -> Result<f64, (usize, S
         .map_err(|_| (line, format!("column {column}: `{field}` is not a number")))
 }
 
-/// Every column of a whitespace-separated numeric table (lines starting with `#` are
-/// comments), column-major. The first data row sets the number of columns.
-pub fn read_all_columns(path: &Path) -> Result<Vec<Vec<f64>>, DataError> {
-    let text = read_text(path)?;
-    let width = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| l.split_whitespace().count())
-        .unwrap_or(0);
-    let columns: Vec<usize> = (0..width).collect();
-    read_table(path, &columns, 0, &[])
+/// Every column of a table in crosscheck's own recording format (numbers separated by single
+/// spaces, `#` comment lines: what generated scripts, the LEMS converter and `bless` write),
+/// column-major, read with polars. An empty file is an empty table.
+///
+/// OMV's data files come from arbitrary tools (tabs, runs of spaces, ragged rows) and keep
+/// going through [`read_table`], which mirrors numpy's `loadtxt`.
+pub fn read_recording_table(path: &Path) -> Result<Vec<Vec<f64>>, DataError> {
+    use polars::prelude::*;
+    let invalid = |message: String| DataError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let metadata = std::fs::metadata(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if metadata.len() == 0 {
+        return Ok(Vec::new());
+    }
+    // Every column is read as text and converted to f64 afterwards: schema inference would
+    // type a column by its first rows (`-70` then `-69.9`: integers, then a parse error).
+    let frame = CsvReadOptions::default()
+        .with_has_header(false)
+        .with_infer_schema_length(Some(0))
+        .with_parse_options(
+            CsvParseOptions::default()
+                .with_separator(b' ')
+                .with_comment_prefix(Some("#")),
+        )
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|reader| reader.finish());
+    let frame = match frame {
+        Ok(frame) => frame,
+        // Only comments: no rows.
+        Err(PolarsError::NoData(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(invalid(e.to_string())),
+    };
+    frame
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(index, column)| {
+            let numbers = column
+                .cast(&DataType::Float64)
+                .map_err(|e| invalid(format!("column {index}: {e}")))?;
+            let values = numbers
+                .f64()
+                .map_err(|e| invalid(format!("column {index}: {e}")))?;
+            if values.null_count() > 0 {
+                return Err(invalid(format!(
+                    "column {index} holds {} value(s) that are not numbers",
+                    values.null_count()
+                )));
+            }
+            Ok(values.into_no_null_iter().collect())
+        })
+        .collect()
 }
 
 /// Reads a whitespace-separated numeric table like numpy
@@ -385,5 +430,31 @@ mod tests {
         let err = read_spike_file(f.path(), SpikeFileFormat::IdTime, 1.0).unwrap_err();
         assert_eq!(err.line(), Some(1));
         assert!(err.to_string().contains("`x`"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod recording_table_tests {
+    use super::*;
+
+    #[test]
+    fn recording_tables_read_mixed_integer_and_float_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.txt");
+        std::fs::write(
+            &path,
+            "# time_ms cell0\n0 -70\n0.025 -69.99831657\n1e-05 3\n",
+        )
+        .unwrap();
+        let columns = read_recording_table(&path).unwrap();
+        assert_eq!(
+            columns,
+            vec![vec![0.0, 0.025, 1e-5], vec![-70.0, -69.99831657, 3.0]]
+        );
+        std::fs::write(&path, "0 x\n").unwrap();
+        let err = read_recording_table(&path).unwrap_err().to_string();
+        assert!(err.contains("not numbers"), "{err}");
+        std::fs::write(&path, "").unwrap();
+        assert!(read_recording_table(&path).unwrap().is_empty());
     }
 }

@@ -189,7 +189,7 @@ pub fn read_folder(
                     }
                     let path = folder.join(format!("{}_{name}.txt", pop.id));
                     let mut columns =
-                        crate::data::read_all_columns(&path).map_err(|e| e.to_string())?;
+                        crate::data::read_recording_table(&path).map_err(|e| e.to_string())?;
                     if columns.is_empty() {
                         return Err(format!("{} holds no data", path.display()));
                     }
@@ -206,30 +206,23 @@ pub fn read_folder(
 }
 
 fn read_spikes(path: &Path) -> Result<Vec<(u32, f64)>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut events = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+    let columns = crate::data::read_recording_table(path).map_err(|e| e.to_string())?;
+    let (cells, times) = match columns.as_slice() {
+        [] => return Ok(Vec::new()),
+        [cells, times, ..] => (cells, times),
+        [_] => return Err(format!("{}: expected `cell time_ms` rows", path.display())),
+    };
+    let mut events = Vec::with_capacity(times.len());
+    for (row, (cell, time)) in cells.iter().zip(times).enumerate() {
+        if !(*cell >= 0.0 && cell.fract() == 0.0 && cell <= &(u32::MAX as f64) && time.is_finite())
+        {
+            return Err(format!(
+                "{}: row {}: expected `cell time_ms`, found `{cell} {time}`",
+                path.display(),
+                row + 1
+            ));
         }
-        let mut fields = line.split_whitespace();
-        let parsed = (|| {
-            let cell: f64 = fields.next()?.parse().ok()?;
-            let time: f64 = fields.next()?.parse().ok()?;
-            (cell >= 0.0 && cell.fract() == 0.0 && time.is_finite()).then_some((cell as u32, time))
-        })();
-        match parsed {
-            Some(event) => events.push(event),
-            None => {
-                return Err(format!(
-                    "{}:{}: expected `cell time_ms`, found `{line}`",
-                    path.display(),
-                    n + 1
-                ))
-            }
-        }
+        events.push((*cell as u32, *time));
     }
     events.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     Ok(events)
@@ -518,6 +511,13 @@ mod tests {
         assert_eq!(read_spikes(&path).unwrap(), vec![(0, 2.0), (1, 5.5)]);
         std::fs::write(&path, "0 2.0\nx 3\n").unwrap();
         let err = read_spikes(&path).unwrap_err();
-        assert!(err.contains(":2:"), "{err}");
+        assert!(err.contains("spikes_x.txt"), "{err}");
+        std::fs::write(&path, "0 2.0\n1.5 3\n").unwrap();
+        let err = read_spikes(&path).unwrap_err();
+        assert!(err.contains("row 2"), "{err}");
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(read_spikes(&path).unwrap(), vec![]);
+        std::fs::write(&path, "# only a comment\n").unwrap();
+        assert_eq!(read_spikes(&path).unwrap(), vec![]);
     }
 }
