@@ -647,3 +647,29 @@ fn kept_generated_code_runs_by_hand_with_the_same_result() {
     );
     fs::remove_dir_all(&workdir).unwrap();
 }
+
+/// A Hodgkin–Huxley cell started away from -65 mV: every simulator starts its gates at the
+/// steady state for `v_init` (NEST's own default would keep them at the -65 mV values and fire
+/// a spurious rebound spike, which the agreement check caught).
+#[test]
+fn hh_started_away_from_rest_agrees_across_simulators() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("hh_vinit.crosscheck.yaml");
+    fs::write(
+        &suite,
+        "suite: hh_vinit\nengines: [NEST, Brian2]\nsimulation: {duration: 100 ms}\npopulations:\n  hh: {cell: hh_curr_alpha, size: 1, parameters: {v_init: -75 mV}}\nstimuli:\n  - step: {target: hh, amplitude: 1000 pA, start: 50 ms, stop: 90 ms}\nrecord:\n  - {population: hh, variables: [spikes, v]}\nchecks:\n  agreement:\n    spikes: {window: 1 ms}\n",
+    )
+    .unwrap();
+    let json = dir.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success();
+    let report = read_json(&json);
+    let pair = &report["agreement"][0]["pairs"][0];
+    assert_eq!(pair["status"], "pass", "{pair}");
+}

@@ -389,7 +389,15 @@ pub fn generate(
         }
         match pop.kind.name {
             "izhikevich" => uses_izhikevich = true,
-            "hh_curr_alpha" => uses_hh = true,
+            "hh_curr_alpha" => {
+                uses_hh = true;
+                // The gates start at their steady state for v_init, as on every simulator.
+                let v_init = param(pop, "v_init")?.si * 1e3;
+                let (m, h, n) = super::hh_steady_state(v_init);
+                attrs.push(("m0", code_number(m)));
+                attrs.push(("h0", code_number(h)));
+                attrs.push(("n0", code_number(n)));
+            }
             "adex_cond_exp" => {
                 uses_adex = true;
                 // NEST detects spikes at V_peak, or at V_th when the exponential is off; a

@@ -272,6 +272,31 @@ pub(crate) fn list_literal(cells: &[usize]) -> String {
     format!("[{}]", items.join(", "))
 }
 
+/// Steady-state gating (m, h, n) of the Hodgkin–Huxley cell at `v_mv`, with NEST
+/// `hh_psc_alpha`'s rate functions (v in mV, rates per ms). Generators that cannot compute it
+/// in the simulator start the cell from these values, so every simulator starts alike.
+pub(crate) fn hh_steady_state(v_mv: f64) -> (f64, f64, f64) {
+    // x / (1 - exp(-x / 10)) with its limit 10 at x = 0 (a removable singularity).
+    let ratio = |x: f64| {
+        if x.abs() < 1e-9 {
+            10.0
+        } else {
+            x / (1.0 - (-x / 10.0).exp())
+        }
+    };
+    let alpha_n = 0.01 * ratio(v_mv + 55.0);
+    let beta_n = 0.125 * (-(v_mv + 65.0) / 80.0).exp();
+    let alpha_m = 0.1 * ratio(v_mv + 40.0);
+    let beta_m = 4.0 * (-(v_mv + 65.0) / 18.0).exp();
+    let alpha_h = 0.07 * (-(v_mv + 65.0) / 20.0).exp();
+    let beta_h = 1.0 / (1.0 + (-(v_mv + 35.0) / 10.0).exp());
+    (
+        alpha_m / (alpha_m + beta_m),
+        alpha_h / (alpha_h + beta_h),
+        alpha_n / (alpha_n + beta_n),
+    )
+}
+
 /// A time in ms.
 pub(crate) fn ms(q: &Quantity) -> f64 {
     q.si * 1e3
@@ -306,4 +331,21 @@ pub(crate) fn render(
         .map_err(|e| CodegenError::Template(e.to_string()))?;
     tera.render(name, &context)
         .map_err(|e| CodegenError::Template(format!("{e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hh_steady_state_matches_nests_resting_gates() {
+        // NEST hh_psc_alpha's initial Act_m, Inact_h, Act_n (at -65 mV).
+        let (m, h, n) = super::hh_steady_state(-65.0);
+        assert!((m - 0.052_932_485_257_249_58).abs() < 1e-12, "{m}");
+        assert!((h - 0.596_120_753_508_460_3).abs() < 1e-12, "{h}");
+        assert!((n - 0.317_676_914_060_697_4).abs() < 1e-12, "{n}");
+        // The removable singularities (v = -40 and -55 mV) stay finite.
+        let (m, _, n) = super::hh_steady_state(-40.0);
+        assert!(m.is_finite() && n.is_finite());
+        let (_, _, n) = super::hh_steady_state(-55.0);
+        assert!(n.is_finite() && n > 0.0);
+    }
 }

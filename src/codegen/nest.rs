@@ -8,6 +8,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::suite::units::code_number;
+
 use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
 use crate::suite::native::{NativeSuite, Receptor, Stimulus, Variable};
 
@@ -185,6 +187,15 @@ pub fn generate(
             if let Some(q) = pop.param(ours) {
                 params.push((*theirs, number_in(q, unit)?));
             }
+        }
+        if pop.kind.name == "hh_curr_alpha" {
+            // NEST starts the gates at their steady state for -65 mV whatever V_m is; the
+            // library's meaning (and the other simulators') is the steady state at v_init.
+            let v_init = pop.param("v_init").map(|q| q.si * 1e3).unwrap_or(-65.0);
+            let (m, h, n) = super::hh_steady_state(v_init);
+            params.push(("Act_m", code_number(m)));
+            params.push(("Inact_h", code_number(h)));
+            params.push(("Act_n", code_number(n)));
         }
         populations.push(Pop {
             id: pop.id.to_string(),

@@ -216,7 +216,7 @@ pub static CELL_TYPES: &[CellKind] = &[
     },
     CellKind {
         name: "hh_curr_alpha",
-        doc: "Single-compartment Hodgkin–Huxley cell (squid axon kinetics as in NEST hh_psc_alpha), current-based alpha synapses",
+        doc: "Single-compartment Hodgkin–Huxley cell (squid axon kinetics as in NEST hh_psc_alpha; gates start at their steady state for v_init), current-based alpha synapses",
         synapse: SynapseKind::CurrentAlpha,
         params: &[
             p("cm", C, "100 pF", "membrane capacitance"),
