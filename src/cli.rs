@@ -336,13 +336,51 @@ fn engines(args: &HomeArgs) -> Exit {
             executable,
         );
     }
+    println!("\nsimulators for crosscheck suites (*.crosscheck.yaml):");
+    for simulator in crate::suite::native::Simulator::ALL {
+        let components = crate::native::components(simulator);
+        let mut missing: Vec<String> = components
+            .iter()
+            .filter(|c| !env.has(&tools.state, **c))
+            .map(|c| format!("crosscheck install {}", c.name()))
+            .collect();
+        let java = simulator == crate::suite::native::Simulator::JNeuroML;
+        if java && tools.java.is_none() {
+            missing.push("apt-get install openjdk-17-jre-headless".into());
+        }
+        let executable = if java {
+            tools
+                .java
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "java: not found".into())
+        } else {
+            tools.python.display().to_string()
+        };
+        println!(
+            "{:<17} {:<10} {:<30} {:<45} {}",
+            simulator.name(),
+            if missing.is_empty() { "yes" } else { "no" },
+            if missing.is_empty() {
+                crate::native::version(simulator, &tools).unwrap_or_else(|| "-".into())
+            } else {
+                "-".into()
+            },
+            executable,
+            if missing.is_empty() {
+                "-".to_string()
+            } else {
+                missing.join(" && ")
+            },
+        );
+    }
     let unsupported: Vec<&str> = engine::OMV_ENGINE_NAMES
         .iter()
         .copied()
         .filter(|n| engine::lookup(n).is_none())
         .collect();
     println!(
-        "\nOMV engines not runnable by crosscheck yet (their tests are skipped): {}",
+        "\nOMV engines whose .omt tests crosscheck cannot run yet (reported as skip): {}",
         unsupported.join(", ")
     );
     Exit::Success

@@ -256,7 +256,7 @@ fn bundled_suites_pass() {
 fn engines_lists_installed_simulators() {
     // Provision (no-op when another test already did).
     crosscheck(&shared_home())
-        .args(["install", "jNeuroML_NEURON", "jNeuroML_Brian2"])
+        .args(["install", "jNeuroML_NEURON", "jNeuroML_Brian2", "nest"])
         .timeout(Duration::from_secs(1800))
         .assert()
         .success();
@@ -271,7 +271,11 @@ fn engines_lists_installed_simulators() {
         .stdout(
             predicate::str::is_match(r"jNeuroML_Brian2\s+yes\s+jNeuroML 0\.14\.0; Brian2 2\.9\.0")
                 .unwrap(),
-        );
+        )
+        // The simulators crosscheck suites run on.
+        .stdout(predicate::str::is_match(r"\nNEST\s+yes\s+NEST 3\.10\.0").unwrap())
+        .stdout(predicate::str::is_match(r"\nNEURON\s+yes\s+NEURON 8\.2\.7").unwrap())
+        .stdout(predicate::str::is_match(r"\nBrian2\s+yes\s+Brian2 2\.9\.0").unwrap());
 }
 
 /// Two crosscheck processes provisioning one fresh home at once: one installs, the other waits
