@@ -48,7 +48,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{NativeSuite, Population, Receptor, Stimulus, Variable};
+use crate::suite::native::{NativeSuite, Population, Receptor, Stimulus};
 use crate::suite::units::{brian2_expr, code_number, Quantity};
 
 const TEMPLATE: &str = include_str!("templates/brian2.py.tera");
@@ -582,29 +582,19 @@ pub fn generate(
     let mut recordings = Vec::new();
     for rec in &suite.recordings {
         let pop = &suite.populations[rec.population];
-        let mut vars = Vec::new();
-        let mut spikes = false;
-        for variable in &rec.variables {
-            match variable {
-                Variable::Spikes => spikes = true,
-                Variable::State(name) => {
-                    let found = brian2_model(pop).and_then(|model| {
-                        model
-                            .variables
-                            .iter()
-                            .find(|(ours, _, _)| ours == name)
-                            .copied()
-                    });
-                    let var = found.ok_or_else(|| {
-                        CodegenError::Unsupported(format!(
-                            "cannot record `{name}` of `{}` on Brian2",
-                            pop.id
-                        ))
-                    })?;
-                    vars.push(var);
-                }
-            }
-        }
+        let (spikes, vars) = super::split_recording(
+            rec,
+            |name| {
+                brian2_model(pop).and_then(|model| {
+                    model
+                        .variables
+                        .iter()
+                        .find(|(ours, _, _)| *ours == name)
+                        .copied()
+                })
+            },
+            |name| format!("cannot record `{name}` of `{}` on Brian2", pop.id),
+        )?;
         recordings.push(Rec {
             pop: pop.id.to_string(),
             cells: list_literal(&cells(&rec.cells, pop.size)),

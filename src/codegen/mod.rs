@@ -266,6 +266,25 @@ pub(crate) fn write_generated(
     })
 }
 
+/// Splits a recording into "spikes recorded?" and the simulator's entry for each recorded
+/// state variable (`lookup` finds it in the generator's own table; `None` is unsupported).
+pub(crate) fn split_recording<T>(
+    rec: &crate::suite::native::Recording,
+    lookup: impl Fn(&str) -> Option<T>,
+    unsupported: impl Fn(&str) -> String,
+) -> Result<(bool, Vec<T>), CodegenError> {
+    let mut spikes = false;
+    let mut variables = Vec::new();
+    for variable in &rec.variables {
+        match variable {
+            crate::suite::native::Variable::Spikes => spikes = true,
+            crate::suite::native::Variable::State(name) => variables
+                .push(lookup(name).ok_or_else(|| CodegenError::Unsupported(unsupported(name)))?),
+        }
+    }
+    Ok((spikes, variables))
+}
+
 /// A Python list literal of cell indices.
 pub(crate) fn list_literal(cells: &[usize]) -> String {
     let items: Vec<String> = cells.iter().map(|c| c.to_string()).collect();

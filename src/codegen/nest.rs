@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::suite::units::code_number;
 
 use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{NativeSuite, Receptor, Stimulus, Variable};
+use crate::suite::native::{NativeSuite, Receptor, Stimulus};
 
 const TEMPLATE: &str = include_str!("templates/nest.py.tera");
 pub const SCRIPT: &str = "run_nest.py";
@@ -261,30 +261,22 @@ pub fn generate(
     let mut recordings = Vec::new();
     for rec in &suite.recordings {
         let pop = &suite.populations[rec.population];
-        let mut vars = Vec::new();
-        let mut spikes = false;
-        for variable in &rec.variables {
-            match variable {
-                Variable::Spikes => spikes = true,
-                Variable::State(name) => {
-                    let model = nest_model(pop.kind.name).ok_or_else(|| {
-                        CodegenError::Unsupported(format!("cannot record `{name}` of a source"))
-                    })?;
-                    let nest_var = model
-                        .variables
-                        .iter()
-                        .find(|(ours, _)| ours == name)
-                        .map(|(_, theirs)| *theirs)
-                        .ok_or_else(|| {
-                            CodegenError::Unsupported(format!(
-                                "NEST's {} does not record `{name}`",
-                                model.model
-                            ))
-                        })?;
-                    vars.push((*name, nest_var));
-                }
-            }
-        }
+        let model = nest_model(pop.kind.name);
+        let (spikes, vars) = super::split_recording(
+            rec,
+            |name| {
+                let model = model.as_ref()?;
+                model
+                    .variables
+                    .iter()
+                    .find(|(ours, _)| *ours == name)
+                    .copied()
+            },
+            |name| match &model {
+                Some(model) => format!("NEST's {} does not record `{name}`", model.model),
+                None => format!("cannot record `{name}` of a source"),
+            },
+        )?;
         recordings.push(Rec {
             pop: pop.id.to_string(),
             cells: list_literal(&cells(&rec.cells, pop.size)),

@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{cells, list_literal, ms, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{NativeSuite, Receptor, Stimulus, SynapseKind, Variable};
+use crate::suite::native::{NativeSuite, Receptor, Stimulus, SynapseKind};
 use crate::suite::units::code_number;
 
 const TEMPLATE: &str = include_str!("templates/neuron.py.tera");
@@ -355,30 +355,21 @@ pub fn generate(
     let mut recordings = Vec::new();
     for rec in &suite.recordings {
         let pop = &suite.populations[rec.population];
-        let mut vars = Vec::new();
-        let mut spikes = false;
-        for variable in &rec.variables {
-            match variable {
-                Variable::Spikes => spikes = true,
-                Variable::State(name) => {
-                    let mech = mechanism(pop.kind.name).ok_or_else(|| {
-                        CodegenError::Unsupported(format!("cannot record `{name}` of a source"))
-                    })?;
-                    let range = mech
-                        .variables
-                        .iter()
-                        .find(|(ours, _)| ours == name)
-                        .map(|(_, theirs)| *theirs)
-                        .ok_or_else(|| {
-                            CodegenError::Unsupported(format!(
-                                "crosscheck's {} does not record `{name}`",
-                                mech.name
-                            ))
-                        })?;
-                    vars.push((*name, range));
-                }
-            }
-        }
+        let mech = mechanism(pop.kind.name);
+        let (spikes, vars) = super::split_recording(
+            rec,
+            |name| {
+                let mech = mech.as_ref()?;
+                mech.variables
+                    .iter()
+                    .find(|(ours, _)| *ours == name)
+                    .copied()
+            },
+            |name| match &mech {
+                Some(mech) => format!("crosscheck's {} does not record `{name}`", mech.name),
+                None => format!("cannot record `{name}` of a source"),
+            },
+        )?;
         recordings.push(Rec {
             pop: pop.id.to_string(),
             cells: list_literal(&cells(&rec.cells, pop.size)),
