@@ -43,7 +43,7 @@ pub enum Exit {
 const AFTER_HELP: &str = "\
 Exit codes:
   0    every job passed (or was skipped)
-  1    at least one job failed, errored or timed out
+  1    at least one job failed, errored or timed out, or engines disagreed
   2    usage error (bad option, unknown engine name, path that does not exist)
   4    no test files found
   5    at least one test file is invalid (the others still run)
