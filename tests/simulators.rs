@@ -677,3 +677,39 @@ fn hh_started_away_from_rest_agrees_across_simulators() {
     let pair = &report["agreement"][0]["pairs"][0];
     assert_eq!(pair["status"], "pass", "{pair}");
 }
+
+/// Engines that disagree beyond a suite's agreement rules fail the run (exit 1), and the
+/// matrix and the message say which pair, which spike and by how much.
+#[test]
+fn disagreeing_engines_fail_the_run_with_the_pair_and_the_spike() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("tight.crosscheck.yaml");
+    // NEST applies a current step one time step (25 µs) later than NEURON, so their spikes
+    // differ by about a step: far more than this 1 µs window.
+    fs::write(
+        &suite,
+        "suite: tight\nengines: [NEURON, NEST]\nsimulation: {duration: 200 ms}\npopulations:\n  rs: {cell: izhikevich, size: 1}\nstimuli:\n  - step: {target: rs, amplitude: 10 pA, start: 50 ms, stop: 150 ms}\nrecord:\n  - {population: rs, variables: [spikes]}\nchecks:\n  agreement:\n    spikes: {window: 0.001 ms}\n",
+    )
+    .unwrap();
+    let json = dir.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("agreement: tight"))
+        .stdout(predicate::str::contains("NEURON vs NEST"));
+    let report = read_json(&json);
+    // Each job on its own passed: only the comparison between them fails.
+    for test in report["tests"].as_array().unwrap() {
+        assert_eq!(test["status"], "pass", "{test}");
+    }
+    let entry = &report["agreement"][0];
+    assert_eq!(entry["matrix"][0][1], "fail", "{entry}");
+    let message = entry["pairs"][0]["checks"][0]["message"].as_str().unwrap();
+    assert!(message.contains("missing: #0 at"), "{message}");
+    assert!(message.contains("ms"), "{message}");
+}
