@@ -625,25 +625,7 @@ mod tests {
     use crate::codegen::{apply_sweep, generate as generate_for};
     use crate::suite::native::{load_suite, Simulator};
 
-    const EXAMPLES: [&str; 3] = [
-        "izhikevich_rs.crosscheck.yaml",
-        "lif_alpha_spike_source.crosscheck.yaml",
-        "fi_curve.crosscheck.yaml",
-    ];
-
-    fn example(name: &str) -> NativeSuite {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("suites/native")
-            .join(name);
-        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
-    }
-
-    fn from_yaml(text: &str) -> NativeSuite {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("test.crosscheck.yaml");
-        std::fs::write(&path, text).unwrap();
-        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
-    }
+    use crate::codegen::testing::{assert_parses_as_python, example, from_yaml, EXAMPLES};
 
     /// Generates `suite` into a temporary folder and returns the script's text.
     fn brian2_code(suite: &NativeSuite) -> String {
@@ -653,21 +635,6 @@ mod tests {
         let path = dir.path().join(&generated.script);
         assert_parses_as_python(&path);
         std::fs::read_to_string(path).unwrap()
-    }
-
-    fn assert_parses_as_python(path: &Path) {
-        let output = std::process::Command::new("python3")
-            .arg("-c")
-            .arg("import ast,sys; ast.parse(open(sys.argv[1]).read())")
-            .arg(path)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            output.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            std::fs::read_to_string(path).unwrap_or_default()
-        );
     }
 
     #[test]

@@ -732,20 +732,12 @@ pub fn convert_lems_outputs(dir: &Path, suite: &NativeSuite) -> Result<Vec<PathB
 mod tests {
     use super::*;
     use crate::codegen::{apply_sweep, generate as generate_all};
-    use crate::suite::native::{load_suite, Simulator};
+    use crate::suite::native::Simulator;
 
-    const EXAMPLES: &[&str] = &[
-        "izhikevich_rs.crosscheck.yaml",
-        "lif_alpha_spike_source.crosscheck.yaml",
-        "fi_curve.crosscheck.yaml",
-    ];
-
-    fn suite(name: &str) -> NativeSuite {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("suites/native")
-            .join(name);
-        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
-    }
+    use crate::codegen::testing::{
+        assert_well_formed_xml as assert_well_formed, example as suite, from_yaml as load_text,
+        EXAMPLES,
+    };
 
     /// Every cell type, every synapse kind, both receptors, a Poisson source, a step on some
     /// cells, and every recordable variable.
@@ -787,31 +779,6 @@ checks:
   agreement:
     spikes: {window: 1 ms}
 "#;
-
-    fn load_text(text: &str) -> NativeSuite {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("all_types.crosscheck.yaml");
-        std::fs::write(&path, text).unwrap();
-        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
-    }
-
-    /// Well-formedness by Python's XML parser (skipped where there is no `python3`).
-    fn assert_well_formed(path: &Path) {
-        let result = std::process::Command::new("python3")
-            .arg("-c")
-            .arg("import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])")
-            .arg(path)
-            .output();
-        match result {
-            Ok(out) => assert!(
-                out.status.success(),
-                "{}: {}",
-                path.display(),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => eprintln!("python3 unavailable ({e}); well-formedness not checked"),
-        }
-    }
 
     fn generate_into(run: &NativeSuite) -> (tempfile::TempDir, String) {
         let dir = tempfile::tempdir().unwrap();

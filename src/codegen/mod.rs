@@ -19,6 +19,8 @@ pub mod lems;
 pub mod nest;
 pub mod neuron;
 pub mod random;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -303,39 +303,18 @@ pub fn generate(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::suite::native::load_suite;
-
-    fn suite(name: &str) -> NativeSuite {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("suites/native")
-            .join(name);
-        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
-    }
+    use crate::codegen::testing::{assert_parses_as_python, example, EXAMPLES};
+    use crate::suite::native::Simulator;
 
     #[test]
     fn generates_nest_code_for_the_examples() {
-        for name in [
-            "izhikevich_rs.crosscheck.yaml",
-            "lif_alpha_spike_source.crosscheck.yaml",
-            "fi_curve.crosscheck.yaml",
-        ] {
-            let suite = crate::codegen::apply_sweep(&suite(name), 0);
+        for name in EXAMPLES {
+            let suite = crate::codegen::apply_sweep(&example(name), 0);
             let dir = tempfile::tempdir().unwrap();
-            let generated =
-                crate::codegen::generate(&suite, crate::suite::native::Simulator::Nest, dir.path())
-                    .unwrap();
-            let code = std::fs::read_to_string(dir.path().join(&generated.script)).unwrap();
-            if std::env::var_os("SHOW_CODE").is_some() {
-                eprintln!("{code}");
-                let keep = std::path::PathBuf::from("/tmp/gen").join(name);
-                std::fs::create_dir_all(&keep).unwrap();
-                for f in &generated.files {
-                    let rel = f.strip_prefix(dir.path()).unwrap();
-                    std::fs::create_dir_all(keep.join(rel).parent().unwrap()).unwrap();
-                    std::fs::copy(f, keep.join(rel)).unwrap();
-                }
-            }
+            let generated = crate::codegen::generate(&suite, Simulator::Nest, dir.path()).unwrap();
+            let path = dir.path().join(&generated.script);
+            assert_parses_as_python(&path);
+            let code = std::fs::read_to_string(path).unwrap();
             assert!(code.contains("nest.Simulate("), "{code}");
         }
     }

@@ -419,25 +419,7 @@ mod tests {
     use crate::codegen::apply_sweep;
     use crate::suite::native::{load_suite, Simulator};
 
-    const EXAMPLES: &[&str] = &[
-        "izhikevich_rs.crosscheck.yaml",
-        "lif_alpha_spike_source.crosscheck.yaml",
-        "fi_curve.crosscheck.yaml",
-    ];
-
-    fn example(name: &str) -> NativeSuite {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("suites/native")
-            .join(name);
-        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
-    }
-
-    fn from_yaml(text: &str) -> NativeSuite {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.crosscheck.yaml");
-        std::fs::write(&path, text).unwrap();
-        load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"))
-    }
+    use crate::codegen::testing::{assert_parses_as_python, example, from_yaml, EXAMPLES};
 
     /// Every cell type, every kind of projection and receptor, stimuli and recordings; the
     /// description tries to smuggle code in.
@@ -478,19 +460,6 @@ checks:
     spikes: {window: 1 ms}
 "#;
 
-    fn parses_as_python(path: &Path) {
-        let status = std::process::Command::new("python3")
-            .arg("-c")
-            .arg("import ast,sys; ast.parse(open(sys.argv[1]).read())")
-            .arg(path)
-            .status();
-        match status {
-            Ok(status) => assert!(status.success(), "{} is not valid Python", path.display()),
-            // Without a python3 the check cannot run; the rest of the test still does.
-            Err(e) => eprintln!("python3 not available ({e}); skipped the syntax check"),
-        }
-    }
-
     fn generate_into(suite: &NativeSuite, dir: &Path) -> (Generated, String) {
         let generated = crate::codegen::generate(suite, Simulator::Neuron, dir)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -509,7 +478,7 @@ checks:
                 let (generated, code) = generate_into(&run, dir.path());
                 assert!(code.contains("h.fadvance()"), "{code}");
                 assert!(needs_nrnivmodl(&generated));
-                parses_as_python(&dir.path().join(SCRIPT));
+                assert_parses_as_python(&dir.path().join(SCRIPT));
             }
         }
     }
@@ -519,7 +488,7 @@ checks:
         let suite = from_yaml(EVERY_CELL_TYPE);
         let dir = tempfile::tempdir().unwrap();
         let (generated, code) = generate_into(&suite, dir.path());
-        parses_as_python(&dir.path().join(SCRIPT));
+        assert_parses_as_python(&dir.path().join(SCRIPT));
         for (name, _) in mechanisms() {
             assert!(code.contains(&format!("\"{name}\"")), "{name} unused");
             assert!(dir.path().join(format!("{name}.mod")).exists());
