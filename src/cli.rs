@@ -572,6 +572,9 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             .iter()
             .flat_map(|s| crate::native::components(*s).iter().copied()),
     );
+    if plan::uses_jneuroml(&jobs) {
+        components.push(Component::PyNeuroML);
+    }
     components.sort();
     components.dedup();
     let tools = match tokio::task::block_in_place(|| provision(&env, &components, args.offline)) {
@@ -588,7 +591,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             return Exit::EngineUnavailable;
         }
     }
-    if simulators.contains(&crate::suite::native::Simulator::JNeuroML) && tools.java.is_none() {
+    if plan::uses_jneuroml(&jobs) && tools.java.is_none() {
         error("crosscheck suites on jNeuroML need java (a Java 11+ runtime; e.g. apt-get install openjdk-17-jre-headless)");
         return Exit::EngineUnavailable;
     }
@@ -783,15 +786,7 @@ fn bless(
             crosscheck_version: env!("CARGO_PKG_VERSION").to_string(),
             date: date.clone(),
             command: command.clone(),
-            // Paths relative to the folder holding the reference data, so provenance does not
-            // depend on where the repository is checked out.
-            model_files: crate::reference::file_sha256(&job.file)
-                .map(|hash| {
-                    let base = root.parent().unwrap_or(&root);
-                    let shown = job.file.strip_prefix(base).unwrap_or(&job.file);
-                    vec![(shown.display().to_string(), hash)]
-                })
-                .unwrap_or_default(),
+            model_files: crate::reference::model_file_hashes(&root, job),
         };
         match crate::reference::write(&root, job, recorded, &provenance) {
             Ok(files) => written += files.len(),
