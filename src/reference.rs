@@ -182,9 +182,18 @@ fn stale_note(root: &Path, job: &NativeJob) -> String {
         .map(|prov| prov.model_files);
     let now = model_file_hashes(root, job);
     let changed: Vec<&str> = match &blessed {
+        // The same path, else the same file name: references are often blessed in the
+        // repository and checked from a copy laid out differently.
         Some(blessed) => now
             .iter()
-            .filter(|(path, hash)| blessed.iter().any(|(p, h)| p == path && h != hash))
+            .filter(|(path, hash)| {
+                let name = |p: &str| Path::new(p).file_name().map(|n| n.to_os_string());
+                let same = blessed
+                    .iter()
+                    .find(|(p, _)| p == path)
+                    .or_else(|| blessed.iter().find(|(p, _)| name(p) == name(path)));
+                same.is_some_and(|(_, h)| h != hash)
+            })
             .map(|(path, _)| path.as_str())
             .collect(),
         None => Vec::new(),

@@ -130,6 +130,7 @@ pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
                     .filter(|(a, b)| *allow_self_connections || !same || a != b)
                     .collect(),
                 Connector::OneToOne => (0..pre.min(post) as u32).map(|i| (i, i)).collect(),
+                Connector::Explicit(pairs) => pairs.clone(),
                 Connector::FixedProbability {
                     p,
                     seed: proj_seed,

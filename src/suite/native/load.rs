@@ -523,10 +523,10 @@ impl<'a> Loader<'a> {
                 }
                 // Without the model nothing below resolves; stop here rather than report
                 // every population reference as unknown.
-                Some(self.model(key, value)?)
+                Some(self.model(key, value, simulation.as_ref().map(|s| s.dt))?)
             }
         };
-        let (slots, imported_stimuli) = match &model {
+        let (slots, imported_stimuli, imported_projections) = match &model {
             Some(imported) => (
                 imported
                     .populations
@@ -537,10 +537,11 @@ impl<'a> Loader<'a> {
                     })
                     .collect(),
                 Some(imported.stimuli.clone()),
+                Some(imported.projections.clone()),
             ),
             None => match self.required(root, "populations", &start, "a suite") {
-                Some(node) => (self.populations(node, simulation.as_ref()), None),
-                None => (Vec::new(), None),
+                Some(node) => (self.populations(node, simulation.as_ref()), None, None),
+                None => (Vec::new(), None, None),
             },
         };
         let cx = Context {
@@ -548,6 +549,7 @@ impl<'a> Loader<'a> {
             slots: &slots,
         };
         let projections = match root.get("projections") {
+            _ if imported_projections.is_some() => imported_projections,
             None => Some(Vec::new()),
             Some(node) if node.is_null() => Some(Vec::new()),
             Some(node) => self.projections(node, &cx),
@@ -594,7 +596,12 @@ impl<'a> Loader<'a> {
 
     /// `model: {neuroml: path, network: id}`: imports the NeuroML file (path relative to the
     /// suite). Errors inside the NeuroML file name that file's line and column.
-    fn model(&mut self, key: &Node, node: &'a Node) -> Option<super::neuroml::Imported> {
+    fn model(
+        &mut self,
+        key: &Node,
+        node: &'a Node,
+        dt: Option<Quantity>,
+    ) -> Option<super::neuroml::Imported> {
         self.mapping(node, "model", MODEL_KEYS)?;
         let Some(file) = node.get("neuroml") else {
             self.error_help(
@@ -622,7 +629,7 @@ impl<'a> Loader<'a> {
             );
             return None;
         }
-        match super::neuroml::import(&path, network) {
+        match super::neuroml::import(&path, network, dt) {
             Ok(imported) => Some(imported),
             Err(error) => {
                 let message = format!("in the NeuroML model: {error}");

@@ -179,6 +179,8 @@ pub enum Connector {
         seed: u64,
         allow_self_connections: bool,
     },
+    /// The `(pre, post)` pairs as listed (a NeuroML projection's connections).
+    Explicit(Vec<(u32, u32)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::library::{cell_kind, CellKind, SynapseKind};
-use super::{CellSelection, Ident, Population, Stimulus};
+use super::{CellSelection, Connector, Ident, Population, Projection, Receptor, Stimulus};
 use crate::suite::units::{parse_expecting, Dimension, Quantity};
 use crate::suite::{LoadError, Location};
 
@@ -118,6 +118,7 @@ impl NeuroMLPopulation {
 pub struct Imported {
     pub model: NeuroMLModel,
     pub populations: Vec<Population>,
+    pub projections: Vec<Projection>,
     pub stimuli: Vec<Stimulus>,
 }
 
@@ -138,7 +139,14 @@ struct Component {
 }
 
 /// Imports the `<network>` `network` (or the file's only one) of the NeuroML file at `path`.
-pub fn import(path: &Path, network: Option<&str>) -> Result<Imported, LoadError> {
+///
+/// `dt` is the simulation step: connections without a delay get one step, the shortest delay
+/// NEST allows.
+pub fn import(
+    path: &Path,
+    network: Option<&str>,
+    dt: Option<Quantity>,
+) -> Result<Imported, LoadError> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut files: Vec<Parsed> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -259,6 +267,7 @@ pub fn import(path: &Path, network: Option<&str>) -> Result<Imported, LoadError>
         populations: Vec::new(),
         nml_populations: Vec::new(),
         stimuli: Vec::new(),
+        raw_projections: Vec::new(),
         untranslatable: Vec::new(),
         blockers: Vec::new(),
     };
@@ -268,8 +277,8 @@ pub fn import(path: &Path, network: Option<&str>) -> Result<Imported, LoadError>
             "population" => importer.population(node, &at)?,
             "explicitInput" => importer.explicit_input(node, &at)?,
             "inputList" => importer.input_list(node, &at)?,
-            "projection"
-            | "continuousProjection"
+            "projection" => importer.projection(node, &at)?,
+            "continuousProjection"
             | "electricalProjection"
             | "synapticConnection"
             | "synapticConnectionWD" => importer.block(format!(
@@ -286,6 +295,7 @@ pub fn import(path: &Path, network: Option<&str>) -> Result<Imported, LoadError>
         ));
     }
 
+    let projections = importer.resolve_projections(dt);
     let root = common_folder(files.iter().map(|f| f.path.as_path()));
     Ok(Imported {
         model: NeuroMLModel {
@@ -298,6 +308,7 @@ pub fn import(path: &Path, network: Option<&str>) -> Result<Imported, LoadError>
             nest_blockers: importer.blockers,
         },
         populations: importer.populations,
+        projections,
         stimuli: importer.stimuli,
     })
 }
@@ -307,8 +318,23 @@ struct Importer<'c> {
     populations: Vec<Population>,
     nml_populations: Vec<NeuroMLPopulation>,
     stimuli: Vec<Stimulus>,
+    raw_projections: Vec<RawProjection>,
     untranslatable: Vec<String>,
     blockers: Vec<String>,
+}
+
+/// The library parameters one synapse sets on its target (`tau_syn_E`, `e_rev_E`...), SI.
+type SynapseParams = Vec<(&'static str, f64)>;
+
+/// A NeuroML `<projection>` as read, before its synapse is mapped onto the library.
+struct RawProjection {
+    id: String,
+    pre: usize,
+    post: usize,
+    synapse: String,
+    /// (pre cell index, post cell index, weight, delay in seconds).
+    connections: Vec<(u32, u32, f64, f64)>,
+    location: Location,
 }
 
 impl Importer<'_> {
@@ -555,6 +581,232 @@ impl Importer<'_> {
             })
             .collect();
         Ok((kind, params, exposures, Vec::new()))
+    }
+
+    /// Index of population `id` (defined earlier in the network).
+    fn population_index(&self, id: &str, at: &Location) -> Result<usize, LoadError> {
+        self.populations
+            .iter()
+            .position(|p| p.id.as_str() == id)
+            .ok_or_else(|| {
+                LoadError::new(
+                    at.clone(),
+                    format!("population `{id}` is not defined before it in the network"),
+                )
+            })
+    }
+
+    /// The index of the cell a NeuroML cell reference (`../pop/3/comp`, `../pop[3]`) names in
+    /// population `expected`.
+    fn cell_index(
+        &self,
+        reference: &str,
+        expected: usize,
+        at: &Location,
+    ) -> Result<u32, LoadError> {
+        let pop = &self.populations[expected];
+        let (name, cell) = parse_target(reference).ok_or_else(|| {
+            LoadError::new(
+                at.clone(),
+                format!("cell reference `{reference}`: expected `../population/index/component` or `../population[index]`"),
+            )
+        })?;
+        if name != pop.id.as_str() {
+            return Err(LoadError::new(
+                at.clone(),
+                format!(
+                    "cell reference `{reference}` is not in population `{}`",
+                    pop.id
+                ),
+            ));
+        }
+        let index = match &self.nml_populations[expected].instances {
+            Some(ids) => ids.iter().position(|&id| id == cell as u64),
+            None => (cell < pop.size).then_some(cell),
+        };
+        index.map(|i| i as u32).ok_or_else(|| {
+            LoadError::new(
+                at.clone(),
+                format!("`{reference}`: population `{}` has no cell {cell}", pop.id),
+            )
+        })
+    }
+
+    fn projection(&mut self, node: roxmltree::Node, at: &Location) -> Result<(), LoadError> {
+        let id = required(node, "id", at)?.to_string();
+        let pre = self.population_index(required(node, "presynapticPopulation", at)?, at)?;
+        let post = self.population_index(required(node, "postsynapticPopulation", at)?, at)?;
+        let synapse = required(node, "synapse", at)?.to_string();
+        let mut connections = Vec::new();
+        for c in node.children().filter(|c| c.is_element()) {
+            let tag = c.tag_name().name();
+            if !matches!(tag, "connection" | "connectionWD") {
+                continue;
+            }
+            let a = self.cell_index(required(c, "preCellId", at)?, pre, at)?;
+            let b = self.cell_index(required(c, "postCellId", at)?, post, at)?;
+            let (weight, delay) = if tag == "connectionWD" {
+                let w = required(c, "weight", at)?;
+                let weight = w.trim().parse::<f64>().map_err(|_| {
+                    LoadError::new(
+                        at.clone(),
+                        format!("connection weight `{w}` is not a number"),
+                    )
+                })?;
+                let delay = parse_nml(required(c, "delay", at)?, Dimension::TIME, "delay", at)?;
+                (weight, delay.si)
+            } else {
+                (1.0, 0.0)
+            };
+            if !(weight.is_finite() && delay.is_finite() && delay >= 0.0) {
+                return Err(LoadError::new(
+                    at.clone(),
+                    "connection weights must be finite and delays non-negative",
+                ));
+            }
+            connections.push((a, b, weight, delay));
+        }
+        self.raw_projections.push(RawProjection {
+            id,
+            pre,
+            post,
+            synapse,
+            connections,
+            location: at.clone(),
+        });
+        Ok(())
+    }
+
+    /// Maps each projection's synapse onto the synapse of the target's library type (setting
+    /// the target's synaptic parameters), and splits its connections into library projections
+    /// of one weight and delay each. A synapse with no library equivalent makes the model
+    /// untranslatable rather than failing the load: jNeuroML still runs it.
+    fn resolve_projections(&mut self, dt: Option<Quantity>) -> Vec<Projection> {
+        let min_delay = dt.map_or(0.0, |q| q.si);
+        let raw = std::mem::take(&mut self.raw_projections);
+        // Per (post population, receptor): the synapse parameters already set, to refuse two
+        // different synapses on one receptor (the library has one per receptor).
+        let mut taken: BTreeMap<(usize, bool), (String, SynapseParams)> = BTreeMap::new();
+        let mut out = Vec::new();
+        for p in raw {
+            let Some(syn) = self.components.get(&p.synapse) else {
+                self.block(format!(
+                    "{}: projection `{}`: no synapse component `{}` in the model",
+                    p.location, p.id, p.synapse
+                ));
+                continue;
+            };
+            let post_kind = self.populations[p.post].kind.name;
+            let post_tag = self
+                .components
+                .get(&self.nml_populations[p.post].component)
+                .map_or("?", |c| c.tag.as_str());
+            let parsed = match (post_kind, syn.tag.as_str()) {
+                ("lif_curr_exp" | "lif_curr_alpha", "alphaCurrentSynapse") => {
+                    match (
+                        quantity(syn, "tau", Dimension::TIME),
+                        quantity(syn, "ibase", Dimension::CURRENT),
+                    ) {
+                        (Ok(tau), Ok(base)) => Some((tau, base, None)),
+                        _ => None,
+                    }
+                }
+                ("adex_cond_exp", "expOneSynapse") => match (
+                    quantity(syn, "tauDecay", Dimension::TIME),
+                    quantity(syn, "gbase", Dimension::CONDUCTANCE),
+                    quantity(syn, "erev", Dimension::VOLTAGE),
+                ) {
+                    (Ok(tau), Ok(base), Ok(erev)) => Some((tau, base, Some(erev))),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some((tau, base, erev)) = parsed else {
+                self.block(format!(
+                    "{}: projection `{}`: a <{}> onto a <{post_tag}> has no translation (crosscheck translates alphaCurrentSynapse onto iafCell/iafRefCell and expOneSynapse onto adExIaFCell)",
+                    p.location, p.id, syn.tag
+                ));
+                continue;
+            };
+            if self.populations[p.pre].kind.name == "neuroml_cell" {
+                continue; // already untranslatable
+            }
+            // Conductance synapses: excitatory when they reverse above the threshold.
+            let conductance_receptor = erev.map(|e| {
+                let threshold = self.populations[p.post]
+                    .param("v_thresh")
+                    .map_or(-0.05, |q| q.si);
+                e.si >= threshold
+            });
+            let mut groups: BTreeMap<(bool, u64, u64), Vec<(u32, u32)>> = BTreeMap::new();
+            for (a, b, w, d) in &p.connections {
+                let value = base.si * w;
+                let excitatory = conductance_receptor.unwrap_or(value >= 0.0);
+                let delay = d.max(min_delay);
+                groups
+                    .entry((excitatory, value.abs().to_bits(), delay.to_bits()))
+                    .or_default()
+                    .push((*a, *b));
+            }
+            let receptors: BTreeSet<bool> = groups.keys().map(|k| k.0).collect();
+            let mut conflict = None;
+            for excitatory in receptors {
+                let suffix = if excitatory { "E" } else { "I" };
+                let mut params = vec![(if excitatory { "tau_syn_E" } else { "tau_syn_I" }, tau.si)];
+                if let Some(e) = erev {
+                    params.push((if excitatory { "e_rev_E" } else { "e_rev_I" }, e.si));
+                }
+                match taken.get(&(p.post, excitatory)) {
+                    Some((other, existing)) if existing != &params => {
+                        conflict = Some(format!(
+                            "{}: projection `{}`: synapses `{other}` and `{}` differ on the {suffix} receptor of population `{}` (the library has one synapse per receptor)",
+                            p.location, p.id, p.synapse, self.populations[p.post].id
+                        ));
+                    }
+                    _ => {
+                        taken.insert((p.post, excitatory), (p.synapse.clone(), params.clone()));
+                        let pop = &mut self.populations[p.post];
+                        for (name, value) in params {
+                            if let Some(slot) = pop.params.iter_mut().find(|(n, _)| *n == name) {
+                                slot.1.si = value;
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(reason) = conflict {
+                self.block(reason);
+                continue;
+            }
+            if erev.is_none() {
+                // NeuroML's alphaCurrentSynapse peaks at its weight at t = tau: the library's
+                // alpha synapse (NEST iaf_psc_alpha).
+                self.populations[p.post].kind =
+                    cell_kind("lif_curr_alpha").expect("library has lif_curr_alpha");
+            }
+            for ((excitatory, magnitude, delay), pairs) in groups {
+                out.push(Projection {
+                    from: p.pre,
+                    to: p.post,
+                    connector: Connector::Explicit(pairs),
+                    receptor: if excitatory {
+                        Receptor::Excitatory
+                    } else {
+                        Receptor::Inhibitory
+                    },
+                    weight: Quantity {
+                        si: f64::from_bits(magnitude),
+                        dim: base.dim,
+                    },
+                    delay: Quantity {
+                        si: f64::from_bits(delay),
+                        dim: Dimension::TIME,
+                    },
+                    location: p.location.clone(),
+                });
+            }
+        }
+        out
     }
 
     fn explicit_input(&mut self, node: roxmltree::Node, at: &Location) -> Result<(), LoadError> {
@@ -923,7 +1175,7 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         }
-        let result = import(&dir.path().join(files[0].0), None);
+        let result = import(&dir.path().join(files[0].0), None, None);
         (dir, result)
     }
 
@@ -936,7 +1188,7 @@ mod tests {
 
     #[test]
     fn imports_the_bundled_iaf_cells() {
-        let imported = import(&bundled("iaf_cells.net.nml"), None).unwrap();
+        let imported = import(&bundled("iaf_cells.net.nml"), None, None).unwrap();
         let model = &imported.model;
         assert_eq!(model.network, "cells");
         assert!(model.nest_blockers.is_empty() && model.untranslatable.is_empty());
@@ -983,7 +1235,7 @@ mod tests {
 
     #[test]
     fn imports_adex_and_dimensionless_izhikevich() {
-        let imported = import(&bundled("adex_izhikevich.net.nml"), None).unwrap();
+        let imported = import(&bundled("adex_izhikevich.net.nml"), None, None).unwrap();
         let [adex, izh] = imported.populations.as_slice() else {
             panic!()
         };
@@ -1039,9 +1291,93 @@ mod tests {
         let reasons = imported.model.untranslatable.join("\n");
         assert!(reasons.contains("<cell>"), "{reasons}");
         assert!(reasons.contains("<sineGenerator>"), "{reasons}");
-        assert!(reasons.contains("<projection>"), "{reasons}");
+        assert!(reasons.contains("projection `pr`"), "{reasons}");
         // Each reason says where.
         assert!(reasons.contains("m.nml:"), "{reasons}");
+    }
+
+    #[test]
+    fn projections_become_explicit_library_projections() {
+        let dt = Quantity {
+            si: 0.025e-3,
+            dim: Dimension::TIME,
+        };
+        let imported = import(&bundled("synaptic_input.net.nml"), None, Some(dt)).unwrap();
+        assert!(
+            imported.model.untranslatable.is_empty(),
+            "{:?}",
+            imported.model
+        );
+        let lif = &imported.populations[2];
+        let adex = &imported.populations[3];
+        // Alpha current synapses make the LIF cell the library's alpha type, with their taus.
+        assert_eq!(lif.kind.name, "lif_curr_alpha");
+        assert!(close(si(lif, "tau_syn_E"), 2e-3) && close(si(lif, "tau_syn_I"), 5e-3));
+        // Conductance synapses set AdEx's reversal potentials and time constants.
+        assert!(close(si(adex, "e_rev_E"), 0.0) && close(si(adex, "e_rev_I"), -80e-3));
+        assert!(close(si(adex, "tau_syn_I"), 5e-3));
+        // One library projection per (receptor, weight, delay).
+        let to_lif: Vec<_> = imported.projections.iter().filter(|p| p.to == 2).collect();
+        assert_eq!(to_lif.len(), 3, "{to_lif:#?}");
+        let inhibitory = to_lif
+            .iter()
+            .find(|p| p.receptor == Receptor::Inhibitory)
+            .unwrap();
+        assert!(
+            close(inhibitory.weight.si, 0.2e-9),
+            "magnitude, sign in the receptor"
+        );
+        assert_eq!(inhibitory.connector, Connector::Explicit(vec![(0, 0)]));
+        let half = to_lif
+            .iter()
+            .find(|p| close(p.weight.si, 0.2e-9) && p.receptor == Receptor::Excitatory)
+            .unwrap();
+        assert_eq!(half.connector, Connector::Explicit(vec![(1, 0)]));
+        assert!(close(half.delay.si, 2e-3));
+        let to_adex: Vec<_> = imported.projections.iter().filter(|p| p.to == 3).collect();
+        assert!(to_adex
+            .iter()
+            .all(|p| p.weight.dim == Dimension::CONDUCTANCE));
+    }
+
+    #[test]
+    fn untranslatable_synapses_and_zero_delays() {
+        let cells = r#"<iafCell id="c" leakReversal="-70mV" thresh="-55mV" reset="-70mV" C="0.25nF" leakConductance="12.5nS"/>
+<spikeArray id="s"><spike id="0" time="1ms"/></spikeArray>"#;
+        // A conductance synapse onto an iafCell has no library equivalent.
+        let (_dir, imported) = import_files(&[(
+            "m.nml",
+            &nml(&format!(
+                r#"{cells}<expOneSynapse id="g" gbase="1nS" erev="0mV" tauDecay="2ms"/>
+<network id="net"><population id="s" component="s" size="1"/><population id="p" component="c" size="1"/>
+<projection id="pr" presynapticPopulation="s" postsynapticPopulation="p" synapse="g"><connection id="0" preCellId="../s/0/s" postCellId="../p/0/c"/></projection></network>"#
+            )),
+        )]);
+        let imported = imported.unwrap();
+        assert!(imported.projections.is_empty());
+        assert!(
+            imported.model.untranslatable[0].contains("expOneSynapse"),
+            "{:?}",
+            imported.model.untranslatable
+        );
+        // A plain connection (no delay) gets one step, NEST's minimum.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.nml");
+        std::fs::write(&path, nml(&format!(r#"{cells}<alphaCurrentSynapse id="a" tau="1ms" ibase="1nA"/>
+<network id="net"><population id="s" component="s" size="1"/><population id="p" component="c" size="1"/>
+<projection id="pr" presynapticPopulation="s" postsynapticPopulation="p" synapse="a"><connection id="0" preCellId="../s[0]" postCellId="../p[0]"/></projection></network>"#))).unwrap();
+        let dt = Quantity {
+            si: 0.1e-3,
+            dim: Dimension::TIME,
+        };
+        let imported = import(&path, None, Some(dt)).unwrap();
+        assert!(close(imported.projections[0].delay.si, 0.1e-3));
+        // A connection to a cell the population does not have is an error with the line.
+        std::fs::write(&path, nml(&format!(r#"{cells}<alphaCurrentSynapse id="a" tau="1ms" ibase="1nA"/>
+<network id="net"><population id="s" component="s" size="1"/><population id="p" component="c" size="1"/>
+<projection id="pr" presynapticPopulation="s" postsynapticPopulation="p" synapse="a"><connection id="0" preCellId="../s[0]" postCellId="../p[5]"/></projection></network>"#))).unwrap();
+        let error = import(&path, None, Some(dt)).unwrap_err().to_string();
+        assert!(error.contains("has no cell 5"), "{error}");
     }
 
     #[test]
@@ -1127,8 +1463,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.nml");
         std::fs::write(&path, nml(&body)).unwrap();
-        assert_eq!(import(&path, Some("net")).unwrap().model.network, "net");
-        let error = import(&path, Some("nett")).unwrap_err().to_string();
+        assert_eq!(
+            import(&path, Some("net"), None).unwrap().model.network,
+            "net"
+        );
+        let error = import(&path, Some("nett"), None).unwrap_err().to_string();
         assert!(error.contains("networks: net, other"), "{error}");
     }
 
