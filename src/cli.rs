@@ -615,7 +615,8 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     let (cancel_tx, cancel_rx) = watch::channel(false);
     watch_signals(cancel_tx);
     let (events_tx, mut events_rx) = mpsc::unbounded_channel::<Event>();
-    let mut reporter = terminal::TerminalReporter::new(jobs.len(), args.verbose);
+    let github = report::github::GitHub::from_env();
+    let mut reporter = terminal::TerminalReporter::new(jobs.len(), args.verbose, github.is_some());
     let reporting = tokio::spawn(async move {
         while let Some(event) = events_rx.recv().await {
             reporter.handle(&event);
@@ -693,6 +694,15 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     print!("\n{}", terminal::summary_table(&report.tests, duration_s));
     print!("{}", terminal::agreement_table(&report.agreement));
     let mut write_failed = false;
+    if let Some(github) = &github {
+        print!("{}", github.annotations(&report));
+        if let Err(e) = github.write_summary(&report) {
+            error(format!(
+                "could not append the job summary to $GITHUB_STEP_SUMMARY: {e}"
+            ));
+            write_failed = true;
+        }
+    }
     if let Some(path) = &args.json {
         if let Err(e) = report::json::write(path, &report) {
             error(format!("could not write {}: {e}", path.display()));

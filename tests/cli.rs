@@ -646,3 +646,80 @@ fn schema_prints_the_suite_json_schema() {
         .unwrap()
     );
 }
+
+/// Inside GitHub Actions: failures become annotations at the expectation's line, a crash's
+/// output is folded and cannot issue workflow commands, and the job summary gets the matrix.
+#[test]
+fn github_actions_gets_annotations_folded_output_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(
+        dir.path(),
+        "off",
+        "printf '10\\n20\\n33\\n' > out.dat",
+        "[10, 20, 30]",
+        "0.01",
+    );
+    command_test(
+        dir.path(),
+        "crash",
+        "echo '::error file=x,line=1::forged'; echo '::endgroup::'; kill -SEGV $$",
+        "[1]",
+        "0.1",
+    );
+    let summary = dir.path().join("summary.md");
+    fs::write(&summary, "earlier step\n").unwrap();
+    let output = crosscheck(&dir.path().join("home"))
+        .current_dir(dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .arg("run")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The failing expectation of `off` is the `spike times` observable, line 6 of its .omt.
+    let omt = fs::read_to_string(dir.path().join(".test.off.omt")).unwrap();
+    let line = omt
+        .lines()
+        .position(|l| l.trim_start().starts_with("spike times:"))
+        .unwrap()
+        + 1;
+    assert!(
+        stdout.contains(&format!("::error file=.test.off.omt,line={line},title=")),
+        "{stdout}"
+    );
+    // A crash has no failing expectation: it points at the test's engine line.
+    assert!(
+        stdout.contains("::error file=.test.crash.omt,line=2,title=crash.sh on command%3A error::run was killed by signal SIGSEGV"),
+        "{stdout}"
+    );
+    // The crash's output is inside a group, between stop-commands and its resume token.
+    let lines: Vec<&str> = stderr.lines().collect();
+    let forged = lines
+        .iter()
+        .position(|l| *l == "::error file=x,line=1::forged")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let stop = lines[..forged]
+        .iter()
+        .rposition(|l| l.starts_with("::stop-commands::"))
+        .expect("stop-commands before the output");
+    let token = lines[stop].trim_start_matches("::stop-commands::");
+    assert!(lines[stop - 1].starts_with("::group::"), "{stderr}");
+    let resume = lines[forged..]
+        .iter()
+        .position(|l| *l == format!("::{token}::"))
+        .expect("commands resumed after the output");
+    assert!(
+        lines[forged..forged + resume].contains(&"::endgroup::"),
+        "the forged endgroup is inside the stopped section"
+    );
+    // The summary is appended, not overwritten.
+    let md = fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("earlier step\n"), "{md}");
+    assert!(md.contains("## crosscheck: failed"), "{md}");
+    assert!(md.contains("| model | command |"), "{md}");
+}
