@@ -147,6 +147,12 @@ struct RunArgs {
     /// Reference data folder (default: the nearest `reference-data/` above each suite).
     #[arg(long, value_name = "DIR")]
     reference_dir: Option<PathBuf>,
+    /// Run every test, even those whose inputs (test and model files by content, engine and
+    /// version, crosscheck version) are unchanged since they last passed. Without it such
+    /// tests are taken from the result cache in the crosscheck home and marked `cached`.
+    /// `--keep-workdirs` runs every test too (there is nothing to keep from a cached one).
+    #[arg(long, env = "CROSSCHECK_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    no_cache: bool,
 }
 
 /// Whether a run only checks, or also records reference data.
@@ -612,19 +618,68 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         process_env: env.process_env(),
         output_cap: 256 * 1024,
     };
+    let reference_root = |job: &crate::native::NativeJob| {
+        args.reference_dir
+            .clone()
+            .unwrap_or_else(|| crate::reference::reference_root(&job.file))
+    };
+
+    // Passes whose inputs are unchanged come from the cache (never when blessing: that needs
+    // fresh recordings).
+    let cache = (mode == Mode::Run && !args.no_cache && !args.keep_workdirs)
+        .then(|| crate::cache::ResultCache::new(env.home().join("cache").join("results")));
+    let mut cached: BTreeMap<usize, crate::cache::Entry> = BTreeMap::new();
+    let mut cache_keys: BTreeMap<usize, String> = BTreeMap::new();
+    if let Some(cache) = &cache {
+        for job in &jobs {
+            let reference_dir = match &job.work {
+                plan::Work::Native(native) => {
+                    Some(crate::reference::job_dir(&reference_root(native), native))
+                }
+                plan::Work::Omv(_) => None,
+            };
+            let key = crate::cache::key(job, reference_dir.as_deref());
+            match cache.get(&key) {
+                Some(entry) => {
+                    cached.insert(job.index, entry);
+                }
+                None => {
+                    cache_keys.insert(job.index, key);
+                }
+            }
+        }
+    }
+    let total_jobs = jobs.len();
+    let (from_cache, jobs): (Vec<plan::Job>, Vec<plan::Job>) = jobs
+        .into_iter()
+        .partition(|job| cached.contains_key(&job.index));
+
     let (cancel_tx, cancel_rx) = watch::channel(false);
     watch_signals(cancel_tx);
     let (events_tx, mut events_rx) = mpsc::unbounded_channel::<Event>();
     let github = report::github::GitHub::from_env();
-    let mut reporter = terminal::TerminalReporter::new(jobs.len(), args.verbose, github.is_some());
+    let mut reporter = terminal::TerminalReporter::new(total_jobs, args.verbose, github.is_some());
+    for job in &from_cache {
+        if let Some(entry) = cached.get_mut(&job.index) {
+            entry.result.cached = true;
+            // Named as this run names it (ids are relative to the discovery path).
+            entry.result.id = job.id().to_string();
+            entry.result.model = job.model();
+            let _ = events_tx.send(Event::JobFinished {
+                index: job.index,
+                result: Box::new(entry.result.clone()),
+            });
+        }
+    }
     let reporting = tokio::spawn(async move {
         while let Some(event) = events_rx.recv().await {
             reporter.handle(&event);
         }
         reporter.finish();
     });
-    let native_jobs: Vec<(usize, crate::native::NativeJob)> = jobs
+    let native_jobs: Vec<(usize, crate::native::NativeJob)> = from_cache
         .iter()
+        .chain(jobs.iter())
         .filter_map(|job| match &job.work {
             plan::Work::Native(native) => Some((job.index, native.clone())),
             plan::Work::Omv(_) => None,
@@ -638,17 +693,28 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         cancel_rx.clone(),
     )
     .await;
-    let mut results = output.results;
-    let reference_root = |job: &crate::native::NativeJob| {
-        args.reference_dir
-            .clone()
-            .unwrap_or_else(|| crate::reference::reference_root(&job.file))
-    };
+    // Every job's result at its index: cached ones, then those that ran (in job order).
+    let mut ran = output.results.into_iter();
+    let mut recordings = output.recordings;
+    let mut results: Vec<TestResult> = Vec::with_capacity(total_jobs);
+    for index in 0..total_jobs {
+        match cached.remove(&index) {
+            Some(entry) => {
+                if let Some(stored) = entry.recordings {
+                    recordings.insert(index, stored.into());
+                }
+                results.push(entry.result);
+            }
+            None => results.extend(ran.next()),
+        }
+    }
     if mode == Mode::Run {
         // Each suite job against its blessed reference data.
         for (index, job) in &native_jobs {
-            let (Some(recordings), Some(result)) =
-                (output.recordings.get(index), results.get_mut(*index))
+            if !cache_keys.contains_key(index) && cache.is_some() {
+                continue; // from the cache: judged when it ran
+            }
+            let (Some(recordings), Some(result)) = (recordings.get(index), results.get_mut(*index))
             else {
                 continue;
             };
@@ -662,9 +728,21 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             result.message = message;
         }
     }
-    let agreement = crate::agreement::evaluate(&native_jobs, &results, &output.recordings);
+    let agreement = crate::agreement::evaluate(&native_jobs, &results, &recordings);
     let _ = reporting.await;
     let interrupted = *cancel_rx.borrow();
+    if let Some(cache) = &cache {
+        for (index, key) in &cache_keys {
+            if let Some(result) = results.get(*index) {
+                if let Err(e) = cache.put(key, result, recordings.get(index)) {
+                    error(format!(
+                        "could not record {} in the result cache: {e}",
+                        result.id
+                    ));
+                }
+            }
+        }
+    }
     results.extend(invalid_results);
 
     // Report.
@@ -717,7 +795,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     }
 
     if mode == Mode::Bless && !interrupted {
-        let blessed = bless(&native_jobs, &report, &output.recordings, &reference_root);
+        let blessed = bless(&native_jobs, &report, &recordings, &reference_root);
         if blessed != Exit::Success {
             return blessed;
         }
@@ -834,5 +912,6 @@ fn invalid_result(file: &InvalidFile) -> TestResult {
         commands: vec![],
         output_tail: None,
         workdir: None,
+        cached: false,
     }
 }

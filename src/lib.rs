@@ -12,6 +12,7 @@
 //! managed Python environment. `cli` is a thin clap layer over the rest.
 
 pub mod agreement;
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod codegen;

@@ -723,3 +723,77 @@ fn github_actions_gets_annotations_folded_output_and_a_summary() {
     assert!(md.contains("## crosscheck: failed"), "{md}");
     assert!(md.contains("| model | command |"), "{md}");
 }
+
+/// Whether each test of a JSON report came from the cache, by id.
+fn cached_by_id(json: &std::path::Path) -> std::collections::BTreeMap<String, bool> {
+    read_json(json)["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_string(),
+                t["cached"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
+/// A pass whose inputs are unchanged comes from the cache; changing one test's script re-runs
+/// only that test; failures are never cached; `--no-cache` runs everything.
+#[test]
+fn unchanged_passes_come_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let tests = dir.path().join("tests");
+    for name in ["a", "b"] {
+        let folder = tests.join(name);
+        fs::create_dir_all(&folder).unwrap();
+        command_test(
+            &folder,
+            name,
+            "printf '1\\n2\\n' > out.dat",
+            "[1, 2]",
+            "0.01",
+        );
+    }
+    command_test(&tests, "bad", "printf '5\\n' > out.dat", "[1]", "0.01");
+    let json = dir.path().join("r.json");
+    let run = |extra: &[&str]| {
+        crosscheck_cached(&home)
+            .arg("run")
+            .arg(&tests)
+            .args(extra)
+            .arg("--json")
+            .arg(&json)
+            .assert()
+            .code(1);
+        cached_by_id(&json)
+    };
+    let first = run(&[]);
+    assert!(first.values().all(|c| !c), "{first:?}");
+    let second = run(&[]);
+    assert!(second["a/.test.a.omt"], "{second:?}");
+    assert!(second["b/.test.b.omt"], "{second:?}");
+    assert!(!second[".test.bad.omt"], "failures always run");
+    // Change one model file: only its test runs again.
+    fs::write(
+        tests.join("a/a.sh"),
+        "#!/bin/sh\nprintf '1\\n2.0\\n' > out.dat\n",
+    )
+    .unwrap();
+    let third = run(&[]);
+    assert!(!third["a/.test.a.omt"], "{third:?}");
+    assert!(third["b/.test.b.omt"], "{third:?}");
+    // Its new pass is cached in turn; --no-cache runs everything.
+    assert!(run(&[])["a/.test.a.omt"]);
+    let fresh = run(&["--no-cache"]);
+    assert!(fresh.values().all(|c| !c), "{fresh:?}");
+    // The terminal says where a result came from.
+    crosscheck_cached(&home)
+        .arg("run")
+        .arg(tests.join("b"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("cached"));
+}

@@ -396,6 +396,7 @@ mod tests {
             commands: vec![],
             output_tail: None,
             workdir: None,
+            cached: false,
         }
     }
 

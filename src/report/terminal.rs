@@ -63,12 +63,17 @@ impl TerminalReporter {
                 self.done += 1;
                 self.bar.inc(1);
                 let width = self.total.to_string().len();
+                let duration = if result.cached {
+                    "cached".to_string()
+                } else {
+                    format!("{:.1}s", result.duration_s)
+                };
                 self.print(&format!(
-                    "[{:>width$}/{}] {:<7} {:>6.1}s  {:<16} {}",
+                    "[{:>width$}/{}] {:<7} {:>7}  {:<16} {}",
                     self.done,
                     self.total,
                     result.status.as_str().to_uppercase(),
-                    result.duration_s,
+                    duration,
                     result.engine,
                     result.id,
                 ));
