@@ -72,6 +72,10 @@ enum Command {
     Bless(RunArgs),
     /// Show the plan (test × engine) without running anything.
     List(SelectArgs),
+    /// Merge the JSON results of shards (`run --partition`) into one set of reports. Exits 1
+    /// when the merged results hold a failure, 2 when the shards cannot be merged (unreadable,
+    /// or overlapping: a test in two shards).
+    Merge(MergeArgs),
     /// Show each engine: available or not, version, executable, how to install it.
     Engines(HomeArgs),
     /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne) into the
@@ -115,6 +119,22 @@ struct SelectArgs {
     /// Only tests on this engine (repeatable). `Name` or `Name:version`.
     #[arg(long = "engine", short = 'e', value_name = "NAME")]
     engines: Vec<String>,
+    /// Only shard M of N of the plan: `hash:M/N` (stable as tests are added) or `slice:M/N`
+    /// (round robin in plan order). A crosscheck suite's engines stay in one shard. Merge the
+    /// shards' JSON results with `crosscheck merge`.
+    #[arg(long, value_name = "KIND:M/N")]
+    partition: Option<crate::partition::Partition>,
+}
+
+impl SelectArgs {
+    /// The plan for these arguments: engine filters, then the partition.
+    fn plan(&self, loaded: &Loaded, filters: &[crate::suite::EngineRequest]) -> Vec<plan::Job> {
+        let jobs = plan::plan(loaded, filters);
+        match self.partition {
+            Some(partition) => crate::partition::select(jobs, partition),
+            None => jobs,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +183,19 @@ enum Mode {
 }
 
 #[derive(Debug, Args)]
+struct MergeArgs {
+    /// The shards' `--json` result files.
+    #[arg(required = true, value_name = "SHARD.json")]
+    shards: Vec<PathBuf>,
+    /// Write the merged results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write the merged results as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct InstallArgs {
     /// Engine names (e.g. jNeuroML_NEURON) or components (pyneuroml, neuron, nest, brian2, eden,
     /// netpyne).
@@ -181,6 +214,7 @@ pub fn main() -> u8 {
             Exit::Success
         }
         Command::List(args) => list(&args),
+        Command::Merge(args) => merge(&args),
         Command::Engines(args) => engines(&args),
         Command::Install(args) => install(&args),
         Command::Bless(args) => match tokio::runtime::Builder::new_multi_thread()
@@ -205,6 +239,39 @@ pub fn main() -> u8 {
         },
     };
     outcome as u8
+}
+
+fn merge(args: &MergeArgs) -> Exit {
+    let report = match report::merge::merge_files(&args.shards) {
+        Ok(r) => r,
+        Err(e) => {
+            error(e);
+            return Exit::Usage;
+        }
+    };
+    print!(
+        "{}",
+        terminal::summary_table(&report.tests, report.duration_s)
+    );
+    print!("{}", terminal::agreement_table(&report.agreement));
+    let mut write_failed = false;
+    if let Some(path) = &args.json {
+        if let Err(e) = report::json::write(path, &report) {
+            error(format!("could not write {}: {e}", path.display()));
+            write_failed = true;
+        }
+    }
+    if let Some(path) = &args.junit {
+        if let Err(e) = report::junit::write(path, &report) {
+            error(format!("could not write {}: {e}", path.display()));
+            write_failed = true;
+        }
+    }
+    if write_failed || !report.summary.all_passed() {
+        Exit::TestsFailed
+    } else {
+        Exit::Success
+    }
 }
 
 fn error(message: impl std::fmt::Display) {
@@ -261,7 +328,7 @@ fn list(args: &SelectArgs) -> Exit {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let jobs = plan::plan(&loaded, &filters);
+    let jobs = args.plan(&loaded, &filters);
     let mut out = std::io::stdout().lock();
     for job in &jobs {
         let what = match &job.work {
@@ -549,7 +616,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     }
 
     // Plan. Blessing concerns crosscheck suites only (OMV tests keep their values in .mep).
-    let mut jobs = plan::plan(&loaded, &filters);
+    let mut jobs = args.select.plan(&loaded, &filters);
     if mode == Mode::Bless {
         jobs.retain(|job| matches!(job.work, plan::Work::Native(_)));
         for (index, job) in jobs.iter_mut().enumerate() {
@@ -563,7 +630,8 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     let invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
     let had_invalid = !loaded.invalid.is_empty();
     print_invalid(loaded.invalid);
-    if jobs.is_empty() && invalid_results.is_empty() {
+    // An empty shard is fine: a CI matrix may have more shards than tests.
+    if jobs.is_empty() && invalid_results.is_empty() && args.select.partition.is_none() {
         error("no tests match the given engines");
         return Exit::NoTests;
     }

@@ -22,6 +22,7 @@ pub mod engine;
 pub mod env;
 pub mod fsutil;
 pub mod native;
+pub mod partition;
 pub mod plan;
 pub mod reference;
 pub mod report;

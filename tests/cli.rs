@@ -797,3 +797,98 @@ fn unchanged_passes_come_from_the_cache() {
         .success()
         .stderr(predicate::str::contains("cached"));
 }
+
+/// (id, engine, status) of every test in a JSON report, sorted.
+fn verdicts(json: &std::path::Path) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = read_json(json)["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_string(),
+                t["engine"].as_str().unwrap().to_string(),
+                t["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Shards run separately and merged give the unsharded run's results: no test lost or doubled,
+/// the same statuses and counts; overlapping shards are refused.
+#[test]
+fn partitioned_runs_merge_back_into_the_whole_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("tests");
+    for i in 0..9 {
+        let folder = tests.join(format!("m{i}"));
+        fs::create_dir_all(&folder).unwrap();
+        // Every third model fails.
+        let value = if i % 3 == 0 { "7" } else { "1" };
+        command_test(
+            &folder,
+            &format!("t{i}"),
+            &format!("printf '{value}\\n' > out.dat"),
+            "[1]",
+            "0.01",
+        );
+    }
+    let home = dir.path().join("home");
+    let whole = dir.path().join("whole.json");
+    crosscheck(&home)
+        .arg("run")
+        .arg(&tests)
+        .arg("--json")
+        .arg(&whole)
+        .assert()
+        .code(1);
+    let expected = verdicts(&whole);
+    assert_eq!(expected.len(), 9);
+    for kind in ["hash", "slice"] {
+        for n in [2, 4, 12] {
+            let mut shards = Vec::new();
+            for m in 1..=n {
+                let json = dir.path().join(format!("{kind}-{m}-of-{n}.json"));
+                let status = crosscheck(&home)
+                    .arg("run")
+                    .arg(&tests)
+                    .args(["--partition", &format!("{kind}:{m}/{n}")])
+                    .arg("--json")
+                    .arg(&json)
+                    .output()
+                    .unwrap()
+                    .status;
+                // An empty shard succeeds (more shards than tests).
+                assert!(matches!(status.code(), Some(0) | Some(1)), "{status:?}");
+                shards.push(json);
+            }
+            let merged = dir.path().join(format!("{kind}-{n}.json"));
+            let junit = dir.path().join(format!("{kind}-{n}.xml"));
+            crosscheck(&home)
+                .arg("merge")
+                .args(&shards)
+                .arg("--json")
+                .arg(&merged)
+                .arg("--junit")
+                .arg(&junit)
+                .assert()
+                .code(1);
+            assert_eq!(verdicts(&merged), expected, "{kind} {n}");
+            let summary = &read_json(&merged)["summary"];
+            assert_eq!(summary["total"], 9);
+            assert_eq!(summary["fail"], 3);
+            assert!(fs::read_to_string(&junit).unwrap().contains("<testsuites"));
+        }
+    }
+    // The same shard twice: refused, naming the test and both files.
+    let shard = dir.path().join("hash-1-of-2.json");
+    crosscheck(&home)
+        .arg("merge")
+        .arg(&shard)
+        .arg(&shard)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("shards overlap"));
+}

@@ -6,6 +6,7 @@
 pub mod github;
 pub mod json;
 pub mod junit;
+pub mod merge;
 pub mod terminal;
 
 use std::collections::BTreeMap;
