@@ -254,7 +254,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("bad.json");
         std::fs::write(&bad, "{\"tests\": 3}").unwrap();
-        let err = merge_files(&[bad.clone()]).unwrap_err().to_string();
+        let err = merge_files(std::slice::from_ref(&bad)).unwrap_err().to_string();
         assert!(
             err.contains("bad.json") && err.contains("not crosscheck JSON"),
             "{err}"
