@@ -76,6 +76,10 @@ enum Command {
     /// when the merged results hold a failure, 2 when the shards cannot be merged (unreadable,
     /// or overlapping: a test in two shards).
     Merge(MergeArgs),
+    /// Spread a run over a Slurm cluster: `slurm emit` writes a reviewable script (a job array
+    /// of shards, then a merge job that waits for them). crosscheck never submits it itself.
+    #[command(subcommand)]
+    Slurm(SlurmCommand),
     /// Show each engine: available or not, version, executable, how to install it.
     Engines(HomeArgs),
     /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne) into the
@@ -182,6 +186,36 @@ enum Mode {
     Bless,
 }
 
+#[derive(Debug, Subcommand)]
+enum SlurmCommand {
+    /// Print (or write with -o) a bash script that submits the plan as a Slurm job array, one
+    /// shard (`run --partition hash:M/N`) per array task, and a merge job depending on it.
+    Emit(SlurmEmitArgs),
+}
+
+#[derive(Debug, Args)]
+struct SlurmEmitArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    home: HomeArgs,
+    /// Number of shards (array tasks).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    shards: u32,
+    /// CPUs per array task (default: the largest shard's job count, at most 8).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    cpus_per_task: Option<u32>,
+    /// Folder (relative to the current one) for shard results, logs and merged reports.
+    #[arg(long, value_name = "DIR", default_value = "crosscheck-results")]
+    results: PathBuf,
+    /// Write the script to FILE instead of printing it.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
 #[derive(Debug, Args)]
 struct MergeArgs {
     /// The shards' `--json` result files.
@@ -215,6 +249,7 @@ pub fn main() -> u8 {
         }
         Command::List(args) => list(&args),
         Command::Merge(args) => merge(&args),
+        Command::Slurm(SlurmCommand::Emit(args)) => slurm_emit(&args),
         Command::Engines(args) => engines(&args),
         Command::Install(args) => install(&args),
         Command::Bless(args) => match tokio::runtime::Builder::new_multi_thread()
@@ -239,6 +274,95 @@ pub fn main() -> u8 {
         },
     };
     outcome as u8
+}
+
+fn slurm_emit(args: &SlurmEmitArgs) -> Exit {
+    if args.select.partition.is_some() {
+        error("`slurm emit` partitions the plan itself: leave out --partition");
+        return Exit::Usage;
+    }
+    let filters = match plan::engine_filters(&args.select.engines) {
+        Ok(f) => f,
+        Err(e) => {
+            error(e);
+            return Exit::Usage;
+        }
+    };
+    let loaded = match load(&args.select.paths.paths) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let jobs = plan::plan(&loaded, &filters);
+    if jobs.is_empty() {
+        error("no tests found under the given paths (for the given engines)");
+        return Exit::NoTests;
+    }
+    // CPUs per task from the plan: enough to run the largest shard's jobs side by side.
+    let largest = (1..=args.shards)
+        .map(|m| {
+            let partition = crate::partition::Partition::Hash {
+                shard: m,
+                count: args.shards,
+            };
+            crate::partition::select(jobs.clone(), partition).len()
+        })
+        .max()
+        .unwrap_or(1);
+    let cpus = args
+        .cpus_per_task
+        .unwrap_or_else(|| (largest as u32).clamp(1, 8));
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("crosscheck"));
+    let workdir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let home = args
+        .home
+        .home
+        .as_ref()
+        .map(|h| std::path::absolute(h).unwrap_or(h.clone()));
+    let script = crate::slurm::emit(&crate::slurm::SlurmPlan {
+        crosscheck: &exe,
+        workdir: &workdir,
+        paths: &args.select.paths.paths,
+        engines: &args.select.engines,
+        shards: args.shards,
+        cpus_per_task: cpus,
+        results: &args.results,
+        home: home.as_deref(),
+    });
+    let script = match script {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return Exit::Usage;
+        }
+    };
+    match &args.output {
+        None => {
+            print!("{script}");
+            Exit::Success
+        }
+        Some(path) if path.exists() && !args.force => {
+            error(format!(
+                "{} exists; choose another file or pass --force to replace it",
+                path.display()
+            ));
+            Exit::Usage
+        }
+        Some(path) => match crate::fsutil::write_atomic(path, script.as_bytes()) {
+            Ok(()) => {
+                eprintln!(
+                    "wrote {} ({} shards, {cpus} CPUs per task); review it, then run: bash {}",
+                    path.display(),
+                    args.shards,
+                    path.display()
+                );
+                Exit::Success
+            }
+            Err(e) => {
+                error(format!("could not write {}: {e}", path.display()));
+                Exit::TestsFailed
+            }
+        },
+    }
 }
 
 fn merge(args: &MergeArgs) -> Exit {

@@ -28,5 +28,6 @@ pub mod reference;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod slurm;
 pub mod suggest;
 pub mod suite;

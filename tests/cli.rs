@@ -892,3 +892,43 @@ fn partitioned_runs_merge_back_into_the_whole_run() {
         .code(2)
         .stderr(predicate::str::contains("shards overlap"));
 }
+
+/// `slurm emit` writes a script that passes `bash -n`, names every shard, refuses to overwrite.
+#[test]
+fn slurm_emit_writes_a_reviewable_array_script() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        command_test(
+            &dir.path().join(format!("m{i}")),
+            &format!("t{i}"),
+            "printf '1\\n' > out.dat",
+            "[1]",
+            "0.01",
+        );
+    }
+    let script = dir.path().join("submit.sh");
+    crosscheck(&dir.path().join("home"))
+        .current_dir(dir.path())
+        .args(["slurm", "emit", ".", "--shards", "3", "-o"])
+        .arg(&script)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&script).unwrap();
+    assert!(text.contains("#SBATCH --array=1-3"), "{text}");
+    for m in 1..=3 {
+        assert!(text.contains(&format!("/shard-{m}.json")), "{text}");
+    }
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    crosscheck(&dir.path().join("home"))
+        .current_dir(dir.path())
+        .args(["slurm", "emit", ".", "--shards", "3", "-o"])
+        .arg(&script)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+}

@@ -254,7 +254,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("bad.json");
         std::fs::write(&bad, "{\"tests\": 3}").unwrap();
-        let err = merge_files(std::slice::from_ref(&bad)).unwrap_err().to_string();
+        let err = merge_files(std::slice::from_ref(&bad))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("bad.json") && err.contains("not crosscheck JSON"),
             "{err}"
