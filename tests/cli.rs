@@ -932,3 +932,95 @@ fn slurm_emit_writes_a_reviewable_array_script() {
         .code(2)
         .stderr(predicate::str::contains("--force"));
 }
+
+/// Every `crosscheck <command> … --flag` in a text, as (command, flags).
+fn crosscheck_invocations(text: &str) -> Vec<(String, Vec<String>)> {
+    const COMMANDS: &[&str] = &[
+        "run", "merge", "validate", "list", "bless", "install", "engines", "schema", "report",
+        "slurm",
+    ];
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for (i, word) in words.iter().enumerate() {
+            let is_crosscheck = *word == "crosscheck" || word.ends_with("/crosscheck");
+            let Some(next) = words.get(i + 1) else {
+                continue;
+            };
+            if is_crosscheck && COMMANDS.contains(next) {
+                let flags = words[i + 2..]
+                    .iter()
+                    .filter(|w| w.starts_with("--"))
+                    .map(|w| w.split('=').next().unwrap().to_string())
+                    .collect();
+                out.push((next.to_string(), flags));
+            }
+        }
+    }
+    out
+}
+
+/// The shipped action, example workflows and pre-commit hooks parse as YAML, and every
+/// crosscheck command and flag they use exists.
+#[test]
+fn shipped_workflows_and_hooks_use_real_commands_and_flags() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = [
+        "action.yml",
+        "docs/workflows/model-repository.yml",
+        "docs/workflows/sharded.yml",
+        ".pre-commit-hooks.yaml",
+    ];
+    let mut checked = 0;
+    for file in files {
+        let text = fs::read_to_string(repo.join(file)).unwrap();
+        let docs = <saphyr::Yaml as saphyr::LoadableYamlNode>::load_from_str(&text)
+            .unwrap_or_else(|e| panic!("{file} is not valid YAML: {e}"));
+        assert_eq!(docs.len(), 1, "{file}");
+        for (command, flags) in crosscheck_invocations(&text) {
+            let help = crosscheck(std::path::Path::new("/nonexistent"))
+                .args([command.as_str(), "--help"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone();
+            let help = String::from_utf8_lossy(&help);
+            for flag in flags {
+                assert!(
+                    help.contains(&flag),
+                    "{file}: `crosscheck {command}` has no {flag}:\n{help}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 6,
+        "only {checked} flags found: the extraction is broken"
+    );
+    // The example workflow runs crosscheck through the action, with paths.
+    let example = fs::read_to_string(repo.join("docs/workflows/model-repository.yml")).unwrap();
+    assert!(example.contains("uses: crosscheck/crosscheck@v1"));
+}
+
+/// A `.mep` given to `validate` (as a pre-commit hook does) checks the tests that use it.
+#[test]
+fn validate_accepts_a_mep_for_the_tests_that_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(dir.path(), "a", "printf '1\\n' > out.dat", "[1]", "0.1");
+    command_test(dir.path(), "b", "printf '1\\n' > out.dat", "[1]", "0.1");
+    crosscheck(&dir.path().join("home"))
+        .arg("validate")
+        .arg(dir.path().join("a.mep"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 valid"));
+    // A broken .mep is reported through the test that names it.
+    fs::write(dir.path().join("b.mep"), "system: x\nexperiments: [").unwrap();
+    crosscheck(&dir.path().join("home"))
+        .arg("validate")
+        .arg(dir.path().join("b.mep"))
+        .assert()
+        .code(5);
+}
