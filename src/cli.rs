@@ -177,6 +177,11 @@ struct RunArgs {
     /// `--keep-workdirs` runs every test too (there is nothing to keep from a cached one).
     #[arg(long, env = "CROSSCHECK_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
     no_cache: bool,
+    /// Append this run's results (test, engine, version, status, failed checks, duration, date,
+    /// git commit) to a Parquet history FILE, and print the failures that are new since the
+    /// previous run and the tests that became much slower.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
 }
 
 /// Whether a run only checks, or also records reference data.
@@ -363,6 +368,28 @@ fn slurm_emit(args: &SlurmEmitArgs) -> Exit {
             }
         },
     }
+}
+
+/// What the history says about the latest run, for the terminal.
+fn history_notes(rows: &[crate::history::Row]) -> String {
+    use std::fmt::Write as _;
+    let runs = crate::history::runs(rows).len();
+    let mut out = format!("\nhistory: {runs} run(s) recorded\n");
+    let new = crate::history::new_failures(rows);
+    if !new.is_empty() {
+        let _ = writeln!(out, "new failures since the previous run:");
+        for r in &new {
+            let _ = writeln!(out, "  {} on {}: {}", r.test, r.engine, r.status);
+        }
+    }
+    for slow in crate::history::duration_regressions(rows, 10, 1.5, 5.0) {
+        let _ = writeln!(
+            out,
+            "slower than usual: {} on {}: {:.1} s (usually {:.1} s)",
+            slow.row.test, slow.row.engine, slow.row.duration_s, slow.usual_s
+        );
+    }
+    out
 }
 
 fn merge(args: &MergeArgs) -> Exit {
@@ -983,6 +1010,31 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         if let Err(e) = report::junit::write(path, &report) {
             error(format!("could not write {}: {e}", path.display()));
             write_failed = true;
+        }
+    }
+
+    if let Some(path) = &args.history {
+        let dir = args
+            .select
+            .paths
+            .paths
+            .first()
+            .map(|p| {
+                if p.is_dir() {
+                    p.clone()
+                } else {
+                    p.parent().map(PathBuf::from).unwrap_or_default()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        let commit = crate::history::git_commit(&dir);
+        let new_rows = crate::history::rows(&report, commit.as_deref());
+        match crate::history::append(path, &new_rows) {
+            Ok(all) => print!("{}", history_notes(&all)),
+            Err(e) => {
+                error(e);
+                write_failed = true;
+            }
         }
     }
 

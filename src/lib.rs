@@ -21,6 +21,7 @@ pub mod data;
 pub mod engine;
 pub mod env;
 pub mod fsutil;
+pub mod history;
 pub mod native;
 pub mod partition;
 pub mod plan;

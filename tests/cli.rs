@@ -1024,3 +1024,47 @@ fn validate_accepts_a_mep_for_the_tests_that_name_it() {
         .assert()
         .code(5);
 }
+
+/// `--history` appends each run to a Parquet file and names the failures that are new since
+/// the previous run.
+#[test]
+fn history_records_runs_and_names_new_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("tests");
+    command_test(&tests, "steady", "printf '1\\n' > out.dat", "[1]", "0.01");
+    command_test(&tests, "flaky", "printf '1\\n' > out.dat", "[1]", "0.01");
+    let history = dir.path().join("nightly/history.parquet");
+    let run = || {
+        crosscheck(&dir.path().join("home"))
+            .arg("run")
+            .arg(&tests)
+            .arg("--history")
+            .arg(&history)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success());
+    assert!(String::from_utf8_lossy(&first.stdout).contains("history: 1 run(s) recorded"));
+    // The next night, one model breaks.
+    fs::write(
+        tests.join("flaky.sh"),
+        "#!/bin/sh\nprintf '9\\n' > out.dat\n",
+    )
+    .unwrap();
+    let second = run();
+    assert_eq!(second.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(stdout.contains("history: 2 run(s) recorded"), "{stdout}");
+    assert!(
+        stdout.contains("new failures since the previous run:\n  .test.flaky.omt on command: fail"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(".test.steady.omt on command: fail"),
+        "{stdout}"
+    );
+    let rows = crosscheck::history::read(&history).unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(crosscheck::history::runs(&rows).len(), 2);
+}
