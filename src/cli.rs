@@ -658,6 +658,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             result.message = message;
         }
     }
+    attach_plots(&native_jobs, &mut results, &output.recordings, &reference_root);
     let agreement = crate::agreement::evaluate(&native_jobs, &results, &output.recordings);
     let _ = reporting.await;
     let interrupted = *cancel_rx.borrow();
@@ -805,6 +806,40 @@ fn bless(
     Exit::Success
 }
 
+/// Gives every suite job that recorded something its plot data (decimated recordings, its
+/// reference, and its differences from the reference and from the other engines of the same
+/// suite run), for the HTML report now or later (`crosscheck report`).
+fn attach_plots(
+    jobs: &[(usize, crate::native::NativeJob)],
+    results: &mut [TestResult],
+    recordings: &BTreeMap<usize, crate::native::Recordings>,
+    reference_root: &dyn Fn(&crate::native::NativeJob) -> PathBuf,
+) {
+    for (index, job) in jobs {
+        let Some(recorded) = recordings.get(index) else {
+            continue;
+        };
+        let suite = job.resolved_suite();
+        let reference = job.suite.checks.reference.as_ref().and_then(|rules| {
+            crate::reference::read(&reference_root(job), job, rules)
+                .ok()
+                .flatten()
+        });
+        let others: Vec<(&str, &crate::native::Recordings)> = jobs
+            .iter()
+            .filter(|(i, other)| {
+                i != index && other.file == job.file && other.label() == job.label()
+            })
+            .filter_map(|(i, other)| Some((other.simulator.name(), recordings.get(i)?)))
+            .collect();
+        let plots =
+            crate::plot::PlotData::from_recordings(&suite, recorded, reference.as_ref(), &others);
+        if let Some(result) = results.get_mut(*index) {
+            result.plots = Some(Box::new(plots));
+        }
+    }
+}
+
 /// An invalid test file still appears in the results, as an error pointing at the problem.
 fn invalid_result(file: &InvalidFile) -> TestResult {
     let first = file.errors.first();
@@ -829,5 +864,6 @@ fn invalid_result(file: &InvalidFile) -> TestResult {
         commands: vec![],
         output_tail: None,
         workdir: None,
+        plots: None,
     }
 }

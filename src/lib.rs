@@ -22,6 +22,7 @@ pub mod env;
 pub mod fsutil;
 pub mod native;
 pub mod plan;
+pub mod plot;
 pub mod reference;
 pub mod report;
 pub mod results;

@@ -115,6 +115,10 @@ pub struct TestResult {
     pub output_tail: Option<String>,
     /// The job's working directory, when kept (`--keep-workdirs`).
     pub workdir: Option<PathBuf>,
+    /// Decimated recordings for the HTML report (crosscheck suites). Absent in results written
+    /// before it existed, and left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plots: Option<Box<crate::plot::PlotData>>,
 }
 
 /// Counts by status, for summary lines and exit codes.
