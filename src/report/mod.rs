@@ -3,6 +3,7 @@
 //! The runner knows nothing of reporters; it sends [`crate::runner::Event`]s, and the
 //! terminal reporter turns them into progress. File reporters read the finished [`RunReport`].
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod terminal;
