@@ -97,7 +97,12 @@ struct ReportArgs {
     /// Results written by `crosscheck run --json FILE`.
     results: PathBuf,
     /// Folder to write the report into (created; only the report's own files are replaced).
-    #[arg(short = 'o', long = "output", value_name = "DIR", default_value = "reports/html")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        default_value = "reports/html"
+    )]
     output: PathBuf,
 }
 
@@ -685,7 +690,12 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             result.message = message;
         }
     }
-    attach_plots(&native_jobs, &mut results, &output.recordings, &reference_root);
+    attach_plots(
+        &native_jobs,
+        &mut results,
+        &output.recordings,
+        &reference_root,
+    );
     let agreement = crate::agreement::evaluate(&native_jobs, &results, &output.recordings);
     let _ = reporting.await;
     let interrupted = *cancel_rx.borrow();

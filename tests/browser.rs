@@ -147,7 +147,9 @@ impl Browser {
         }
         let mut bytes = serde_json::to_vec(&message).unwrap();
         bytes.push(0);
-        self.to_browser.write_all(&bytes).expect("write to chromium");
+        self.to_browser
+            .write_all(&bytes)
+            .expect("write to chromium");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -231,7 +233,10 @@ impl Browser {
                     Some(e["params"]["args"].to_string())
                 }
                 "Log.entryAdded"
-                    if matches!(e["params"]["entry"]["level"].as_str(), Some("error" | "warning")) =>
+                    if matches!(
+                        e["params"]["entry"]["level"].as_str(),
+                        Some("error" | "warning")
+                    ) =>
                 {
                     Some(e["params"]["entry"].to_string())
                 }
@@ -283,7 +288,11 @@ fn fixture() -> Value {
             .iter()
             .map(|t| {
                 let phase = (t + shift) % 25.0;
-                if phase < 0.6 { 30.0 } else { -70.0 + phase * 0.8 }
+                if phase < 0.6 {
+                    30.0
+                } else {
+                    -70.0 + phase * 0.8
+                }
             })
             .collect();
         json!({"population": "cell", "variable": "v", "unit": "mV", "cell": 0,
@@ -362,7 +371,12 @@ fn report_works_in_a_real_browser_from_file_urls() {
     std::fs::write(&results, serde_json::to_string_pretty(&fixture()).unwrap()).unwrap();
     let out = work.path().join("report");
     crosscheck(work.path())
-        .args(["report", results.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .args([
+            "report",
+            results.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
         .assert()
         .success()
         .stdout(predicates::str::contains("index.html"));
@@ -370,7 +384,10 @@ fn report_works_in_a_real_browser_from_file_urls() {
     let mut browser = Browser::launch();
     browser.open(&out.join("index.html"));
     let errors = browser.errors();
-    assert!(errors.is_empty(), "console errors on the index: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "console errors on the index: {errors:#?}"
+    );
     let state = browser.eval(MATRIX_STATE);
     assert_eq!(state["rows"], 2, "{state}");
     assert_eq!(state["visible"], 2, "{state}");
@@ -414,18 +431,30 @@ fn report_works_in_a_real_browser_from_file_urls() {
         .expect("page of hh_step on NEST");
     browser.open(&page);
     let errors = browser.errors();
-    assert!(errors.is_empty(), "console errors on {}: {errors:#?}", page.display());
-    let images = browser.eval(
-        "Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)",
+    assert!(
+        errors.is_empty(),
+        "console errors on {}: {errors:#?}",
+        page.display()
     );
+    let images =
+        browser.eval("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)");
     let images = images.as_array().unwrap();
     assert!(images.len() >= 2, "trace and raster plots: {images:?}");
-    assert!(images.iter().all(|ok| ok == true), "an image did not load: {images:?}");
-    assert_eq!(browser.eval("document.getElementById('status').textContent"), "fail");
+    assert!(
+        images.iter().all(|ok| ok == true),
+        "an image did not load: {images:?}"
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('status').textContent"),
+        "fail"
+    );
     browser.eval("window.scrollTo(0, document.querySelector('.plot').offsetTop)");
     let (spread, width, height) = gray_spread(&browser.screenshot());
     assert_eq!((width, height), (1280, 900));
-    assert!(spread > 20.0, "the page with plots looks blank (gray spread {spread:.1})");
+    assert!(
+        spread > 20.0,
+        "the page with plots looks blank (gray spread {spread:.1})"
+    );
 }
 
 #[test]
@@ -437,7 +466,12 @@ fn report_of_a_real_run_shows_its_verdicts() {
     let out = dir.path().join("html");
     let home = dir.path().join("home");
     crosscheck(&home)
-        .args(["run", repo.to_str().unwrap(), "--html", out.to_str().unwrap()])
+        .args([
+            "run",
+            repo.to_str().unwrap(),
+            "--html",
+            out.to_str().unwrap(),
+        ])
         .assert()
         .code(1)
         .stdout(predicates::str::contains("report: file://"));
@@ -464,7 +498,10 @@ fn report_of_a_real_run_shows_its_verdicts() {
     let text = text.as_str().unwrap();
     assert!(text.contains("bad.sh on command"), "{text}");
     assert!(text.contains("Expectations and observations"), "{text}");
-    assert!(text.contains("max |Δ| 6 at [0]"), "difference observed − expected: {text}");
+    assert!(
+        text.contains("max |Δ| 6 at [0]"),
+        "difference observed − expected: {text}"
+    );
     let images = browser.eval("Array.from(document.images).filter(i => i.naturalWidth > 0).length");
     assert_eq!(images, 1, "the raster of expected and observed spike times");
 }
@@ -495,7 +532,10 @@ fn the_browser_checks_catch_errors_and_blank_pages() {
         errors.iter().any(|e| e.contains("missing.svg")),
         "failed image load seen: {errors:#?}"
     );
-    assert!(!errors.iter().any(|e| e.contains("inline ran")), "the inline script was blocked");
+    assert!(
+        !errors.iter().any(|e| e.contains("inline ran")),
+        "the inline script was blocked"
+    );
     browser.open(&blank);
     let (spread, _, _) = gray_spread(&browser.screenshot());
     assert!(spread < 1.0, "a blank page measures as blank ({spread})");

@@ -203,11 +203,7 @@ fn trace_series(suite: &NativeSuite, recordings: &Recordings) -> Vec<TraceSeries
     let mut out = Vec::new();
     for_each_trace(suite, recordings, |key, unit, column, cell, trace| {
         let y = &trace.columns[column];
-        let (time_ms, values) = to_f32(&super::decimate::min_max(
-            &trace.time_ms,
-            y,
-            TRACE_BUCKETS,
-        ));
+        let (time_ms, values) = to_f32(&super::decimate::min_max(&trace.time_ms, y, TRACE_BUCKETS));
         out.push(TraceSeries {
             population: key.0.clone(),
             variable: key.1.clone(),

@@ -18,7 +18,10 @@ pub fn min_max(t: &[f64], y: &[f64], buckets: usize) -> Vec<(f64, f64)> {
     let finite = |i: usize| t[i].is_finite() && y[i].is_finite();
     let buckets = buckets.max(1);
     if n <= 2 * buckets + 2 {
-        return (0..n).filter(|&i| finite(i)).map(|i| (t[i], y[i])).collect();
+        return (0..n)
+            .filter(|&i| finite(i))
+            .map(|i| (t[i], y[i]))
+            .collect();
     }
     let mut keep: Vec<usize> = Vec::with_capacity(2 * buckets + 2);
     if let Some(first) = (0..n).find(|&i| finite(i)) {
@@ -79,8 +82,7 @@ where
             let vertical = a.0 == b.0 && b.0 == px.0;
             let monotone = |u: i32, v: i32, w: i32| (u <= v && v <= w) || (u >= v && v >= w);
             // b lies between a and px on one line: it can go.
-            if (horizontal && monotone(a.0, b.0, px.0)) || (vertical && monotone(a.1, b.1, px.1))
-            {
+            if (horizontal && monotone(a.0, b.0, px.0)) || (vertical && monotone(a.1, b.1, px.1)) {
                 pixels.pop();
                 out.pop();
             }

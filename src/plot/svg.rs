@@ -48,7 +48,9 @@ pub fn engine_color(name: &str) -> RGBColor {
                 RGBColor(127, 127, 127),
                 RGBColor(23, 190, 207),
             ];
-            let hash = other.bytes().fold(0usize, |h, b| h.wrapping_mul(31) + b as usize);
+            let hash = other
+                .bytes()
+                .fold(0usize, |h, b| h.wrapping_mul(31) + b as usize);
             PALETTE[hash % PALETTE.len()]
         }
     }
@@ -64,7 +66,11 @@ fn range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     if !(lo.is_finite() && hi.is_finite()) {
         return None;
     }
-    let pad = if hi > lo { (hi - lo) * 0.05 } else { lo.abs().max(1.0) * 0.1 };
+    let pad = if hi > lo {
+        (hi - lo) * 0.05
+    } else {
+        lo.abs().max(1.0) * 0.1
+    };
     Some((lo - pad, hi + pad))
 }
 
@@ -174,7 +180,11 @@ pub fn raster(title: &str, x: (f64, f64), bands: &[RasterBand]) -> Result<String
     let many = bands.iter().any(|b| b.rows > 4);
     let band_height = |b: &RasterBand| if many { (b.rows as f64).max(1.0) } else { 1.0 };
     let gap = if many { 0.15 } else { 0.0 };
-    let total: f64 = bands.iter().map(|b| band_height(b) * (1.0 + gap)).sum::<f64>().max(1.0);
+    let total: f64 = bands
+        .iter()
+        .map(|b| band_height(b) * (1.0 + gap))
+        .sum::<f64>()
+        .max(1.0);
     let height = (70 + bands.len() as u32 * if many { 90 } else { 32 }).max(140);
     let mut svg = String::new();
     {
@@ -242,9 +252,11 @@ pub fn raster(title: &str, x: (f64, f64), bands: &[RasterBand]) -> Result<String
             chart.draw_series(marks).map_err(err)?;
             let red = RGBColor(220, 0, 0);
             chart
-                .draw_series(band.missing.iter().map(|(row, t)| {
-                    Circle::new((*t, y_of(*row)), 5, red.stroke_width(2))
-                }))
+                .draw_series(
+                    band.missing
+                        .iter()
+                        .map(|(row, t)| Circle::new((*t, y_of(*row)), 5, red.stroke_width(2))),
+                )
                 .map_err(err)?;
             chart
                 .draw_series(
@@ -318,7 +330,9 @@ pub fn histogram(
                 .draw_series(LineSeries::new(steps, color.stroke_width(2)))
                 .map_err(err)?
                 .label(label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()
@@ -342,7 +356,16 @@ mod tests {
         let t: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.01).collect();
         let points: Vec<(f64, f64)> = t
             .iter()
-            .map(|t| (*t, if (t % 100.0) < 1.0 { 30.0 } else { -65.0 + t % 100.0 * 0.1 }))
+            .map(|t| {
+                (
+                    *t,
+                    if (t % 100.0) < 1.0 {
+                        30.0
+                    } else {
+                        -65.0 + t % 100.0 * 0.1
+                    },
+                )
+            })
             .collect();
         let lines = vec![Line {
             label: "<script>alert(1)</script> & \"x\"".into(),
@@ -373,7 +396,7 @@ mod tests {
         };
         let svg = raster("spikes", (0.0, 40.0), &[band]).unwrap();
         assert!(svg.contains("<circle"), "missing spike ring drawn");
-        assert_eq!(svg.matches("#DC0000").count() >= 2, true);
+        assert!(svg.matches("#DC0000").count() >= 2, "ring and cross in red");
     }
 
     #[test]
@@ -382,7 +405,11 @@ mod tests {
             "rates",
             "Hz",
             &[
-                ("NEST".into(), engine_color("NEST"), vec![1.0, 2.0, 2.5, 8.0]),
+                (
+                    "NEST".into(),
+                    engine_color("NEST"),
+                    vec![1.0, 2.0, 2.5, 8.0],
+                ),
                 ("Brian2".into(), engine_color("Brian2"), vec![1.5, 2.0, 3.0]),
             ],
             10,

@@ -142,7 +142,11 @@ pub fn write(dir: &Path, report: &RunReport) -> Result<PathBuf, HtmlError> {
     // The manifest first names everything we are about to write, so an interrupted write still
     // leaves a folder the next report recognises as its own.
     let mut manifest = String::from("# files written by a crosscheck HTML report\n");
-    for out in outputs.iter().map(|o| o.path.as_str()).chain(previous.iter().map(String::as_str)) {
+    for out in outputs
+        .iter()
+        .map(|o| o.path.as_str())
+        .chain(previous.iter().map(String::as_str))
+    {
         if written.insert(out.to_string()) {
             manifest.push_str(out);
             manifest.push('\n');

@@ -44,7 +44,12 @@ impl<'a> Pages<'a> {
             .tests
             .iter()
             .enumerate()
-            .map(|(i, t)| format!("tests/{i:04}-{}.html", slug(&format!("{} {}", t.model, t.engine))))
+            .map(|(i, t)| {
+                format!(
+                    "tests/{i:04}-{}.html",
+                    slug(&format!("{} {}", t.model, t.engine))
+                )
+            })
             .collect();
         let mut rows: Vec<((String, String), Vec<usize>)> = Vec::new();
         let mut row_of: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -166,8 +171,10 @@ impl<'a> Pages<'a> {
                         }
                     })
                     .collect::<Vec<_>>();
-                let mut statuses: Vec<&str> =
-                    members.iter().map(|i| report.tests[*i].status.as_str()).collect();
+                let mut statuses: Vec<&str> = members
+                    .iter()
+                    .map(|i| report.tests[*i].status.as_str())
+                    .collect();
                 statuses.sort();
                 statuses.dedup();
                 Row {
@@ -238,7 +245,11 @@ impl<'a> Pages<'a> {
         ctx.insert(
             "t",
             &TestView {
-                model: if t.model.is_empty() { t.id.clone() } else { t.model.clone() },
+                model: if t.model.is_empty() {
+                    t.id.clone()
+                } else {
+                    t.model.clone()
+                },
                 engine: t.engine.clone(),
                 status: t.status.as_str(),
                 message: t.message.clone(),
@@ -273,7 +284,11 @@ impl<'a> Pages<'a> {
                 expected: o.expected.as_ref().map(show_value).unwrap_or_default(),
                 observed: o.observed.as_ref().map(show_value).unwrap_or_default(),
                 difference: difference(o.observed.as_ref(), o.expected.as_ref()),
-                tolerance: if o.experiment == "reference" { String::new() } else { num(o.tolerance) },
+                tolerance: if o.experiment == "reference" {
+                    String::new()
+                } else {
+                    num(o.tolerance)
+                },
                 min_passing: o.min_passing_tolerance.map(num).unwrap_or_default(),
                 message: o.message.clone(),
                 location: format!("{}:{}", o.file.display(), o.line),
@@ -337,7 +352,14 @@ impl<'a> Pages<'a> {
         let Some(data) = t.plots.as_deref() else {
             return Ok(());
         };
-        let x = (0.0, if data.duration_ms > 0.0 { data.duration_ms } else { max_time(data) });
+        let x = (
+            0.0,
+            if data.duration_ms > 0.0 {
+                data.duration_ms
+            } else {
+                max_time(data)
+            },
+        );
         let others: Vec<(&str, &crate::plot::PlotData)> = siblings
             .iter()
             .filter_map(|s| Some((s.engine.as_str(), s.plots.as_deref()?)))
@@ -394,7 +416,14 @@ impl<'a> Pages<'a> {
                 .find(|r| r.population == spikes.population);
             let mut bands = Vec::new();
             if let Some(r) = reference {
-                bands.push(band("reference", "reference (blessed)", r, &spikes.cells, None, window));
+                bands.push(band(
+                    "reference",
+                    "reference (blessed)",
+                    r,
+                    &spikes.cells,
+                    None,
+                    window,
+                ));
             }
             bands.push(band(
                 &t.engine,
@@ -413,7 +442,11 @@ impl<'a> Pages<'a> {
                 runs.push(("reference".into(), r));
             }
             for (engine, other) in &others {
-                if let Some(o) = other.spikes.iter().find(|o| o.population == spikes.population) {
+                if let Some(o) = other
+                    .spikes
+                    .iter()
+                    .find(|o| o.population == spikes.population)
+                {
                     bands.push(band(
                         engine,
                         &format!("{engine} (vs {})", t.engine),
@@ -447,9 +480,17 @@ impl<'a> Pages<'a> {
                     .map(|(name, s)| (name.clone(), engine_color(name), intervals(s)))
                     .collect();
                 let name = format!("{} firing rate per cell", spikes.population);
-                plots.add(Kind::Histogram, &name, svg::histogram(&name, "rate (Hz)", &rates, 20)?);
+                plots.add(
+                    Kind::Histogram,
+                    &name,
+                    svg::histogram(&name, "rate (Hz)", &rates, 20)?,
+                );
                 let name = format!("{} inter-spike intervals", spikes.population);
-                plots.add(Kind::Histogram, &name, svg::histogram(&name, "ISI (ms)", &isis, 30)?);
+                plots.add(
+                    Kind::Histogram,
+                    &name,
+                    svg::histogram(&name, "ISI (ms)", &isis, 30)?,
+                );
             }
         }
         Ok(())
@@ -484,7 +525,14 @@ fn omv_plots(t: &TestResult, plots: &mut Plots) -> Result<(), HtmlError> {
         let (e, ob) = (as_series(expected), as_series(observed));
         let bands = vec![
             band("expected", "expected", &e, &[0], None, window),
-            band("observed", "observed (vs expected)", &ob, &[0], Some(&e), window),
+            band(
+                "observed",
+                "observed (vs expected)",
+                &ob,
+                &[0],
+                Some(&e),
+                window,
+            ),
         ];
         let title = format!("{}: spike times", o.experiment);
         let x = (0.0, if top > 0.0 { top * 1.05 } else { 1.0 });
@@ -525,7 +573,10 @@ impl Plots {
 }
 
 fn pairs(t: &[f32], v: &[f32]) -> Vec<(f64, f64)> {
-    t.iter().zip(v).map(|(a, b)| (*a as f64, *b as f64)).collect()
+    t.iter()
+        .zip(v)
+        .map(|(a, b)| (*a as f64, *b as f64))
+        .collect()
 }
 
 fn line(name: &str, s: &TraceSeries, width: u32, opacity: f64) -> Line {
@@ -540,7 +591,10 @@ fn line(name: &str, s: &TraceSeries, width: u32, opacity: f64) -> Line {
 
 fn max_time(data: &crate::plot::PlotData) -> f64 {
     let traces = data.traces.iter().flat_map(|t| t.time_ms.last().copied());
-    let spikes = data.spikes.iter().flat_map(|s| s.events.last().map(|e| e.1));
+    let spikes = data
+        .spikes
+        .iter()
+        .flat_map(|s| s.events.last().map(|e| e.1));
     traces.chain(spikes).fold(1.0f32, f32::max) as f64
 }
 
@@ -636,7 +690,9 @@ fn heatmap(a: &Agreement) -> HeatmapView {
                     let title = a
                         .pairs
                         .iter()
-                        .find(|p| (p.a == *engine && p.b == *other) || (p.b == *engine && p.a == *other))
+                        .find(|p| {
+                            (p.a == *engine && p.b == *other) || (p.b == *engine && p.a == *other)
+                        })
                         .map(|p| {
                             p.checks
                                 .iter()
@@ -647,7 +703,11 @@ fn heatmap(a: &Agreement) -> HeatmapView {
                         .unwrap_or_default();
                     HeatCell {
                         diag: i == j,
-                        status: if status == "pass" || status == "fail" { status } else { "skip".into() },
+                        status: if status == "pass" || status == "fail" {
+                            status
+                        } else {
+                            "skip".into()
+                        },
                         title,
                     }
                 })
@@ -721,7 +781,11 @@ pub fn file_url(path: &std::path::Path) -> String {
 /// Which suite a test belongs to, for the index's suite filter: a crosscheck suite's file
 /// name, or an OMV test's top folder (its repository in a corpus).
 pub fn suite_of(t: &TestResult) -> String {
-    let name = t.file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = t
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     if let Some(stem) = name.strip_suffix(".crosscheck.yaml") {
         return stem.to_string();
     }
@@ -798,7 +862,9 @@ fn show_value(v: &Value) -> String {
 /// observed − expected, element by element.
 fn difference(observed: Option<&Value>, expected: Option<&Value>) -> String {
     match (observed, expected) {
-        (Some(Value::Scalar(o)), Some(Value::Scalar(e))) if o - e > 0.0 => format!("+{}", num(o - e)),
+        (Some(Value::Scalar(o)), Some(Value::Scalar(e))) if o - e > 0.0 => {
+            format!("+{}", num(o - e))
+        }
         (Some(Value::Scalar(o)), Some(Value::Scalar(e))) => num(o - e),
         (Some(Value::List(o)), Some(Value::List(e))) if o.len() == e.len() => {
             let d: Vec<f64> = o.iter().zip(e).map(|(a, b)| a - b).collect();
@@ -832,8 +898,7 @@ fn shell_line(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {
             if !a.is_empty()
-                && a
-                    .chars()
+                && a.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
             {
                 a.clone()

@@ -33,7 +33,13 @@ fn trace(cell: u32, shift: f32) -> TraceSeries {
     let time_ms: Vec<f32> = (0..400).map(|i| i as f32 * 0.25).collect();
     let values = time_ms
         .iter()
-        .map(|t| if (t + shift) % 20.0 < 0.5 { 20.0 } else { -65.0 + (t % 20.0) })
+        .map(|t| {
+            if (t + shift) % 20.0 < 0.5 {
+                20.0
+            } else {
+                -65.0 + (t % 20.0)
+            }
+        })
         .collect();
     TraceSeries {
         population: "cell".into(),
@@ -135,7 +141,10 @@ fn evil_report() -> RunReport {
 fn assert_inert(html: &str) {
     assert!(!html.contains("<script>alert"), "live script tag");
     assert!(!html.contains("<img src=x"), "live img tag");
-    assert!(!html.contains("\"quoted\""), "unescaped quote could end an attribute");
+    assert!(
+        !html.contains("\"quoted\""),
+        "unescaped quote could end an attribute"
+    );
     assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"));
     assert!(html.contains("&quot;quoted&quot; &amp; "));
     // The only scripts are the report's own file (index) or none (test pages).
@@ -154,24 +163,34 @@ fn values_from_suites_models_and_output_are_escaped() {
     assert_inert(&page);
     // The escaped values really are shown (not dropped).
     assert!(page.contains("Traceback"));
-    assert!(index.matches("&lt;script&gt;").count() >= 3, "model, id, version, host");
+    assert!(
+        index.matches("&lt;script&gt;").count() >= 3,
+        "model, id, version, host"
+    );
 }
 
 #[test]
 fn plots_of_evil_names_are_inert_images() {
     let report = evil_report();
     let outputs = render(&report).unwrap();
-    let svgs: Vec<&Output> = outputs.iter().filter(|o| o.path.ends_with(".svg")).collect();
-    assert!(svgs.len() >= 3, "trace, raster of the suite, raster of the observable");
+    let svgs: Vec<&Output> = outputs
+        .iter()
+        .filter(|o| o.path.ends_with(".svg"))
+        .collect();
+    assert!(
+        svgs.len() >= 3,
+        "trace, raster of the suite, raster of the observable"
+    );
     for svg in svgs {
         let text = String::from_utf8_lossy(&svg.bytes);
         assert!(!text.contains("<script"), "{}", svg.path);
         assert!(!text.contains("<img"), "{}", svg.path);
     }
     // File names come from slugs: nothing of the markup reaches a path.
-    assert!(outputs
-        .iter()
-        .all(|o| o.path.chars().all(|c| c.is_ascii_alphanumeric() || "/-._".contains(c))));
+    assert!(outputs.iter().all(|o| o
+        .path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/-._".contains(c))));
 }
 
 fn good_report() -> RunReport {
@@ -228,7 +247,10 @@ fn a_failing_engine_page_marks_its_shifted_spikes() {
         .expect("page of NEST");
     let html = String::from_utf8_lossy(&page.bytes);
     assert!(html.contains("hh_step on NEST"));
-    assert!(html.contains("0000-hh-step-neuron.html"), "links to the sibling engines");
+    assert!(
+        html.contains("0000-hh-step-neuron.html"),
+        "links to the sibling engines"
+    );
     let raster = outputs
         .iter()
         .find(|o| o.path == "tests/0001-hh-step-nest-1.svg")
@@ -256,7 +278,10 @@ fn the_report_keeps_out_of_files_it_did_not_write() {
     std::fs::write(dir.path().join("index.html"), "mine").unwrap();
     let err = write(dir.path(), &report).unwrap_err();
     assert!(matches!(err, HtmlError::Foreign(_)), "{err}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("index.html")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("index.html")).unwrap(),
+        "mine"
+    );
     std::fs::remove_file(dir.path().join("index.html")).unwrap();
 
     // Other files stay; a second report replaces the first and drops its stale pages.
@@ -267,13 +292,22 @@ fn the_report_keeps_out_of_files_it_did_not_write() {
     let mut smaller = good_report();
     smaller.tests.truncate(1);
     write(dir.path(), &smaller).unwrap();
-    assert!(!dir.path().join("tests/0003-lif-nest.html").exists(), "stale page removed");
+    assert!(
+        !dir.path().join("tests/0003-lif-nest.html").exists(),
+        "stale page removed"
+    );
     assert!(dir.path().join("tests/0000-hh-step-neuron.html").exists());
-    assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(), "keep");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "keep"
+    );
 
     // A file where the folder should be.
     let file = dir.path().join("notes.txt");
-    assert!(matches!(write(&file, &report), Err(HtmlError::NotADirectory(_))));
+    assert!(matches!(
+        write(&file, &report),
+        Err(HtmlError::NotADirectory(_))
+    ));
 }
 
 #[test]
