@@ -19,7 +19,13 @@ use crosscheck::plot::PlotData;
 use crosscheck::report::{html, RunReport};
 use crosscheck::results::{Status, Summary, TestResult};
 
-const SUITES: usize = 500;
+/// Suites (500; `BENCH_SUITES` overrides, for a quick look at sizes).
+fn suites() -> usize {
+    std::env::var("BENCH_SUITES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500)
+}
 const ENGINES: [&str; 4] = ["NEURON", "NEST", "Brian2", "jNeuroML"];
 const SAMPLES: usize = 100_000;
 const DT_MS: f64 = 0.01;
@@ -78,8 +84,8 @@ fn main() {
     let suite = Arc::new(crosscheck::suite::native::load_suite(&suite_file).unwrap());
 
     let mut prepare = std::time::Duration::ZERO;
-    let mut tests = Vec::with_capacity(SUITES * ENGINES.len());
-    for s in 0..SUITES {
+    let mut tests = Vec::with_capacity(suites() * ENGINES.len());
+    for s in 0..suites() {
         let period = 20.0 + (s % 17) as f64;
         let runs: Vec<Recordings> = (0..ENGINES.len())
             .map(|e| recordings(period, e as f64 * 0.05))
@@ -132,7 +138,10 @@ fn main() {
     };
     let json = serde_json::to_vec(&report).unwrap();
 
-    let out = tmp.path().join("report");
+    // `BENCH_OUT=DIR` keeps the report for a look.
+    let out = std::env::var_os("BENCH_OUT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| tmp.path().join("report"));
     let start = Instant::now();
     html::write(&out, &report).unwrap();
     let render = start.elapsed();

@@ -3,8 +3,9 @@
 //!
 //! The JSON results must stay small enough to keep and to render later (`crosscheck report`),
 //! yet a per-test page should show what happened. So traces are decimated with
-//! [`super::decimate::min_max`] (spikes and extrema stay visible), stored as `f32` (plots need
-//! no more precision, and JSON numbers get short), and spike trains are capped per population.
+//! [`super::decimate::for_storage`] (min–max, then dropping what a plot cannot show; spikes and
+//! extrema stay exact), stored as `f32` (plots need no more precision, and JSON numbers get
+//! short), and spike trains are capped per population.
 //! Differences (engine − reference, engine − other engine) are computed here, at full
 //! resolution, because a difference of two decimated traces would show decimation artefacts
 //! as large as a spike.
@@ -17,8 +18,12 @@ use crate::compare::traces;
 use crate::native::{Recordings, Trace};
 use crate::suite::native::{NativeSuite, Variable};
 
-/// Points kept per trace: 1000 min–max buckets, enough for a plot twice as wide as a page.
-pub const TRACE_BUCKETS: usize = 1000;
+/// Min–max buckets per trace (at most twice as many points): about one per pixel column of
+/// the report's plots, so a plot loses nothing the stored data had.
+pub const TRACE_BUCKETS: usize = 800;
+/// Min–max buckets of a difference: a difference plot is a thin panel, and min–max keeps its
+/// narrow peaks (a shifted spike) at any bucket count.
+pub const DIFFERENCE_BUCKETS: usize = 400;
 /// Cells of one (population, variable) whose traces are kept; the rest are left out.
 pub const MAX_TRACE_CELLS: usize = 8;
 /// Spike events kept per population (whole cells, lowest indices first).
@@ -37,8 +42,8 @@ pub struct PlotData {
     pub reference_traces: Vec<TraceSeries>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_spikes: Vec<SpikeSeries>,
-    /// This job's traces minus the reference's or another engine's, at full resolution, then
-    /// decimated.
+    /// This job's traces minus its reference's (or, without a reference, minus each other
+    /// engine's), at full resolution, then decimated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub differences: Vec<DifferenceSeries>,
     /// The window within which spikes of two runs count as the same spike (the suite's
@@ -118,10 +123,12 @@ impl PlotData {
             data.reference_traces = trace_series(suite, reference);
             data.reference_spikes = spike_series(suite, reference);
         }
-        let against = reference
-            .map(|r| ("reference", r))
-            .into_iter()
-            .chain(others.iter().copied());
+        // Against the reference when there is one (what changed), else against each other
+        // engine (who diverged); not both, to keep results small.
+        let against: Vec<(&str, &Recordings)> = match reference {
+            Some(r) => vec![("reference", r)],
+            None => others.to_vec(),
+        };
         for (name, other) in against {
             for_each_trace(suite, recordings, |key, unit, column, cell, trace| {
                 let Some(theirs) = other.traces.get(key) else {
@@ -137,7 +144,8 @@ impl PlotData {
                     .iter()
                     .filter(|v| v.is_finite())
                     .fold(0.0f64, |m, v| m.max(v.abs()));
-                let (time_ms, values) = to_f32(&super::decimate::min_max(&t, &d, TRACE_BUCKETS));
+                let (time_ms, values) =
+                    to_f32(&super::decimate::for_storage(&t, &d, DIFFERENCE_BUCKETS));
                 data.differences.push(DifferenceSeries {
                     population: key.0.clone(),
                     variable: key.1.clone(),
@@ -203,7 +211,11 @@ fn trace_series(suite: &NativeSuite, recordings: &Recordings) -> Vec<TraceSeries
     let mut out = Vec::new();
     for_each_trace(suite, recordings, |key, unit, column, cell, trace| {
         let y = &trace.columns[column];
-        let (time_ms, values) = to_f32(&super::decimate::min_max(&trace.time_ms, y, TRACE_BUCKETS));
+        let (time_ms, values) = to_f32(&super::decimate::for_storage(
+            &trace.time_ms,
+            y,
+            TRACE_BUCKETS,
+        ));
         out.push(TraceSeries {
             population: key.0.clone(),
             variable: key.1.clone(),

@@ -61,36 +61,151 @@ pub fn min_max(t: &[f64], y: &[f64], buckets: usize) -> Vec<(f64, f64)> {
     keep.into_iter().map(|i| (t[i], y[i])).collect()
 }
 
-/// Drops points that add nothing at plot resolution: consecutive points on the same pixel, and
-/// the middle points of horizontal or vertical runs of pixels. `to_pixel` maps a data point to
-/// its (integer) pixel. Keeps the first and last point, so the line spans the same range.
-pub fn simplify_pixels<F>(points: &[(f64, f64)], to_pixel: F) -> Vec<(f64, f64)>
+/// Min–max per pixel column, in pixel space: each column of the plot keeps its lowest and
+/// highest point (in time order), or one point when they are on the same or adjacent pixel
+/// rows. `to_pixel` maps a data point to its (integer) pixel; points must be in time order.
+/// A line through the result covers the same pixels as one through every point, give or take
+/// one pixel, with at most two points per column.
+pub fn pixel_columns<F>(points: &[(f64, f64)], to_pixel: F) -> Vec<(f64, f64)>
 where
     F: Fn((f64, f64)) -> (i32, i32),
 {
-    let mut out: Vec<(f64, f64)> = Vec::with_capacity(points.len());
+    let mut out = Vec::new();
+    let mut column: Option<(i32, usize, usize)> = None; // (x, index of min, index of max)
     let mut pixels: Vec<(i32, i32)> = Vec::with_capacity(points.len());
-    for &p in points {
-        let px = to_pixel(p);
-        if pixels.last() == Some(&px) {
+    let flush =
+        |col: Option<(i32, usize, usize)>, pixels: &[(i32, i32)], out: &mut Vec<(f64, f64)>| {
+            if let Some((_, lo, hi)) = col {
+                if (pixels[lo].1 - pixels[hi].1).abs() <= 1 {
+                    out.push(points[lo.min(hi)]);
+                } else {
+                    out.push(points[lo.min(hi)]);
+                    out.push(points[lo.max(hi)]);
+                }
+            }
+        };
+    for (i, &p) in points.iter().enumerate() {
+        if !(p.0.is_finite() && p.1.is_finite()) {
+            pixels.push((i32::MIN, 0));
             continue;
         }
-        let n = pixels.len();
-        if n >= 2 {
-            let (a, b) = (pixels[n - 2], pixels[n - 1]);
-            let horizontal = a.1 == b.1 && b.1 == px.1;
-            let vertical = a.0 == b.0 && b.0 == px.0;
-            let monotone = |u: i32, v: i32, w: i32| (u <= v && v <= w) || (u >= v && v >= w);
-            // b lies between a and px on one line: it can go.
-            if (horizontal && monotone(a.0, b.0, px.0)) || (vertical && monotone(a.1, b.1, px.1)) {
-                pixels.pop();
-                out.pop();
+        let px = to_pixel(p);
+        pixels.push(px);
+        match column {
+            Some((x, lo, hi)) if x == px.0 => {
+                // Pixel rows grow downwards: the data minimum is the largest row.
+                let lo = if px.1 > pixels[lo].1 { i } else { lo };
+                let hi = if px.1 < pixels[hi].1 { i } else { hi };
+                column = Some((x, lo, hi));
+            }
+            _ => {
+                flush(column, &pixels, &mut out);
+                column = Some((px.0, i, i));
             }
         }
-        pixels.push(px);
-        out.push(p);
     }
+    flush(column, &pixels, &mut out);
     out
+}
+
+/// Ramer–Douglas–Peucker in pixel space: drops every point whose removal moves the line by at
+/// most `epsilon` pixels, so the drawn line is the same to the eye with far fewer points (a
+/// ramp or a flat stretch becomes one segment). `to_pixel` maps a data point to its pixel.
+/// Keeps the first and last point; iterative, so long inputs cannot overflow the stack.
+pub fn simplify_pixels<F>(points: &[(f64, f64)], to_pixel: F, epsilon: f64) -> Vec<(f64, f64)>
+where
+    F: Fn((f64, f64)) -> (i32, i32),
+{
+    if points.len() <= 2 {
+        return points.to_vec();
+    }
+    let px: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| {
+            let (x, y) = to_pixel(*p);
+            (x as f64, y as f64)
+        })
+        .collect();
+    let keep = rdp_mask(&px, epsilon);
+    points
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+/// For storing a trace in results: min–max decimation to `buckets`, then Ramer–Douglas–Peucker
+/// at a quarter pixel of a plot `buckets` pixels wide and half as high (in coordinates scaled
+/// to the trace's own time and value ranges), always keeping the global minimum and maximum.
+/// A smooth stretch needs few points; spikes and extrema stay exact.
+pub fn for_storage(t: &[f64], y: &[f64], buckets: usize) -> Vec<(f64, f64)> {
+    let points = min_max(t, y, buckets);
+    if points.len() <= 2 {
+        return points;
+    }
+    let (t0, t1) = (points[0].0, points[points.len() - 1].0);
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
+    let width = buckets as f64 * 4.0;
+    let height = buckets as f64 * 2.0;
+    let scale = |v: f64, a: f64, b: f64, n: f64| if b > a { (v - a) / (b - a) * n } else { 0.0 };
+    let scaled: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| (scale(p.0, t0, t1, width), scale(p.1, lo, hi, height)))
+        .collect();
+    let mut keep = rdp_mask(&scaled, 1.0);
+    for extreme in [lo, hi] {
+        if let Some(i) = points.iter().position(|p| p.1 == extreme) {
+            keep[i] = true;
+        }
+    }
+    points
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+/// Which points Ramer–Douglas–Peucker keeps at `epsilon` (same units as the points).
+fn rdp_mask(px: &[(f64, f64)], epsilon: f64) -> Vec<bool> {
+    let mut keep = vec![false; px.len()];
+    if px.is_empty() {
+        return keep;
+    }
+    keep[0] = true;
+    keep[px.len() - 1] = true;
+    let mut stack = vec![(0usize, px.len() - 1)];
+    while let Some((a, b)) = stack.pop() {
+        if b <= a + 1 {
+            continue;
+        }
+        let (ax, ay) = px[a];
+        let (bx, by) = px[b];
+        let (dx, dy) = (bx - ax, by - ay);
+        let length = (dx * dx + dy * dy).sqrt();
+        let mut worst = (0.0f64, a);
+        for (i, &(x, y)) in px.iter().enumerate().take(b).skip(a + 1) {
+            let distance = if length == 0.0 {
+                ((x - ax).powi(2) + (y - ay).powi(2)).sqrt()
+            } else {
+                (dy * (x - ax) - dx * (y - ay)).abs() / length
+            };
+            if distance > worst.0 {
+                worst = (distance, i);
+            }
+        }
+        if worst.0 > epsilon {
+            keep[worst.1] = true;
+            stack.push((a, worst.1));
+            stack.push((worst.1, b));
+        }
+    }
+    keep
 }
 
 #[cfg(test)]
@@ -136,14 +251,32 @@ mod tests {
     #[test]
     fn pixel_runs_collapse_to_their_ends() {
         let points: Vec<(f64, f64)> = (0..100).map(|i| (i as f64, 0.0)).collect();
-        let out = simplify_pixels(&points, |(x, y)| (x as i32, y as i32));
-        assert_eq!(out, vec![(0.0, 0.0), (99.0, 0.0)]);
-        // A peak in the middle of a flat line stays.
+        let px = |(x, y): (f64, f64)| (x as i32, y as i32);
+        assert_eq!(
+            simplify_pixels(&points, px, 0.5),
+            vec![(0.0, 0.0), (99.0, 0.0)]
+        );
+        // A ramp is one segment too.
+        let ramp: Vec<(f64, f64)> = (0..100).map(|i| (i as f64, i as f64 * 0.5)).collect();
+        assert_eq!(simplify_pixels(&ramp, px, 0.75).len(), 2);
+        // A peak in the middle of a flat line stays, with the corners around it.
         let mut peaked = points.clone();
         peaked[50].1 = 10.0;
-        let out = simplify_pixels(&peaked, |(x, y)| (x as i32, y as i32));
+        let out = simplify_pixels(&peaked, px, 0.5);
         assert!(out.contains(&(50.0, 10.0)), "{out:?}");
         assert_eq!(out.len(), 5, "{out:?}");
+    }
+
+    #[test]
+    fn pixel_columns_keep_a_spike_and_flatten_slow_stretches() {
+        // 10 points per pixel column; a spike in column 5.
+        let mut points: Vec<(f64, f64)> = (0..100).map(|i| (i as f64, (i as f64) * 0.01)).collect();
+        points[55].1 = 50.0;
+        let out = pixel_columns(&points, |(x, y)| ((x / 10.0) as i32, -(y as i32)));
+        assert!(out.contains(&(55.0, 50.0)), "{out:?}");
+        // Slow stretches: one point per column; the spike's column two.
+        assert_eq!(out.len(), 11, "{out:?}");
+        assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     proptest! {
@@ -164,6 +297,14 @@ mod tests {
                 prop_assert!(out.iter().any(|p| p.1 == hi), "global max kept");
                 prop_assert_eq!(out.first().map(|p| p.0), Some(t[0]));
                 prop_assert_eq!(out.last().map(|p| p.0), t.last().copied());
+            }
+            let stored = for_storage(&t, &y, buckets);
+            prop_assert!(stored.len() <= out.len());
+            prop_assert!(stored.windows(2).all(|w| w[0].0 < w[1].0));
+            if !y.is_empty() {
+                let lo = y.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                prop_assert!(stored.iter().any(|p| p.1 == lo) && stored.iter().any(|p| p.1 == hi));
             }
             // Every output point is an input sample.
             for (a, b) in &out {

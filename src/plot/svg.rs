@@ -7,7 +7,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::decimate::{min_max, simplify_pixels};
+use super::decimate::{min_max, pixel_columns, simplify_pixels};
 
 /// Plot width in pixels (the page's content column).
 pub const WIDTH: u32 = 860;
@@ -92,8 +92,17 @@ fn line_panel(
         .build_cartesian_2d(x.0..x.1, y.0..y.1)
         .map_err(err)?;
     let mut mesh = chart.configure_mesh();
-    mesh.y_desc(y_desc)
-        .light_line_style(RGBColor(238, 238, 238))
+    // Few labels: each is an SVG element, and a plot is read for its shape.
+    mesh.x_labels(10)
+        .y_labels(if x_desc.is_some() && lines.len() < 3 {
+            4
+        } else {
+            6
+        })
+        .y_desc(y_desc)
+        // Light grid lines are hundreds of SVG elements per plot: bold ones are enough.
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(RGBColor(232, 232, 232))
         .label_style(("sans-serif", 11));
     if let Some(desc) = x_desc {
         mesh.x_desc(desc);
@@ -102,7 +111,14 @@ fn line_panel(
     let columns = (WIDTH as usize).saturating_sub(80);
     for line in lines {
         let (t, v): (Vec<f64>, Vec<f64>) = line.points.iter().copied().unzip();
-        let points = simplify_pixels(&min_max(&t, &v, columns), |p| chart.backend_coord(&p));
+        let to_pixel = |p: (f64, f64)| chart.backend_coord(&p);
+        // Per pixel column, then whatever moves the line by less than a pixel: the SVG holds
+        // what the eye can see, not what was recorded.
+        let points = simplify_pixels(
+            &pixel_columns(&min_max(&t, &v, columns), to_pixel),
+            to_pixel,
+            0.6,
+        );
         let style = line.color.mix(line.opacity).stroke_width(line.width);
         let legend_color = line.color.mix(line.opacity.max(0.6)).stroke_width(2);
         chart
@@ -194,7 +210,7 @@ pub fn raster(title: &str, x: (f64, f64), bands: &[RasterBand]) -> Result<String
             .margin(6)
             .caption(title, ("sans-serif", 15))
             .x_label_area_size(34)
-            .y_label_area_size(110)
+            .y_label_area_size(160)
             .build_cartesian_2d(x.0..x.1, 0f64..total)
             .map_err(err)?;
         // Band labels at band centres, top band first.
@@ -214,7 +230,9 @@ pub fn raster(title: &str, x: (f64, f64), bands: &[RasterBand]) -> Result<String
             .configure_mesh()
             .disable_y_mesh()
             .x_desc("time (ms)")
-            .light_line_style(RGBColor(238, 238, 238))
+            // Light grid lines are hundreds of SVG elements per plot: bold ones are enough.
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(232, 232, 232))
             .label_style(("sans-serif", 11))
             .y_labels(0)
             .draw()
@@ -313,7 +331,9 @@ pub fn histogram(
             .configure_mesh()
             .x_desc(x_desc)
             .y_desc("count")
-            .light_line_style(RGBColor(238, 238, 238))
+            // Light grid lines are hundreds of SVG elements per plot: bold ones are enough.
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(232, 232, 232))
             .label_style(("sans-serif", 10))
             .draw()
             .map_err(err)?;

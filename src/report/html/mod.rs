@@ -213,45 +213,60 @@ fn render(report: &RunReport) -> Result<Vec<Output>, HtmlError> {
                 .into_bytes(),
         },
     ];
-    // Per-test pages are independent: render them on several threads.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let indices: Vec<usize> = (0..report.tests.len()).collect();
-    let chunk = indices.len().div_ceil(threads).max(1);
-    let rendered: Vec<Result<Vec<Output>, HtmlError>> = std::thread::scope(|scope| {
+    // Rows' plots, then pages: each step is independent per item, so it runs on several
+    // threads (a report can have thousands of pages).
+    let row_plots = parallel(pages.row_count(), |r| pages.row_plots(r))?;
+    let mut rendered = parallel(report.tests.len(), |i| {
+        let plots = &row_plots[pages.row_index(i)];
+        let context = pages.test_context(i, plots)?;
+        Ok(Output {
+            path: pages.test_path(i),
+            bytes: tera.render("test.html", &context)?.into_bytes(),
+        })
+    })?;
+    outputs.append(&mut rendered);
+    for plots in row_plots {
+        outputs.extend(plots.files.into_iter().map(|(path, svg)| Output {
+            path,
+            bytes: svg.into_bytes(),
+        }));
+    }
+    Ok(outputs)
+}
+
+/// `f(0..n)` on up to four threads, in order; the first error wins.
+fn parallel<T, F>(n: usize, f: F) -> Result<Vec<T>, HtmlError>
+where
+    T: Send,
+    F: Fn(usize) -> Result<T, HtmlError> + Sync,
+{
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get().min(4));
+    let indices: Vec<usize> = (0..n).collect();
+    let chunk = n.div_ceil(threads).max(1);
+    let parts: Vec<Result<Vec<T>, HtmlError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = indices
             .chunks(chunk)
             .map(|part| {
-                let tera = &tera;
-                let pages = &pages;
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    for &i in part {
-                        let (context, plots) = pages.test_context(i)?;
-                        out.push(Output {
-                            path: pages.test_path(i),
-                            bytes: tera.render("test.html", &context)?.into_bytes(),
-                        });
-                        out.extend(plots.into_iter().map(|(path, svg)| Output {
-                            path,
-                            bytes: svg.into_bytes(),
-                        }));
-                    }
-                    Ok(out)
-                })
+                let f = &f;
+                scope.spawn(move || part.iter().map(|&i| f(i)).collect())
             })
             .collect();
         handles
             .into_iter()
             .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(HtmlError::Template(tera::Error::msg("panic"))))
+                h.join().unwrap_or_else(|_| {
+                    Err(HtmlError::Template(tera::Error::msg(
+                        "internal error: rendering a page panicked",
+                    )))
+                })
             })
             .collect()
     });
-    for part in rendered {
-        outputs.extend(part?);
+    let mut out = Vec::with_capacity(n);
+    for part in parts {
+        out.extend(part?);
     }
-    Ok(outputs)
+    Ok(out)
 }
 
 /// How the terminal shows the index page: a `file://` URL (clickable in most terminals).
@@ -264,7 +279,8 @@ pub fn render_pages(report: &RunReport, index: usize) -> Result<(String, String)
     let tera = templates()?;
     let pages = page::Pages::new(report);
     let index_html = tera.render("index.html", &pages.index_context()?)?;
-    let (context, _) = pages.test_context(index)?;
+    let plots = pages.row_plots(pages.row_index(index))?;
+    let context = pages.test_context(index, &plots)?;
     Ok((index_html, tera.render("test.html", &context)?))
 }
 

@@ -11,7 +11,7 @@ use tera::Context;
 use super::HtmlError;
 use crate::agreement::Agreement;
 use crate::compare::spikes::match_spikes;
-use crate::plot::data::{SpikeSeries, TraceSeries};
+use crate::plot::data::{DifferenceSeries, SpikeSeries, TraceSeries};
 use crate::plot::svg::{self, engine_color, Line, RasterBand};
 use crate::report::RunReport;
 use crate::results::{CheckStatus, Status, TestResult, Value};
@@ -235,9 +235,8 @@ impl<'a> Pages<'a> {
         Ok(ctx)
     }
 
-    /// The context of test `i`'s page and its plots (`(path, svg)`, paths relative to the
-    /// report folder).
-    pub fn test_context(&self, i: usize) -> Result<(Context, Vec<(String, String)>), HtmlError> {
+    /// The context of test `i`'s page, showing `plots` (those of its row, [`Pages::row_plots`]).
+    pub fn test_context(&self, i: usize, plots: &RowPlots) -> Result<Context, HtmlError> {
         let report = self.report;
         let t = &report.tests[i];
         let mut ctx = Context::new();
@@ -296,30 +295,11 @@ impl<'a> Pages<'a> {
             .collect();
         ctx.insert("observables", &observables);
 
-        let stem = self.paths[i]
-            .trim_start_matches("tests/")
-            .trim_end_matches(".html")
-            .to_string();
-        let mut plots = Plots {
-            stem,
-            files: Vec::new(),
-            traces: Vec::new(),
-            rasters: Vec::new(),
-            histograms: Vec::new(),
-            notes: Vec::new(),
-        };
-        let siblings: Vec<&TestResult> = self
-            .row_of(i)
-            .iter()
-            .filter(|j| **j != i)
-            .map(|j| &report.tests[*j])
-            .collect();
-        self.native_plots(t, &siblings, &mut plots)?;
-        omv_plots(t, &mut plots)?;
         ctx.insert("traces", &plots.traces);
         ctx.insert("rasters", &plots.rasters);
         ctx.insert("histograms", &plots.histograms);
         ctx.insert("plot_notes", &plots.notes);
+        ctx.insert("plot_engines", &plots.engines);
 
         ctx.insert("agreement", &self.agreement_of(t).map(heatmap));
         let commands: Vec<CommandView> = t
@@ -338,203 +318,283 @@ impl<'a> Pages<'a> {
             .collect();
         ctx.insert("commands", &commands);
         ctx.insert("files", &generated_files(t.workdir.as_deref()));
-        Ok((ctx, plots.files))
+        Ok(ctx)
     }
 
-    /// Traces, rasters and histograms of a crosscheck-suite job, with the other engines of the
-    /// same suite run.
-    fn native_plots(
-        &self,
-        t: &TestResult,
-        siblings: &[&TestResult],
-        plots: &mut Plots,
-    ) -> Result<(), HtmlError> {
-        let Some(data) = t.plots.as_deref() else {
-            return Ok(());
-        };
-        let x = (
-            0.0,
-            if data.duration_ms > 0.0 {
-                data.duration_ms
-            } else {
-                max_time(data)
-            },
-        );
-        let others: Vec<(&str, &crate::plot::PlotData)> = siblings
+    /// Rows of the index (suite runs, OMV test files): the plots of row `r` are drawn once and
+    /// shown on the page of every engine in it, so a report of many engines does not repeat
+    /// the same picture per engine.
+    pub fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The row of test `i`.
+    pub fn row_index(&self, i: usize) -> usize {
+        let t = &self.report.tests[i];
+        self.rows
             .iter()
-            .filter_map(|s| Some((s.engine.as_str(), s.plots.as_deref()?)))
+            .position(|((id, model), _)| *id == t.id && *model == t.model)
+            .unwrap_or(0)
+    }
+
+    /// Draws the plots of row `r`: for crosscheck suites every engine's traces overlaid with a
+    /// reference, each engine's differences, rasters of every engine with missing and extra
+    /// spikes against its reference, and rate/ISI histograms for populations; for OMV tests
+    /// expected against each engine's observed spike times.
+    pub fn row_plots(&self, r: usize) -> Result<RowPlots, HtmlError> {
+        let members: Vec<&TestResult> = self.rows[r]
+            .1
+            .iter()
+            .map(|i| &self.report.tests[*i])
             .collect();
-        let same = |a: &TraceSeries, b: &TraceSeries| {
-            a.population == b.population && a.variable == b.variable && a.cell == b.cell
+        let stem = format!("row{r:04}");
+        let mut plots = RowPlots {
+            stem,
+            ..RowPlots::default()
         };
-        if data.traces.len() > MAX_TRACE_PLOTS {
-            plots.notes.push(format!(
-                "{} of {} recorded traces plotted.",
-                MAX_TRACE_PLOTS,
-                data.traces.len()
-            ));
-        }
-        for trace in data.traces.iter().take(MAX_TRACE_PLOTS) {
-            let mut lines = Vec::new();
-            if let Some(r) = data.reference_traces.iter().find(|r| same(r, trace)) {
-                lines.push(line("reference", r, 5, 0.3));
-            }
-            for (engine, other) in &others {
-                if let Some(o) = other.traces.iter().find(|o| same(o, trace)) {
-                    lines.push(line(engine, o, 1, 0.9));
-                }
-            }
-            lines.push(line(&t.engine, trace, 2, 1.0));
-            let differences: Vec<Line> = data
-                .differences
-                .iter()
-                .filter(|d| {
-                    d.population == trace.population
-                        && d.variable == trace.variable
-                        && d.cell == trace.cell
-                })
-                .map(|d| Line {
-                    label: format!("{} − {} (max |Δ| {})", t.engine, d.against, num(d.max_abs)),
-                    color: engine_color(&d.against),
-                    width: 1,
-                    opacity: 1.0,
-                    points: pairs(&d.time_ms, &d.values),
-                })
-                .collect();
-            let title = format!(
-                "{} {} cell {} ({} samples)",
-                trace.population, trace.variable, trace.cell, trace.samples
-            );
-            let svg = svg::traces_with_difference(&title, &trace.unit, x, &lines, &differences)?;
-            plots.add(Kind::Trace, &title, svg);
-        }
-        let window = data.spike_window_ms.unwrap_or(1.0);
-        for spikes in &data.spikes {
-            let reference = data
-                .reference_spikes
-                .iter()
-                .find(|r| r.population == spikes.population);
-            let mut bands = Vec::new();
-            if let Some(r) = reference {
-                bands.push(band(
-                    "reference",
-                    "reference (blessed)",
-                    r,
-                    &spikes.cells,
-                    None,
-                    window,
-                ));
-            }
-            bands.push(band(
-                &t.engine,
-                &if reference.is_some() {
-                    format!("{} (vs reference)", t.engine)
-                } else {
-                    t.engine.clone()
-                },
-                spikes,
-                &spikes.cells,
-                reference,
-                window,
-            ));
-            let mut runs: Vec<(String, &SpikeSeries)> = vec![(t.engine.clone(), spikes)];
-            if let Some(r) = reference {
-                runs.push(("reference".into(), r));
-            }
-            for (engine, other) in &others {
-                if let Some(o) = other
-                    .spikes
-                    .iter()
-                    .find(|o| o.population == spikes.population)
-                {
-                    bands.push(band(
-                        engine,
-                        &format!("{engine} (vs {})", t.engine),
-                        o,
-                        &spikes.cells,
-                        Some(spikes),
-                        window,
-                    ));
-                    runs.push((engine.to_string(), o));
-                }
-            }
-            let title = format!("{} spikes", spikes.population);
-            if spikes.total > spikes.events.len() {
-                plots.notes.push(format!(
-                    "{}: {} of {} spikes kept (the first {} cells).",
-                    spikes.population,
-                    spikes.events.len(),
-                    spikes.total,
-                    spikes.cells.len()
-                ));
-            }
-            plots.add(Kind::Raster, &title, svg::raster(&title, x, &bands)?);
-            if spikes.cells.len() > 1 {
-                let seconds = (x.1 - x.0) / 1e3;
-                let rates: Vec<(String, plotters::style::RGBColor, Vec<f64>)> = runs
-                    .iter()
-                    .map(|(name, s)| (name.clone(), engine_color(name), cell_rates(s, seconds)))
-                    .collect();
-                let isis: Vec<(String, plotters::style::RGBColor, Vec<f64>)> = runs
-                    .iter()
-                    .map(|(name, s)| (name.clone(), engine_color(name), intervals(s)))
-                    .collect();
-                let name = format!("{} firing rate per cell", spikes.population);
-                plots.add(
-                    Kind::Histogram,
-                    &name,
-                    svg::histogram(&name, "rate (Hz)", &rates, 20)?,
-                );
-                let name = format!("{} inter-spike intervals", spikes.population);
-                plots.add(
-                    Kind::Histogram,
-                    &name,
-                    svg::histogram(&name, "ISI (ms)", &isis, 30)?,
-                );
-            }
-        }
-        Ok(())
+        plots.engines = members
+            .iter()
+            .filter(|t| t.plots.is_some())
+            .map(|t| t.engine.clone())
+            .collect();
+        native_plots(&members, &mut plots)?;
+        omv_plots(&members, &mut plots)?;
+        Ok(plots)
     }
 }
 
-/// Rasters of OMV spike-time observables: expected against observed, with OMV's tolerance as
-/// the matching window.
-fn omv_plots(t: &TestResult, plots: &mut Plots) -> Result<(), HtmlError> {
-    for o in &t.observables {
-        let (Some(Value::List(expected)), Some(Value::List(observed))) = (&o.expected, &o.observed)
-        else {
+/// Plots of a suite run: every engine with data, one time axis.
+fn native_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), HtmlError> {
+    let runs: Vec<(&str, &crate::plot::PlotData)> = members
+        .iter()
+        .filter_map(|t| Some((t.engine.as_str(), t.plots.as_deref()?)))
+        .collect();
+    let Some((first_engine, first)) = runs.first().copied() else {
+        return Ok(());
+    };
+    let x = (
+        0.0,
+        if first.duration_ms > 0.0 {
+            first.duration_ms
+        } else {
+            max_time(first)
+        },
+    );
+    let same = |a: &TraceSeries, b: &TraceSeries| {
+        a.population == b.population && a.variable == b.variable && a.cell == b.cell
+    };
+    // Every (population, variable, cell) any engine recorded, in order of appearance.
+    let mut keys: Vec<&TraceSeries> = Vec::new();
+    for (_, data) in &runs {
+        for trace in &data.traces {
+            if !keys.iter().any(|k| same(k, trace)) {
+                keys.push(trace);
+            }
+        }
+    }
+    if keys.len() > MAX_TRACE_PLOTS {
+        plots.notes.push(format!(
+            "{MAX_TRACE_PLOTS} of {} recorded traces plotted.",
+            keys.len()
+        ));
+    }
+    let reference_label = format!("reference ({first_engine})");
+    for key in keys.into_iter().take(MAX_TRACE_PLOTS) {
+        let mut lines = Vec::new();
+        if let Some(r) = first.reference_traces.iter().find(|r| same(r, key)) {
+            lines.push(line("reference", &reference_label, r, 5, 0.3));
+        }
+        for (engine, data) in &runs {
+            if let Some(t) = data.traces.iter().find(|t| same(t, key)) {
+                lines.push(line(
+                    engine,
+                    engine,
+                    t,
+                    if runs.len() > 1 { 1 } else { 2 },
+                    0.9,
+                ));
+            }
+        }
+        // Each engine against its own reference; without one, against the first engine.
+        let mut differences = Vec::new();
+        for (engine, data) in &runs {
+            let matching: Vec<&DifferenceSeries> = data
+                .differences
+                .iter()
+                .filter(|d| {
+                    d.population == key.population
+                        && d.variable == key.variable
+                        && d.cell == key.cell
+                })
+                .collect();
+            let chosen = matching
+                .iter()
+                .find(|d| d.against == "reference")
+                .or_else(|| matching.iter().find(|d| d.against == first_engine));
+            if let Some(d) = chosen {
+                differences.push(Line {
+                    label: format!("{engine} − {} (max |Δ| {})", d.against, num(d.max_abs)),
+                    color: engine_color(engine),
+                    width: 1,
+                    opacity: 1.0,
+                    points: pairs(&d.time_ms, &d.values),
+                });
+            }
+        }
+        let title = format!(
+            "{} {} cell {} ({} samples)",
+            key.population, key.variable, key.cell, key.samples
+        );
+        let svg = svg::traces_with_difference(&title, &key.unit, x, &lines, &differences)?;
+        plots.add(Kind::Trace, &title, svg);
+    }
+    let window = first.spike_window_ms.unwrap_or(1.0);
+    let mut populations: Vec<&str> = Vec::new();
+    for (_, data) in &runs {
+        for s in &data.spikes {
+            if !populations.contains(&s.population.as_str()) {
+                populations.push(&s.population);
+            }
+        }
+    }
+    for population in populations {
+        let first_spikes = runs
+            .iter()
+            .find_map(|(_, d)| d.spikes.iter().find(|s| s.population == population));
+        let Some(first_spikes) = first_spikes else {
             continue;
         };
-        if o.observable != "spike times" {
-            continue;
+        let cells = &first_spikes.cells;
+        let mut bands = Vec::new();
+        let mut series: Vec<(String, &SpikeSeries)> = Vec::new();
+        if let Some(r) = first
+            .reference_spikes
+            .iter()
+            .find(|r| r.population == population)
+        {
+            bands.push(band("reference", &reference_label, r, cells, None, window));
+            series.push((reference_label.clone(), r));
         }
+        for (engine, data) in &runs {
+            let Some(s) = data.spikes.iter().find(|s| s.population == population) else {
+                continue;
+            };
+            let own_reference = data
+                .reference_spikes
+                .iter()
+                .find(|r| r.population == population);
+            let (baseline, label) = match own_reference {
+                Some(r) => (Some(r), format!("{engine} (vs its reference)")),
+                None if *engine != first_engine => {
+                    (Some(first_spikes), format!("{engine} (vs {first_engine})"))
+                }
+                None => (None, engine.to_string()),
+            };
+            bands.push(band(engine, &label, s, cells, baseline, window));
+            series.push((engine.to_string(), s));
+            if s.total > s.events.len() {
+                plots.notes.push(format!(
+                    "{engine}, {population}: {} of {} spikes kept (the first {} cells).",
+                    s.events.len(),
+                    s.total,
+                    s.cells.len()
+                ));
+            }
+        }
+        let title = format!("{population} spikes");
+        plots.add(Kind::Raster, &title, svg::raster(&title, x, &bands)?);
+        if cells.len() > 1 {
+            let seconds = (x.1 - x.0) / 1e3;
+            let color = |name: &str| {
+                engine_color(if name.starts_with("reference") {
+                    "reference"
+                } else {
+                    name
+                })
+            };
+            let rates: Vec<_> = series
+                .iter()
+                .map(|(name, s)| (name.clone(), color(name), cell_rates(s, seconds)))
+                .collect();
+            let isis: Vec<_> = series
+                .iter()
+                .map(|(name, s)| (name.clone(), color(name), intervals(s)))
+                .collect();
+            let name = format!("{population} firing rate per cell");
+            plots.add(
+                Kind::Histogram,
+                &name,
+                svg::histogram(&name, "rate (Hz)", &rates, 20)?,
+            );
+            let name = format!("{population} inter-spike intervals");
+            plots.add(
+                Kind::Histogram,
+                &name,
+                svg::histogram(&name, "ISI (ms)", &isis, 30)?,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Rasters of OMV spike-time observables: the expected spikes, then each engine's observed
+/// ones, with OMV's tolerance as the matching window.
+fn omv_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), HtmlError> {
+    let mut experiments: Vec<(&str, &Vec<f64>, f64)> = Vec::new();
+    for t in members {
+        for o in &t.observables {
+            if o.observable != "spike times" {
+                continue;
+            }
+            if let Some(Value::List(expected)) = &o.expected {
+                if !experiments.iter().any(|(e, _, _)| *e == o.experiment) {
+                    experiments.push((&o.experiment, expected, o.tolerance));
+                }
+            }
+        }
+    }
+    for (experiment, expected, tolerance) in experiments {
+        let observed: Vec<(&str, &Vec<f64>)> = members
+            .iter()
+            .filter_map(|t| {
+                let o = t
+                    .observables
+                    .iter()
+                    .find(|o| o.experiment == experiment && o.observable == "spike times")?;
+                match &o.observed {
+                    Some(Value::List(v)) => Some((t.engine.as_str(), v)),
+                    _ => None,
+                }
+            })
+            .collect();
         let top = expected
             .iter()
-            .chain(observed)
+            .chain(observed.iter().flat_map(|(_, v)| v.iter()))
             .copied()
             .filter(|v| v.is_finite())
             .fold(0.0f64, f64::max);
         // allclose: |o − e| <= atol + rtol·|e|; the widest window that rule allows.
-        let window = o.tolerance * top.abs() + 1e-8;
+        let window = tolerance * top.abs() + 1e-8;
         let as_series = |times: &[f64]| SpikeSeries {
-            population: o.experiment.clone(),
+            population: experiment.to_string(),
             cells: vec![0],
             events: times.iter().map(|t| (0, *t as f32)).collect(),
             total: times.len(),
         };
-        let (e, ob) = (as_series(expected), as_series(observed));
-        let bands = vec![
-            band("expected", "expected", &e, &[0], None, window),
-            band(
-                "observed",
-                "observed (vs expected)",
-                &ob,
+        let e = as_series(expected);
+        let mut bands = vec![band("expected", "expected", &e, &[0], None, window)];
+        for (engine, times) in observed {
+            let s = as_series(times);
+            bands.push(band(
+                engine,
+                &format!("{engine} (vs expected)"),
+                &s,
                 &[0],
                 Some(&e),
                 window,
-            ),
-        ];
-        let title = format!("{}: spike times", o.experiment);
+            ));
+        }
+        let title = format!("{experiment}: spike times");
         let x = (0.0, if top > 0.0 { top * 1.05 } else { 1.0 });
         plots.add(Kind::Raster, &title, svg::raster(&title, x, &bands)?);
     }
@@ -547,16 +607,21 @@ enum Kind {
     Histogram,
 }
 
-struct Plots {
+/// The plots of one row, shared by the pages of its engines.
+#[derive(Default)]
+pub struct RowPlots {
     stem: String,
-    files: Vec<(String, String)>,
+    /// `(path relative to the report folder, svg)`.
+    pub files: Vec<(String, String)>,
     traces: Vec<PlotView>,
     rasters: Vec<PlotView>,
     histograms: Vec<PlotView>,
     notes: Vec<String>,
+    /// Engines whose recordings are plotted.
+    engines: Vec<String>,
 }
 
-impl Plots {
+impl RowPlots {
     fn add(&mut self, kind: Kind, alt: &str, svg: String) {
         let name = format!("{}-{}.svg", self.stem, self.files.len());
         self.files.push((format!("tests/{name}"), svg));
@@ -579,10 +644,10 @@ fn pairs(t: &[f32], v: &[f32]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn line(name: &str, s: &TraceSeries, width: u32, opacity: f64) -> Line {
+fn line(color_of: &str, label: &str, s: &TraceSeries, width: u32, opacity: f64) -> Line {
     Line {
-        label: name.to_string(),
-        color: engine_color(name),
+        label: label.to_string(),
+        color: engine_color(color_of),
         width,
         opacity,
         points: pairs(&s.time_ms, &s.values),

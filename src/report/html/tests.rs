@@ -238,7 +238,7 @@ fn good_report() -> RunReport {
 }
 
 #[test]
-fn a_failing_engine_page_marks_its_shifted_spikes() {
+fn a_suite_run_is_drawn_once_with_the_shifted_engine_marked() {
     let report = good_report();
     let outputs = render(&report).unwrap();
     let page = outputs
@@ -251,23 +251,37 @@ fn a_failing_engine_page_marks_its_shifted_spikes() {
         html.contains("0000-hh-step-neuron.html"),
         "links to the sibling engines"
     );
+    // The three engines' pages show the same two plots of their suite run.
+    for engine in ["neuron", "nest", "brian2"] {
+        let page = outputs
+            .iter()
+            .find(|o| o.path.ends_with(&format!("hh-step-{engine}.html")))
+            .unwrap();
+        let html = String::from_utf8_lossy(&page.bytes);
+        assert!(html.contains("src=\"row0000-0.svg\""), "{html}");
+        assert!(html.contains("src=\"row0000-1.svg\""));
+    }
+    let svgs = outputs.iter().filter(|o| o.path.ends_with(".svg")).count();
+    assert_eq!(
+        svgs, 2,
+        "one trace plot and one raster for the suite run, none for the skip"
+    );
     let raster = outputs
         .iter()
-        .find(|o| o.path == "tests/0001-hh-step-nest-1.svg")
+        .find(|o| o.path == "tests/row0000-1.svg")
         .expect("raster");
     let svg = String::from_utf8_lossy(&raster.bytes);
-    // 3 ms shift with a 1 ms window: 5 missing rings and 5 extra crosses on NEST's band, and
-    // NEURON and Brian2 (unshifted) against NEST as well.
-    assert!(svg.contains("NEST (vs reference)"), "{svg}");
-    assert!(svg.matches("<circle").count() >= 5, "missing spikes marked");
-    // The passing engine's own page has no marks on its band against its reference.
-    let neuron = outputs
+    // NEST is 3 ms off its reference with a 1 ms window: its 5 spikes are each missing (ring)
+    // and extra (cross); NEURON and Brian2 match theirs and get no mark.
+    assert!(svg.contains("NEST (vs its reference)"), "{svg}");
+    assert!(svg.contains("reference (NEURON)"));
+    assert_eq!(svg.matches("<circle").count(), 5, "missing spikes marked");
+    let trace = outputs
         .iter()
-        .find(|o| o.path == "tests/0000-hh-step-neuron-1.svg")
+        .find(|o| o.path == "tests/row0000-0.svg")
         .unwrap();
-    let neuron_svg = String::from_utf8_lossy(&neuron.bytes);
-    let rings_neuron = neuron_svg.matches("<circle").count();
-    assert!(rings_neuron < svg.matches("<circle").count() + 1);
+    let svg = String::from_utf8_lossy(&trace.bytes);
+    assert!(svg.contains("NEST − reference (max |Δ| 3)"), "{svg}");
 }
 
 #[test]
