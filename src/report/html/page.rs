@@ -33,8 +33,11 @@ const LIST_SHOWN: usize = 10;
 pub struct Pages<'a> {
     report: &'a RunReport,
     paths: Vec<String>,
-    /// `(id, model)` → test indices, in order of first appearance: one index row each.
-    rows: Vec<((String, String), Vec<usize>)>,
+    /// One index row per model (an invalid file, which has none, per test file): its test
+    /// indices, in order of first appearance. The engines of a row share its plots.
+    rows: Vec<(String, Vec<usize>)>,
+    /// The row of each test.
+    row_of_test: Vec<usize>,
     engines: Vec<String>,
 }
 
@@ -51,15 +54,24 @@ impl<'a> Pages<'a> {
                 )
             })
             .collect();
-        let mut rows: Vec<((String, String), Vec<usize>)> = Vec::new();
-        let mut row_of: BTreeMap<(String, String), usize> = BTreeMap::new();
+        let mut rows: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut row_of: BTreeMap<String, usize> = BTreeMap::new();
+        let mut row_of_test = Vec::with_capacity(report.tests.len());
         let mut engines: Vec<String> = Vec::new();
         for (i, t) in report.tests.iter().enumerate() {
-            let key = (t.id.clone(), t.model.clone());
+            let key = if t.model.is_empty() {
+                format!("\u{0}{}", t.id)
+            } else {
+                t.model.clone()
+            };
             match row_of.get(&key) {
-                Some(&r) => rows[r].1.push(i),
+                Some(&r) => {
+                    rows[r].1.push(i);
+                    row_of_test.push(r);
+                }
                 None => {
                     row_of.insert(key.clone(), rows.len());
+                    row_of_test.push(rows.len());
                     rows.push((key, vec![i]));
                 }
             }
@@ -71,6 +83,7 @@ impl<'a> Pages<'a> {
             report,
             paths,
             rows,
+            row_of_test,
             engines,
         }
     }
@@ -86,12 +99,7 @@ impl<'a> Pages<'a> {
     }
 
     fn row_of(&self, i: usize) -> &[usize] {
-        let t = &self.report.tests[i];
-        self.rows
-            .iter()
-            .find(|((id, model), _)| *id == t.id && *model == t.model)
-            .map(|(_, members)| members.as_slice())
-            .unwrap_or(&[])
+        &self.rows[self.row_of_test[i]].1
     }
 
     fn agreement_of(&self, t: &TestResult) -> Option<&'a Agreement> {
@@ -137,8 +145,16 @@ impl<'a> Pages<'a> {
         let rows: Vec<Row> = self
             .rows
             .iter()
-            .map(|((id, model), members)| {
+            .map(|(_, members)| {
                 let first = &report.tests[members[0]];
+                let model = first.model.clone();
+                let mut ids: Vec<&str> = members
+                    .iter()
+                    .map(|i| report.tests[*i].id.as_str())
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let id = ids.join("\n");
                 let mut text = format!("{id} {model}");
                 let cells = self
                     .engines
@@ -330,11 +346,7 @@ impl<'a> Pages<'a> {
 
     /// The row of test `i`.
     pub fn row_index(&self, i: usize) -> usize {
-        let t = &self.report.tests[i];
-        self.rows
-            .iter()
-            .position(|((id, model), _)| *id == t.id && *model == t.model)
-            .unwrap_or(0)
+        self.row_of_test[i]
     }
 
     /// Draws the plots of row `r`: for crosscheck suites every engine's traces overlaid with a
