@@ -334,3 +334,10 @@ fn a_manifest_cannot_make_the_report_delete_outside_its_folder() {
     write(&dir, &good_report()).unwrap();
     assert!(outer.path().join("precious").exists());
 }
+
+/// The index page as a reviewer sees its markup (accept changes with `cargo insta review`).
+#[test]
+fn index_page_snapshot() {
+    let (index, _) = render_pages(&good_report(), 0).unwrap();
+    insta::assert_snapshot!(index);
+}
