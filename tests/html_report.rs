@@ -136,3 +136,60 @@ fn report_names_unreadable_results_and_unusable_folders() {
         .code(3)
         .stderr(contains("is a file"));
 }
+
+/// A real simulator's recordings reach the report: decimated traces and spikes of the job and
+/// of its blessed reference in the JSON, and plots on the page. (NEST only: a few seconds.)
+#[test]
+fn a_real_suite_run_carries_plot_data_into_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("suites/native/izhikevich_rs.crosscheck.yaml");
+    let json = dir.path().join("r.json");
+    let html = dir.path().join("html");
+    crosscheck(&common::shared_home())
+        .arg("run")
+        .arg(&suite)
+        .args(["--engine", "NEST", "--json"])
+        .arg(&json)
+        .arg("--html")
+        .arg(&html)
+        .timeout(std::time::Duration::from_secs(1800))
+        .assert()
+        .success()
+        .stdout(contains("report: file://"));
+    let results = read_json(&json);
+    let plots = &results["tests"][0]["plots"];
+    let traces = plots["traces"].as_array().expect("traces kept");
+    assert_eq!(traces.len(), 2, "v and u of the one cell");
+    for trace in traces {
+        let n = trace["time_ms"].as_array().unwrap().len();
+        assert!(n > 50 && n <= 1602, "{n} points");
+        // 500 ms at 0.025 ms (NEST records from the first step: 19,999 samples).
+        let samples = trace["samples"].as_u64().unwrap();
+        assert!((19_990..=20_001).contains(&samples), "{samples} samples");
+    }
+    // The recording's peak survives decimation (spikes reach about +30 mV).
+    let v = traces.iter().find(|t| t["variable"] == "v").unwrap();
+    let peak = v["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(peak > 25.0, "peak {peak}");
+    assert_eq!(plots["spikes"][0]["events"].as_array().unwrap().len(), 8);
+    assert_eq!(plots["reference_traces"].as_array().unwrap().len(), 2);
+    let differences = plots["differences"].as_array().unwrap();
+    assert!(differences.iter().all(|d| d["against"] == "reference"));
+    // Same simulator, same version: identical to its reference.
+    assert!(
+        differences
+            .iter()
+            .all(|d| d["max_abs"].as_f64().unwrap() < 1e-6),
+        "{differences:?}"
+    );
+    let page = std::fs::read_to_string(html.join("tests/0000-izhikevich-rs-nest.html")).unwrap();
+    assert!(page.contains("src=\"row0000-0.svg\""), "{page}");
+    let trace_svg = std::fs::read_to_string(html.join("tests/row0000-0.svg")).unwrap();
+    assert!(trace_svg.contains("reference (NEST)") && trace_svg.contains("<polyline"));
+}
