@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! suite (load .omt/.mep) → plan (tests × engines → jobs) → runner (processes, timeouts)
-//!     → check (data files → observables → verdicts) → report (terminal, JSON, JUnit)
+//!     → check (data files → observables → verdicts) → report (terminal, JSON, JUnit, HTML)
 //! ```
 //!
 //! `engine` says how each simulator runs a target and `env` provisions the simulators into a
