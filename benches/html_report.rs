@@ -119,6 +119,7 @@ fn main() {
                 commands: vec![],
                 output_tail: Some("simulated 1000 ms\n".into()),
                 workdir: None,
+                cached: false,
                 plots: Some(Box::new(plots)),
             });
         }

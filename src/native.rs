@@ -86,6 +86,18 @@ pub fn steps(
         source,
     })?;
     let generated = codegen::generate(&suite, job.simulator, workdir)?;
+    if codegen::neuroml::runs_neuroml_file(&suite, job.simulator)
+        && matches!(job.simulator, Simulator::Neuron | Simulator::Brian2)
+    {
+        // A NeuroML model runs on NEURON and Brian2 as jNeuroML exports it: export, (compile,)
+        // run the exported script, exactly as the OMV engines jNeuroML_NEURON/_Brian2 do.
+        let target = workdir.join(&generated.script);
+        let steps = match job.simulator {
+            Simulator::Neuron => crate::engine::jneuroml::neuron(&target, workdir, tools),
+            _ => crate::engine::jneuroml::brian2(&target, workdir, tools),
+        };
+        return steps.map_err(codegen::CodegenError::Unsupported);
+    }
     let label = format!("simulate in {}", job.simulator.name());
     let mut steps = Vec::new();
     if job.simulator == Simulator::Neuron && codegen::neuron::needs_nrnivmodl(&generated) {
@@ -157,7 +169,8 @@ pub fn read_recordings(
     simulator: Simulator,
     workdir: &Path,
 ) -> Result<Recordings, String> {
-    if simulator == Simulator::JNeuroML {
+    // jNeuroML, and jNeuroML's exports of a NeuroML model, write LEMS's SI outputs.
+    if simulator == Simulator::JNeuroML || codegen::neuroml::runs_neuroml_file(suite, simulator) {
         codegen::lems::convert_lems_outputs(workdir, suite).map_err(|e| e.to_string())?;
     }
     read_folder(suite, &workdir.join("output"), None)

@@ -338,6 +338,18 @@ pub fn simulators_used(jobs: &[Job]) -> Vec<Simulator> {
     used
 }
 
+/// Whether any job runs a NeuroML model through jNeuroML's toolchain (jNeuroML itself or its
+/// NEURON/Brian2 exports), which needs java and the jNeuroML jar whatever the simulator.
+pub fn uses_jneuroml(jobs: &[Job]) -> bool {
+    jobs.iter().any(|job| match &job.work {
+        Work::Native(native) => {
+            native.simulator == Simulator::JNeuroML
+                || crate::codegen::neuroml::runs_neuroml_file(&native.suite, native.simulator)
+        }
+        Work::Omv(_) => false,
+    })
+}
+
 /// Records the exact engine versions on the jobs.
 pub fn fill_versions(jobs: &mut [Job], tools: &Tools) {
     for job in jobs {
@@ -347,7 +359,20 @@ pub fn fill_versions(jobs: &mut [Job], tools: &Tools) {
                 ..
             }) => def.version(tools),
             Work::Omv(_) => None,
-            Work::Native(native) => crate::native::version(native.simulator, tools),
+            Work::Native(native) => {
+                let version = crate::native::version(native.simulator, tools);
+                // NEURON and Brian2 may run jNeuroML's export of a NeuroML model: both matter.
+                let exported = native.simulator != Simulator::JNeuroML
+                    && crate::codegen::neuroml::runs_neuroml_file(&native.suite, native.simulator);
+                match exported {
+                    true => version.map(|v| {
+                        let jnml = crate::native::version(Simulator::JNeuroML, tools)
+                            .unwrap_or_else(|| "jNeuroML ?".into());
+                        format!("{v} (exported by {jnml})")
+                    }),
+                    false => version,
+                }
+            }
         };
     }
 }

@@ -38,7 +38,7 @@ pub struct Provenance {
     pub date: String,
     /// The command line that blessed it.
     pub command: Vec<String>,
-    /// SHA-256 of the suite file (and of model files it names, later), by path.
+    /// SHA-256 of the suite file, then of every NeuroML file of its model, by path.
     pub model_files: Vec<(String, String)>,
 }
 
@@ -142,11 +142,35 @@ pub fn judge(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<Obser
     }
 }
 
-/// A note for reference checks whose data was blessed from another version of the suite file:
-/// a failure may then be the suite's change rather than the simulator's.
+/// SHA-256 of the suite file and of every file of its NeuroML model (the suite file first), by
+/// path relative to the folder holding `root`, so provenance does not depend on where the
+/// repository is checked out. Files that cannot be read are left out.
+pub fn model_file_hashes(root: &Path, job: &NativeJob) -> Vec<(String, String)> {
+    let base = root.parent().unwrap_or(root);
+    let mut files = vec![job.file.clone()];
+    if let Some(model) = &job.suite.model {
+        files.extend(model.files.iter().cloned());
+    }
+    // The suite path may be relative to the working directory, the model's are canonical.
+    let base_canonical = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    files
+        .iter()
+        .filter_map(|file| {
+            let hash = file_sha256(file).ok()?;
+            let shown = file
+                .strip_prefix(base)
+                .or_else(|_| file.strip_prefix(&base_canonical))
+                .unwrap_or(file);
+            Some((shown.display().to_string(), hash))
+        })
+        .collect()
+}
+
+/// A note for reference checks whose data was blessed from another version of the suite file
+/// or its model files: a failure may then be the suite's change rather than the simulator's.
 fn stale_note(root: &Path, job: &NativeJob) -> String {
     let dir = job_dir(root, job);
-    let blessed_hash = std::fs::read_dir(&dir)
+    let blessed = std::fs::read_dir(&dir)
         .ok()
         .into_iter()
         .flatten()
@@ -155,12 +179,32 @@ fn stale_note(root: &Path, job: &NativeJob) -> String {
         .find(|p| p.to_string_lossy().ends_with(".provenance.json"))
         .and_then(|p| std::fs::read_to_string(p).ok())
         .and_then(|text| serde_json::from_str::<Provenance>(&text).ok())
-        .and_then(|prov| prov.model_files.first().map(|(_, hash)| hash.clone()));
-    match (blessed_hash, file_sha256(&job.file).ok()) {
-        (Some(blessed), Some(now)) if blessed != now => {
-            " (note: the suite file changed since this reference was blessed)".to_string()
-        }
-        _ => String::new(),
+        .map(|prov| prov.model_files);
+    let now = model_file_hashes(root, job);
+    let changed: Vec<&str> = match &blessed {
+        // The same path, else the same file name: references are often blessed in the
+        // repository and checked from a copy laid out differently.
+        Some(blessed) => now
+            .iter()
+            .filter(|(path, hash)| {
+                let name = |p: &str| Path::new(p).file_name().map(|n| n.to_os_string());
+                let same = blessed
+                    .iter()
+                    .find(|(p, _)| p == path)
+                    .or_else(|| blessed.iter().find(|(p, _)| name(p) == name(path)));
+                same.is_some_and(|(_, h)| h != hash)
+            })
+            .map(|(path, _)| path.as_str())
+            .collect(),
+        None => Vec::new(),
+    };
+    if changed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (note: {} changed since this reference was blessed)",
+            changed.join(", ")
+        )
     }
 }
 

@@ -115,6 +115,10 @@ pub struct TestResult {
     pub output_tail: Option<String>,
     /// The job's working directory, when kept (`--keep-workdirs`).
     pub workdir: Option<PathBuf>,
+    /// True when this result is a recorded pass whose inputs have not changed, taken from the
+    /// result cache instead of running the job again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cached: bool,
     /// Decimated recordings for the HTML report (crosscheck suites). Absent in results written
     /// before it existed, and left out of the JSON when empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]

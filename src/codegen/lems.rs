@@ -302,11 +302,11 @@ fn synapse_id(pop: &Population, receptor: Receptor) -> String {
     }
 }
 
-fn raw_trace_file(pop: &str, var: &str) -> String {
+pub(crate) fn raw_trace_file(pop: &str, var: &str) -> String {
     format!("{pop}_{var}.dat")
 }
 
-fn raw_spike_file(pop: &str) -> String {
+pub(crate) fn raw_spike_file(pop: &str) -> String {
     format!("spikes_{pop}.spikes")
 }
 

@@ -17,6 +17,7 @@
 pub mod brian2;
 pub mod lems;
 pub mod nest;
+pub mod neuroml;
 pub mod neuron;
 pub mod random;
 #[cfg(test)]
@@ -129,6 +130,7 @@ pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
                     .filter(|(a, b)| *allow_self_connections || !same || a != b)
                     .collect(),
                 Connector::OneToOne => (0..pre.min(post) as u32).map(|i| (i, i)).collect(),
+                Connector::Explicit(pairs) => pairs.clone(),
                 Connector::FixedProbability {
                     p,
                     seed: proj_seed,
@@ -237,6 +239,18 @@ pub fn generate(
     simulator: Simulator,
     dir: &Path,
 ) -> Result<Generated, CodegenError> {
+    if suite.model.is_some() {
+        // NeuroML models: jNeuroML's toolchain runs the file itself, or crosscheck runs its
+        // translation of it (see `neuroml::runs_neuroml_file`).
+        if neuroml::runs_neuroml_file(suite, simulator) {
+            return neuroml::generate(suite, simulator, dir);
+        }
+        if simulator == Simulator::Nest {
+            if let Some(reason) = neuroml::nest_blocker(suite) {
+                return Err(CodegenError::Unsupported(reason));
+            }
+        }
+    }
     let inputs = prepare_inputs(suite);
     let mut files = write_inputs(dir, suite, &inputs)?;
     let generated = match simulator {

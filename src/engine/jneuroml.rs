@@ -54,13 +54,13 @@ fn exported_script(target: &Path, suffix: &str) -> Result<String, String> {
     Ok(format!("{stem}_{suffix}.py"))
 }
 
-pub(super) fn simulate(target: &Path, dir: &Path, tools: &Tools) -> Result<Step, String> {
+pub(crate) fn simulate(target: &Path, dir: &Path, tools: &Tools) -> Result<Step, String> {
     java_jar("simulate in jNeuroML", target, dir, tools, &["-nogui"])
 }
 
 /// Export, compile the generated mechanisms, run the generated script. NEURON loads compiled
 /// mechanisms from the working directory, so all three run in the target's folder.
-pub(super) fn neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+pub(crate) fn neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
     export_compile_run(target, dir, tools, "NEURON", "-neuron", "nrn")
 }
 
@@ -100,7 +100,7 @@ pub(super) fn eden(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>
     Ok(vec![export, run])
 }
 
-pub(super) fn brian2(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+pub(crate) fn brian2(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
     let export = java_jar("export to Brian2", target, dir, tools, &["-brian2"])?;
     let run = Step::new("simulate in Brian2", &tools.python, dir)
         .arg(exported_script(target, "brian2")?)

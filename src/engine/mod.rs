@@ -46,7 +46,7 @@ use std::path::{Path, PathBuf};
 use crate::env::{Component, EnvState, ManagedEnv};
 
 mod command;
-mod jneuroml;
+pub(crate) mod jneuroml;
 
 /// Something an engine needs before it can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -25,6 +25,7 @@ fn result(model: &str, engine: &str, status: Status) -> TestResult {
         commands: vec![],
         output_tail: None,
         workdir: None,
+        cached: false,
         plots: None,
     }
 }

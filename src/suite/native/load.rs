@@ -26,6 +26,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "description",
     "engines",
     "simulation",
+    "model",
     "populations",
     "projections",
     "stimuli",
@@ -33,6 +34,9 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "sweep",
     "checks",
 ];
+pub(crate) const MODEL_KEYS: &[&str] = &["neuroml", "network"];
+/// Keys a NeuroML model replaces: the file defines the network and its inputs.
+const MODEL_EXCLUSIVE_KEYS: &[&str] = &["populations", "projections", "stimuli", "sweep"];
 pub(crate) const SIMULATION_KEYS: &[&str] = &["duration", "dt", "seed"];
 pub(crate) const POPULATION_KEYS: &[&str] = &["cell", "size", "parameters", "spike_times"];
 pub(crate) const PROJECTION_KEYS: &[&str] =
@@ -505,20 +509,53 @@ impl<'a> Loader<'a> {
         let simulation = self
             .required(root, "simulation", &start, "a suite")
             .and_then(|node| self.simulation(node));
-        let slots = match self.required(root, "populations", &start, "a suite") {
-            Some(node) => self.populations(node, simulation.as_ref()),
-            None => Vec::new(),
+        let model = match root.entry("model") {
+            None => None,
+            Some((key, value)) => {
+                for exclusive in MODEL_EXCLUSIVE_KEYS {
+                    if let Some((other, _)) = root.entry(exclusive) {
+                        self.error_help(
+                            other,
+                            format!("`{exclusive}` cannot be used with `model`"),
+                            "the NeuroML file defines the network, its cells and its inputs",
+                        );
+                    }
+                }
+                // Without the model nothing below resolves; stop here rather than report
+                // every population reference as unknown.
+                Some(self.model(key, value, simulation.as_ref().map(|s| s.dt))?)
+            }
+        };
+        let (slots, imported_stimuli, imported_projections) = match &model {
+            Some(imported) => (
+                imported
+                    .populations
+                    .iter()
+                    .map(|p| Slot {
+                        name: p.id.to_string(),
+                        population: Some(p.clone()),
+                    })
+                    .collect(),
+                Some(imported.stimuli.clone()),
+                Some(imported.projections.clone()),
+            ),
+            None => match self.required(root, "populations", &start, "a suite") {
+                Some(node) => (self.populations(node, simulation.as_ref()), None, None),
+                None => (Vec::new(), None, None),
+            },
         };
         let cx = Context {
             simulation: simulation.as_ref(),
             slots: &slots,
         };
         let projections = match root.get("projections") {
+            _ if imported_projections.is_some() => imported_projections,
             None => Some(Vec::new()),
             Some(node) if node.is_null() => Some(Vec::new()),
             Some(node) => self.projections(node, &cx),
         };
         let stimuli = match root.get("stimuli") {
+            _ if imported_stimuli.is_some() => imported_stimuli,
             None => Some(Vec::new()),
             Some(node) if node.is_null() => Some(Vec::new()),
             Some(node) => self.stimuli(node, &cx),
@@ -547,6 +584,7 @@ impl<'a> Loader<'a> {
             location: self.src.location(key),
             engines: engines?,
             simulation: simulation?,
+            model: model.map(|m| m.model),
             populations,
             projections: projections?,
             stimuli: stimuli?,
@@ -554,6 +592,51 @@ impl<'a> Loader<'a> {
             sweep,
             checks: checks?,
         })
+    }
+
+    /// `model: {neuroml: path, network: id}`: imports the NeuroML file (path relative to the
+    /// suite). Errors inside the NeuroML file name that file's line and column.
+    fn model(
+        &mut self,
+        key: &Node,
+        node: &'a Node,
+        dt: Option<Quantity>,
+    ) -> Option<super::neuroml::Imported> {
+        self.mapping(node, "model", MODEL_KEYS)?;
+        let Some(file) = node.get("neuroml") else {
+            self.error_help(
+                key,
+                "`model` needs `neuroml`: the NeuroML2 file that defines the network",
+                "e.g. `model: {neuroml: models/cells.net.nml}`",
+            );
+            return None;
+        };
+        let file_node = file;
+        let file = self.string(file, "neuroml")?;
+        let network = match node.get("network") {
+            None => None,
+            Some(n) => Some(self.string(n, "network")?),
+        };
+        let path = self.src.dir().join(file);
+        if !path.is_file() {
+            self.error(
+                file_node,
+                format!(
+                    "NeuroML file `{}` not found (looked for {})",
+                    file,
+                    path.display()
+                ),
+            );
+            return None;
+        }
+        match super::neuroml::import(&path, network, dt) {
+            Ok(imported) => Some(imported),
+            Err(error) => {
+                let message = format!("in the NeuroML model: {error}");
+                self.error(file_node, message);
+                None
+            }
+        }
     }
 
     fn engines(&mut self, node: Option<&'a Node>) -> Option<Vec<Simulator>> {
@@ -1873,6 +1956,93 @@ checks:
   agreement: {spikes: {window: 1 ms}}
 ";
 
+    /// A suite using the NeuroML model `nml` (written beside it as `m.nml`), with `extra` YAML.
+    fn load_neuroml(nml: &str, extra: &str) -> Result<NativeSuite, Vec<LoadError>> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("m.nml"), nml).expect("write");
+        let path = dir.path().join("t.crosscheck.yaml");
+        let text = format!(
+            "suite: nml\nsimulation: {{duration: 10 ms}}\nmodel: {{neuroml: m.nml}}\n{extra}\
+             record:\n  - {{population: p, variables: [spikes, v]}}\nchecks:\n  agreement: {{spikes: {{window: 1 ms}}}}\n"
+        );
+        std::fs::write(&path, text).expect("write");
+        load_suite(&path)
+    }
+
+    const IAF_NML: &str = r#"<neuroml id="m">
+<iafCell id="c" leakReversal="-70mV" thresh="-55mV" reset="-70mV" C="0.25nF" leakConductance="12.5nS"/>
+<pulseGenerator id="pg" delay="1ms" duration="5ms" amplitude="0.3nA"/>
+<network id="net"><population id="p" component="c" size="2"/><explicitInput target="p[1]" input="pg"/></network>
+</neuroml>"#;
+
+    #[test]
+    fn a_neuroml_model_loads_its_populations_and_inputs() {
+        let suite = load_neuroml(IAF_NML, "").unwrap_or_else(|e| panic!("{e:?}"));
+        let model = suite.model.as_ref().expect("model");
+        assert_eq!(model.network, "net");
+        assert_eq!(suite.populations.len(), 1);
+        assert_eq!(suite.populations[0].size, 2);
+        assert_eq!(suite.stimuli.len(), 1);
+        assert_eq!(suite.recordings[0].population, 0);
+    }
+
+    #[test]
+    fn a_neuroml_model_excludes_inline_network_keys() {
+        let errors = load_neuroml(
+            IAF_NML,
+            "populations:\n  q: {cell: izhikevich, size: 1}\nstimuli: []\n",
+        )
+        .unwrap_err();
+        let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m == "`populations` cannot be used with `model`"),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m == "`stimuli` cannot be used with `model`"),
+            "{messages:?}"
+        );
+        // Each at its own key.
+        assert!(errors.iter().all(|e| e.location.line >= 4), "{errors:?}");
+    }
+
+    #[test]
+    fn neuroml_model_errors_point_into_both_files() {
+        // A missing file: at the path in the suite.
+        let errors = self::errors(
+            "suite: x\nsimulation: {duration: 1 ms}\nmodel: {neuroml: nowhere.nml}\nrecord: []\nchecks: {}\n",
+        );
+        let (line, column, message, _) = &errors[0];
+        assert_eq!((*line, *column), (3, 18), "{errors:?}");
+        assert!(message.contains("not found"), "{message}");
+        // An error inside the NeuroML file names it with its line.
+        let bad = IAF_NML.replace("0.25nF", "0.25nS");
+        let errors = load_neuroml(&bad, "").unwrap_err();
+        assert!(
+            errors[0].message.contains("m.nml:2:") && errors[0].message.contains("C=\"0.25nS\""),
+            "{errors:?}"
+        );
+        // A recording of a population the file does not define: the nearest name.
+        let errors = load_neuroml(&IAF_NML.replace("id=\"p\"", "id=\"pp\""), "").unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.message.contains("`p`")),
+            "{errors:?}"
+        );
+        // An unknown key in `model`, with the nearest valid one.
+        let all = self::errors(
+            "suite: x\nsimulation: {duration: 1 ms}\nmodel: {nueroml: m.nml}\nrecord: []\nchecks: {}\n",
+        );
+        assert!(
+            all.iter()
+                .any(|e| e.2.contains("unknown key `nueroml`") && e.3 == "did you mean `neuroml`?"),
+            "{all:#?}"
+        );
+    }
+
     /// `MINIMAL` with `from` replaced by `to` (exactly once).
     fn minimal_with(from: &str, to: &str) -> String {
         assert_eq!(MINIMAL.matches(from).count(), 1, "{from}");
@@ -1973,8 +2143,26 @@ checks:
             .filter_map(|b| b.split("```").next())
             .filter(|b| b.starts_with("suite:"))
             .collect();
-        assert!(!blocks.is_empty());
+        assert!(blocks.len() >= 2);
         for block in blocks {
+            if block.contains("\nmodel:") {
+                // The NeuroML example names the bundled model file, beside which it loads.
+                let dir = tempfile::tempdir().expect("tempdir");
+                let nml = "iaf_cells.net.nml";
+                std::fs::copy(
+                    Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("suites/neuroml")
+                        .join(nml),
+                    dir.path().join(nml),
+                )
+                .expect("copy");
+                let path = dir.path().join("t.crosscheck.yaml");
+                std::fs::write(&path, block).expect("write");
+                let suite = load_suite(&path).unwrap_or_else(|e| panic!("{e:#?}"));
+                assert_eq!(suite.name.as_str(), "neuroml_iaf_cells");
+                assert_eq!(suite.model.expect("model").network, "cells");
+                continue;
+            }
             let suite = load_text(block).unwrap_or_else(|e| panic!("{e:#?}"));
             assert_eq!(suite.name.as_str(), "izhikevich_rs");
             assert!(close(

@@ -8,6 +8,7 @@
 
 pub mod library;
 pub mod load;
+pub mod neuroml;
 pub mod schema;
 
 use crate::suite::units::Quantity;
@@ -107,6 +108,9 @@ pub struct NativeSuite {
     pub location: Location,
     pub engines: Vec<Simulator>,
     pub simulation: Simulation,
+    /// Set when the model is a NeuroML file (`model: {neuroml: …}`): populations and stimuli
+    /// below were imported from it, and jNeuroML, NEURON and Brian2 run the file itself.
+    pub model: Option<neuroml::NeuroMLModel>,
     pub populations: Vec<Population>,
     pub projections: Vec<Projection>,
     pub stimuli: Vec<Stimulus>,
@@ -175,6 +179,8 @@ pub enum Connector {
         seed: u64,
         allow_self_connections: bool,
     },
+    /// The `(pre, post)` pairs as listed (a NeuroML projection's connections).
+    Explicit(Vec<(u32, u32)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

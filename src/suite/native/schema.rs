@@ -12,9 +12,9 @@ use serde_json::{json, Map, Value};
 
 use super::library::{CellKind, ParamSpec, CELL_TYPES};
 use super::load::{
-    example_unit, CHECKS_KEYS, FEATURE_KEYS, MAX_POPULATION_SIZE, POPULATION_KEYS, PROJECTION_KEYS,
-    RECORD_KEYS, RULES_KEYS, SIMULATION_KEYS, STATISTIC_KEYS, STEP_KEYS, SWEEP_KEYS, TOP_KEYS,
-    TRACE_KEYS,
+    example_unit, CHECKS_KEYS, FEATURE_KEYS, MAX_POPULATION_SIZE, MODEL_KEYS, POPULATION_KEYS,
+    PROJECTION_KEYS, RECORD_KEYS, RULES_KEYS, SIMULATION_KEYS, STATISTIC_KEYS, STEP_KEYS,
+    SWEEP_KEYS, TOP_KEYS, TRACE_KEYS,
 };
 use super::{Feature, Simulator, Statistic};
 use crate::suite::units::Dimension;
@@ -345,6 +345,20 @@ pub fn json_schema() -> Value {
             }),
             &["duration"],
         )),
+        "model" => Some(object(
+            properties(MODEL_KEYS, |k| match k {
+                "neuroml" => Some(json!({
+                    "type": "string",
+                    "description": "a NeuroML2 file defining the network, relative to the suite file",
+                })),
+                "network" => Some(json!({
+                    "type": "string",
+                    "description": "the <network> to simulate (default: the file's only one)",
+                })),
+                _ => None,
+            }),
+            &["neuroml"],
+        )),
         "populations" => Some(json!({
             "type": "object",
             "minProperties": 1,
@@ -385,7 +399,15 @@ pub fn json_schema() -> Value {
         "description": "A crosscheck suite (*.crosscheck.yaml): a model described once, run on every simulator. See docs/suite-format.md.",
         "type": "object",
         "properties": top,
-        "required": ["suite", "simulation", "populations", "record", "checks"],
+        "required": ["suite", "simulation", "record", "checks"],
+        // An inline model (populations…) or a NeuroML file (model), never both.
+        "oneOf": [
+            {"required": ["populations"], "not": {"required": ["model"]}},
+            {"required": ["model"], "not": {"anyOf": [
+                {"required": ["populations"]}, {"required": ["projections"]},
+                {"required": ["stimuli"]}, {"required": ["sweep"]},
+            ]}},
+        ],
         "additionalProperties": false,
         "$defs": {
             "identifier": {
