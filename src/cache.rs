@@ -129,6 +129,8 @@ impl ResultCache {
         // Paths into a deleted working directory mean nothing later.
         result.workdir = None;
         result.cached = false;
+        // Plot data is rebuilt from the stored recordings when the entry is used.
+        result.plots = None;
         let entry = Entry {
             result,
             recordings: recordings.map(StoredRecordings::from),
@@ -272,6 +274,7 @@ mod tests {
             output_tail: None,
             workdir: Some(PathBuf::from("/gone")),
             cached: false,
+            plots: None,
         }
     }
 

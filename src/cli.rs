@@ -30,6 +30,9 @@ pub enum Exit {
     TestsFailed = 1,
     /// Bad command line (clap's own code, kept for our usage errors too).
     Usage = 2,
+    /// The HTML report folder cannot be used: it is a file, is not writable, or holds files
+    /// the report did not write (checked before anything runs).
+    ReportUnwritable = 3,
     /// No test files were found under the given paths.
     NoTests = 4,
     /// At least one test file is invalid.
@@ -45,6 +48,8 @@ Exit codes:
   0    every job passed (or was skipped)
   1    at least one job failed, errored or timed out, or engines disagreed
   2    usage error (bad option, unknown engine name, path that does not exist)
+  3    the --html folder (or `report -o`) is a file, is not writable, or holds
+       files the report did not write; nothing was run
   4    no test files found
   5    at least one test file is invalid (the others still run)
   6    a needed engine is missing and could not be installed
@@ -91,6 +96,22 @@ enum Command {
     Validate(PathsArgs),
     /// Print the JSON Schema of the crosscheck suite format (for editors).
     Schema,
+    /// Render the HTML report of saved results (`run --json FILE`), e.g. of a CI shard.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Results written by `crosscheck run --json FILE`.
+    results: PathBuf,
+    /// Folder to write the report into (created; only the report's own files are replaced).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        default_value = "reports/html"
+    )]
+    output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +183,9 @@ struct RunArgs {
     /// Write results as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Write an HTML report (index.html, a page per job, plots) into DIR; works from file://.
+    #[arg(long, value_name = "DIR")]
+    html: Option<PathBuf>,
     /// Never install anything; a missing engine is an error (exit 6).
     #[arg(long)]
     offline: bool,
@@ -253,6 +277,7 @@ pub fn main() -> u8 {
             Exit::Success
         }
         Command::List(args) => list(&args),
+        Command::Report(args) => render_report(&args),
         Command::Merge(args) => merge(&args),
         Command::Slurm(SlurmCommand::Emit(args)) => slurm_emit(&args),
         Command::Engines(args) => engines(&args),
@@ -765,6 +790,13 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         error("--timeout must be a positive number of seconds");
         return Exit::Usage;
     }
+    // A report folder that cannot take the report fails now, not after an hour of simulation.
+    if let Some(dir) = &args.html {
+        if let Err(e) = report::html::check_dir(dir) {
+            error(e);
+            return Exit::ReportUnwritable;
+        }
+    }
 
     // Plan. Blessing concerns crosscheck suites only (OMV tests keep their values in .mep).
     let mut jobs = args.select.plan(&loaded, &filters);
@@ -947,6 +979,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             result.message = message;
         }
     }
+    attach_plots(&native_jobs, &mut results, &recordings, &reference_root);
     let agreement = crate::agreement::evaluate(&native_jobs, &results, &recordings);
     let _ = reporting.await;
     let interrupted = *cancel_rx.borrow();
@@ -1010,6 +1043,15 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         if let Err(e) = report::junit::write(path, &report) {
             error(format!("could not write {}: {e}", path.display()));
             write_failed = true;
+        }
+    }
+    if let Some(dir) = &args.html {
+        match report::html::write(dir, &report) {
+            Ok(index) => println!("report: {}", report::html::display_path(&index)),
+            Err(e) => {
+                error(format!("could not write the HTML report: {e}"));
+                write_failed = true;
+            }
         }
     }
 
@@ -1132,6 +1174,75 @@ fn bless(
     Exit::Success
 }
 
+/// `crosscheck report RESULTS.json -o DIR`.
+fn render_report(args: &ReportArgs) -> Exit {
+    let text = match std::fs::read_to_string(&args.results) {
+        Ok(t) => t,
+        Err(e) => {
+            error(format!("cannot read {}: {e}", args.results.display()));
+            return Exit::Usage;
+        }
+    };
+    let report: RunReport = match serde_json::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            error(format!(
+                "{} is not crosscheck JSON results (`run --json`): {e}",
+                args.results.display()
+            ));
+            return Exit::Usage;
+        }
+    };
+    match report::html::write(&args.output, &report) {
+        Ok(index) => {
+            println!(
+                "report of {} jobs: {}",
+                report.tests.len(),
+                report::html::display_path(&index)
+            );
+            Exit::Success
+        }
+        Err(e) => {
+            error(e);
+            Exit::ReportUnwritable
+        }
+    }
+}
+
+/// Gives every suite job that recorded something its plot data (decimated recordings, its
+/// reference, and its differences from the reference and from the other engines of the same
+/// suite run), for the HTML report now or later (`crosscheck report`).
+fn attach_plots(
+    jobs: &[(usize, crate::native::NativeJob)],
+    results: &mut [TestResult],
+    recordings: &BTreeMap<usize, crate::native::Recordings>,
+    reference_root: &dyn Fn(&crate::native::NativeJob) -> PathBuf,
+) {
+    for (index, job) in jobs {
+        let Some(recorded) = recordings.get(index) else {
+            continue;
+        };
+        let suite = job.resolved_suite();
+        let reference = job.suite.checks.reference.as_ref().and_then(|rules| {
+            crate::reference::read(&reference_root(job), job, rules)
+                .ok()
+                .flatten()
+        });
+        let others: Vec<(&str, &crate::native::Recordings)> = jobs
+            .iter()
+            .filter(|(i, other)| {
+                i != index && other.file == job.file && other.label() == job.label()
+            })
+            .filter_map(|(i, other)| Some((other.simulator.name(), recordings.get(i)?)))
+            .collect();
+        let plots =
+            crate::plot::PlotData::from_recordings(&suite, recorded, reference.as_ref(), &others);
+        if let Some(result) = results.get_mut(*index) {
+            result.plots = Some(Box::new(plots));
+        }
+    }
+}
+
 /// An invalid test file still appears in the results, as an error pointing at the problem.
 fn invalid_result(file: &InvalidFile) -> TestResult {
     let first = file.errors.first();
@@ -1157,5 +1268,6 @@ fn invalid_result(file: &InvalidFile) -> TestResult {
         output_tail: None,
         workdir: None,
         cached: false,
+        plots: None,
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! suite (load .omt/.mep) → plan (tests × engines → jobs) → runner (processes, timeouts)
-//!     → check (data files → observables → verdicts) → report (terminal, JSON, JUnit)
+//!     → check (data files → observables → verdicts) → report (terminal, JSON, JUnit, HTML)
 //! ```
 //!
 //! `engine` says how each simulator runs a target and `env` provisions the simulators into a
@@ -25,6 +25,7 @@ pub mod history;
 pub mod native;
 pub mod partition;
 pub mod plan;
+pub mod plot;
 pub mod reference;
 pub mod report;
 pub mod results;

@@ -119,6 +119,10 @@ pub struct TestResult {
     /// result cache instead of running the job again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cached: bool,
+    /// Decimated recordings for the HTML report (crosscheck suites). Absent in results written
+    /// before it existed, and left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plots: Option<Box<crate::plot::PlotData>>,
 }
 
 /// Counts by status, for summary lines and exit codes.

@@ -171,6 +171,7 @@ fn base_result(job: &Job) -> TestResult {
         output_tail: None,
         workdir: None,
         cached: false,
+        plots: None,
     }
 }
 

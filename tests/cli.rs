@@ -996,7 +996,7 @@ fn shipped_workflows_and_hooks_use_real_commands_and_flags() {
         }
     }
     assert!(
-        checked >= 4,
+        checked >= 6,
         "only {checked} flags found: the extraction is broken"
     );
     // The example workflow runs crosscheck through the action, with paths.

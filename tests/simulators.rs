@@ -52,9 +52,14 @@ fn corpus_verdicts_match_omv_on_jneuroml_and_neuron() {
         .arg(&json)
         .arg("--junit")
         .arg(&junit)
+        .arg("--html")
+        .arg(out.path().join("html"))
         .timeout(Duration::from_secs(3600))
         .assert()
         .success();
+    // The HTML report of the corpus renders: a page per job, linked from the index.
+    let index = std::fs::read_to_string(out.path().join("html/index.html")).unwrap();
+    assert_eq!(index.matches("href=\"tests&#x2F;").count(), 56);
     let report = read_json(&json);
     let statuses = statuses(&report);
     let count = |engine: &str| {

@@ -397,6 +397,7 @@ mod tests {
             output_tail: None,
             workdir: None,
             cached: false,
+            plots: None,
         }
     }
 

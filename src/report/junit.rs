@@ -126,6 +126,7 @@ mod tests {
             output_tail: (status != Status::Pass).then(|| "last words <&>".to_string()),
             workdir: None,
             cached: false,
+            plots: None,
         }
     }
 

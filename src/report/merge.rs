@@ -166,6 +166,7 @@ mod tests {
             output_tail: None,
             workdir: None,
             cached: false,
+            plots: None,
         }
     }
 

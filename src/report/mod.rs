@@ -4,6 +4,7 @@
 //! terminal reporter turns them into progress. File reporters read the finished [`RunReport`].
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod merge;

@@ -1,0 +1,8 @@
+//! Plots for the HTML report: what to keep of a recording ([`data`], [`decimate`]) and how to
+//! draw it ([`svg`]).
+
+pub mod data;
+pub mod decimate;
+pub mod svg;
+
+pub use data::PlotData;

@@ -1,0 +1,440 @@
+//! SVG plots with plotters: traces with a difference panel, spike rasters, histograms.
+//!
+//! Every plot returns a standalone `<svg>` string. plotters escapes text and attribute values,
+//! and the SVG names a generic font family (no font files: the `ttf` feature is off), so the
+//! plots render anywhere without network access.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::decimate::{min_max, pixel_columns, simplify_pixels};
+
+/// Plot width in pixels (the page's content column).
+pub const WIDTH: u32 = 860;
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not draw the plot: {0}")]
+pub struct PlotError(String);
+
+fn err<E: std::fmt::Debug>(e: E) -> PlotError {
+    PlotError(format!("{e:?}"))
+}
+
+/// A line of a trace plot.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub label: String,
+    pub color: RGBColor,
+    /// Stroke width in pixels; the reference is drawn wide and pale beneath the engines.
+    pub width: u32,
+    pub opacity: f64,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Colour of an engine (stable across pages), black for the reference.
+pub fn engine_color(name: &str) -> RGBColor {
+    match name {
+        "reference" | "expected" => RGBColor(0, 0, 0),
+        "NEURON" | "jNeuroML_NEURON" => RGBColor(31, 119, 180),
+        "NEST" => RGBColor(214, 39, 40),
+        "Brian2" | "jNeuroML_Brian2" => RGBColor(44, 160, 44),
+        "jNeuroML" => RGBColor(148, 103, 189),
+        "observed" => RGBColor(31, 119, 180),
+        other => {
+            const PALETTE: [RGBColor; 5] = [
+                RGBColor(255, 127, 14),
+                RGBColor(140, 86, 75),
+                RGBColor(227, 119, 194),
+                RGBColor(127, 127, 127),
+                RGBColor(23, 190, 207),
+            ];
+            let hash = other
+                .bytes()
+                .fold(0usize, |h, b| h.wrapping_mul(31) + b as usize);
+            PALETTE[hash % PALETTE.len()]
+        }
+    }
+}
+
+/// The (min, max) of every finite value, widened when flat so the axis has a range.
+fn range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !(lo.is_finite() && hi.is_finite()) {
+        return None;
+    }
+    let pad = if hi > lo {
+        (hi - lo) * 0.05
+    } else {
+        lo.abs().max(1.0) * 0.1
+    };
+    Some((lo - pad, hi + pad))
+}
+
+/// One panel of lines on a shared time axis.
+fn line_panel(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    caption: &str,
+    y_desc: &str,
+    x: (f64, f64),
+    lines: &[Line],
+    x_desc: Option<&str>,
+) -> Result<(), PlotError> {
+    let y = range(lines.iter().flat_map(|l| l.points.iter().map(|p| p.1))).unwrap_or((-1.0, 1.0));
+    let mut chart = ChartBuilder::on(area)
+        .margin(6)
+        .caption(caption, ("sans-serif", 15))
+        .x_label_area_size(if x_desc.is_some() { 34 } else { 20 })
+        .y_label_area_size(62)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
+        .map_err(err)?;
+    let mut mesh = chart.configure_mesh();
+    // Few labels: each is an SVG element, and a plot is read for its shape.
+    mesh.x_labels(10)
+        .y_labels(if x_desc.is_some() && lines.len() < 3 {
+            4
+        } else {
+            6
+        })
+        .y_desc(y_desc)
+        // Light grid lines are hundreds of SVG elements per plot: bold ones are enough.
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(RGBColor(232, 232, 232))
+        .label_style(("sans-serif", 11));
+    if let Some(desc) = x_desc {
+        mesh.x_desc(desc);
+    }
+    mesh.draw().map_err(err)?;
+    let columns = (WIDTH as usize).saturating_sub(80);
+    for line in lines {
+        let (t, v): (Vec<f64>, Vec<f64>) = line.points.iter().copied().unzip();
+        let to_pixel = |p: (f64, f64)| chart.backend_coord(&p);
+        // Per pixel column, then whatever moves the line by less than a pixel: the SVG holds
+        // what the eye can see, not what was recorded.
+        let points = simplify_pixels(
+            &pixel_columns(&min_max(&t, &v, columns), to_pixel),
+            to_pixel,
+            0.6,
+        );
+        let style = line.color.mix(line.opacity).stroke_width(line.width);
+        let legend_color = line.color.mix(line.opacity.max(0.6)).stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(points, style))
+            .map_err(err)?
+            .label(line.label.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], legend_color));
+    }
+    if !lines.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .label_font(("sans-serif", 11))
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Overlaid traces above, their differences below, on one time axis `x` (ms).
+pub fn traces_with_difference(
+    title: &str,
+    unit: &str,
+    x: (f64, f64),
+    lines: &[Line],
+    differences: &[Line],
+) -> Result<String, PlotError> {
+    let height = if differences.is_empty() { 300 } else { 460 };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        if differences.is_empty() {
+            line_panel(&root, title, unit, x, lines, Some("time (ms)"))?;
+        } else {
+            let (top, bottom) = root.split_vertically(290);
+            line_panel(&top, title, unit, x, lines, None)?;
+            line_panel(
+                &bottom,
+                "difference",
+                &format!("Δ ({unit})"),
+                x,
+                differences,
+                Some("time (ms)"),
+            )?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// One band of a raster: a run's spikes, one row per cell.
+#[derive(Debug, Clone)]
+pub struct RasterBand {
+    pub label: String,
+    pub color: RGBColor,
+    /// Rows in the band (recorded cells).
+    pub rows: usize,
+    /// `(row, time_ms)`.
+    pub events: Vec<(usize, f64)>,
+    /// Spikes of the band's reference with no counterpart here: `(row, time_ms)`.
+    pub missing: Vec<(usize, f64)>,
+    /// Spikes here with no counterpart in the band's reference: `(row, time_ms)`.
+    pub extra: Vec<(usize, f64)>,
+}
+
+/// Events drawn per band at most; a larger band is thinned to one mark per pixel.
+const MAX_DRAWN_EVENTS: usize = 6000;
+
+/// Spike rasters stacked on one time axis (ms); missing spikes are red rings, extra ones red
+/// crosses.
+pub fn raster(title: &str, x: (f64, f64), bands: &[RasterBand]) -> Result<String, PlotError> {
+    let many = bands.iter().any(|b| b.rows > 4);
+    let band_height = |b: &RasterBand| if many { (b.rows as f64).max(1.0) } else { 1.0 };
+    let gap = if many { 0.15 } else { 0.0 };
+    let total: f64 = bands
+        .iter()
+        .map(|b| band_height(b) * (1.0 + gap))
+        .sum::<f64>()
+        .max(1.0);
+    let height = (70 + bands.len() as u32 * if many { 90 } else { 32 }).max(140);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(6)
+            .caption(title, ("sans-serif", 15))
+            .x_label_area_size(34)
+            .y_label_area_size(160)
+            .build_cartesian_2d(x.0..x.1, 0f64..total)
+            .map_err(err)?;
+        // Band labels at band centres, top band first.
+        let mut offsets = Vec::with_capacity(bands.len());
+        let mut top = total;
+        for band in bands {
+            let h = band_height(band);
+            offsets.push((top - h * (1.0 + gap / 2.0), h));
+            top -= h * (1.0 + gap);
+        }
+        let labels: Vec<(f64, String)> = bands
+            .iter()
+            .zip(&offsets)
+            .map(|(b, (base, h))| (base + h / 2.0, b.label.clone()))
+            .collect();
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc("time (ms)")
+            // Light grid lines are hundreds of SVG elements per plot: bold ones are enough.
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(232, 232, 232))
+            .label_style(("sans-serif", 11))
+            .y_labels(0)
+            .draw()
+            .map_err(err)?;
+        for (y, label) in &labels {
+            let at = chart.backend_coord(&(x.0, *y));
+            root.draw(&Text::new(
+                label.clone(),
+                (6, at.1 - 6),
+                ("sans-serif", 12).into_font(),
+            ))
+            .map_err(err)?;
+        }
+        for (band, (base, h)) in bands.iter().zip(&offsets) {
+            let row_height = if many { 1.0 } else { *h };
+            let y_of = |row: usize| base + (row as f64 + 0.5) * row_height.min(*h);
+            let tick = if many { 0.45 } else { 0.35 };
+            let mut seen = std::collections::HashSet::new();
+            let thin = band.events.len() > MAX_DRAWN_EVENTS;
+            let color = band.color;
+            let marks: Vec<_> = band
+                .events
+                .iter()
+                .filter_map(|(row, t)| {
+                    let y = y_of(*row);
+                    if thin && !seen.insert(chart.backend_coord(&(*t, y))) {
+                        return None;
+                    }
+                    Some(PathElement::new(
+                        vec![(*t, y - tick * row_height), (*t, y + tick * row_height)],
+                        color.stroke_width(if many { 1 } else { 2 }),
+                    ))
+                })
+                .collect();
+            chart.draw_series(marks).map_err(err)?;
+            let red = RGBColor(220, 0, 0);
+            chart
+                .draw_series(
+                    band.missing
+                        .iter()
+                        .map(|(row, t)| Circle::new((*t, y_of(*row)), 5, red.stroke_width(2))),
+                )
+                .map_err(err)?;
+            chart
+                .draw_series(
+                    band.extra
+                        .iter()
+                        .map(|(row, t)| Cross::new((*t, y_of(*row)), 5, red.stroke_width(2))),
+                )
+                .map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// Overlaid histograms (step outlines), one per run, with shared bins.
+pub fn histogram(
+    title: &str,
+    x_desc: &str,
+    series: &[(String, RGBColor, Vec<f64>)],
+    bins: usize,
+) -> Result<String, PlotError> {
+    let (lo, hi) = range(series.iter().flat_map(|s| s.2.iter().copied())).unwrap_or((0.0, 1.0));
+    let lo = if lo < 0.0 && series.iter().all(|s| s.2.iter().all(|v| *v >= 0.0)) {
+        0.0
+    } else {
+        lo
+    };
+    let bins = bins.max(1);
+    let width = (hi - lo) / bins as f64;
+    let counts: Vec<Vec<usize>> = series
+        .iter()
+        .map(|(_, _, values)| {
+            let mut c = vec![0usize; bins];
+            for v in values.iter().filter(|v| v.is_finite()) {
+                let k = (((v - lo) / width) as usize).min(bins - 1);
+                c[k] += 1;
+            }
+            c
+        })
+        .collect();
+    let top = counts.iter().flatten().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH / 2 - 10, 260)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(6)
+            .caption(title, ("sans-serif", 14))
+            .x_label_area_size(34)
+            .y_label_area_size(46)
+            .build_cartesian_2d(lo..hi, 0f64..top)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc("count")
+            // Light grid lines are hundreds of SVG elements per plot: bold ones are enough.
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(232, 232, 232))
+            .label_style(("sans-serif", 10))
+            .draw()
+            .map_err(err)?;
+        for ((label, color, _), c) in series.iter().zip(&counts) {
+            let mut steps = vec![(lo, 0.0)];
+            for (k, n) in c.iter().enumerate() {
+                let x0 = lo + k as f64 * width;
+                steps.push((x0, *n as f64));
+                steps.push((x0 + width, *n as f64));
+            }
+            steps.push((hi, 0.0));
+            let color = *color;
+            chart
+                .draw_series(LineSeries::new(steps, color.stroke_width(2)))
+                .map_err(err)?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .label_font(("sans-serif", 10))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_plot_is_an_svg_with_escaped_labels_and_bounded_size() {
+        let t: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.01).collect();
+        let points: Vec<(f64, f64)> = t
+            .iter()
+            .map(|t| {
+                (
+                    *t,
+                    if (t % 100.0) < 1.0 {
+                        30.0
+                    } else {
+                        -65.0 + t % 100.0 * 0.1
+                    },
+                )
+            })
+            .collect();
+        let lines = vec![Line {
+            label: "<script>alert(1)</script> & \"x\"".into(),
+            color: engine_color("NEST"),
+            width: 2,
+            opacity: 1.0,
+            points: points.clone(),
+        }];
+        let svg = traces_with_difference("v of <b>", "mV", (0.0, 1000.0), &lines, &lines).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
+        assert!(!svg.contains("<script"), "labels are escaped");
+        assert!(svg.contains("&lt;script&gt;"));
+        // 100,000 samples become at most a few points per pixel column.
+        assert!(svg.len() < 120_000, "{} bytes", svg.len());
+        // The spikes (30 mV) are drawn: some polyline point reaches the panel's top.
+        assert!(svg.matches("<polyline").count() >= 2);
+    }
+
+    #[test]
+    fn raster_marks_missing_and_extra_spikes() {
+        let band = RasterBand {
+            label: "NEST".into(),
+            color: engine_color("NEST"),
+            rows: 1,
+            events: vec![(0, 10.0), (0, 20.0)],
+            missing: vec![(0, 30.0)],
+            extra: vec![(0, 20.0)],
+        };
+        let svg = raster("spikes", (0.0, 40.0), &[band]).unwrap();
+        assert!(svg.contains("<circle"), "missing spike ring drawn");
+        assert!(svg.matches("#DC0000").count() >= 2, "ring and cross in red");
+    }
+
+    #[test]
+    fn histogram_draws_one_outline_per_series() {
+        let svg = histogram(
+            "rates",
+            "Hz",
+            &[
+                (
+                    "NEST".into(),
+                    engine_color("NEST"),
+                    vec![1.0, 2.0, 2.5, 8.0],
+                ),
+                ("Brian2".into(), engine_color("Brian2"), vec![1.5, 2.0, 3.0]),
+            ],
+            10,
+        )
+        .unwrap();
+        assert!(svg.matches("<polyline").count() >= 2);
+    }
+}

@@ -1,0 +1,344 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::*;
+use crate::agreement::{Agreement, PairAgreement, PairCheck};
+use crate::plot::data::{DifferenceSeries, PlotData, SpikeSeries, TraceSeries};
+use crate::results::{
+    CheckStatus, CommandRecord, ObservableResult, Status, Summary, TestResult, Value,
+};
+
+const EVIL: &str = "<script>alert(1)</script> \"quoted\" & <img src=x onerror=alert(2)>";
+
+fn result(model: &str, engine: &str, status: Status) -> TestResult {
+    TestResult {
+        id: format!("{model}.crosscheck.yaml"),
+        model: model.to_string(),
+        file: PathBuf::from(format!("/suites/{model}.crosscheck.yaml")),
+        line: 1,
+        engine: engine.to_string(),
+        engine_version: Some(format!("{engine} 1.0")),
+        status,
+        duration_s: 1.5,
+        message: (status != Status::Pass).then(|| "v cell 0: off by 3 mV".to_string()),
+        observables: vec![],
+        commands: vec![],
+        output_tail: None,
+        workdir: None,
+        cached: false,
+        plots: None,
+    }
+}
+
+fn trace(cell: u32, shift: f32) -> TraceSeries {
+    let time_ms: Vec<f32> = (0..400).map(|i| i as f32 * 0.25).collect();
+    let values = time_ms
+        .iter()
+        .map(|t| {
+            if (t + shift) % 20.0 < 0.5 {
+                20.0
+            } else {
+                -65.0 + (t % 20.0)
+            }
+        })
+        .collect();
+    TraceSeries {
+        population: "cell".into(),
+        variable: "v".into(),
+        unit: "mV".into(),
+        cell,
+        time_ms,
+        values,
+        samples: 4000,
+    }
+}
+
+fn spikes(shift: f32) -> SpikeSeries {
+    SpikeSeries {
+        population: "cell".into(),
+        cells: vec![0],
+        events: (0..5).map(|k| (0, 20.0 * k as f32 + shift)).collect(),
+        total: 5,
+    }
+}
+
+/// A run whose every text field carries markup, quotes and ampersands.
+fn evil_report() -> RunReport {
+    let mut a = result(EVIL, "NEST", Status::Fail);
+    a.file = PathBuf::from(format!("/x/{EVIL}.crosscheck.yaml"));
+    a.id = EVIL.to_string();
+    a.message = Some(EVIL.to_string());
+    a.output_tail = Some(format!("Traceback\n{EVIL}\n"));
+    a.engine_version = Some(EVIL.to_string());
+    a.commands = vec![CommandRecord {
+        argv: vec!["python".into(), EVIL.into()],
+        cwd: PathBuf::from(format!("/tmp/{EVIL}")),
+        exit_code: Some(1),
+        signal: None,
+        duration_s: 0.2,
+    }];
+    a.workdir = Some(PathBuf::from(format!("/tmp/{EVIL}")));
+    a.observables = vec![ObservableResult {
+        experiment: EVIL.into(),
+        observable: "spike times".into(),
+        status: CheckStatus::Fail,
+        tolerance: 0.01,
+        expected: Some(Value::List(vec![10.0, 20.0, 30.0])),
+        observed: Some(Value::List(vec![10.0, 25.0])),
+        message: EVIL.into(),
+        min_passing_tolerance: None,
+        file: PathBuf::from(EVIL),
+        line: 3,
+    }];
+    a.plots = Some(Box::new(PlotData {
+        traces: vec![TraceSeries {
+            population: EVIL.into(),
+            ..trace(0, 0.0)
+        }],
+        spikes: vec![SpikeSeries {
+            population: EVIL.into(),
+            ..spikes(0.0)
+        }],
+        duration_ms: 100.0,
+        ..PlotData::default()
+    }));
+    let mut versions = BTreeMap::new();
+    versions.insert(EVIL.to_string(), EVIL.to_string());
+    let tests = vec![a];
+    RunReport {
+        schema_version: RunReport::SCHEMA_VERSION,
+        crosscheck_version: "0.1.0".into(),
+        started_at: EVIL.into(),
+        duration_s: 3.0,
+        jobs: 2,
+        hostname: Some(EVIL.into()),
+        interrupted: false,
+        versions,
+        summary: Summary::from_results(&tests),
+        agreement: vec![Agreement {
+            suite: EVIL.into(),
+            file: tests[0].file.clone(),
+            engines: vec!["NEST".into(), EVIL.into()],
+            matrix: vec![
+                vec!["-".into(), "fail".into()],
+                vec!["fail".into(), "-".into()],
+            ],
+            pairs: vec![PairAgreement {
+                a: "NEST".into(),
+                b: EVIL.into(),
+                status: CheckStatus::Fail,
+                checks: vec![PairCheck {
+                    what: EVIL.into(),
+                    passed: false,
+                    message: EVIL.into(),
+                }],
+            }],
+        }],
+        tests,
+    }
+}
+
+/// No live markup from the data: no tag from it opens, and its escaped forms are there.
+fn assert_inert(html: &str) {
+    assert!(!html.contains("<script>alert"), "live script tag");
+    assert!(!html.contains("<img src=x"), "live img tag");
+    assert!(
+        !html.contains("\"quoted\""),
+        "unescaped quote could end an attribute"
+    );
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"));
+    assert!(html.contains("&quot;quoted&quot; &amp; "));
+    // The only scripts are the report's own file (index) or none (test pages).
+    let scripts = html.matches("<script").count();
+    assert!(scripts <= 1, "{scripts} script tags");
+    if scripts == 1 {
+        assert!(html.contains("<script src=\"assets/report.js\"></script>"));
+    }
+}
+
+#[test]
+fn values_from_suites_models_and_output_are_escaped() {
+    let report = evil_report();
+    let (index, page) = render_pages(&report, 0).unwrap();
+    assert_inert(&index);
+    assert_inert(&page);
+    // The escaped values really are shown (not dropped).
+    assert!(page.contains("Traceback"));
+    assert!(
+        index.matches("&lt;script&gt;").count() >= 3,
+        "model, id, version, host"
+    );
+}
+
+#[test]
+fn plots_of_evil_names_are_inert_images() {
+    let report = evil_report();
+    let outputs = render(&report).unwrap();
+    let svgs: Vec<&Output> = outputs
+        .iter()
+        .filter(|o| o.path.ends_with(".svg"))
+        .collect();
+    assert!(
+        svgs.len() >= 3,
+        "trace, raster of the suite, raster of the observable"
+    );
+    for svg in svgs {
+        let text = String::from_utf8_lossy(&svg.bytes);
+        assert!(!text.contains("<script"), "{}", svg.path);
+        assert!(!text.contains("<img"), "{}", svg.path);
+    }
+    // File names come from slugs: nothing of the markup reaches a path.
+    assert!(outputs.iter().all(|o| o
+        .path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/-._".contains(c))));
+}
+
+fn good_report() -> RunReport {
+    let mut tests = Vec::new();
+    for (engine, status, shift) in [
+        ("NEURON", Status::Pass, 0.0),
+        ("NEST", Status::Fail, 3.0),
+        ("Brian2", Status::Pass, 0.0),
+    ] {
+        let mut t = result("hh_step", engine, status);
+        t.plots = Some(Box::new(PlotData {
+            traces: vec![trace(0, shift)],
+            spikes: vec![spikes(shift)],
+            reference_traces: vec![trace(0, 0.0)],
+            reference_spikes: vec![spikes(0.0)],
+            differences: vec![DifferenceSeries {
+                population: "cell".into(),
+                variable: "v".into(),
+                unit: "mV".into(),
+                cell: 0,
+                against: "reference".into(),
+                time_ms: vec![0.0, 50.0, 100.0],
+                values: vec![0.0, shift, 0.0],
+                max_abs: shift as f64,
+            }],
+            spike_window_ms: Some(1.0),
+            duration_ms: 100.0,
+        }));
+        tests.push(t);
+    }
+    tests.push(result("lif", "NEST", Status::Skip));
+    RunReport {
+        schema_version: RunReport::SCHEMA_VERSION,
+        crosscheck_version: "0.1.0".into(),
+        started_at: "2026-11-26T03:10:00+00:00".into(),
+        duration_s: 12.0,
+        jobs: 2,
+        hostname: Some("ci".into()),
+        interrupted: false,
+        versions: BTreeMap::new(),
+        summary: Summary::from_results(&tests),
+        tests,
+        agreement: vec![],
+    }
+}
+
+#[test]
+fn a_suite_run_is_drawn_once_with_the_shifted_engine_marked() {
+    let report = good_report();
+    let outputs = render(&report).unwrap();
+    let page = outputs
+        .iter()
+        .find(|o| o.path == "tests/0001-hh-step-nest.html")
+        .expect("page of NEST");
+    let html = String::from_utf8_lossy(&page.bytes);
+    assert!(html.contains("hh_step on NEST"));
+    assert!(
+        html.contains("0000-hh-step-neuron.html"),
+        "links to the sibling engines"
+    );
+    // The three engines' pages show the same two plots of their suite run.
+    for engine in ["neuron", "nest", "brian2"] {
+        let page = outputs
+            .iter()
+            .find(|o| o.path.ends_with(&format!("hh-step-{engine}.html")))
+            .unwrap();
+        let html = String::from_utf8_lossy(&page.bytes);
+        assert!(html.contains("src=\"row0000-0.svg\""), "{html}");
+        assert!(html.contains("src=\"row0000-1.svg\""));
+    }
+    let svgs = outputs.iter().filter(|o| o.path.ends_with(".svg")).count();
+    assert_eq!(
+        svgs, 2,
+        "one trace plot and one raster for the suite run, none for the skip"
+    );
+    let raster = outputs
+        .iter()
+        .find(|o| o.path == "tests/row0000-1.svg")
+        .expect("raster");
+    let svg = String::from_utf8_lossy(&raster.bytes);
+    // NEST is 3 ms off its reference with a 1 ms window: its 5 spikes are each missing (ring)
+    // and extra (cross); NEURON and Brian2 match theirs and get no mark.
+    assert!(svg.contains("NEST (vs its reference)"), "{svg}");
+    assert!(svg.contains("reference (NEURON)"));
+    assert_eq!(svg.matches("<circle").count(), 5, "missing spikes marked");
+    let trace = outputs
+        .iter()
+        .find(|o| o.path == "tests/row0000-0.svg")
+        .unwrap();
+    let svg = String::from_utf8_lossy(&trace.bytes);
+    assert!(svg.contains("NEST − reference (max |Δ| 3)"), "{svg}");
+}
+
+#[test]
+fn the_report_keeps_out_of_files_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = good_report();
+    // An unrelated index.html: refused, untouched.
+    std::fs::write(dir.path().join("index.html"), "mine").unwrap();
+    let err = write(dir.path(), &report).unwrap_err();
+    assert!(matches!(err, HtmlError::Foreign(_)), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("index.html")).unwrap(),
+        "mine"
+    );
+    std::fs::remove_file(dir.path().join("index.html")).unwrap();
+
+    // Other files stay; a second report replaces the first and drops its stale pages.
+    std::fs::write(dir.path().join("notes.txt"), "keep").unwrap();
+    let index = write(dir.path(), &report).unwrap();
+    assert!(index.ends_with("index.html"));
+    assert!(dir.path().join("tests/0003-lif-nest.html").exists());
+    let mut smaller = good_report();
+    smaller.tests.truncate(1);
+    write(dir.path(), &smaller).unwrap();
+    assert!(
+        !dir.path().join("tests/0003-lif-nest.html").exists(),
+        "stale page removed"
+    );
+    assert!(dir.path().join("tests/0000-hh-step-neuron.html").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "keep"
+    );
+
+    // A file where the folder should be.
+    let file = dir.path().join("notes.txt");
+    assert!(matches!(
+        write(&file, &report),
+        Err(HtmlError::NotADirectory(_))
+    ));
+}
+
+#[test]
+fn a_manifest_cannot_make_the_report_delete_outside_its_folder() {
+    let outer = tempfile::tempdir().unwrap();
+    let dir = outer.path().join("report");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(outer.path().join("precious"), "x").unwrap();
+    std::fs::write(dir.join(MANIFEST), "../precious\n/etc/passwd\n").unwrap();
+    write(&dir, &good_report()).unwrap();
+    assert!(outer.path().join("precious").exists());
+}
+
+/// The index page as a reviewer sees its markup (accept changes with `cargo insta review`).
+#[test]
+fn index_page_snapshot() {
+    let (index, _) = render_pages(&good_report(), 0).unwrap();
+    insta::assert_snapshot!(index);
+}
