@@ -256,6 +256,9 @@ struct MergeArgs {
     /// Write the merged results as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Write the merged HTML report into DIR (as `run --html`).
+    #[arg(long, value_name = "DIR")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -441,6 +444,15 @@ fn merge(args: &MergeArgs) -> Exit {
         if let Err(e) = report::junit::write(path, &report) {
             error(format!("could not write {}: {e}", path.display()));
             write_failed = true;
+        }
+    }
+    if let Some(dir) = &args.html {
+        match report::html::write(dir, &report) {
+            Ok(index) => println!("report: {}", report::html::display_path(&index)),
+            Err(e) => {
+                error(format!("could not write the HTML report: {e}"));
+                return Exit::ReportUnwritable;
+            }
         }
     }
     if write_failed || !report.summary.all_passed() {

@@ -873,9 +873,15 @@ fn partitioned_runs_merge_back_into_the_whole_run() {
                 .arg(&merged)
                 .arg("--junit")
                 .arg(&junit)
+                .arg("--html")
+                .arg(dir.path().join(format!("{kind}-{n}-html")))
                 .assert()
                 .code(1);
             assert_eq!(verdicts(&merged), expected, "{kind} {n}");
+            assert!(dir
+                .path()
+                .join(format!("{kind}-{n}-html/index.html"))
+                .is_file());
             let summary = &read_json(&merged)["summary"];
             assert_eq!(summary["total"], 9);
             assert_eq!(summary["fail"], 3);
