@@ -129,7 +129,7 @@ pub fn emit(plan: &SlurmPlan) -> Result<String, String> {
     }
     let _ = writeln!(
         s,
-        "  --json \"$results/all.json\" --junit \"$results/all.xml\""
+        "  --json \"$results/all.json\" --junit \"$results/all.xml\" --html \"$results/html\""
     );
     let _ = writeln!(s, "CROSSCHECK_MERGE");
     Ok(s)
