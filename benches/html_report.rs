@@ -136,6 +136,7 @@ fn main() {
         summary: Summary::from_results(&tests),
         tests,
         agreement: vec![],
+        history: None,
     };
     let json = serde_json::to_vec(&report).unwrap();
 

@@ -1018,7 +1018,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     if let Some(p) = &tools.state.python {
         versions.insert("python".into(), p.clone());
     }
-    let report = RunReport {
+    let mut report = RunReport {
         schema_version: RunReport::SCHEMA_VERSION,
         crosscheck_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at: started_at.to_rfc3339(),
@@ -1032,10 +1032,39 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         summary: Summary::from_results(&results),
         tests: results,
         agreement,
+        history: None,
     };
     print!("\n{}", terminal::summary_table(&report.tests, duration_s));
     print!("{}", terminal::agreement_table(&report.agreement));
     let mut write_failed = false;
+    // The history first, so the reports written below show its trends.
+    if let Some(path) = &args.history {
+        let dir = args
+            .select
+            .paths
+            .paths
+            .first()
+            .map(|p| {
+                if p.is_dir() {
+                    p.clone()
+                } else {
+                    p.parent().map(PathBuf::from).unwrap_or_default()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        let commit = crate::history::git_commit(&dir);
+        let new_rows = crate::history::rows(&report, commit.as_deref());
+        match crate::history::append(path, &new_rows) {
+            Ok(all) => {
+                print!("{}", history_notes(&all));
+                report.history = Some(crate::history::summarize(&all, 10));
+            }
+            Err(e) => {
+                error(e);
+                write_failed = true;
+            }
+        }
+    }
     if let Some(github) = &github {
         print!("{}", github.annotations(&report));
         if let Err(e) = github.write_summary(&report) {
@@ -1062,31 +1091,6 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             Ok(index) => println!("report: {}", report::html::display_path(&index)),
             Err(e) => {
                 error(format!("could not write the HTML report: {e}"));
-                write_failed = true;
-            }
-        }
-    }
-
-    if let Some(path) = &args.history {
-        let dir = args
-            .select
-            .paths
-            .paths
-            .first()
-            .map(|p| {
-                if p.is_dir() {
-                    p.clone()
-                } else {
-                    p.parent().map(PathBuf::from).unwrap_or_default()
-                }
-            })
-            .unwrap_or_else(|| PathBuf::from("."));
-        let commit = crate::history::git_commit(&dir);
-        let new_rows = crate::history::rows(&report, commit.as_deref());
-        match crate::history::append(path, &new_rows) {
-            Ok(all) => print!("{}", history_notes(&all)),
-            Err(e) => {
-                error(e);
                 write_failed = true;
             }
         }

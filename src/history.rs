@@ -336,6 +336,87 @@ pub fn duration_regressions(
     out
 }
 
+/// What a report shows of the history: the last runs, each test's statuses in them, the new
+/// failures and the slowdowns of the latest run. Kept in the JSON results (`history`), so
+/// `crosscheck report` renders it later too.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    /// The runs shown, oldest first (RFC 3339, UTC).
+    pub runs: Vec<String>,
+    /// How many runs the history holds in all.
+    pub total_runs: usize,
+    pub tests: Vec<TestTrend>,
+    pub new_failures: Vec<TestTrend>,
+    pub slower: Vec<Slowdown>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TestTrend {
+    pub test: String,
+    pub model: String,
+    pub engine: String,
+    /// One per run of [`Summary::runs`]; `None` where the test did not run.
+    pub statuses: Vec<Option<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Slowdown {
+    pub test: String,
+    pub model: String,
+    pub engine: String,
+    pub duration_s: f64,
+    pub usual_s: f64,
+}
+
+/// The summary of `rows` over the last `n` runs, with the thresholds of the terminal notes.
+pub fn summarize(rows: &[Row], n: usize) -> Summary {
+    let (runs, table) = recent_statuses(rows, n);
+    let latest = runs.last().cloned();
+    let statuses_of = |key: &(String, String, String)| {
+        table
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| vec![None; runs.len()])
+    };
+    let tests = table
+        .iter()
+        // Tests of the latest run, so a removed test does not linger.
+        .filter(|(_, statuses)| latest.is_some() && statuses.last().is_some_and(Option::is_some))
+        .map(|((test, model, engine), statuses)| TestTrend {
+            test: test.clone(),
+            model: model.clone(),
+            engine: engine.clone(),
+            statuses: statuses.clone(),
+        })
+        .collect();
+    let new_failures = new_failures(rows)
+        .into_iter()
+        .map(|r| TestTrend {
+            statuses: statuses_of(&r.key()),
+            test: r.test,
+            model: r.model,
+            engine: r.engine,
+        })
+        .collect();
+    let slower = duration_regressions(rows, 10, 1.5, 5.0)
+        .into_iter()
+        .map(|s| Slowdown {
+            test: s.row.test,
+            model: s.row.model,
+            engine: s.row.engine,
+            duration_s: s.row.duration_s,
+            usual_s: s.usual_s,
+        })
+        .collect();
+    Summary {
+        total_runs: self::runs(rows).len(),
+        runs,
+        tests,
+        new_failures,
+        slower,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,6 +496,15 @@ mod tests {
         // `a` is new (passed the day before); `b` already failed.
         let new: Vec<String> = new_failures(&rows).into_iter().map(|r| r.test).collect();
         assert_eq!(new, vec!["a"]);
+        let summary = summarize(&rows, 2);
+        assert_eq!(summary.total_runs, 3);
+        assert_eq!(summary.runs.len(), 2);
+        assert_eq!(summary.tests.len(), 3);
+        assert_eq!(summary.new_failures.len(), 1);
+        assert_eq!(
+            summary.new_failures[0].statuses,
+            vec![Some("pass".to_string()), Some("fail".to_string())]
+        );
         // `a` took 30 s against a usual 10–11 s; `b` jittered by 0.1 s.
         let slow = duration_regressions(&rows, 5, 1.5, 1.0);
         assert_eq!(slow.len(), 1);

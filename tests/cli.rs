@@ -1073,4 +1073,39 @@ fn history_records_runs_and_names_new_failures() {
     let rows = crosscheck::history::read(&history).unwrap();
     assert_eq!(rows.len(), 4);
     assert_eq!(crosscheck::history::runs(&rows).len(), 2);
+    // The third night's reports carry the trends: JSON and the HTML index.
+    let json = dir.path().join("r.json");
+    let html = dir.path().join("html");
+    crosscheck(&dir.path().join("home"))
+        .arg("run")
+        .arg(&tests)
+        .arg("--history")
+        .arg(&history)
+        .arg("--json")
+        .arg(&json)
+        .arg("--html")
+        .arg(&html)
+        .assert()
+        .code(1);
+    let trends = &read_json(&json)["history"];
+    assert_eq!(trends["total_runs"], 3);
+    let flaky = trends["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["test"] == ".test.flaky.omt")
+        .unwrap();
+    assert_eq!(
+        flaky["statuses"],
+        serde_json::json!(["pass", "fail", "fail"])
+    );
+    // Failing twice in a row is no longer new.
+    assert_eq!(trends["new_failures"].as_array().unwrap().len(), 0);
+    let index = fs::read_to_string(html.join("index.html")).unwrap();
+    assert!(index.contains("id=\"history\""), "{index}");
+    assert!(index.contains("3 run(s) recorded"), "{index}");
+    assert!(
+        index.contains("No new failures since the previous run."),
+        "{index}"
+    );
 }

@@ -414,6 +414,7 @@ mod tests {
             summary: Summary::from_results(&tests),
             tests,
             agreement: vec![],
+            history: None,
         }
     }
 

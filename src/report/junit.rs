@@ -184,6 +184,7 @@ mod tests {
             summary: Summary::from_results(&tests),
             tests,
             agreement: vec![],
+            history: None,
         };
         insta::assert_snapshot!(render(&report).unwrap());
     }

@@ -183,6 +183,7 @@ mod tests {
             summary: Summary::from_results(&tests),
             tests,
             agreement: vec![],
+            history: None,
         }
     }
 

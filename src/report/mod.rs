@@ -37,6 +37,9 @@ pub struct RunReport {
     /// Cross-simulator agreement of crosscheck suites: one matrix per suite run.
     #[serde(default)]
     pub agreement: Vec<crate::agreement::Agreement>,
+    /// With `--history`: the trends of the last runs (the HTML report shows them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::history::Summary>,
 }
 
 impl RunReport {

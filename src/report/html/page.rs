@@ -134,6 +134,7 @@ impl<'a> Pages<'a> {
         ctx.insert("jobs", &report.jobs);
         ctx.insert("hostname", &report.hostname);
         ctx.insert("crosscheck_version", &report.crosscheck_version);
+        ctx.insert("history", &report.history);
         ctx.insert("interrupted", &report.interrupted);
         let versions: Vec<(&String, &String)> = report.versions.iter().collect();
         ctx.insert("versions", &versions);

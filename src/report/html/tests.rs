@@ -135,6 +135,7 @@ fn evil_report() -> RunReport {
             }],
         }],
         tests,
+        history: None,
     }
 }
 
@@ -235,6 +236,7 @@ fn good_report() -> RunReport {
         summary: Summary::from_results(&tests),
         tests,
         agreement: vec![],
+        history: None,
     }
 }
 
