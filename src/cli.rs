@@ -34,7 +34,8 @@ pub enum Exit {
     NoTests = 4,
     /// At least one test file is invalid.
     InvalidTestFile = 5,
-    /// An engine the selected tests need is missing and could not be installed.
+    /// An engine the selected tests need is missing and could not be installed (with
+    /// `--require-all`, also a test whose engine cannot be provisioned here, e.g. XPP).
     EngineUnavailable = 6,
     /// The run was interrupted (Ctrl-C or SIGTERM).
     Interrupted = 130,
@@ -47,7 +48,8 @@ Exit codes:
   2    usage error (bad option, unknown engine name, path that does not exist)
   4    no test files found
   5    at least one test file is invalid (the others still run)
-  6    a needed engine is missing and could not be installed
+  6    a needed engine is missing and could not be installed (with --require-all:
+       also a test whose engine cannot be provisioned here)
   130  interrupted (Ctrl-C or SIGTERM); partial results are still written
 
 Environment:
@@ -74,8 +76,8 @@ enum Command {
     List(SelectArgs),
     /// Show each engine: available or not, version, executable, how to install it.
     Engines(HomeArgs),
-    /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne) into the
-    /// managed environment. Without arguments, installs the four required simulators
+    /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne, pynn,
+    /// pylems, arbor, moose) into the managed environment. Without arguments, installs the four required simulators
     /// (pyneuroml, neuron, nest, brian2).
     Install(InstallArgs),
     /// Strictly check test files (.omt with their .mep, and crosscheck suites
@@ -141,6 +143,10 @@ struct RunArgs {
     /// Never install anything; a missing engine is an error (exit 6).
     #[arg(long)]
     offline: bool,
+    /// Tests whose engine cannot be provisioned here (XPP, GENESIS, ...) are errors, not skips
+    /// (exit 6).
+    #[arg(long)]
+    require_all: bool,
     /// Print details for passing jobs too.
     #[arg(short, long)]
     verbose: bool,
@@ -159,7 +165,7 @@ enum Mode {
 #[derive(Debug, Args)]
 struct InstallArgs {
     /// Engine names (e.g. jNeuroML_NEURON) or components (pyneuroml, neuron, nest, brian2, eden,
-    /// netpyne).
+    /// netpyne, pynn, pylems, arbor, moose).
     names: Vec<String>,
     #[command(flatten)]
     home: HomeArgs,
@@ -374,15 +380,15 @@ fn engines(args: &HomeArgs) -> Exit {
             },
         );
     }
-    let unsupported: Vec<&str> = engine::OMV_ENGINE_NAMES
-        .iter()
-        .copied()
-        .filter(|n| engine::lookup(n).is_none())
-        .collect();
-    println!(
-        "\nOMV engines whose .omt tests crosscheck cannot run yet (reported as skip): {}",
-        unsupported.join(", ")
-    );
+    println!("\nOMV engines that cannot be provisioned here (their tests are skipped; --require-all makes them errors):");
+    for name in engine::OMV_ENGINE_NAMES {
+        if let Some(why) = engine::unavailable(name) {
+            println!(
+                "{name:<22} {} (to run it: {})",
+                why.reason, why.how_to_install
+            );
+        }
+    }
     Exit::Success
 }
 
@@ -459,7 +465,7 @@ fn install(args: &InstallArgs) -> Exit {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             error(format!(
-                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2, eden, netpyne){hint}"
+                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2, eden, netpyne, pynn, pylems, arbor, moose){hint}"
             ));
             return Exit::Usage;
         }
@@ -554,6 +560,11 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             return Exit::NoTests;
         }
     }
+    let refused = if args.require_all {
+        plan::require_all(&mut jobs)
+    } else {
+        0
+    };
     let invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
     let had_invalid = !loaded.invalid.is_empty();
     print_invalid(loaded.invalid);
@@ -719,6 +730,11 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     }
     if interrupted {
         Exit::Interrupted
+    } else if refused > 0 {
+        error(format!(
+            "{refused} test(s) need an engine that cannot be provisioned here (--require-all)"
+        ));
+        Exit::EngineUnavailable
     } else if had_invalid {
         Exit::InvalidTestFile
     } else if !report.summary.all_passed()

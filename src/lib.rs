@@ -20,6 +20,7 @@ pub mod data;
 pub mod engine;
 pub mod env;
 pub mod fsutil;
+pub mod mechanisms;
 pub mod native;
 pub mod plan;
 pub mod reference;

@@ -152,6 +152,23 @@ pub enum JobEngine {
     Run(&'static EngineDef),
     /// A valid engine name crosscheck cannot run (yet); the reason says what to do.
     Skip(String),
+    /// As `Skip`, under `--require-all`: the job is an error with the reason.
+    Refuse(String),
+}
+
+/// `--require-all`: every job that would be skipped because its engine cannot run here becomes
+/// an error instead. Returns how many.
+pub fn require_all(jobs: &mut [Job]) -> usize {
+    let mut refused = 0;
+    for job in jobs {
+        if let Work::Omv(omv) = &mut job.work {
+            if let JobEngine::Skip(reason) = &omv.engine {
+                omv.engine = JobEngine::Refuse(format!("{reason} [--require-all]"));
+                refused += 1;
+            }
+        }
+    }
+    refused
 }
 
 /// What a job does.
@@ -265,10 +282,13 @@ pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
                     test.engine
                 )),
                 Some(def) => JobEngine::Run(def),
-                None => JobEngine::Skip(format!(
-                    "crosscheck cannot run the {} engine yet",
-                    test.engine.name
-                )),
+                None => JobEngine::Skip(match engine::unavailable(&test.engine.name) {
+                    Some(why) => format!(
+                        "{} cannot be provisioned here: {} (to run it: {})",
+                        test.engine.name, why.reason, why.how_to_install
+                    ),
+                    None => format!("crosscheck cannot run the {} engine", test.engine.name),
+                }),
             };
             Work::Omv(OmvJob {
                 test: test.clone(),
