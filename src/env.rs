@@ -69,6 +69,10 @@ const PYNN: Pin = pin("pynn", "pynn==0.13.0");
 const PYLEMS: Pin = pin("pylems", "pylems==0.6.9");
 const ARBOR: Pin = pin("arbor", "arbor==0.9.0");
 const MOOSE: Pin = pin("pymoose", "pymoose==4.1.4");
+// MOOSE's NeuroML2 reader (what jNeuroML's MOOSE export uses) imports both without declaring
+// them; versions are left to pip so they agree with what other components installed.
+const PINT: Pin = pin("pint", "pint");
+const SCIPY: Pin = pin("scipy", "scipy");
 const NUMPY: Pin = pin("numpy", "numpy<2.4");
 
 /// Why these pins: NEURON 8.2.7 is what OMV installs and what Open Source Brain repositories test
@@ -113,7 +117,7 @@ impl Component {
             Component::PyNN => &[PYNN, NUMPY],
             Component::PyLems => &[PYLEMS, NUMPY],
             Component::Arbor => &[ARBOR, NUMPY],
-            Component::Moose => &[MOOSE, NUMPY],
+            Component::Moose => &[MOOSE, PINT, SCIPY, NUMPY],
         }
     }
 
