@@ -219,6 +219,50 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// Copies what `nrnivmodl` built into `dir`, for a folder that outlives jobs and must not
+    /// depend on the cache staying where it is (PyNN's mechanisms folder inside the installed
+    /// package: a link there would dangle once a temporary cache is gone). A copy already made
+    /// from this entry (its marker holds the key) is kept. Call with the lock held.
+    pub fn install_into(&self, dir: &Path) -> Result<Vec<PathBuf>, CacheError> {
+        let mut installed = Vec::new();
+        let entries = fs::read_dir(&self.dir).map_err(io_err("read", &self.dir))?;
+        for built in entries.flatten() {
+            if !built.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let dest = dir.join(built.file_name());
+            let marker = dest.join(INSTALLED);
+            if fs::read_to_string(&marker).is_ok_and(|k| k == self.key) {
+                installed.push(dest);
+                continue;
+            }
+            let partial = dir.join(format!(
+                ".{}.partial-{}",
+                built.file_name().to_string_lossy(),
+                std::process::id()
+            ));
+            let _ = fs::remove_dir_all(&partial);
+            crate::fsutil::copy_tree(&built.path(), &partial, &[])
+                .map_err(io_err("copy the compiled mechanisms to", &partial))?;
+            fs::write(partial.join(INSTALLED), &self.key).map_err(io_err("write", &partial))?;
+            match fs::symlink_metadata(&dest) {
+                Ok(m) if m.is_dir() => {
+                    fs::remove_dir_all(&dest).map_err(io_err("replace", &dest))?
+                }
+                Ok(_) => fs::remove_file(&dest).map_err(io_err("replace", &dest))?,
+                Err(_) => {}
+            }
+            fs::rename(&partial, &dest).map_err(io_err("move into place", &dest))?;
+            installed.push(dest);
+        }
+        Ok(installed)
+    }
+}
+
+/// Names the cache entry a copy made by [`Entry::install_into`] came from.
+const INSTALLED: &str = ".crosscheck-mechanisms";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +346,22 @@ mod tests {
         // Removing the run folder removes the link, never the cache entry.
         fs::remove_dir_all(&run).unwrap();
         assert!(entry.dir.join("x86_64/.libs/libnrnmech.so").is_file());
+
+        // A lasting folder gets a copy, made once, replacing a dangling link.
+        let lasting = dir.path().join("nmodl");
+        fs::create_dir_all(&lasting).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("gone"), lasting.join("x86_64")).unwrap();
+        assert_eq!(
+            entry.install_into(&lasting).unwrap(),
+            [lasting.join("x86_64")]
+        );
+        let so = lasting.join("x86_64/.libs/libnrnmech.so");
+        assert!(!fs::symlink_metadata(lasting.join("x86_64"))
+            .unwrap()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&so).unwrap(), "so");
+        fs::write(&so, "kept").unwrap();
+        entry.install_into(&lasting).unwrap();
+        assert_eq!(fs::read_to_string(&so).unwrap(), "kept", "not copied twice");
     }
 }

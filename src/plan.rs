@@ -277,10 +277,21 @@ pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
         .filter(|(test, _)| matches(filters, &test.engine))
         .map(|(test, root)| {
             let engine = match engine::lookup(&test.engine.name) {
-                Some(_) if test.engine.version.is_some() => JobEngine::Skip(format!(
-                    "engine versions other than the pinned ones are not supported yet (asked for {})",
-                    test.engine
-                )),
+                Some(def)
+                    if test
+                        .engine
+                        .version
+                        .as_deref()
+                        .is_some_and(|v| !def.runs_version(v)) =>
+                {
+                    JobEngine::Skip(format!(
+                        "{} asked for; crosscheck installs only {} (versions side by side are not supported yet)",
+                        test.engine,
+                        def.versioned_component()
+                            .map(|c| c.pins()[0].requirement)
+                            .unwrap_or("the pinned versions")
+                    ))
+                }
                 Some(def) => JobEngine::Run(def),
                 None => JobEngine::Skip(match engine::unavailable(&test.engine.name) {
                     Some(why) => format!(

@@ -495,7 +495,11 @@ async fn compile_mechanisms(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let link = |tail: &mut CappedOutput| match entry.link_into(&compile.run_dir) {
+    let link = |tail: &mut CappedOutput| match if compile.copy {
+        entry.install_into(&compile.run_dir)
+    } else {
+        entry.link_into(&compile.run_dir)
+    } {
         Ok(_) => None,
         Err(e) => {
             tail.extend(format!("crosscheck: {e}\n").as_bytes());

@@ -105,6 +105,13 @@ fn run(root: &Path, cache: &Path, engines: &[&str], json: &Path) -> assert_cmd::
 fn neuron_models_with_their_own_mechanisms_compile_once() {
     let dir = tempfile::tempdir().unwrap();
     let root = copy_fixtures(dir.path(), &["neuron_hoc", "pyneuron"]);
+    // The same hoc test at the pinned NEURON version, in OMV's `Engine:version` syntax.
+    let omt = fs::read_to_string(root.join("neuron_hoc/.test.cell.omt")).unwrap();
+    fs::write(
+        root.join("neuron_hoc/.test.cell.v.omt"),
+        omt.replace("engine: NEURON", "engine: NEURON:8.2.7"),
+    )
+    .unwrap();
     let cache = dir.path().join("mechanisms");
     let json = dir.path().join("r.json");
 
@@ -114,6 +121,7 @@ fn neuron_models_with_their_own_mechanisms_compile_once() {
         statuses(&first),
         BTreeMap::from([
             ("NEURON".into(), "pass".into()),
+            ("NEURON:8.2.7".into(), "pass".into()),
             ("PyNEURON".into(), "pass".into())
         ]),
         "{first}"
@@ -212,8 +220,9 @@ fn concurrent_runs_compile_a_mechanism_set_once() {
 }
 
 /// PyNEST and Brian2 scripts, and one PyNN script on three back-ends sharing one `.mep` (how
-/// OMV states that simulators agree). PyNN on NEURON compiles PyNN's own mechanisms through the
-/// cache. A wrong shared expectation fails all three PyNN back-ends.
+/// OMV states that simulators agree), plus its NeuroML export (a dry run). PyNN on NEURON
+/// compiles PyNN's own mechanisms through the cache. A wrong shared expectation fails all three
+/// simulating back-ends.
 #[test]
 fn python_simulators_and_pynn_on_three_backends() {
     let dir = tempfile::tempdir().unwrap();
@@ -221,12 +230,12 @@ fn python_simulators_and_pynn_on_three_backends() {
     let cache = dir.path().join("mechanisms");
     let json = dir.path().join("r.json");
     let pynn = ["PyNN_NEURON", "PyNN_Nest", "PyNN_Brian2"];
-    let mut engines = vec!["PyNEST", "Brian2"];
+    let mut engines = vec!["PyNEST", "Brian2", "PyNN_NeuroML"];
     engines.extend(pynn);
     run(&root, &cache, &engines, &json).success();
     let report = read_json(&json);
     let statuses = statuses(&report);
-    assert_eq!(statuses.len(), 5, "{statuses:?}");
+    assert_eq!(statuses.len(), 6, "{statuses:?}");
     assert!(statuses.values().all(|s| s == "pass"), "{report}");
     assert_eq!(result(&report, "PyNEST")["engine_version"], "NEST 3.10.0");
     assert_eq!(
@@ -318,8 +327,9 @@ fn lems_engines_and_validation() {
     assert!((slow - 40.99).abs() < 0.015, "{slow}");
 }
 
-/// An engine that cannot be provisioned here is a skip saying how to install it; with
-/// `--require-all` it is an error and the run exits 6. Nothing is installed for it.
+/// An engine that cannot be provisioned here is a skip saying how to install it, and so is a
+/// simulator version other than the pinned one; with `--require-all` they are errors and the
+/// run exits 6. Nothing is installed for them.
 #[test]
 fn unprovisionable_engines_skip_unless_required() {
     let dir = tempfile::tempdir().unwrap();
@@ -333,6 +343,12 @@ fn unprovisionable_engines_skip_unless_required() {
         ".test.genesis.omt",
         "target: model.g\nengine: GENESIS\n",
     );
+    write(&repo, "cell.hoc", "// a NEURON model\n");
+    write(
+        &repo,
+        ".test.nrn9.omt",
+        "target: cell.hoc\nengine: NEURON:9.0.2\n",
+    );
     let json = dir.path().join("r.json");
     crosscheck(&home)
         .arg("run")
@@ -343,7 +359,9 @@ fn unprovisionable_engines_skip_unless_required() {
         .success()
         .stdout(predicate::str::contains("skip"));
     let report = read_json(&json);
-    assert_eq!(report["summary"]["skip"], 2, "{report}");
+    assert_eq!(report["summary"]["skip"], 3, "{report}");
+    let nrn9 = result(&report, "NEURON:9.0.2")["message"].as_str().unwrap();
+    assert!(nrn9.contains("neuron==8.2.7"), "{nrn9}");
     let xpp = result(&report, "XPP");
     let message = xpp["message"].as_str().unwrap();
     assert!(
@@ -365,7 +383,7 @@ fn unprovisionable_engines_skip_unless_required() {
         .code(6)
         .stderr(predicate::str::contains("--require-all"));
     let report = read_json(&json);
-    assert_eq!(report["summary"]["error"], 2, "{report}");
+    assert_eq!(report["summary"]["error"], 3, "{report}");
     assert!(result(&report, "GENESIS")["message"]
         .as_str()
         .unwrap()

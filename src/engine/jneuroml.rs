@@ -128,7 +128,7 @@ pub(super) fn pynn_neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Ve
         target,
         dir,
         tools,
-        &["-pynn", "-run-neuron", "-nogui"],
+        &["-pynn", "-run-neuron"],
     )?);
     Ok(steps)
 }

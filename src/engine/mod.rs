@@ -393,6 +393,9 @@ pub struct Compile {
     pub cache: PathBuf,
     /// The compiler's identity for cache keys (NEURON version and `nrnivmodl` path).
     pub compiler: String,
+    /// Copy the compiled mechanisms into `run_dir` instead of linking them: for a folder that
+    /// outlives the job (PyNN's, inside the installed package).
+    pub copy: bool,
 }
 
 impl Step {
@@ -446,6 +449,29 @@ impl EngineDef {
             }
         }
         missing
+    }
+
+    /// The component whose version `Engine:version` names, as OMV reads it: the simulator
+    /// (`NEURON:8.2.7`, `PyNN_NEURON:8.2.7` and `NetPyNE:8.2.7` are NEURON versions,
+    /// `PyNEST:3.10.0` a NEST version). `None` for the jNeuroML family and `command`.
+    pub fn versioned_component(&self) -> Option<Component> {
+        match self.recipe {
+            Recipe::Neuron | Recipe::PyNeuron | Recipe::NetPyNE | Recipe::PyNN("neuron") => {
+                Some(Component::Neuron)
+            }
+            Recipe::PyNN("nest") => Some(Component::Nest),
+            Recipe::PyNN("brian2") => Some(Component::Brian2),
+            Recipe::Python(..) | Recipe::PyLems => self.components().next(),
+            _ => None,
+        }
+    }
+
+    /// Whether a request for this engine at `version` is what crosscheck installs (its pin),
+    /// so it runs as the plain engine does. Other versions are not installed side by side yet.
+    pub fn runs_version(&self, version: &str) -> bool {
+        self.versioned_component()
+            .and_then(|c| c.pins()[0].requirement.split_once("=="))
+            .is_some_and(|(_, pinned)| pinned == version)
     }
 
     /// The exact versions this engine runs with, for results (`jNeuroML 0.14.0; NEURON 8.2.7`).
@@ -600,6 +626,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_pinned_version_of_the_simulator_runs() {
+        let neuron = lookup("NEURON").unwrap();
+        assert!(neuron.runs_version("8.2.7"));
+        assert!(!neuron.runs_version("9.0.2"));
+        assert!(lookup("PyNN_NEURON").unwrap().runs_version("8.2.7"));
+        assert!(lookup("PyNN_Nest").unwrap().runs_version("3.10.0"));
+        assert!(lookup("PyNEST").unwrap().runs_version("3.10.0"));
+        assert!(!lookup("PyNEST").unwrap().runs_version("3.7"));
+        assert!(lookup("Brian2").unwrap().runs_version("2.9.0"));
+        assert!(!lookup("jNeuroML").unwrap().runs_version("0.14.0"));
+    }
+
+    #[test]
     fn jnml_version_from_jar_name() {
         let mut tools = tools();
         tools.state = EnvState::default();
@@ -695,6 +734,10 @@ pub(crate) mod tests {
             Path::new("/v/lib/python3.11/site-packages/pyNN/neuron/nmodl")
         );
         assert_eq!(compile.run_dir, compile.sources);
+        assert!(
+            compile.copy,
+            "PyNN's folder outlives the cache: a copy, not a link"
+        );
         assert_eq!(
             pynn_neuron.last().unwrap().argv(),
             ["/v/bin/python", "model.py", "neuron"]

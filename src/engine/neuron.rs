@@ -41,6 +41,7 @@ pub(crate) fn compile(sources: &Path, run_dir: &Path, tools: &Tools) -> Step {
         run_dir: run_dir.to_path_buf(),
         cache: tools.mechanism_cache.clone(),
         compiler: compiler_id(tools),
+        copy: false,
     });
     step
 }
