@@ -8,14 +8,19 @@
 #       (defaults: ../shared/corpus/NeuroML2, jNeuroML_NEURON, 2)
 #
 # Prints the wall time and the number of nrnivmodl runs of both runs, and the time saved.
+# CROSSCHECK_BIN=path uses that binary instead of building a release one (the time is spent in
+# nrnivmodl, java and python, so a debug build measures the same saving).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 path=${1:-../shared/corpus/NeuroML2}
 engine=${2:-jNeuroML_NEURON}
 jobs=${3:-2}
-target_dir=${CARGO_TARGET_DIR:-target}
-cargo build --release --quiet
-bin=$target_dir/release/crosscheck
+if [ -n "${CROSSCHECK_BIN:-}" ]; then
+  bin=$CROSSCHECK_BIN
+else
+  cargo build --release --quiet
+  bin=${CARGO_TARGET_DIR:-target}/release/crosscheck
+fi
 # Provision first, so the timings measure runs, not installation.
 "$bin" install "$engine" >/dev/null
 cache=$(mktemp -d)

@@ -305,7 +305,7 @@ fn engines(args: &HomeArgs) -> Exit {
     let tools = Tools::discover(&env, state);
     println!("managed environment: {}", env.venv().display());
     println!(
-        "{:<17} {:<10} {:<30} {:<45} how to install",
+        "{:<21} {:<10} {:<30} {:<45} how to install",
         "engine", "available", "version", "executable"
     );
     for def in engine::ENGINES {
@@ -331,7 +331,7 @@ fn engines(args: &HomeArgs) -> Exit {
                 .join(" && ")
         };
         println!(
-            "{:<17} {:<10} {:<30} {:<45} {install}",
+            "{:<21} {:<10} {:<30} {:<45} {install}",
             def.name,
             if missing.is_empty() { "yes" } else { "no" },
             if missing.is_empty() {
@@ -364,7 +364,7 @@ fn engines(args: &HomeArgs) -> Exit {
             tools.python.display().to_string()
         };
         println!(
-            "{:<17} {:<10} {:<30} {:<45} {}",
+            "{:<21} {:<10} {:<30} {:<45} {}",
             simulator.name(),
             if missing.is_empty() { "yes" } else { "no" },
             if missing.is_empty() {

@@ -13,7 +13,7 @@
 //!
 //! A job asking for a set takes the entry's lock; when the entry is not built it copies the
 //! sources into it and runs `nrnivmodl` there (in place, because `nrnivmodl` writes absolute
-//! paths into what it builds), and marks it complete; then it links the built folder
+//! paths into what it builds), and marks it complete; then it copies the built folder
 //! (`x86_64/`) into its working directory, where NEURON looks for it, and releases the lock.
 //! Jobs that ask for the same set at once (in one crosscheck process or several) wait on the
 //! lock and find the entry built: one compilation. An entry without its completion marker (a
@@ -188,42 +188,13 @@ impl Entry {
         let _ = fs::remove_dir_all(&self.dir);
     }
 
-    /// Links what `nrnivmodl` built (the architecture folder, `x86_64/` here) into `run_dir`,
-    /// replacing a folder of the same name there (a stale build copied from the repository) and
-    /// keeping a link that is already right. Call with the lock held: `run_dir` may be shared
-    /// (PyNN's mechanisms folder). Returns the links.
-    pub fn link_into(&self, run_dir: &Path) -> Result<Vec<PathBuf>, CacheError> {
-        let mut linked = Vec::new();
-        let entries = fs::read_dir(&self.dir).map_err(io_err("read", &self.dir))?;
-        for built in entries.flatten() {
-            if !built.file_type().is_ok_and(|t| t.is_dir()) {
-                continue;
-            }
-            let link = run_dir.join(built.file_name());
-            if fs::read_link(&link).is_ok_and(|target| target == built.path()) {
-                // Already linked (PyNN's mechanisms folder, shared by every job).
-                linked.push(link);
-                continue;
-            }
-            match fs::symlink_metadata(&link) {
-                Ok(m) if m.is_dir() => {
-                    fs::remove_dir_all(&link).map_err(io_err("replace", &link))?
-                }
-                Ok(_) => fs::remove_file(&link).map_err(io_err("replace", &link))?,
-                Err(_) => {}
-            }
-            std::os::unix::fs::symlink(built.path(), &link).map_err(io_err("link", &link))?;
-            linked.push(link);
-        }
-        Ok(linked)
-    }
-}
-
-impl Entry {
-    /// Copies what `nrnivmodl` built into `dir`, for a folder that outlives jobs and must not
-    /// depend on the cache staying where it is (PyNN's mechanisms folder inside the installed
-    /// package: a link there would dangle once a temporary cache is gone). A copy already made
-    /// from this entry (its marker holds the key) is kept. Call with the lock held.
+    /// Copies what `nrnivmodl` built (the architecture folder, `x86_64/` here) into `dir`,
+    /// replacing a folder of the same name there (a stale build copied from the repository). A
+    /// copy, not a link: a model that runs `nrnivmodl` itself, or a person in a kept working
+    /// directory, must never write into the cache, and PyNN's mechanisms folder inside the
+    /// installed package must not depend on where the cache is. A copy already made from this
+    /// entry (its marker holds the key) is kept. Call with the lock held: `dir` may be shared
+    /// (PyNN's). Returns the copies.
     pub fn install_into(&self, dir: &Path) -> Result<Vec<PathBuf>, CacheError> {
         let mut installed = Vec::new();
         let entries = fs::read_dir(&self.dir).map_err(io_err("read", &self.dir))?;
@@ -303,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn stage_commit_link() {
+    fn prepare_commit_copy() {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("src");
         fs::create_dir_all(&src).unwrap();
@@ -332,20 +303,22 @@ mod tests {
         assert!(entry.is_built());
         assert!(entry.lock_file().unwrap().try_lock().is_ok());
 
-        // A stale build in the run folder is replaced by the link.
+        // A stale build in the run folder is replaced by the copy.
         let run = dir.path().join("run");
         fs::create_dir_all(run.join("x86_64")).unwrap();
         fs::write(run.join("x86_64/old"), "old").unwrap();
-        let links = entry.link_into(&run).unwrap();
-        assert_eq!(links, [run.join("x86_64")]);
+        assert_eq!(entry.install_into(&run).unwrap(), [run.join("x86_64")]);
         assert_eq!(
             fs::read_to_string(run.join("x86_64/.libs/libnrnmech.so")).unwrap(),
             "so"
         );
         assert!(!run.join("x86_64/old").exists());
-        // Removing the run folder removes the link, never the cache entry.
-        fs::remove_dir_all(&run).unwrap();
-        assert!(entry.dir.join("x86_64/.libs/libnrnmech.so").is_file());
+        // Writing into the copy (a model running nrnivmodl itself) never reaches the cache.
+        fs::write(run.join("x86_64/.libs/libnrnmech.so"), "rebuilt").unwrap();
+        assert_eq!(
+            fs::read_to_string(entry.dir.join("x86_64/.libs/libnrnmech.so")).unwrap(),
+            "so"
+        );
 
         // A lasting folder gets a copy, made once, replacing a dangling link.
         let lasting = dir.path().join("nmodl");

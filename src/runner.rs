@@ -444,16 +444,16 @@ async fn run_steps(
 enum Compiled {
     /// The folder has no `.mod` file (yet): nothing to do.
     NothingToCompile,
-    /// The cache had them; they are linked into the run folder.
+    /// The cache had them; they are copied into the run folder.
     FromCache,
-    /// `nrnivmodl` ran (argv, folder, outcome); on success the result is linked.
+    /// `nrnivmodl` ran (argv, folder, outcome); on success the result is copied.
     Ran(Vec<String>, PathBuf, ProcessOutcome),
     /// The cache itself failed (file system).
     Failed(String),
 }
 
 /// Compiles the mechanisms of `compile.sources` through the cache (see [`crate::mechanisms`])
-/// and links them into `compile.run_dir`. The entry's lock is awaited by polling, so a job
+/// and copies them into `compile.run_dir`. The entry's lock is awaited by polling, so a job
 /// waiting for another job's compilation still honours its deadline and Ctrl-C.
 async fn compile_mechanisms(
     step: &Step,
@@ -495,11 +495,7 @@ async fn compile_mechanisms(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let link = |tail: &mut CappedOutput| match if compile.copy {
-        entry.install_into(&compile.run_dir)
-    } else {
-        entry.link_into(&compile.run_dir)
-    } {
+    let link = |tail: &mut CappedOutput| match entry.install_into(&compile.run_dir) {
         Ok(_) => None,
         Err(e) => {
             tail.extend(format!("crosscheck: {e}\n").as_bytes());
@@ -509,7 +505,7 @@ async fn compile_mechanisms(
     if entry.is_built() {
         tail.extend(
             format!(
-                "crosscheck: mechanisms of {} compiled earlier, linked from the cache {}\n",
+                "crosscheck: mechanisms of {} compiled earlier, copied from the cache {}\n",
                 compile.sources.display(),
                 entry.dir.display()
             )

@@ -156,7 +156,7 @@ fn neuron_models_with_their_own_mechanisms_compile_once() {
             t["output_tail"]
                 .as_str()
                 .unwrap()
-                .contains("linked from the cache"),
+                .contains("copied from the cache"),
             "{t}"
         );
     }
@@ -271,6 +271,43 @@ fn python_simulators_and_pynn_on_three_backends() {
         0,
         "PyNN's mechanisms come from the cache"
     );
+}
+
+/// NetPyNE (the NEURON fixture's cell with its own mechanism, compiled through the cache), EDEN
+/// (the LEMS fixture) and Arbor (an HH soma), each against its `.mep`; NetPyNE gives exactly
+/// the hoc model's spikes (its `.mep`). A wrong expectation fails on Arbor.
+#[test]
+fn netpyne_eden_and_arbor() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = copy_fixtures(
+        dir.path(),
+        &["neuron_hoc", "netpyne", "lems", "eden", "arbor"],
+    );
+    let cache = dir.path().join("mechanisms");
+    let json = dir.path().join("r.json");
+    run(&root, &cache, &["NetPyNE", "EDEN", "Arbor"], &json).success();
+    let report = read_json(&json);
+    assert_eq!(
+        statuses(&report),
+        BTreeMap::from([
+            ("Arbor".into(), "pass".into()),
+            ("EDEN".into(), "pass".into()),
+            ("NetPyNE".into(), "pass".into()),
+        ]),
+        "{report}"
+    );
+    assert_eq!(compilations(&report), 1, "NetPyNE compiles drive.mod");
+    assert_eq!(result(&report, "Arbor")["engine_version"], "Arbor 0.9.0");
+    assert_eq!(
+        result(&report, "NetPyNE")["engine_version"],
+        "NetPyNE 1.1.1; NEURON 8.2.7"
+    );
+
+    let mep = root.join("arbor/.test.cell.mep");
+    let text = fs::read_to_string(&mep).unwrap();
+    fs::write(&mep, text.replace("36.8995", "37.8995")).unwrap();
+    run(&root, &cache, &["Arbor"], &json).code(1);
+    assert_eq!(result(&read_json(&json), "Arbor")["status"], "fail");
 }
 
 /// A NeuroML2 LEMS model on jNeuroML, pyNeuroML and pyLEMS (with the NeuroML2 core types from

@@ -384,7 +384,7 @@ pub struct Step {
 }
 
 /// A mechanism compilation: `nrnivmodl` (the step's program) on the `.mod` files of `sources`,
-/// compiled once per content in the cache and linked into `run_dir`, where NEURON loads them.
+/// compiled once per content in the cache and copied into `run_dir`, where NEURON loads them.
 /// Skipped when `sources` has no `.mod` file when the step runs (nrnivmodl fails on none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compile {
@@ -393,9 +393,6 @@ pub struct Compile {
     pub cache: PathBuf,
     /// The compiler's identity for cache keys (NEURON version and `nrnivmodl` path).
     pub compiler: String,
-    /// Copy the compiled mechanisms into `run_dir` instead of linking them: for a folder that
-    /// outlives the job (PyNN's, inside the installed package).
-    pub copy: bool,
 }
 
 impl Step {
@@ -734,10 +731,6 @@ pub(crate) mod tests {
             Path::new("/v/lib/python3.11/site-packages/pyNN/neuron/nmodl")
         );
         assert_eq!(compile.run_dir, compile.sources);
-        assert!(
-            compile.copy,
-            "PyNN's folder outlives the cache: a copy, not a link"
-        );
         assert_eq!(
             pynn_neuron.last().unwrap().argv(),
             ["/v/bin/python", "model.py", "neuron"]

@@ -4,7 +4,7 @@
 //! As in OMV, the repository's `.mod` files are compiled with `nrnivmodl` before the model runs:
 //! those in the target's folder, else those in its `modfiles/` or `mod_files/` subfolder. NEURON
 //! loads compiled mechanisms from the working directory (`x86_64/.libs/libnrnmech.so`), so the
-//! model runs in the target's folder, where crosscheck links the compiled mechanisms from its
+//! model runs in the target's folder, where crosscheck copies the compiled mechanisms from its
 //! cache (see [`crate::mechanisms`]).
 
 use std::path::{Path, PathBuf};
@@ -41,7 +41,6 @@ pub(crate) fn compile(sources: &Path, run_dir: &Path, tools: &Tools) -> Step {
         run_dir: run_dir.to_path_buf(),
         cache: tools.mechanism_cache.clone(),
         compiler: compiler_id(tools),
-        copy: false,
     });
     step
 }

@@ -44,9 +44,8 @@ pub(super) fn netpyne(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<St
 /// PyNN's NEURON back-end loads its own mechanisms (`pyNN/neuron/nmodl/*.mod`) from their
 /// folder inside the installed package, compiled there. OMV compiles them once at installation;
 /// crosscheck compiles them through the mechanism cache, so the NEURON version is part of the
-/// key, and copies the result into that folder on first use (a copy, not a link: the package
-/// outlives any cache; made under the cache entry's lock, so jobs starting together never see
-/// a half-made copy).
+/// key, and copies the result into that folder on first use (made under the cache entry's
+/// lock, so jobs starting together never see a half-made copy; kept while it is current).
 pub(super) fn pynn_mechanisms(tools: &Tools) -> Result<Step, String> {
     let nmodl: PathBuf = tools
         .site_packages
@@ -56,9 +55,6 @@ pub(super) fn pynn_mechanisms(tools: &Tools) -> Result<Step, String> {
             "PyNN is not installed in the managed environment (run `crosscheck install pynn`)",
         )?;
     let mut step = super::neuron::compile(&nmodl, &nmodl, tools);
-    if let Some(compile) = &mut step.compile {
-        compile.copy = true;
-    }
     step.label = "nrnivmodl (PyNN's mechanisms)".into();
     Ok(step)
 }
