@@ -426,3 +426,44 @@ fn unprovisionable_engines_skip_unless_required() {
         .unwrap()
         .contains("genesis-sim.org"));
 }
+
+/// The corpus's PyLEMS_NeuroML2 and jNeuroML_Moose tests, against OMV 0.4.0's verdicts on the
+/// same simulators (OMV given the NeuroML2 core types it would otherwise clone from GitHub):
+/// the five pyLEMS tests pass; the MOOSE export of jNeuroML 0.14 fails on pymoose 4.1.4 (its
+/// NeuroML reader lacks `paths_to_chan_elements`), an error here with MOOSE's message.
+#[test]
+fn corpus_verdicts_on_pylems_and_moose() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(corpus())
+        .args(["--engine", "PyLEMS_NeuroML2", "--engine", "jNeuroML_Moose"])
+        .args(["-j", "2", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(1800))
+        .assert()
+        .code(1);
+    let report = read_json(&json);
+    let tests = report["tests"].as_array().unwrap();
+    let with = |engine: &str, status: &str| {
+        tests
+            .iter()
+            .filter(|t| t["engine"] == engine && t["status"] == status)
+            .count()
+    };
+    assert_eq!(with("PyLEMS_NeuroML2", "pass"), 5, "{report}");
+    assert_eq!(with("jNeuroML_Moose", "error"), 1, "{report}");
+    let moose = result(&report, "jNeuroML_Moose");
+    assert!(
+        moose["output_tail"]
+            .as_str()
+            .unwrap()
+            .contains("paths_to_chan_elements"),
+        "{moose}"
+    );
+    assert!(moose["engine_version"]
+        .as_str()
+        .unwrap()
+        .contains("MOOSE 4.1.4"));
+}

@@ -502,7 +502,8 @@ impl EngineDef {
                     "neuron" => neuron(),
                     "nest" => package("NEST", "nest-simulator"),
                     "brian2" => package("Brian2", "brian2"),
-                    _ => package("libNeuroML", "libneuroml"),
+                    // PyNN writes NeuroML with libNeuroML, which pyNeuroML brings.
+                    _ => package("pyNeuroML", "pyneuroml"),
                 };
                 join_versions([pynn(), simulator])
             }

@@ -21,7 +21,7 @@ pub fn unavailable(name: &str) -> Option<Unavailable> {
     Some(match name {
         "NEST" => why(
             "SLI scripts need NEST's `nest` interpreter, which the nest-simulator wheel (3.10) no longer ships",
-            "build NEST 3.8 or older from source with SLI (https://nest-simulator.readthedocs.io), or port the test to PyNEST",
+            "build a NEST older than 3.10 (which still has SLI) from source (https://nest-simulator.readthedocs.io), or port the test to PyNEST",
         ),
         "XPP" => why(
             "XPP/XPPAUT is not on PyPI",
