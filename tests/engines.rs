@@ -311,12 +311,12 @@ fn netpyne_eden_and_arbor() {
 }
 
 /// A NeuroML2 LEMS model on jNeuroML, pyNeuroML and pyLEMS (with the NeuroML2 core types from
-/// the jNeuroML jar: no network), against one `.mep`; validation passes a valid file and is an
-/// error on an invalid one, as in OMV.
+/// the jNeuroML jar: no network), against one `.mep`; a self-contained LEMS model on pyLEMS;
+/// validation passes a valid file and is an error on an invalid one, as in OMV.
 #[test]
 fn lems_engines_and_validation() {
     let dir = tempfile::tempdir().unwrap();
-    let root = copy_fixtures(dir.path(), &["lems"]);
+    let root = copy_fixtures(dir.path(), &["lems", "pylems"]);
     let json = dir.path().join("r.json");
     run(&root, &dir.path().join("mechanisms"), &[], &json).code(1);
     let report = read_json(&json);
@@ -348,6 +348,7 @@ fn lems_engines_and_validation() {
                 "lems/.test.validate.omt [jNeuroML_validate]".into(),
                 "pass".into()
             ),
+            ("pylems/.test.counter.omt [PyLEMS]".into(), "pass".into()),
             (
                 "lems/invalid/.test.broken.omt [jNeuroML_validate]".into(),
                 "error".into()
