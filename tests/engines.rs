@@ -274,24 +274,26 @@ fn python_simulators_and_pynn_on_three_backends() {
 }
 
 /// NetPyNE (the NEURON fixture's cell with its own mechanism, compiled through the cache), EDEN
-/// (the LEMS fixture) and Arbor (an HH soma), each against its `.mep`; NetPyNE gives exactly
-/// the hoc model's spikes (its `.mep`). A wrong expectation fails on Arbor.
+/// (the LEMS fixture), Arbor (an HH soma) and MOOSE (a passive compartment's resting
+/// potential), each against its `.mep`; NetPyNE gives exactly the hoc model's spikes (its
+/// `.mep`). A wrong expectation fails on Arbor.
 #[test]
-fn netpyne_eden_and_arbor() {
+fn netpyne_eden_arbor_and_moose() {
     let dir = tempfile::tempdir().unwrap();
     let root = copy_fixtures(
         dir.path(),
-        &["neuron_hoc", "netpyne", "lems", "eden", "arbor"],
+        &["neuron_hoc", "netpyne", "lems", "eden", "arbor", "moose"],
     );
     let cache = dir.path().join("mechanisms");
     let json = dir.path().join("r.json");
-    run(&root, &cache, &["NetPyNE", "EDEN", "Arbor"], &json).success();
+    run(&root, &cache, &["NetPyNE", "EDEN", "Arbor", "Moose"], &json).success();
     let report = read_json(&json);
     assert_eq!(
         statuses(&report),
         BTreeMap::from([
             ("Arbor".into(), "pass".into()),
             ("EDEN".into(), "pass".into()),
+            ("Moose".into(), "pass".into()),
             ("NetPyNE".into(), "pass".into()),
         ]),
         "{report}"
