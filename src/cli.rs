@@ -606,6 +606,18 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         error("crosscheck suites on jNeuroML need java (a Java 11+ runtime; e.g. apt-get install openjdk-17-jre-headless)");
         return Exit::EngineUnavailable;
     }
+    // Simulator versions other than the pinned ones (`NEURON:9.0.2`): side-by-side environments.
+    for (version, needed) in plan::versions_requested(&jobs) {
+        let versioned = env.versioned(version.0, &version.1);
+        let provisioned =
+            tokio::task::block_in_place(|| provision(&versioned, &needed, args.offline));
+        let state = match provisioned {
+            Ok(t) => t.state,
+            Err(code) => return code,
+        };
+        let versioned_tools = Tools::discover_versioned(&versioned, state);
+        plan::use_versioned_tools(&mut jobs, &version, Arc::new(versioned_tools));
+    }
     plan::fill_versions(&mut jobs, &tools);
 
     // Run.

@@ -209,6 +209,9 @@ where
 #[derive(Debug, Clone)]
 pub struct ManagedEnv {
     home: PathBuf,
+    /// Requirements replacing the pins of these packages (a side-by-side environment holding
+    /// another version of one simulator, see [`ManagedEnv::versioned`]).
+    overrides: BTreeMap<&'static str, String>,
 }
 
 /// Receives one line of provisioning output at a time, to show progress.
@@ -232,11 +235,43 @@ impl ManagedEnv {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(".crosscheck"));
         let home = std::path::absolute(&home).unwrap_or(home);
-        ManagedEnv { home }
+        ManagedEnv::at(home)
     }
 
     pub fn at(home: impl Into<PathBuf>) -> Self {
-        ManagedEnv { home: home.into() }
+        ManagedEnv {
+            home: home.into(),
+            overrides: BTreeMap::new(),
+        }
+    }
+
+    /// A side-by-side environment under this home holding `version` of `component`'s simulator
+    /// (`neuron==9.0.2`) instead of the pinned one, with the other pins unchanged: a test asking
+    /// for `NEURON:9.0.2` runs on exactly that version, never silently on another (as OMV
+    /// does). It lives in `versions/<component>-<version>/` with its own venv and state.
+    pub fn versioned(&self, component: Component, version: &str) -> ManagedEnv {
+        let package = component.main_package();
+        ManagedEnv {
+            home: self
+                .home
+                .join("versions")
+                .join(format!("{}-{version}", component.name())),
+            overrides: BTreeMap::from([(package, format!("{package}=={version}"))]),
+        }
+    }
+
+    /// What `component` is installed from here: its pins, with this environment's overrides.
+    pub fn requirements(&self, component: Component) -> Vec<String> {
+        component
+            .pins()
+            .iter()
+            .map(|p| {
+                self.overrides
+                    .get(p.package)
+                    .cloned()
+                    .unwrap_or_else(|| p.requirement.to_string())
+            })
+            .collect()
     }
 
     pub fn home(&self) -> &Path {
@@ -304,11 +339,7 @@ impl ManagedEnv {
 
     /// True when `component` is installed with today's pins and the interpreter is still there.
     pub fn has(&self, state: &EnvState, component: Component) -> bool {
-        let wanted: Vec<String> = component
-            .pins()
-            .iter()
-            .map(|p| p.requirement.to_string())
-            .collect();
+        let wanted = self.requirements(component);
         state.components.get(&component) == Some(&wanted) && self.python().exists()
     }
 
@@ -441,11 +472,11 @@ impl ManagedEnv {
                 progress,
             )?;
         }
-        let mut requirements: Vec<&str> = Vec::new();
+        let mut requirements: Vec<String> = Vec::new();
         for component in &missing {
-            for pin in component.pins() {
-                if !requirements.contains(&pin.requirement) {
-                    requirements.push(pin.requirement);
+            for requirement in self.requirements(*component) {
+                if !requirements.contains(&requirement) {
+                    requirements.push(requirement);
                 }
             }
         }
@@ -472,14 +503,9 @@ impl ManagedEnv {
         state.versions = self.query_versions(&all_packages)?;
         state.python = self.query_python_version().ok();
         for component in missing {
-            state.components.insert(
-                component,
-                component
-                    .pins()
-                    .iter()
-                    .map(|p| p.requirement.to_string())
-                    .collect(),
-            );
+            state
+                .components
+                .insert(component, self.requirements(component));
         }
         self.write_state(&state)?;
         drop(lock);
@@ -619,6 +645,30 @@ mod tests {
         );
         let text = serde_json::to_string(&state).unwrap();
         assert!(text.contains("\"pynn\""), "{text}");
+    }
+
+    #[test]
+    fn a_versioned_environment_lives_apart_and_overrides_one_pin() {
+        let env = ManagedEnv::at("/h");
+        let v9 = env.versioned(Component::Neuron, "9.0.2");
+        assert_eq!(v9.home(), Path::new("/h/versions/neuron-9.0.2"));
+        assert_eq!(
+            v9.python(),
+            Path::new("/h/versions/neuron-9.0.2/venv/bin/python")
+        );
+        assert_eq!(
+            v9.requirements(Component::Neuron),
+            ["neuron==9.0.2", "numpy<2.4"]
+        );
+        assert_eq!(
+            v9.requirements(Component::NetPyNE),
+            ["netpyne==1.1.1", "neuron==9.0.2", "numpy<2.4"],
+            "every component bringing NEURON gets the requested version"
+        );
+        assert_eq!(
+            env.requirements(Component::Neuron),
+            ["neuron==8.2.7", "numpy<2.4"]
+        );
     }
 
     #[test]

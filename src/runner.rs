@@ -211,6 +211,8 @@ async fn run_job(
             let JobEngine::Run(engine) = omv.engine else {
                 return not_run(job, "no engine");
             };
+            // A job on another version of a simulator runs with its side-by-side environment.
+            let tools = omv.tools.as_deref().unwrap_or(tools);
             execute_omv(omv, engine, tools, options, &workdir, cancel, &mut result).await
         }
         Work::Native(native) => {
@@ -680,6 +682,7 @@ async fn run_process(
         .args(&step.args)
         .current_dir(&step.cwd)
         .envs(options.process_env.iter().map(|(k, v)| (k, v)))
+        .envs(step.env.iter().map(|(k, v)| (k, v)))
         .stdin(if step.stdin.is_some() {
             Stdio::piped()
         } else {

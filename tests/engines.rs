@@ -273,6 +273,62 @@ fn python_simulators_and_pynn_on_three_backends() {
     );
 }
 
+/// `--engine NEURON:8.2.7 --engine NEURON:9.0.2` runs the hoc model on both versions: 8.2.7 in
+/// the main environment, 9.0.2 installed side by side (under `versions/`, with its own
+/// mechanism cache entries). NEURON 9.0.2 moves three of the seven spikes by up to 0.1 ms,
+/// beyond the test's tolerance: the upgrade shows up as a failure on that version only.
+#[test]
+fn neuron_versions_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = copy_fixtures(dir.path(), &["neuron_hoc"]);
+    let json = dir.path().join("r.json");
+    run(
+        &root,
+        &dir.path().join("mechanisms"),
+        &["NEURON:8.2.7", "NEURON:9.0.2"],
+        &json,
+    )
+    .code(1);
+    let report = read_json(&json);
+    assert_eq!(
+        statuses(&report),
+        BTreeMap::from([
+            ("NEURON:8.2.7".into(), "pass".into()),
+            ("NEURON:9.0.2".into(), "fail".into()),
+        ]),
+        "{report}"
+    );
+    assert_eq!(
+        compilations(&report),
+        2,
+        "one compilation per NEURON version"
+    );
+    let old = result(&report, "NEURON:8.2.7");
+    assert_eq!(old["engine_version"], "NEURON 8.2.7");
+    let new = result(&report, "NEURON:9.0.2");
+    assert_eq!(new["engine_version"], "NEURON 9.0.2");
+    let nrniv = new["commands"].as_array().unwrap().last().unwrap()["argv"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        nrniv.contains("/versions/neuron-9.0.2/venv/bin/nrniv"),
+        "{nrniv}"
+    );
+    assert!(new["output_tail"]
+        .as_str()
+        .unwrap()
+        .contains("NEURON -- VERSION 9.0.2"));
+    let observed: Vec<f64> = new["observables"][0]["observed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(observed.len(), 7);
+    assert!((observed[5] - 75.575).abs() < 1e-9, "{observed:?}");
+}
+
 /// NetPyNE (the NEURON fixture's cell with its own mechanism, compiled through the cache), EDEN
 /// (the LEMS fixture), Arbor (an HH soma) and MOOSE (a passive compartment's resting
 /// potential), each against its `.mep`; NetPyNE gives exactly the hoc model's spikes (its
@@ -368,8 +424,9 @@ fn lems_engines_and_validation() {
 }
 
 /// An engine that cannot be provisioned here is a skip saying how to install it, and so is a
-/// simulator version other than the pinned one; with `--require-all` they are errors and the
-/// run exits 6. Nothing is installed for them.
+/// version of an engine that has no separately installable simulator (jNeuroML comes inside
+/// pyNeuroML); with `--require-all` they are errors and the run exits 6. Nothing is installed
+/// for them.
 #[test]
 fn unprovisionable_engines_skip_unless_required() {
     let dir = tempfile::tempdir().unwrap();
@@ -383,11 +440,11 @@ fn unprovisionable_engines_skip_unless_required() {
         ".test.genesis.omt",
         "target: model.g\nengine: GENESIS\n",
     );
-    write(&repo, "cell.hoc", "// a NEURON model\n");
+    write(&repo, "model.xml", "<Lems/>\n");
     write(
         &repo,
-        ".test.nrn9.omt",
-        "target: cell.hoc\nengine: NEURON:9.0.2\n",
+        ".test.old.omt",
+        "target: model.xml\nengine: jNeuroML:0.13.0\n",
     );
     let json = dir.path().join("r.json");
     crosscheck(&home)
@@ -400,8 +457,10 @@ fn unprovisionable_engines_skip_unless_required() {
         .stdout(predicate::str::contains("skip"));
     let report = read_json(&json);
     assert_eq!(report["summary"]["skip"], 3, "{report}");
-    let nrn9 = result(&report, "NEURON:9.0.2")["message"].as_str().unwrap();
-    assert!(nrn9.contains("neuron==8.2.7"), "{nrn9}");
+    let old = result(&report, "jNeuroML:0.13.0")["message"]
+        .as_str()
+        .unwrap();
+    assert!(old.contains("only at the version it pins"), "{old}");
     let xpp = result(&report, "XPP");
     let message = xpp["message"].as_str().unwrap();
     assert!(

@@ -332,6 +332,9 @@ pub struct Tools {
     /// Where compiled NEURON mechanisms are cached (see [`crate::mechanisms`]).
     pub mechanism_cache: PathBuf,
     pub state: EnvState,
+    /// Environment variables every step gets on top of the run's (a side-by-side environment's
+    /// `PATH`, `NEURON_HOME`, ...); empty for the main environment.
+    pub process_env: Vec<(OsString, OsString)>,
 }
 
 impl Tools {
@@ -345,6 +348,17 @@ impl Tools {
             home: env.home().to_path_buf(),
             mechanism_cache: env.mechanism_cache(),
             state,
+            process_env: Vec::new(),
+        }
+    }
+
+    /// The tools of a side-by-side environment ([`ManagedEnv::versioned`]): its interpreter and
+    /// programs, and its variables for every step, so nothing of the main environment (its
+    /// `NEURON_HOME`, its programs first on `PATH`) leaks into the run.
+    pub fn discover_versioned(env: &ManagedEnv, state: EnvState) -> Self {
+        Tools {
+            process_env: env.process_env(),
+            ..Tools::discover(env, state)
         }
     }
 
@@ -381,6 +395,8 @@ pub struct Step {
     /// This step compiles NEURON mechanisms through the cache rather than running `program` in
     /// `cwd` (see [`Compile`]).
     pub compile: Option<Compile>,
+    /// Variables set on top of the run's environment (from [`Tools::process_env`]).
+    pub env: Vec<(OsString, OsString)>,
 }
 
 /// A mechanism compilation: `nrnivmodl` (the step's program) on the `.mod` files of `sources`,
@@ -404,6 +420,7 @@ impl Step {
             cwd: cwd.to_path_buf(),
             stdin: None,
             compile: None,
+            env: Vec::new(),
         }
     }
 
@@ -521,6 +538,14 @@ impl EngineDef {
 
     /// The processes that run `targets` (paths inside the job's working copy), in order.
     pub fn steps(&self, targets: &[PathBuf], tools: &Tools) -> Result<Vec<Step>, String> {
+        let mut steps = self.steps_of(targets, tools)?;
+        for step in &mut steps {
+            step.env.clone_from(&tools.process_env);
+        }
+        Ok(steps)
+    }
+
+    fn steps_of(&self, targets: &[PathBuf], tools: &Tools) -> Result<Vec<Step>, String> {
         if let Recipe::JNeuroMLValidate(flag) = self.recipe {
             // One run over every target, in the first target's folder, as OMV does.
             return jneuroml::validate(targets, flag, tools).map(|s| vec![s]);
@@ -592,6 +617,7 @@ pub(crate) mod tests {
             home: PathBuf::from("/h"),
             mechanism_cache: PathBuf::from("/h/mechanisms"),
             state,
+            process_env: Vec::new(),
         }
     }
 
