@@ -17,7 +17,7 @@ bin=target/release/crosscheck
 "$bin" install jNeuroML_NEURON >/dev/null
 for jobs in "${settings[@]}"; do
   start=$(date +%s.%N)
-  summary=$("$bin" run "$corpus" --engine jNeuroML --engine jNeuroML_NEURON -j "$jobs" 2>/dev/null | tail -n 1) || true
+  summary=$("$bin" run "$corpus" --no-cache --engine jNeuroML --engine jNeuroML_NEURON -j "$jobs" 2>/dev/null | tail -n 1) || true
   end=$(date +%s.%N)
   printf 'jobs=%s wall=%.1fs  %s\n' "$jobs" "$(awk -v a="$start" -v b="$end" 'BEGIN{print b-a}')" "$summary"
 done

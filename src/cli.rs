@@ -74,6 +74,14 @@ enum Command {
     Bless(RunArgs),
     /// Show the plan (test × engine) without running anything.
     List(SelectArgs),
+    /// Merge the JSON results of shards (`run --partition`) into one set of reports. Exits 1
+    /// when the merged results hold a failure, 2 when the shards cannot be merged (unreadable,
+    /// or overlapping: a test in two shards).
+    Merge(MergeArgs),
+    /// Spread a run over a Slurm cluster: `slurm emit` writes a reviewable script (a job array
+    /// of shards, then a merge job that waits for them). crosscheck never submits it itself.
+    #[command(subcommand)]
+    Slurm(SlurmCommand),
     /// Show each engine: available or not, version, executable, how to install it.
     Engines(HomeArgs),
     /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne, pynn,
@@ -117,6 +125,22 @@ struct SelectArgs {
     /// Only tests on this engine (repeatable). `Name` or `Name:version`.
     #[arg(long = "engine", short = 'e', value_name = "NAME")]
     engines: Vec<String>,
+    /// Only shard M of N of the plan: `hash:M/N` (stable as tests are added) or `slice:M/N`
+    /// (round robin in plan order). A crosscheck suite's engines stay in one shard. Merge the
+    /// shards' JSON results with `crosscheck merge`.
+    #[arg(long, value_name = "KIND:M/N")]
+    partition: Option<crate::partition::Partition>,
+}
+
+impl SelectArgs {
+    /// The plan for these arguments: engine filters, then the partition.
+    fn plan(&self, loaded: &Loaded, filters: &[crate::suite::EngineRequest]) -> Vec<plan::Job> {
+        let jobs = plan::plan(loaded, filters);
+        match self.partition {
+            Some(partition) => crate::partition::select(jobs, partition),
+            None => jobs,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +177,17 @@ struct RunArgs {
     /// Reference data folder (default: the nearest `reference-data/` above each suite).
     #[arg(long, value_name = "DIR")]
     reference_dir: Option<PathBuf>,
+    /// Run every test, even those whose inputs (test and model files by content, engine and
+    /// version, crosscheck version) are unchanged since they last passed. Without it such
+    /// tests are taken from the result cache in the crosscheck home and marked `cached`.
+    /// `--keep-workdirs` runs every test too (there is nothing to keep from a cached one).
+    #[arg(long, env = "CROSSCHECK_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    no_cache: bool,
+    /// Append this run's results (test, engine, version, status, failed checks, duration, date,
+    /// git commit) to a Parquet history FILE, and print the failures that are new since the
+    /// previous run and the tests that became much slower.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
 }
 
 /// Whether a run only checks, or also records reference data.
@@ -160,6 +195,49 @@ struct RunArgs {
 enum Mode {
     Run,
     Bless,
+}
+
+#[derive(Debug, Subcommand)]
+enum SlurmCommand {
+    /// Print (or write with -o) a bash script that submits the plan as a Slurm job array, one
+    /// shard (`run --partition hash:M/N`) per array task, and a merge job depending on it.
+    Emit(SlurmEmitArgs),
+}
+
+#[derive(Debug, Args)]
+struct SlurmEmitArgs {
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    home: HomeArgs,
+    /// Number of shards (array tasks).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    shards: u32,
+    /// CPUs per array task (default: the largest shard's job count, at most 8).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    cpus_per_task: Option<u32>,
+    /// Folder (relative to the current one) for shard results, logs and merged reports.
+    #[arg(long, value_name = "DIR", default_value = "crosscheck-results")]
+    results: PathBuf,
+    /// Write the script to FILE instead of printing it.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// The shards' `--json` result files.
+    #[arg(required = true, value_name = "SHARD.json")]
+    shards: Vec<PathBuf>,
+    /// Write the merged results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write the merged results as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -181,6 +259,8 @@ pub fn main() -> u8 {
             Exit::Success
         }
         Command::List(args) => list(&args),
+        Command::Merge(args) => merge(&args),
+        Command::Slurm(SlurmCommand::Emit(args)) => slurm_emit(&args),
         Command::Engines(args) => engines(&args),
         Command::Install(args) => install(&args),
         Command::Bless(args) => match tokio::runtime::Builder::new_multi_thread()
@@ -205,6 +285,150 @@ pub fn main() -> u8 {
         },
     };
     outcome as u8
+}
+
+fn slurm_emit(args: &SlurmEmitArgs) -> Exit {
+    if args.select.partition.is_some() {
+        error("`slurm emit` partitions the plan itself: leave out --partition");
+        return Exit::Usage;
+    }
+    let filters = match plan::engine_filters(&args.select.engines) {
+        Ok(f) => f,
+        Err(e) => {
+            error(e);
+            return Exit::Usage;
+        }
+    };
+    let loaded = match load(&args.select.paths.paths) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let jobs = plan::plan(&loaded, &filters);
+    if jobs.is_empty() {
+        error("no tests found under the given paths (for the given engines)");
+        return Exit::NoTests;
+    }
+    // CPUs per task from the plan: enough to run the largest shard's jobs side by side.
+    let largest = (1..=args.shards)
+        .map(|m| {
+            let partition = crate::partition::Partition::Hash {
+                shard: m,
+                count: args.shards,
+            };
+            crate::partition::select(jobs.clone(), partition).len()
+        })
+        .max()
+        .unwrap_or(1);
+    let cpus = args
+        .cpus_per_task
+        .unwrap_or_else(|| (largest as u32).clamp(1, 8));
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("crosscheck"));
+    let workdir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let home = args
+        .home
+        .home
+        .as_ref()
+        .map(|h| std::path::absolute(h).unwrap_or(h.clone()));
+    let script = crate::slurm::emit(&crate::slurm::SlurmPlan {
+        crosscheck: &exe,
+        workdir: &workdir,
+        paths: &args.select.paths.paths,
+        engines: &args.select.engines,
+        shards: args.shards,
+        cpus_per_task: cpus,
+        results: &args.results,
+        home: home.as_deref(),
+    });
+    let script = match script {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return Exit::Usage;
+        }
+    };
+    match &args.output {
+        None => {
+            print!("{script}");
+            Exit::Success
+        }
+        Some(path) if path.exists() && !args.force => {
+            error(format!(
+                "{} exists; choose another file or pass --force to replace it",
+                path.display()
+            ));
+            Exit::Usage
+        }
+        Some(path) => match crate::fsutil::write_atomic(path, script.as_bytes()) {
+            Ok(()) => {
+                eprintln!(
+                    "wrote {} ({} shards, {cpus} CPUs per task); review it, then run: bash {}",
+                    path.display(),
+                    args.shards,
+                    path.display()
+                );
+                Exit::Success
+            }
+            Err(e) => {
+                error(format!("could not write {}: {e}", path.display()));
+                Exit::TestsFailed
+            }
+        },
+    }
+}
+
+/// What the history says about the latest run, for the terminal.
+fn history_notes(rows: &[crate::history::Row]) -> String {
+    use std::fmt::Write as _;
+    let runs = crate::history::runs(rows).len();
+    let mut out = format!("\nhistory: {runs} run(s) recorded\n");
+    let new = crate::history::new_failures(rows);
+    if !new.is_empty() {
+        let _ = writeln!(out, "new failures since the previous run:");
+        for r in &new {
+            let _ = writeln!(out, "  {} on {}: {}", r.test, r.engine, r.status);
+        }
+    }
+    for slow in crate::history::duration_regressions(rows, 10, 1.5, 5.0) {
+        let _ = writeln!(
+            out,
+            "slower than usual: {} on {}: {:.1} s (usually {:.1} s)",
+            slow.row.test, slow.row.engine, slow.row.duration_s, slow.usual_s
+        );
+    }
+    out
+}
+
+fn merge(args: &MergeArgs) -> Exit {
+    let report = match report::merge::merge_files(&args.shards) {
+        Ok(r) => r,
+        Err(e) => {
+            error(e);
+            return Exit::Usage;
+        }
+    };
+    print!(
+        "{}",
+        terminal::summary_table(&report.tests, report.duration_s)
+    );
+    print!("{}", terminal::agreement_table(&report.agreement));
+    let mut write_failed = false;
+    if let Some(path) = &args.json {
+        if let Err(e) = report::json::write(path, &report) {
+            error(format!("could not write {}: {e}", path.display()));
+            write_failed = true;
+        }
+    }
+    if let Some(path) = &args.junit {
+        if let Err(e) = report::junit::write(path, &report) {
+            error(format!("could not write {}: {e}", path.display()));
+            write_failed = true;
+        }
+    }
+    if write_failed || !report.summary.all_passed() {
+        Exit::TestsFailed
+    } else {
+        Exit::Success
+    }
 }
 
 fn error(message: impl std::fmt::Display) {
@@ -261,7 +485,7 @@ fn list(args: &SelectArgs) -> Exit {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let jobs = plan::plan(&loaded, &filters);
+    let jobs = args.plan(&loaded, &filters);
     let mut out = std::io::stdout().lock();
     for job in &jobs {
         let what = match &job.work {
@@ -549,7 +773,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     }
 
     // Plan. Blessing concerns crosscheck suites only (OMV tests keep their values in .mep).
-    let mut jobs = plan::plan(&loaded, &filters);
+    let mut jobs = args.select.plan(&loaded, &filters);
     if mode == Mode::Bless {
         jobs.retain(|job| matches!(job.work, plan::Work::Native(_)));
         for (index, job) in jobs.iter_mut().enumerate() {
@@ -568,7 +792,8 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     let invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
     let had_invalid = !loaded.invalid.is_empty();
     print_invalid(loaded.invalid);
-    if jobs.is_empty() && invalid_results.is_empty() {
+    // An empty shard is fine: a CI matrix may have more shards than tests.
+    if jobs.is_empty() && invalid_results.is_empty() && args.select.partition.is_none() {
         error("no tests match the given engines");
         return Exit::NoTests;
     }
@@ -635,18 +860,68 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         process_env: env.process_env(),
         output_cap: 256 * 1024,
     };
+    let reference_root = |job: &crate::native::NativeJob| {
+        args.reference_dir
+            .clone()
+            .unwrap_or_else(|| crate::reference::reference_root(&job.file))
+    };
+
+    // Passes whose inputs are unchanged come from the cache (never when blessing: that needs
+    // fresh recordings).
+    let cache = (mode == Mode::Run && !args.no_cache && !args.keep_workdirs)
+        .then(|| crate::cache::ResultCache::new(env.home().join("cache").join("results")));
+    let mut cached: BTreeMap<usize, crate::cache::Entry> = BTreeMap::new();
+    let mut cache_keys: BTreeMap<usize, String> = BTreeMap::new();
+    if let Some(cache) = &cache {
+        for job in &jobs {
+            let reference_dir = match &job.work {
+                plan::Work::Native(native) => {
+                    Some(crate::reference::job_dir(&reference_root(native), native))
+                }
+                plan::Work::Omv(_) => None,
+            };
+            let key = crate::cache::key(job, reference_dir.as_deref());
+            match cache.get(&key) {
+                Some(entry) => {
+                    cached.insert(job.index, entry);
+                }
+                None => {
+                    cache_keys.insert(job.index, key);
+                }
+            }
+        }
+    }
+    let total_jobs = jobs.len();
+    let (from_cache, jobs): (Vec<plan::Job>, Vec<plan::Job>) = jobs
+        .into_iter()
+        .partition(|job| cached.contains_key(&job.index));
+
     let (cancel_tx, cancel_rx) = watch::channel(false);
     watch_signals(cancel_tx);
     let (events_tx, mut events_rx) = mpsc::unbounded_channel::<Event>();
-    let mut reporter = terminal::TerminalReporter::new(jobs.len(), args.verbose);
+    let github = report::github::GitHub::from_env();
+    let mut reporter = terminal::TerminalReporter::new(total_jobs, args.verbose, github.is_some());
+    for job in &from_cache {
+        if let Some(entry) = cached.get_mut(&job.index) {
+            entry.result.cached = true;
+            // Named as this run names it (ids are relative to the discovery path).
+            entry.result.id = job.id().to_string();
+            entry.result.model = job.model();
+            let _ = events_tx.send(Event::JobFinished {
+                index: job.index,
+                result: Box::new(entry.result.clone()),
+            });
+        }
+    }
     let reporting = tokio::spawn(async move {
         while let Some(event) = events_rx.recv().await {
             reporter.handle(&event);
         }
         reporter.finish();
     });
-    let native_jobs: Vec<(usize, crate::native::NativeJob)> = jobs
+    let native_jobs: Vec<(usize, crate::native::NativeJob)> = from_cache
         .iter()
+        .chain(jobs.iter())
         .filter_map(|job| match &job.work {
             plan::Work::Native(native) => Some((job.index, native.clone())),
             plan::Work::Omv(_) => None,
@@ -660,17 +935,28 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         cancel_rx.clone(),
     )
     .await;
-    let mut results = output.results;
-    let reference_root = |job: &crate::native::NativeJob| {
-        args.reference_dir
-            .clone()
-            .unwrap_or_else(|| crate::reference::reference_root(&job.file))
-    };
+    // Every job's result at its index: cached ones, then those that ran (in job order).
+    let mut ran = output.results.into_iter();
+    let mut recordings = output.recordings;
+    let mut results: Vec<TestResult> = Vec::with_capacity(total_jobs);
+    for index in 0..total_jobs {
+        match cached.remove(&index) {
+            Some(entry) => {
+                if let Some(stored) = entry.recordings {
+                    recordings.insert(index, stored.into());
+                }
+                results.push(entry.result);
+            }
+            None => results.extend(ran.next()),
+        }
+    }
     if mode == Mode::Run {
         // Each suite job against its blessed reference data.
         for (index, job) in &native_jobs {
-            let (Some(recordings), Some(result)) =
-                (output.recordings.get(index), results.get_mut(*index))
+            if !cache_keys.contains_key(index) && cache.is_some() {
+                continue; // from the cache: judged when it ran
+            }
+            let (Some(recordings), Some(result)) = (recordings.get(index), results.get_mut(*index))
             else {
                 continue;
             };
@@ -684,9 +970,21 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             result.message = message;
         }
     }
-    let agreement = crate::agreement::evaluate(&native_jobs, &results, &output.recordings);
+    let agreement = crate::agreement::evaluate(&native_jobs, &results, &recordings);
     let _ = reporting.await;
     let interrupted = *cancel_rx.borrow();
+    if let Some(cache) = &cache {
+        for (index, key) in &cache_keys {
+            if let Some(result) = results.get(*index) {
+                if let Err(e) = cache.put(key, result, recordings.get(index)) {
+                    error(format!(
+                        "could not record {} in the result cache: {e}",
+                        result.id
+                    ));
+                }
+            }
+        }
+    }
     results.extend(invalid_results);
 
     // Report.
@@ -716,6 +1014,15 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     print!("\n{}", terminal::summary_table(&report.tests, duration_s));
     print!("{}", terminal::agreement_table(&report.agreement));
     let mut write_failed = false;
+    if let Some(github) = &github {
+        print!("{}", github.annotations(&report));
+        if let Err(e) = github.write_summary(&report) {
+            error(format!(
+                "could not append the job summary to $GITHUB_STEP_SUMMARY: {e}"
+            ));
+            write_failed = true;
+        }
+    }
     if let Some(path) = &args.json {
         if let Err(e) = report::json::write(path, &report) {
             error(format!("could not write {}: {e}", path.display()));
@@ -729,8 +1036,33 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         }
     }
 
+    if let Some(path) = &args.history {
+        let dir = args
+            .select
+            .paths
+            .paths
+            .first()
+            .map(|p| {
+                if p.is_dir() {
+                    p.clone()
+                } else {
+                    p.parent().map(PathBuf::from).unwrap_or_default()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        let commit = crate::history::git_commit(&dir);
+        let new_rows = crate::history::rows(&report, commit.as_deref());
+        match crate::history::append(path, &new_rows) {
+            Ok(all) => print!("{}", history_notes(&all)),
+            Err(e) => {
+                error(e);
+                write_failed = true;
+            }
+        }
+    }
+
     if mode == Mode::Bless && !interrupted {
-        let blessed = bless(&native_jobs, &report, &output.recordings, &reference_root);
+        let blessed = bless(&native_jobs, &report, &recordings, &reference_root);
         if blessed != Exit::Success {
             return blessed;
         }
@@ -852,5 +1184,6 @@ fn invalid_result(file: &InvalidFile) -> TestResult {
         commands: vec![],
         output_tail: None,
         workdir: None,
+        cached: false,
     }
 }

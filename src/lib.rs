@@ -12,6 +12,7 @@
 //! managed Python environment. `cli` is a thin clap layer over the rest.
 
 pub mod agreement;
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod codegen;
@@ -20,12 +21,15 @@ pub mod data;
 pub mod engine;
 pub mod env;
 pub mod fsutil;
+pub mod history;
 pub mod mechanisms;
 pub mod native;
+pub mod partition;
 pub mod plan;
 pub mod reference;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod slurm;
 pub mod suggest;
 pub mod suite;

@@ -115,6 +115,10 @@ pub struct TestResult {
     pub output_tail: Option<String>,
     /// The job's working directory, when kept (`--keep-workdirs`).
     pub workdir: Option<PathBuf>,
+    /// True when this result is a recorded pass whose inputs have not changed, taken from the
+    /// result cache instead of running the job again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cached: bool,
 }
 
 /// Counts by status, for summary lines and exit codes.

@@ -170,6 +170,7 @@ fn base_result(job: &Job) -> TestResult {
         commands: vec![],
         output_tail: None,
         workdir: None,
+        cached: false,
     }
 }
 

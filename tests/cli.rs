@@ -646,3 +646,425 @@ fn schema_prints_the_suite_json_schema() {
         .unwrap()
     );
 }
+
+/// Inside GitHub Actions: failures become annotations at the expectation's line, a crash's
+/// output is folded and cannot issue workflow commands, and the job summary gets the matrix.
+#[test]
+fn github_actions_gets_annotations_folded_output_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(
+        dir.path(),
+        "off",
+        "printf '10\\n20\\n33\\n' > out.dat",
+        "[10, 20, 30]",
+        "0.01",
+    );
+    command_test(
+        dir.path(),
+        "crash",
+        "echo '::error file=x,line=1::forged'; echo '::endgroup::'; kill -SEGV $$",
+        "[1]",
+        "0.1",
+    );
+    let summary = dir.path().join("summary.md");
+    fs::write(&summary, "earlier step\n").unwrap();
+    let output = crosscheck(&dir.path().join("home"))
+        .current_dir(dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .arg("run")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The failing expectation of `off` is the `spike times` observable, line 6 of its .omt.
+    let omt = fs::read_to_string(dir.path().join(".test.off.omt")).unwrap();
+    let line = omt
+        .lines()
+        .position(|l| l.trim_start().starts_with("spike times:"))
+        .unwrap()
+        + 1;
+    assert!(
+        stdout.contains(&format!("::error file=.test.off.omt,line={line},title=")),
+        "{stdout}"
+    );
+    // A crash has no failing expectation: it points at the test's engine line.
+    assert!(
+        stdout.contains("::error file=.test.crash.omt,line=2,title=crash.sh on command%3A error::run was killed by signal SIGSEGV"),
+        "{stdout}"
+    );
+    // The crash's output is inside a group, between stop-commands and its resume token.
+    let lines: Vec<&str> = stderr.lines().collect();
+    let forged = lines
+        .iter()
+        .position(|l| *l == "::error file=x,line=1::forged")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let stop = lines[..forged]
+        .iter()
+        .rposition(|l| l.starts_with("::stop-commands::"))
+        .expect("stop-commands before the output");
+    let token = lines[stop].trim_start_matches("::stop-commands::");
+    assert!(lines[stop - 1].starts_with("::group::"), "{stderr}");
+    let resume = lines[forged..]
+        .iter()
+        .position(|l| *l == format!("::{token}::"))
+        .expect("commands resumed after the output");
+    assert!(
+        lines[forged..forged + resume].contains(&"::endgroup::"),
+        "the forged endgroup is inside the stopped section"
+    );
+    // The summary is appended, not overwritten.
+    let md = fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("earlier step\n"), "{md}");
+    assert!(md.contains("## crosscheck: failed"), "{md}");
+    assert!(md.contains("| model | command |"), "{md}");
+}
+
+/// Whether each test of a JSON report came from the cache, by id.
+fn cached_by_id(json: &std::path::Path) -> std::collections::BTreeMap<String, bool> {
+    read_json(json)["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_string(),
+                t["cached"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
+/// A pass whose inputs are unchanged comes from the cache; changing one test's script re-runs
+/// only that test; failures are never cached; `--no-cache` runs everything.
+#[test]
+fn unchanged_passes_come_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let tests = dir.path().join("tests");
+    for name in ["a", "b"] {
+        let folder = tests.join(name);
+        fs::create_dir_all(&folder).unwrap();
+        command_test(
+            &folder,
+            name,
+            "printf '1\\n2\\n' > out.dat",
+            "[1, 2]",
+            "0.01",
+        );
+    }
+    command_test(&tests, "bad", "printf '5\\n' > out.dat", "[1]", "0.01");
+    let json = dir.path().join("r.json");
+    let run = |extra: &[&str]| {
+        crosscheck_cached(&home)
+            .arg("run")
+            .arg(&tests)
+            .args(extra)
+            .arg("--json")
+            .arg(&json)
+            .assert()
+            .code(1);
+        cached_by_id(&json)
+    };
+    let first = run(&[]);
+    assert!(first.values().all(|c| !c), "{first:?}");
+    let second = run(&[]);
+    assert!(second["a/.test.a.omt"], "{second:?}");
+    assert!(second["b/.test.b.omt"], "{second:?}");
+    assert!(!second[".test.bad.omt"], "failures always run");
+    // Change one model file: only its test runs again.
+    fs::write(
+        tests.join("a/a.sh"),
+        "#!/bin/sh\nprintf '1\\n2.0\\n' > out.dat\n",
+    )
+    .unwrap();
+    let third = run(&[]);
+    assert!(!third["a/.test.a.omt"], "{third:?}");
+    assert!(third["b/.test.b.omt"], "{third:?}");
+    // Its new pass is cached in turn; --no-cache runs everything.
+    assert!(run(&[])["a/.test.a.omt"]);
+    let fresh = run(&["--no-cache"]);
+    assert!(fresh.values().all(|c| !c), "{fresh:?}");
+    // The terminal says where a result came from.
+    crosscheck_cached(&home)
+        .arg("run")
+        .arg(tests.join("b"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("cached"));
+}
+
+/// (id, engine, status) of every test in a JSON report, sorted.
+fn verdicts(json: &std::path::Path) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = read_json(json)["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_string(),
+                t["engine"].as_str().unwrap().to_string(),
+                t["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Shards run separately and merged give the unsharded run's results: no test lost or doubled,
+/// the same statuses and counts; overlapping shards are refused.
+#[test]
+fn partitioned_runs_merge_back_into_the_whole_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("tests");
+    for i in 0..9 {
+        let folder = tests.join(format!("m{i}"));
+        fs::create_dir_all(&folder).unwrap();
+        // Every third model fails.
+        let value = if i % 3 == 0 { "7" } else { "1" };
+        command_test(
+            &folder,
+            &format!("t{i}"),
+            &format!("printf '{value}\\n' > out.dat"),
+            "[1]",
+            "0.01",
+        );
+    }
+    let home = dir.path().join("home");
+    let whole = dir.path().join("whole.json");
+    crosscheck(&home)
+        .arg("run")
+        .arg(&tests)
+        .arg("--json")
+        .arg(&whole)
+        .assert()
+        .code(1);
+    let expected = verdicts(&whole);
+    assert_eq!(expected.len(), 9);
+    for kind in ["hash", "slice"] {
+        for n in [2, 4, 12] {
+            let mut shards = Vec::new();
+            for m in 1..=n {
+                let json = dir.path().join(format!("{kind}-{m}-of-{n}.json"));
+                let status = crosscheck(&home)
+                    .arg("run")
+                    .arg(&tests)
+                    .args(["--partition", &format!("{kind}:{m}/{n}")])
+                    .arg("--json")
+                    .arg(&json)
+                    .output()
+                    .unwrap()
+                    .status;
+                // An empty shard succeeds (more shards than tests).
+                assert!(matches!(status.code(), Some(0) | Some(1)), "{status:?}");
+                shards.push(json);
+            }
+            let merged = dir.path().join(format!("{kind}-{n}.json"));
+            let junit = dir.path().join(format!("{kind}-{n}.xml"));
+            crosscheck(&home)
+                .arg("merge")
+                .args(&shards)
+                .arg("--json")
+                .arg(&merged)
+                .arg("--junit")
+                .arg(&junit)
+                .assert()
+                .code(1);
+            assert_eq!(verdicts(&merged), expected, "{kind} {n}");
+            let summary = &read_json(&merged)["summary"];
+            assert_eq!(summary["total"], 9);
+            assert_eq!(summary["fail"], 3);
+            assert!(fs::read_to_string(&junit).unwrap().contains("<testsuites"));
+        }
+    }
+    // The same shard twice: refused, naming the test and both files.
+    let shard = dir.path().join("hash-1-of-2.json");
+    crosscheck(&home)
+        .arg("merge")
+        .arg(&shard)
+        .arg(&shard)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("shards overlap"));
+}
+
+/// `slurm emit` writes a script that passes `bash -n`, names every shard, refuses to overwrite.
+#[test]
+fn slurm_emit_writes_a_reviewable_array_script() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        command_test(
+            &dir.path().join(format!("m{i}")),
+            &format!("t{i}"),
+            "printf '1\\n' > out.dat",
+            "[1]",
+            "0.01",
+        );
+    }
+    let script = dir.path().join("submit.sh");
+    crosscheck(&dir.path().join("home"))
+        .current_dir(dir.path())
+        .args(["slurm", "emit", ".", "--shards", "3", "-o"])
+        .arg(&script)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&script).unwrap();
+    assert!(text.contains("#SBATCH --array=1-3"), "{text}");
+    for m in 1..=3 {
+        assert!(text.contains(&format!("/shard-{m}.json")), "{text}");
+    }
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    crosscheck(&dir.path().join("home"))
+        .current_dir(dir.path())
+        .args(["slurm", "emit", ".", "--shards", "3", "-o"])
+        .arg(&script)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+}
+
+/// Every `crosscheck <command> … --flag` in a text, as (command, flags).
+fn crosscheck_invocations(text: &str) -> Vec<(String, Vec<String>)> {
+    const COMMANDS: &[&str] = &[
+        "run", "merge", "validate", "list", "bless", "install", "engines", "schema", "report",
+        "slurm",
+    ];
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for (i, word) in words.iter().enumerate() {
+            let is_crosscheck = *word == "crosscheck" || word.ends_with("/crosscheck");
+            let Some(next) = words.get(i + 1) else {
+                continue;
+            };
+            if is_crosscheck && COMMANDS.contains(next) {
+                let flags = words[i + 2..]
+                    .iter()
+                    .filter(|w| w.starts_with("--"))
+                    .map(|w| w.split('=').next().unwrap().to_string())
+                    .collect();
+                out.push((next.to_string(), flags));
+            }
+        }
+    }
+    out
+}
+
+/// The shipped action, example workflows and pre-commit hooks parse as YAML, and every
+/// crosscheck command and flag they use exists.
+#[test]
+fn shipped_workflows_and_hooks_use_real_commands_and_flags() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = [
+        "action.yml",
+        "docs/workflows/model-repository.yml",
+        "docs/workflows/sharded.yml",
+        ".pre-commit-hooks.yaml",
+    ];
+    let mut checked = 0;
+    for file in files {
+        let text = fs::read_to_string(repo.join(file)).unwrap();
+        let docs = <saphyr::Yaml as saphyr::LoadableYamlNode>::load_from_str(&text)
+            .unwrap_or_else(|e| panic!("{file} is not valid YAML: {e}"));
+        assert_eq!(docs.len(), 1, "{file}");
+        for (command, flags) in crosscheck_invocations(&text) {
+            let help = crosscheck(std::path::Path::new("/nonexistent"))
+                .args([command.as_str(), "--help"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone();
+            let help = String::from_utf8_lossy(&help);
+            for flag in flags {
+                assert!(
+                    help.contains(&flag),
+                    "{file}: `crosscheck {command}` has no {flag}:\n{help}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 4,
+        "only {checked} flags found: the extraction is broken"
+    );
+    // The example workflow runs crosscheck through the action, with paths.
+    let example = fs::read_to_string(repo.join("docs/workflows/model-repository.yml")).unwrap();
+    assert!(example.contains("uses: crosscheck/crosscheck@v1"));
+}
+
+/// A `.mep` given to `validate` (as a pre-commit hook does) checks the tests that use it.
+#[test]
+fn validate_accepts_a_mep_for_the_tests_that_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(dir.path(), "a", "printf '1\\n' > out.dat", "[1]", "0.1");
+    command_test(dir.path(), "b", "printf '1\\n' > out.dat", "[1]", "0.1");
+    crosscheck(&dir.path().join("home"))
+        .arg("validate")
+        .arg(dir.path().join("a.mep"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 valid"));
+    // A broken .mep is reported through the test that names it.
+    fs::write(dir.path().join("b.mep"), "system: x\nexperiments: [").unwrap();
+    crosscheck(&dir.path().join("home"))
+        .arg("validate")
+        .arg(dir.path().join("b.mep"))
+        .assert()
+        .code(5);
+}
+
+/// `--history` appends each run to a Parquet file and names the failures that are new since
+/// the previous run.
+#[test]
+fn history_records_runs_and_names_new_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("tests");
+    command_test(&tests, "steady", "printf '1\\n' > out.dat", "[1]", "0.01");
+    command_test(&tests, "flaky", "printf '1\\n' > out.dat", "[1]", "0.01");
+    let history = dir.path().join("nightly/history.parquet");
+    let run = || {
+        crosscheck(&dir.path().join("home"))
+            .arg("run")
+            .arg(&tests)
+            .arg("--history")
+            .arg(&history)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success());
+    assert!(String::from_utf8_lossy(&first.stdout).contains("history: 1 run(s) recorded"));
+    // The next night, one model breaks.
+    fs::write(
+        tests.join("flaky.sh"),
+        "#!/bin/sh\nprintf '9\\n' > out.dat\n",
+    )
+    .unwrap();
+    let second = run();
+    assert_eq!(second.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(stdout.contains("history: 2 run(s) recorded"), "{stdout}");
+    assert!(
+        stdout.contains("new failures since the previous run:\n  .test.flaky.omt on command: fail"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(".test.steady.omt on command: fail"),
+        "{stdout}"
+    );
+    let rows = crosscheck::history::read(&history).unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(crosscheck::history::runs(&rows).len(), 2);
+}

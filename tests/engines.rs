@@ -197,6 +197,8 @@ fn concurrent_runs_compile_a_mechanism_set_once() {
             let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("crosscheck"))
                 .env("CROSSCHECK_HOME", shared_home())
                 .env("CROSSCHECK_MECHANISM_CACHE", &cache)
+                // Both must really run (the result cache would answer for a test that passed).
+                .env("CROSSCHECK_NO_CACHE", "1")
                 .arg("run")
                 .arg(&root)
                 .arg("--json")

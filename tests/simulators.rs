@@ -818,3 +818,70 @@ fn disagreeing_engines_fail_the_run_with_the_pair_and_the_spike() {
     assert!(message.contains("missing: #0 at"), "{message}");
     assert!(message.contains("ms"), "{message}");
 }
+
+/// A crosscheck suite from the result cache keeps its agreement matrix (the recordings are
+/// cached with the pass), and new reference data invalidates the cached passes.
+#[test]
+fn cached_suite_runs_keep_their_agreement_and_follow_the_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suites = dir.path().join("suites");
+    fs::create_dir_all(&suites).unwrap();
+    for file in ["iaf_cells.crosscheck.yaml", "iaf_cells.net.nml"] {
+        fs::copy(repo.join("suites/neuroml").join(file), suites.join(file)).unwrap();
+    }
+    let references = dir.path().join("reference-data");
+    let from = repo.join("reference-data/neuroml_iaf_cells");
+    for entry in walkdir_files(&from) {
+        let to = references
+            .join("neuroml_iaf_cells")
+            .join(entry.strip_prefix(&from).unwrap());
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(&entry, &to).unwrap();
+    }
+    // The shared home: its environment, and a cache whose keys are contents, so other tests
+    // cannot collide with these entries.
+    let json = dir.path().join("r.json");
+    let run = || {
+        crosscheck_cached(&shared_home())
+            .arg("run")
+            .arg(&suites)
+            .args(["--engine", "NEST", "--engine", "jNeuroML"])
+            .arg("--json")
+            .arg(&json)
+            .timeout(Duration::from_secs(900))
+            .assert()
+            .success();
+        read_json(&json)
+    };
+    let first = run();
+    let second = run();
+    for report in [&first, &second] {
+        let pair = &report["agreement"][0]["pairs"][0];
+        assert_eq!(pair["status"], "pass", "{pair}");
+    }
+    let cached: Vec<bool> = second["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["cached"].as_bool().unwrap_or(false))
+        .collect();
+    assert_eq!(cached, vec![true, true], "{second}");
+    // Re-blessed (here: edited) reference data: the reference checks must run again.
+    let nest_spikes = references.join("neuroml_iaf_cells/NEST/spikes_ref_pop.txt");
+    let text = fs::read_to_string(&nest_spikes).unwrap();
+    fs::write(&nest_spikes, format!("{text}0 199.0\n")).unwrap();
+    crosscheck_cached(&shared_home())
+        .arg("run")
+        .arg(&suites)
+        .args(["--engine", "NEST", "--reference-dir"])
+        .arg(&references)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1);
+    let third = read_json(&json);
+    assert!(!third["tests"][0]["cached"].as_bool().unwrap_or(false));
+    assert_eq!(third["tests"][0]["status"], "fail", "{third}");
+}

@@ -125,6 +125,7 @@ mod tests {
             commands: vec![],
             output_tail: (status != Status::Pass).then(|| "last words <&>".to_string()),
             workdir: None,
+            cached: false,
         }
     }
 

@@ -20,10 +20,12 @@ pub struct TerminalReporter {
     done: usize,
     running: BTreeMap<usize, String>,
     verbose: bool,
+    /// Inside GitHub Actions: simulator output folded and unable to issue workflow commands.
+    github: bool,
 }
 
 impl TerminalReporter {
-    pub fn new(total: usize, verbose: bool) -> Self {
+    pub fn new(total: usize, verbose: bool, github: bool) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
@@ -38,6 +40,7 @@ impl TerminalReporter {
             done: 0,
             running: BTreeMap::new(),
             verbose,
+            github,
         }
     }
 
@@ -60,12 +63,17 @@ impl TerminalReporter {
                 self.done += 1;
                 self.bar.inc(1);
                 let width = self.total.to_string().len();
+                let duration = if result.cached {
+                    "cached".to_string()
+                } else {
+                    format!("{:.1}s", result.duration_s)
+                };
                 self.print(&format!(
-                    "[{:>width$}/{}] {:<7} {:>6.1}s  {:<16} {}",
+                    "[{:>width$}/{}] {:<7} {:>7}  {:<16} {}",
                     self.done,
                     self.total,
                     result.status.as_str().to_uppercase(),
-                    result.duration_s,
+                    duration,
                     result.engine,
                     result.id,
                 ));
@@ -73,6 +81,20 @@ impl TerminalReporter {
                     let details = details(result);
                     if !details.is_empty() {
                         self.print(&details);
+                    }
+                    if let Some(tail) = output_tail(result) {
+                        if self.github {
+                            let title = format!(
+                                "output of {} on {} ({})",
+                                result.id, result.engine, result.status
+                            );
+                            self.print(&super::github::fold_output(&title, tail));
+                        } else {
+                            self.print("    --- output (start and end) ---");
+                            let quoted: Vec<String> =
+                                tail.lines().map(|line| format!("    | {line}")).collect();
+                            self.print(&quoted.join("\n"));
+                        }
                     }
                 }
                 // With --keep-workdirs: where the generated code and outputs are, for every job.
@@ -125,15 +147,15 @@ pub fn details(result: &TestResult) -> String {
             }
         }
     }
-    if matches!(result.status, Status::Error | Status::Timeout) {
-        if let Some(tail) = &result.output_tail {
-            out.push("    --- output (start and end) ---".to_string());
-            for line in tail.lines() {
-                out.push(format!("    | {line}"));
-            }
-        }
-    }
     out.join("\n")
+}
+
+/// The simulator output shown under a job that errored or timed out.
+pub fn output_tail(result: &TestResult) -> Option<&str> {
+    match result.status {
+        Status::Error | Status::Timeout => result.output_tail.as_deref(),
+        _ => None,
+    }
 }
 
 /// A model × engine matrix of statuses, then the summary line.

@@ -106,6 +106,32 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<DiscoveredFile>, DiscoverError>
     Ok(found)
 }
 
+/// The `.omt` files in the folder of `mep` whose text names it (`mep: <name>`).
+fn tests_using_mep(mep: &Path, name: &str) -> Vec<DiscoveredFile> {
+    let Some(dir) = mep.parent() else {
+        return Vec::new();
+    };
+    let mut found: Vec<DiscoveredFile> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "omt"))
+        .filter(|p| {
+            std::fs::read_to_string(p).is_ok_and(|text| {
+                text.lines().any(|line| {
+                    line.trim_start()
+                        .strip_prefix("mep:")
+                        .is_some_and(|v| v.trim().trim_matches(['"', '\'']).ends_with(name))
+                })
+            })
+        })
+        .flat_map(|p| single(&p))
+        .collect();
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
+}
+
 /// A file given directly: accepted if it follows a naming convention or at least ends in
 /// `.omt` (an explicit request is explicit enough).
 fn single(path: &Path) -> Vec<DiscoveredFile> {
@@ -116,6 +142,9 @@ fn single(path: &Path) -> Vec<DiscoveredFile> {
     let kind = match TestFileKind::of_name(&name) {
         Some(kind) => kind,
         None if name.ends_with(".omt") => TestFileKind::Omv,
+        // A `.mep` given directly (a pre-commit hook passes changed files): the tests beside it
+        // that name it.
+        None if name.ends_with(".mep") => return tests_using_mep(path, &name),
         None => return Vec::new(),
     };
     let root = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);

@@ -7,11 +7,21 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// The crosscheck binary, with a private crosscheck home unless the test sets one.
+/// The crosscheck binary, with a private crosscheck home unless the test sets one. The result
+/// cache is off (tests share one home, and most must really run their jobs); tests of the
+/// cache use [`crosscheck_cached`].
 pub fn crosscheck(home: &Path) -> Command {
+    let mut cmd = crosscheck_cached(home);
+    cmd.env("CROSSCHECK_NO_CACHE", "1");
+    cmd
+}
+
+/// The crosscheck binary with the result cache on.
+pub fn crosscheck_cached(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("crosscheck").expect("binary built");
     cmd.env("CROSSCHECK_HOME", home)
-        .env_remove("GITHUB_ACTIONS");
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("CROSSCHECK_NO_CACHE");
     cmd
 }
 

@@ -1,0 +1,269 @@
+//! `crosscheck merge`: the JSON results of shards (`--partition`) into one run.
+//!
+//! Shards must not overlap: a test (its file, line, engine and sweep label) or a suite's
+//! agreement matrix found in two shards is an error naming both files, since a duplicate
+//! would be counted twice and a silent choice could hide a failure. The merged run lasted as
+//! long as its longest shard (they run side by side), started with the earliest, and was
+//! interrupted if any shard was.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::RunReport;
+use crate::results::Summary;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not crosscheck JSON results: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path} has results schema {found}, this crosscheck reads {expected}")]
+    Schema {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    #[error("shards overlap: {what} is in both {first} and {second}")]
+    Overlap {
+        what: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("nothing to merge: give the shards' JSON result files")]
+    Empty,
+}
+
+/// Reads one shard's results.
+pub fn read(path: &Path) -> Result<RunReport, MergeError> {
+    let text = std::fs::read_to_string(path).map_err(|source| MergeError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let report: RunReport = serde_json::from_str(&text).map_err(|e| MergeError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if report.schema_version != RunReport::SCHEMA_VERSION {
+        return Err(MergeError::Schema {
+            path: path.to_path_buf(),
+            found: report.schema_version,
+            expected: RunReport::SCHEMA_VERSION,
+        });
+    }
+    Ok(report)
+}
+
+/// Merges shards read from `paths` (in that order).
+pub fn merge_files(paths: &[PathBuf]) -> Result<RunReport, MergeError> {
+    let shards = paths
+        .iter()
+        .map(|p| read(p).map(|r| (p.clone(), r)))
+        .collect::<Result<Vec<_>, _>>()?;
+    merge(shards)
+}
+
+/// Merges `(file, results)` shards.
+pub fn merge(shards: Vec<(PathBuf, RunReport)>) -> Result<RunReport, MergeError> {
+    let mut iter = shards.into_iter();
+    let (first_path, mut merged) = iter.next().ok_or(MergeError::Empty)?;
+    let mut seen_tests: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut seen_suites: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let test_key = |t: &crate::results::TestResult| {
+        format!("{} on {} ({}:{})", t.id, t.engine, t.file.display(), t.line)
+    };
+    let mut hosts: Vec<String> = Vec::new();
+    let note = |host: &Option<String>, hosts: &mut Vec<String>| {
+        if let Some(h) = host {
+            if !hosts.contains(h) {
+                hosts.push(h.clone());
+            }
+        }
+    };
+    note(&merged.hostname, &mut hosts);
+    for t in &merged.tests {
+        // A sweep's points share a test's key; they are told apart by their model label.
+        let key = format!("{} [{}]", test_key(t), t.model);
+        if let Some(other) = seen_tests.insert(key.clone(), first_path.clone()) {
+            return Err(MergeError::Overlap {
+                what: key,
+                first: other,
+                second: first_path,
+            });
+        }
+    }
+    for a in &merged.agreement {
+        seen_suites.insert(a.suite.clone(), first_path.clone());
+    }
+    for (path, shard) in iter {
+        for t in &shard.tests {
+            let key = format!("{} [{}]", test_key(t), t.model);
+            if let Some(first) = seen_tests.insert(key.clone(), path.clone()) {
+                return Err(MergeError::Overlap {
+                    what: key,
+                    first,
+                    second: path,
+                });
+            }
+        }
+        for a in &shard.agreement {
+            if let Some(first) = seen_suites.insert(a.suite.clone(), path.clone()) {
+                return Err(MergeError::Overlap {
+                    what: format!("the agreement matrix of suite {}", a.suite),
+                    first,
+                    second: path,
+                });
+            }
+        }
+        note(&shard.hostname, &mut hosts);
+        merged.duration_s = merged.duration_s.max(shard.duration_s);
+        if shard.started_at < merged.started_at {
+            merged.started_at = shard.started_at.clone();
+        }
+        merged.jobs = merged.jobs.max(shard.jobs);
+        merged.interrupted |= shard.interrupted;
+        for (name, version) in shard.versions {
+            let entry = merged
+                .versions
+                .entry(name)
+                .or_insert_with(|| version.clone());
+            // Shards on machines with different versions: say so rather than pick one.
+            if !entry.split(" | ").any(|v| v == version) {
+                entry.push_str(" | ");
+                entry.push_str(&version);
+            }
+        }
+        merged.tests.extend(shard.tests);
+        merged.agreement.extend(shard.agreement);
+    }
+    merged.hostname = (!hosts.is_empty()).then(|| hosts.join(", "));
+    merged.summary = Summary::from_results(&merged.tests);
+    Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Status, TestResult};
+
+    fn test(id: &str, engine: &str, status: Status) -> TestResult {
+        TestResult {
+            id: id.into(),
+            model: id.into(),
+            file: PathBuf::from(id),
+            line: 1,
+            engine: engine.into(),
+            engine_version: None,
+            status,
+            duration_s: 1.0,
+            message: None,
+            observables: vec![],
+            commands: vec![],
+            output_tail: None,
+            workdir: None,
+            cached: false,
+        }
+    }
+
+    fn shard(tests: Vec<TestResult>, duration: f64, host: &str) -> RunReport {
+        RunReport {
+            schema_version: RunReport::SCHEMA_VERSION,
+            crosscheck_version: "0".into(),
+            started_at: format!("2026-01-01T00:00:0{}Z", duration as u32),
+            duration_s: duration,
+            jobs: 2,
+            hostname: Some(host.into()),
+            interrupted: false,
+            versions: [("neuron".to_string(), "8.2.7".to_string())].into(),
+            summary: Summary::from_results(&tests),
+            tests,
+            agreement: vec![],
+        }
+    }
+
+    #[test]
+    fn merges_counts_hosts_and_times() {
+        let merged = merge(vec![
+            (
+                "a.json".into(),
+                shard(vec![test("x", "NEST", Status::Pass)], 3.0, "h1"),
+            ),
+            (
+                "b.json".into(),
+                shard(
+                    vec![
+                        test("y", "NEST", Status::Fail),
+                        test("x", "NEURON", Status::Pass),
+                    ],
+                    5.0,
+                    "h2",
+                ),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(merged.summary.total, 3);
+        assert_eq!(merged.summary.fail, 1);
+        assert_eq!(merged.duration_s, 5.0);
+        assert_eq!(merged.started_at, "2026-01-01T00:00:03Z");
+        assert_eq!(merged.hostname.as_deref(), Some("h1, h2"));
+        assert_eq!(merged.versions["neuron"], "8.2.7");
+    }
+
+    #[test]
+    fn overlapping_shards_are_refused_with_both_files() {
+        let err = merge(vec![
+            (
+                "a.json".into(),
+                shard(vec![test("x", "NEST", Status::Pass)], 1.0, "h"),
+            ),
+            (
+                "b.json".into(),
+                shard(vec![test("x", "NEST", Status::Pass)], 1.0, "h"),
+            ),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("x on NEST") && err.contains("a.json") && err.contains("b.json"),
+            "{err}"
+        );
+        assert!(matches!(merge(vec![]), Err(MergeError::Empty)));
+    }
+
+    #[test]
+    fn differing_versions_are_kept_side_by_side() {
+        let mut other = shard(vec![test("y", "NEST", Status::Pass)], 1.0, "h");
+        other.versions.insert("neuron".into(), "9.0.2".into());
+        let merged = merge(vec![
+            (
+                "a.json".into(),
+                shard(vec![test("x", "NEST", Status::Pass)], 1.0, "h"),
+            ),
+            ("b.json".into(), other),
+        ])
+        .unwrap();
+        assert_eq!(merged.versions["neuron"], "8.2.7 | 9.0.2");
+    }
+
+    #[test]
+    fn unreadable_and_foreign_files_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "{\"tests\": 3}").unwrap();
+        let err = merge_files(std::slice::from_ref(&bad))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bad.json") && err.contains("not crosscheck JSON"),
+            "{err}"
+        );
+        let err = merge_files(&[dir.path().join("none.json")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot read"), "{err}");
+    }
+}
