@@ -37,7 +37,8 @@ pub enum Exit {
     NoTests = 4,
     /// At least one test file is invalid.
     InvalidTestFile = 5,
-    /// An engine the selected tests need is missing and could not be installed.
+    /// An engine the selected tests need is missing and could not be installed (with
+    /// `--require-all`, also a test whose engine cannot be provisioned here, e.g. XPP).
     EngineUnavailable = 6,
     /// The run was interrupted (Ctrl-C or SIGTERM).
     Interrupted = 130,
@@ -52,7 +53,8 @@ Exit codes:
        files the report did not write; nothing was run
   4    no test files found
   5    at least one test file is invalid (the others still run)
-  6    a needed engine is missing and could not be installed
+  6    a needed engine is missing and could not be installed (with --require-all:
+       also a test whose engine cannot be provisioned here)
   130  interrupted (Ctrl-C or SIGTERM); partial results are still written
 
 Environment:
@@ -87,8 +89,8 @@ enum Command {
     Slurm(SlurmCommand),
     /// Show each engine: available or not, version, executable, how to install it.
     Engines(HomeArgs),
-    /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne) into the
-    /// managed environment. Without arguments, installs the four required simulators
+    /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne, pynn,
+    /// pylems, arbor, moose) into the managed environment. Without arguments, installs the four required simulators
     /// (pyneuroml, neuron, nest, brian2).
     Install(InstallArgs),
     /// Strictly check test files (.omt with their .mep, and crosscheck suites
@@ -189,6 +191,10 @@ struct RunArgs {
     /// Never install anything; a missing engine is an error (exit 6).
     #[arg(long)]
     offline: bool,
+    /// Tests whose engine cannot be provisioned here (XPP, GENESIS, ...) are errors, not skips
+    /// (exit 6).
+    #[arg(long)]
+    require_all: bool,
     /// Print details for passing jobs too.
     #[arg(short, long)]
     verbose: bool,
@@ -264,7 +270,7 @@ struct MergeArgs {
 #[derive(Debug, Args)]
 struct InstallArgs {
     /// Engine names (e.g. jNeuroML_NEURON) or components (pyneuroml, neuron, nest, brian2, eden,
-    /// netpyne).
+    /// netpyne, pynn, pylems, arbor, moose).
     names: Vec<String>,
     #[command(flatten)]
     home: HomeArgs,
@@ -560,7 +566,7 @@ fn engines(args: &HomeArgs) -> Exit {
     let tools = Tools::discover(&env, state);
     println!("managed environment: {}", env.venv().display());
     println!(
-        "{:<17} {:<10} {:<30} {:<45} how to install",
+        "{:<21} {:<10} {:<30} {:<45} how to install",
         "engine", "available", "version", "executable"
     );
     for def in engine::ENGINES {
@@ -586,7 +592,7 @@ fn engines(args: &HomeArgs) -> Exit {
                 .join(" && ")
         };
         println!(
-            "{:<17} {:<10} {:<30} {:<45} {install}",
+            "{:<21} {:<10} {:<30} {:<45} {install}",
             def.name,
             if missing.is_empty() { "yes" } else { "no" },
             if missing.is_empty() {
@@ -619,7 +625,7 @@ fn engines(args: &HomeArgs) -> Exit {
             tools.python.display().to_string()
         };
         println!(
-            "{:<17} {:<10} {:<30} {:<45} {}",
+            "{:<21} {:<10} {:<30} {:<45} {}",
             simulator.name(),
             if missing.is_empty() { "yes" } else { "no" },
             if missing.is_empty() {
@@ -635,15 +641,15 @@ fn engines(args: &HomeArgs) -> Exit {
             },
         );
     }
-    let unsupported: Vec<&str> = engine::OMV_ENGINE_NAMES
-        .iter()
-        .copied()
-        .filter(|n| engine::lookup(n).is_none())
-        .collect();
-    println!(
-        "\nOMV engines whose .omt tests crosscheck cannot run yet (reported as skip): {}",
-        unsupported.join(", ")
-    );
+    println!("\nOMV engines that cannot be provisioned here (their tests are skipped; --require-all makes them errors):");
+    for name in engine::OMV_ENGINE_NAMES {
+        if let Some(why) = engine::unavailable(name) {
+            println!(
+                "{name:<22} {} (to run it: {})",
+                why.reason, why.how_to_install
+            );
+        }
+    }
     Exit::Success
 }
 
@@ -720,7 +726,7 @@ fn install(args: &InstallArgs) -> Exit {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             error(format!(
-                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2, eden, netpyne){hint}"
+                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2, eden, netpyne, pynn, pylems, arbor, moose){hint}"
             ));
             return Exit::Usage;
         }
@@ -822,6 +828,11 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             return Exit::NoTests;
         }
     }
+    let refused = if args.require_all {
+        plan::require_all(&mut jobs)
+    } else {
+        0
+    };
     let invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
     let had_invalid = !loaded.invalid.is_empty();
     print_invalid(loaded.invalid);
@@ -863,6 +874,18 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     if plan::uses_jneuroml(&jobs) && tools.java.is_none() {
         error("crosscheck suites on jNeuroML need java (a Java 11+ runtime; e.g. apt-get install openjdk-17-jre-headless)");
         return Exit::EngineUnavailable;
+    }
+    // Simulator versions other than the pinned ones (`NEURON:9.0.2`): side-by-side environments.
+    for (version, needed) in plan::versions_requested(&jobs) {
+        let versioned = env.versioned(version.0, &version.1);
+        let provisioned =
+            tokio::task::block_in_place(|| provision(&versioned, &needed, args.offline));
+        let state = match provisioned {
+            Ok(t) => t.state,
+            Err(code) => return code,
+        };
+        let versioned_tools = Tools::discover_versioned(&versioned, state);
+        plan::use_versioned_tools(&mut jobs, &version, Arc::new(versioned_tools));
     }
     plan::fill_versions(&mut jobs, &tools);
 
@@ -1109,6 +1132,11 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     }
     if interrupted {
         Exit::Interrupted
+    } else if refused > 0 {
+        error(format!(
+            "{refused} test(s) need an engine that cannot be provisioned here (--require-all)"
+        ));
+        Exit::EngineUnavailable
     } else if had_invalid {
         Exit::InvalidTestFile
     } else if !report.summary.all_passed()

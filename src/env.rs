@@ -32,6 +32,15 @@ pub enum Component {
     Eden,
     /// NetPyNE (on NEURON), installed on demand for `jNeuroML_NetPyNE`.
     NetPyNE,
+    /// PyNN, installed on demand for the `PyNN_*` engines (the back-ends are their own
+    /// components).
+    PyNN,
+    /// pyLEMS (also a dependency of pyNeuroML), pinned on its own for the `PyLEMS` engines.
+    PyLems,
+    /// Arbor, installed on demand.
+    Arbor,
+    /// MOOSE (`pymoose`), installed on demand.
+    Moose,
 }
 
 /// A pinned PyPI requirement.
@@ -56,21 +65,36 @@ const NEST: Pin = pin("nest-simulator", "nest-simulator==3.10.0");
 const BRIAN2: Pin = pin("brian2", "brian2==2.9.0");
 const EDEN: Pin = pin("eden-simulator", "eden-simulator==0.2.3");
 const NETPYNE: Pin = pin("netpyne", "netpyne==1.1.1");
+const PYNN: Pin = pin("pynn", "pynn==0.13.0");
+const PYLEMS: Pin = pin("pylems", "pylems==0.6.9");
+const ARBOR: Pin = pin("arbor", "arbor==0.9.0");
+const MOOSE: Pin = pin("pymoose", "pymoose==4.1.4");
+// MOOSE's NeuroML2 reader (what jNeuroML's MOOSE export uses) imports both without declaring
+// them; versions are left to pip so they agree with what other components installed.
+const PINT: Pin = pin("pint", "pint");
+const SCIPY: Pin = pin("scipy", "scipy");
 const NUMPY: Pin = pin("numpy", "numpy<2.4");
 
 /// Why these pins: NEURON 8.2.7 is what OMV installs and what Open Source Brain repositories test
 /// with (NEURON 9 will not compile the mechanisms jNeuroML 0.14 generates for spike and Poisson
 /// inputs, dropped `neuron.run()` and no longer puts the working directory on Python's path);
 /// Brian2 2.9.0 is the newest release for Python 3.11 and breaks on numpy 2.4. EDEN 0.2.3 is
-/// what OMV installs.
+/// what OMV installs. PyNN 0.13.0 rather than OMV's 0.11.0: PyNN up to 0.12.4 calls NEST's SLI
+/// interpreter, which NEST 3.10 removed (`nest.ll_api.sr`), so only 0.13 runs on all of NEURON
+/// 8.2.7, NEST 3.10 and Brian2 2.9 (checked with one script on the three). pyLEMS 0.6.9 is the
+/// version pyNeuroML 1.3.22 brings; Arbor 0.9.0 and MOOSE (pymoose) 4.1.4 are OMV's pins.
 impl Component {
-    pub const ALL: [Component; 6] = [
+    pub const ALL: [Component; 10] = [
         Component::PyNeuroML,
         Component::Neuron,
         Component::Nest,
         Component::Brian2,
         Component::Eden,
         Component::NetPyNE,
+        Component::PyNN,
+        Component::PyLems,
+        Component::Arbor,
+        Component::Moose,
     ];
 
     /// What `crosscheck install` with no arguments installs: the four required simulators.
@@ -90,6 +114,10 @@ impl Component {
             Component::Brian2 => &[BRIAN2, NUMPY],
             Component::Eden => &[EDEN, NUMPY],
             Component::NetPyNE => &[NETPYNE, NEURON, NUMPY],
+            Component::PyNN => &[PYNN, NUMPY],
+            Component::PyLems => &[PYLEMS, NUMPY],
+            Component::Arbor => &[ARBOR, NUMPY],
+            Component::Moose => &[MOOSE, PINT, SCIPY, NUMPY],
         }
     }
 
@@ -101,6 +129,10 @@ impl Component {
             Component::Brian2 => "brian2",
             Component::Eden => "eden",
             Component::NetPyNE => "netpyne",
+            Component::PyNN => "pynn",
+            Component::PyLems => "pylems",
+            Component::Arbor => "arbor",
+            Component::Moose => "moose",
         }
     }
 
@@ -149,16 +181,37 @@ pub struct EnvState {
     /// Python version of the virtual environment.
     pub python: Option<String>,
     /// Components installed, with the requirement strings they were installed from. A changed
-    /// pin (a new crosscheck release) no longer matches and triggers reinstallation.
+    /// pin (a new crosscheck release) no longer matches and triggers reinstallation. Components
+    /// this crosscheck does not know (written by a newer one sharing the home) are ignored
+    /// rather than making the whole state unreadable.
+    #[serde(deserialize_with = "known_components")]
     pub components: BTreeMap<Component, Vec<String>>,
     /// Exact versions of the pinned packages as pip resolved them.
     pub versions: BTreeMap<String, String>,
+}
+
+fn known_components<'de, D>(deserializer: D) -> Result<BTreeMap<Component, Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let raw: BTreeMap<String, Vec<String>> = Deserialize::deserialize(deserializer)?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|(name, pins)| {
+            serde_json::from_value::<Component>(serde_json::Value::String(name))
+                .ok()
+                .map(|c| (c, pins))
+        })
+        .collect())
 }
 
 /// The crosscheck home and its virtual environment.
 #[derive(Debug, Clone)]
 pub struct ManagedEnv {
     home: PathBuf,
+    /// Requirements replacing the pins of these packages (a side-by-side environment holding
+    /// another version of one simulator, see [`ManagedEnv::versioned`]).
+    overrides: BTreeMap<&'static str, String>,
 }
 
 /// Receives one line of provisioning output at a time, to show progress.
@@ -182,11 +235,43 @@ impl ManagedEnv {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(".crosscheck"));
         let home = std::path::absolute(&home).unwrap_or(home);
-        ManagedEnv { home }
+        ManagedEnv::at(home)
     }
 
     pub fn at(home: impl Into<PathBuf>) -> Self {
-        ManagedEnv { home: home.into() }
+        ManagedEnv {
+            home: home.into(),
+            overrides: BTreeMap::new(),
+        }
+    }
+
+    /// A side-by-side environment under this home holding `version` of `component`'s simulator
+    /// (`neuron==9.0.2`) instead of the pinned one, with the other pins unchanged: a test asking
+    /// for `NEURON:9.0.2` runs on exactly that version, never silently on another (as OMV
+    /// does). It lives in `versions/<component>-<version>/` with its own venv and state.
+    pub fn versioned(&self, component: Component, version: &str) -> ManagedEnv {
+        let package = component.main_package();
+        ManagedEnv {
+            home: self
+                .home
+                .join("versions")
+                .join(format!("{}-{version}", component.name())),
+            overrides: BTreeMap::from([(package, format!("{package}=={version}"))]),
+        }
+    }
+
+    /// What `component` is installed from here: its pins, with this environment's overrides.
+    pub fn requirements(&self, component: Component) -> Vec<String> {
+        component
+            .pins()
+            .iter()
+            .map(|p| {
+                self.overrides
+                    .get(p.package)
+                    .cloned()
+                    .unwrap_or_else(|| p.requirement.to_string())
+            })
+            .collect()
     }
 
     pub fn home(&self) -> &Path {
@@ -215,6 +300,27 @@ impl ManagedEnv {
         self.home.join("sim-home")
     }
 
+    /// Where compiled NEURON mechanisms are cached: `$CROSSCHECK_MECHANISM_CACHE` when set (a
+    /// CI cache can keep it between runs), else `mechanisms/` in the home.
+    pub fn mechanism_cache(&self) -> PathBuf {
+        std::env::var_os("CROSSCHECK_MECHANISM_CACHE")
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                let p = PathBuf::from(v);
+                std::path::absolute(&p).unwrap_or(p)
+            })
+            .unwrap_or_else(|| self.home.join("mechanisms"))
+    }
+
+    /// The virtual environment's `site-packages` folder, once created.
+    pub fn site_packages(&self) -> Option<PathBuf> {
+        let lib = self.venv().join("lib");
+        fs::read_dir(lib).ok()?.flatten().find_map(|entry| {
+            let dir = entry.path().join("site-packages");
+            dir.is_dir().then_some(dir)
+        })
+    }
+
     /// Where jobs get their private working directories.
     pub fn work_root(&self) -> PathBuf {
         self.home.join("work")
@@ -233,11 +339,7 @@ impl ManagedEnv {
 
     /// True when `component` is installed with today's pins and the interpreter is still there.
     pub fn has(&self, state: &EnvState, component: Component) -> bool {
-        let wanted: Vec<String> = component
-            .pins()
-            .iter()
-            .map(|p| p.requirement.to_string())
-            .collect();
+        let wanted = self.requirements(component);
         state.components.get(&component) == Some(&wanted) && self.python().exists()
     }
 
@@ -370,11 +472,11 @@ impl ManagedEnv {
                 progress,
             )?;
         }
-        let mut requirements: Vec<&str> = Vec::new();
+        let mut requirements: Vec<String> = Vec::new();
         for component in &missing {
-            for pin in component.pins() {
-                if !requirements.contains(&pin.requirement) {
-                    requirements.push(pin.requirement);
+            for requirement in self.requirements(*component) {
+                if !requirements.contains(&requirement) {
+                    requirements.push(requirement);
                 }
             }
         }
@@ -401,14 +503,9 @@ impl ManagedEnv {
         state.versions = self.query_versions(&all_packages)?;
         state.python = self.query_python_version().ok();
         for component in missing {
-            state.components.insert(
-                component,
-                component
-                    .pins()
-                    .iter()
-                    .map(|p| p.requirement.to_string())
-                    .collect(),
-            );
+            state
+                .components
+                .insert(component, self.requirements(component));
         }
         self.write_state(&state)?;
         drop(lock);
@@ -529,6 +626,48 @@ mod tests {
             Component::Neuron.pins()[0].requirement,
             "neuron==8.2.7",
             "NEURON 9 breaks public models; see the doc comment"
+        );
+    }
+
+    #[test]
+    fn state_with_components_from_a_newer_crosscheck_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = ManagedEnv::at(dir.path());
+        fs::write(
+            dir.path().join("state.json"),
+            r#"{"python":"3.11.7","components":{"neuron":["neuron==8.2.7"],"pynn":["pynn==0.13.0"],"future-sim":["x==1"]},"versions":{"neuron":"8.2.7"}}"#,
+        )
+        .unwrap();
+        let state = env.state().unwrap();
+        assert_eq!(
+            state.components.keys().copied().collect::<Vec<_>>(),
+            [Component::Neuron, Component::PyNN]
+        );
+        let text = serde_json::to_string(&state).unwrap();
+        assert!(text.contains("\"pynn\""), "{text}");
+    }
+
+    #[test]
+    fn a_versioned_environment_lives_apart_and_overrides_one_pin() {
+        let env = ManagedEnv::at("/h");
+        let v9 = env.versioned(Component::Neuron, "9.0.2");
+        assert_eq!(v9.home(), Path::new("/h/versions/neuron-9.0.2"));
+        assert_eq!(
+            v9.python(),
+            Path::new("/h/versions/neuron-9.0.2/venv/bin/python")
+        );
+        assert_eq!(
+            v9.requirements(Component::Neuron),
+            ["neuron==9.0.2", "numpy<2.4"]
+        );
+        assert_eq!(
+            v9.requirements(Component::NetPyNE),
+            ["netpyne==1.1.1", "neuron==9.0.2", "numpy<2.4"],
+            "every component bringing NEURON gets the requested version"
+        );
+        assert_eq!(
+            env.requirements(Component::Neuron),
+            ["neuron==8.2.7", "numpy<2.4"]
         );
     }
 

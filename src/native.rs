@@ -102,11 +102,9 @@ pub fn steps(
     let mut steps = Vec::new();
     if job.simulator == Simulator::Neuron && codegen::neuron::needs_nrnivmodl(&generated) {
         // NEURON loads compiled mechanisms from the working directory.
-        steps.push(Step::new(
-            "nrnivmodl",
-            tools.bin_dir.join("nrnivmodl"),
-            workdir,
-        ));
+        // Through the mechanism cache: the generated mechanisms are the same for every job of
+        // a suite, so they are compiled once.
+        steps.push(crate::engine::neuron::compile(workdir, workdir, tools));
     }
     let step = match generated.kind {
         codegen::GeneratedKind::Python => {

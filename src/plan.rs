@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::{self, EngineDef, Tools};
+use crate::env::Component;
 use crate::native::NativeJob;
 use crate::suite::discover::{discover, DiscoverError, DiscoveredFile, TestFileKind};
 use crate::suite::native::{load_suite, NativeSuite, Simulator};
@@ -152,6 +153,23 @@ pub enum JobEngine {
     Run(&'static EngineDef),
     /// A valid engine name crosscheck cannot run (yet); the reason says what to do.
     Skip(String),
+    /// As `Skip`, under `--require-all`: the job is an error with the reason.
+    Refuse(String),
+}
+
+/// `--require-all`: every job that would be skipped because its engine cannot run here becomes
+/// an error instead. Returns how many.
+pub fn require_all(jobs: &mut [Job]) -> usize {
+    let mut refused = 0;
+    for job in jobs {
+        if let Work::Omv(omv) = &mut job.work {
+            if let JobEngine::Skip(reason) = &omv.engine {
+                omv.engine = JobEngine::Refuse(format!("{reason} [--require-all]"));
+                refused += 1;
+            }
+        }
+    }
+    refused
 }
 
 /// What a job does.
@@ -167,6 +185,11 @@ pub enum Work {
 pub struct OmvJob {
     pub test: Arc<TestCase>,
     pub engine: JobEngine,
+    /// A simulator version other than the pinned one (`NEURON:9.0.2`): the component and
+    /// version its side-by-side environment holds.
+    pub version: Option<(Component, String)>,
+    /// That environment's tools, once provisioned; `None`: the run's tools.
+    pub tools: Option<Arc<Tools>>,
     /// Directory copied into the job's working directory.
     pub root: PathBuf,
 }
@@ -251,28 +274,73 @@ fn matches(filters: &[EngineRequest], engine: &EngineRequest) -> bool {
             .any(|f| f.name == engine.name && (f.version.is_none() || f.version == engine.version))
 }
 
+/// `test` once per way the filters select it: as written when a filter names its engine (or
+/// there are no filters); and, for a test whose engine has no version, once more per filter
+/// naming that engine at a version (`--engine NEURON:8.2.7 --engine NEURON:9.0.2` runs an
+/// `engine: NEURON` test on both versions, reported as two engines).
+fn at_requested_versions(filters: &[EngineRequest], test: &Arc<TestCase>) -> Vec<Arc<TestCase>> {
+    let mut selected = Vec::new();
+    if matches(filters, &test.engine) {
+        selected.push(test.clone());
+    }
+    if test.engine.version.is_none() {
+        for filter in filters {
+            if filter.name == test.engine.name && filter.version.is_some() {
+                let mut versioned = (**test).clone();
+                versioned.engine = filter.clone();
+                selected.push(Arc::new(versioned));
+            }
+        }
+    }
+    selected
+}
+
 /// One job per test whose engine passes the filters, in discovery order; then one per
 /// crosscheck suite × simulator × sweep point.
 pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
     let mut work: Vec<Work> = loaded
         .tests
         .iter()
-        .filter(|(test, _)| matches(filters, &test.engine))
+        .flat_map(|(test, root)| {
+            at_requested_versions(filters, test)
+                .into_iter()
+                .map(move |test| (test, root))
+        })
         .map(|(test, root)| {
             let engine = match engine::lookup(&test.engine.name) {
-                Some(_) if test.engine.version.is_some() => JobEngine::Skip(format!(
-                    "engine versions other than the pinned ones are not supported yet (asked for {})",
-                    test.engine
-                )),
+                Some(def)
+                    if def.versioned_component().is_none()
+                        && test
+                            .engine
+                            .version
+                            .as_deref()
+                            .is_some_and(|v| !def.runs_version(v)) =>
+                {
+                    JobEngine::Skip(format!(
+                        "{} asked for; crosscheck runs {} only at the version it pins (its simulator has no separate version)",
+                        test.engine, def.name
+                    ))
+                }
                 Some(def) => JobEngine::Run(def),
-                None => JobEngine::Skip(format!(
-                    "crosscheck cannot run the {} engine yet",
-                    test.engine.name
-                )),
+                None => JobEngine::Skip(match engine::unavailable(&test.engine.name) {
+                    Some(why) => format!(
+                        "{} cannot be provisioned here: {} (to run it: {})",
+                        test.engine.name, why.reason, why.how_to_install
+                    ),
+                    None => format!("crosscheck cannot run the {} engine", test.engine.name),
+                }),
+            };
+            let version = match (&engine, &test.engine.version) {
+                (JobEngine::Run(def), Some(v)) if !def.runs_version(v) => {
+                    def.versioned_component().map(|c| (c, v.clone()))
+                }
+                _ => None,
             };
             Work::Omv(OmvJob {
                 test: test.clone(),
                 engine,
+                version,
+                tools: None,
                 root: root.clone(),
             })
         })
@@ -350,14 +418,55 @@ pub fn uses_jneuroml(jobs: &[Job]) -> bool {
     })
 }
 
+/// The simulator versions other than the pinned ones that jobs ask for, each once, with the
+/// components their engines need in that version's side-by-side environment.
+pub fn versions_requested(jobs: &[Job]) -> Vec<((Component, String), Vec<Component>)> {
+    let mut requested: Vec<((Component, String), Vec<Component>)> = Vec::new();
+    for job in jobs {
+        if let Work::Omv(OmvJob {
+            engine: JobEngine::Run(def),
+            version: Some(version),
+            ..
+        }) = &job.work
+        {
+            let index = match requested.iter().position(|(v, _)| v == version) {
+                Some(i) => i,
+                None => {
+                    requested.push((version.clone(), Vec::new()));
+                    requested.len() - 1
+                }
+            };
+            let needed = &mut requested[index].1;
+            for component in def.components() {
+                if !needed.contains(&component) {
+                    needed.push(component);
+                }
+            }
+        }
+    }
+    requested
+}
+
+/// Gives the jobs asking for `version` the tools of its side-by-side environment.
+pub fn use_versioned_tools(jobs: &mut [Job], version: &(Component, String), tools: Arc<Tools>) {
+    for job in jobs {
+        if let Work::Omv(omv) = &mut job.work {
+            if omv.version.as_ref() == Some(version) {
+                omv.tools = Some(tools.clone());
+            }
+        }
+    }
+}
+
 /// Records the exact engine versions on the jobs.
 pub fn fill_versions(jobs: &mut [Job], tools: &Tools) {
     for job in jobs {
         job.engine_version = match &job.work {
             Work::Omv(OmvJob {
                 engine: JobEngine::Run(def),
+                tools: job_tools,
                 ..
-            }) => def.version(tools),
+            }) => def.version(job_tools.as_deref().unwrap_or(tools)),
             Work::Omv(_) => None,
             Work::Native(native) => {
                 let version = crate::native::version(native.simulator, tools);
@@ -401,6 +510,54 @@ mod tests {
         std::fs::write(shared.join("chan.nml"), "<neuroml/>").unwrap();
         let found = included_files(&[models.join("LEMS_a.xml")]);
         assert_eq!(found, [shared.join("cell.nml"), shared.join("chan.nml")]);
+    }
+
+    #[test]
+    fn versioned_filters_run_an_unversioned_test_once_per_version() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("cell.hoc"), "").unwrap();
+        std::fs::write(
+            dir.path().join(".test.cell.omt"),
+            "target: cell.hoc\nengine: NEURON\n",
+        )
+        .unwrap();
+        let loaded = load(&[dir.path().to_path_buf()]).unwrap();
+        let labels = |filters: &[&str]| -> Vec<String> {
+            let filters: Vec<EngineRequest> =
+                filters.iter().map(|f| EngineRequest::parse(f)).collect();
+            plan(&loaded, &filters)
+                .iter()
+                .map(|j| j.engine_label())
+                .collect()
+        };
+        assert_eq!(labels(&[]), ["NEURON"]);
+        assert_eq!(labels(&["NEURON"]), ["NEURON"]);
+        assert_eq!(
+            labels(&["NEURON:8.2.7", "NEURON:9.0.2"]),
+            ["NEURON:8.2.7", "NEURON:9.0.2"]
+        );
+        assert_eq!(
+            labels(&["NEURON", "NEURON:9.0.2"]),
+            ["NEURON", "NEURON:9.0.2"]
+        );
+        assert!(labels(&["PyNEST:3.10.0"]).is_empty());
+        let jobs = plan(&loaded, &[EngineRequest::parse("NEURON:9.0.2")]);
+        let Work::Omv(omv) = &jobs[0].work else {
+            panic!()
+        };
+        assert_eq!(
+            omv.version,
+            Some((Component::Neuron, "9.0.2".to_string())),
+            "a side-by-side NEURON 9.0.2"
+        );
+        let jobs = plan(&loaded, &[EngineRequest::parse("NEURON:8.2.7")]);
+        let Work::Omv(omv) = &jobs[0].work else {
+            panic!()
+        };
+        assert_eq!(
+            omv.version, None,
+            "the pinned version runs in the main environment"
+        );
     }
 
     #[test]

@@ -200,10 +200,21 @@ async fn run_job(
             engine: JobEngine::Skip(reason),
             ..
         }) => return not_run(job, reason),
+        Work::Omv(OmvJob {
+            engine: JobEngine::Refuse(reason),
+            ..
+        }) => {
+            return TestResult {
+                message: Some(reason.clone()),
+                ..base_result(job)
+            }
+        }
         Work::Omv(omv) => {
             let JobEngine::Run(engine) = omv.engine else {
                 return not_run(job, "no engine");
             };
+            // A job on another version of a simulator runs with its side-by-side environment.
+            let tools = omv.tools.as_deref().unwrap_or(tools);
             execute_omv(omv, engine, tools, options, &workdir, cancel, &mut result).await
         }
         Work::Native(native) => {
@@ -357,17 +368,29 @@ async fn run_steps(
     let deadline = tokio::time::Instant::now() + options.timeout;
     let mut tail = CappedOutput::new(options.output_cap);
     for step in steps {
-        if let Some(dir) = &step.only_if_mod_files_in {
-            if !has_mod_files(dir) {
-                continue;
-            }
-        }
         let step_started = Instant::now();
-        tail.extend(format!("$ {}\n", step.argv().join(" ")).as_bytes());
-        let outcome = run_process(step, options, deadline, &mut tail, cancel).await;
+        let (argv, cwd, outcome) = match &step.compile {
+            Some(compile) => {
+                match compile_mechanisms(step, compile, options, deadline, &mut tail, cancel).await
+                {
+                    Compiled::NothingToCompile | Compiled::FromCache => continue,
+                    Compiled::Ran(argv, cwd, outcome) => (argv, cwd, outcome),
+                    Compiled::Failed(message) => {
+                        result.output_tail =
+                            Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
+                        return Some((Status::Error, Some(message)));
+                    }
+                }
+            }
+            None => {
+                tail.extend(format!("$ {}\n", step.argv().join(" ")).as_bytes());
+                let outcome = run_process(step, options, deadline, &mut tail, cancel).await;
+                (step.argv(), step.cwd.clone(), outcome)
+            }
+        };
         let mut record = CommandRecord {
-            argv: step.argv(),
-            cwd: step.cwd.clone(),
+            argv,
+            cwd,
             exit_code: None,
             signal: None,
             duration_s: step_started.elapsed().as_secs_f64(),
@@ -419,6 +442,113 @@ async fn run_steps(
     }
     result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
     None
+}
+
+/// What a mechanism compilation came to.
+enum Compiled {
+    /// The folder has no `.mod` file (yet): nothing to do.
+    NothingToCompile,
+    /// The cache had them; they are copied into the run folder.
+    FromCache,
+    /// `nrnivmodl` ran (argv, folder, outcome); on success the result is copied.
+    Ran(Vec<String>, PathBuf, ProcessOutcome),
+    /// The cache itself failed (file system).
+    Failed(String),
+}
+
+/// Compiles the mechanisms of `compile.sources` through the cache (see [`crate::mechanisms`])
+/// and copies them into `compile.run_dir`. The entry's lock is awaited by polling, so a job
+/// waiting for another job's compilation still honours its deadline and Ctrl-C.
+async fn compile_mechanisms(
+    step: &Step,
+    compile: &crate::engine::Compile,
+    options: &RunOptions,
+    deadline: tokio::time::Instant,
+    tail: &mut CappedOutput,
+    cancel: &mut watch::Receiver<bool>,
+) -> Compiled {
+    use crate::mechanisms::{MechanismCache, Sources};
+    let Some(sources) = Sources::find(&compile.sources) else {
+        return Compiled::NothingToCompile;
+    };
+    let argv = step.argv();
+    let entry = match sources.key(&compile.compiler) {
+        Ok(key) => MechanismCache::new(&compile.cache).entry(&key),
+        Err(e) => return Compiled::Failed(format!("mechanism cache: {e}")),
+    };
+    let lock = match entry.lock_file() {
+        Ok(lock) => lock,
+        Err(e) => return Compiled::Failed(format!("mechanism cache: {e}")),
+    };
+    loop {
+        match lock.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Compiled::Failed(format!(
+                    "mechanism cache: could not lock {}: {e}",
+                    entry.dir.display()
+                ))
+            }
+        }
+        if *cancel.borrow() {
+            return Compiled::Ran(argv, entry.dir.clone(), ProcessOutcome::Cancelled);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Compiled::Ran(argv, entry.dir.clone(), ProcessOutcome::TimedOut);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let link = |tail: &mut CappedOutput| match entry.install_into(&compile.run_dir) {
+        Ok(_) => None,
+        Err(e) => {
+            tail.extend(format!("crosscheck: {e}\n").as_bytes());
+            Some(format!("mechanism cache: {e}"))
+        }
+    };
+    if entry.is_built() {
+        tail.extend(
+            format!(
+                "crosscheck: mechanisms of {} compiled earlier, copied from the cache {}\n",
+                compile.sources.display(),
+                entry.dir.display()
+            )
+            .as_bytes(),
+        );
+        return match link(tail) {
+            None => Compiled::FromCache,
+            Some(message) => Compiled::Failed(message),
+        };
+    }
+    if let Err(e) = entry.prepare(&sources) {
+        return Compiled::Failed(format!("mechanism cache: {e}"));
+    }
+    tail.extend(
+        format!(
+            "$ {}  (in the cache {}, for {})\n",
+            argv.join(" "),
+            entry.dir.display(),
+            compile.sources.display()
+        )
+        .as_bytes(),
+    );
+    let mut run = step.clone();
+    run.cwd = entry.dir.clone();
+    run.compile = None;
+    let outcome = run_process(&run, options, deadline, tail, cancel).await;
+    if matches!(outcome, ProcessOutcome::Exited(0)) {
+        if let Err(e) = entry.commit() {
+            entry.discard();
+            return Compiled::Failed(format!("mechanism cache: {e}"));
+        }
+        if let Some(message) = link(tail) {
+            return Compiled::Failed(message);
+        }
+    } else {
+        entry.discard();
+    }
+    drop(lock);
+    Compiled::Ran(argv, entry.dir.clone(), outcome)
 }
 
 /// The body of a crosscheck-suite job: generate the code, run it, read the recordings, judge
@@ -505,16 +635,6 @@ fn display_relative(path: &Path, root: &Path) -> String {
         .to_string()
 }
 
-fn has_mod_files(dir: &Path) -> bool {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .any(|e| e.path().extension().is_some_and(|x| x == "mod"))
-        })
-        .unwrap_or(false)
-}
-
 /// A file-system-safe version of a test id, for working directory names.
 fn slug(id: &str) -> String {
     let s: String = id
@@ -564,7 +684,12 @@ async fn run_process(
         .args(&step.args)
         .current_dir(&step.cwd)
         .envs(options.process_env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
+        .envs(step.env.iter().map(|(k, v)| (k, v)))
+        .stdin(if step.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
@@ -574,6 +699,14 @@ async fn run_process(
         Err(e) => return ProcessOutcome::SpawnFailed(e),
     };
     let pgid = child.id().map(|id| Pid::from_raw(id as i32));
+    if let (Some(input), Some(mut stdin)) = (step.stdin.clone(), child.stdin.take()) {
+        // Written from a task, so a process that does not read its input cannot block the
+        // runner; dropping the handle closes the pipe (end of input, as `nrniv` expects).
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let _ = stdin.write_all(input.as_bytes()).await;
+        });
+    }
     let shared = Arc::new(Mutex::new(std::mem::replace(tail, CappedOutput::new(0))));
     let readers = [
         child.stdout.take().map(|s| spawn_reader(s, shared.clone())),

@@ -447,7 +447,7 @@ fn list_shows_the_plan_without_running() {
         .success()
         .stdout(predicate::str::contains(".test.a.omt"))
         .stdout(predicate::str::contains(
-            "skip: crosscheck cannot run the XPP engine",
+            "skip: XPP cannot be provisioned here: XPP/XPPAUT is not on PyPI",
         ));
     assert!(!marker.exists());
 }

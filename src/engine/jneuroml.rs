@@ -3,7 +3,7 @@
 //! The jar shipped inside pyNeuroML is called with `java -jar` directly: the `jnml` wrapper
 //! costs about 1.2 s of start-up per run and adds nothing crosscheck needs.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{Step, Tools};
 
@@ -84,8 +84,8 @@ fn export_compile_run(
         tools,
         &[export_flag, "-nogui"],
     )?;
-    let mut compile = Step::new("nrnivmodl", tools.bin_dir.join("nrnivmodl"), dir);
-    compile.only_if_mod_files_in = Some(dir.to_path_buf());
+    // The mechanisms jNeuroML writes beside the target, with any the folder already had.
+    let compile = super::neuron::compile(dir, dir, tools);
     let run = Step::new(&format!("simulate in {simulator}"), &tools.python, dir)
         .arg(exported_script(target, suffix)?)
         .arg("-nogui");
@@ -106,4 +106,175 @@ pub(crate) fn brian2(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Ste
         .arg(exported_script(target, "brian2")?)
         .arg("-nogui");
     Ok(vec![export, run])
+}
+
+/// MOOSE: the same export → run shape as [`brian2`].
+pub(super) fn moose(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+    let export = java_jar("export to MOOSE", target, dir, tools, &["-moose"])?;
+    let run = Step::new("simulate in MOOSE", &tools.python, dir)
+        .arg(exported_script(target, "moose")?)
+        .arg("-nogui");
+    Ok(vec![export, run])
+}
+
+/// `jnml <t> -pynn -run-neuron`, as OMV runs it: jNeuroML exports PyNN code and runs it itself
+/// with `python` (the managed one, first on `PATH`). PyNN's own NEURON mechanisms must be
+/// compiled first (through the cache, like [`super::python::pynn`]); the exported NeuroML
+/// mechanisms are compiled by jNeuroML's run itself.
+pub(super) fn pynn_neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+    let mut steps = vec![super::python::pynn_mechanisms(tools)?];
+    steps.push(java_jar(
+        "export to PyNN and run on NEURON",
+        target,
+        dir,
+        tools,
+        &["-pynn", "-run-neuron"],
+    )?);
+    Ok(steps)
+}
+
+/// `jnml -validate <files…>` (or `-validatev1`) on every target at once, in the first target's
+/// folder. Targets may be globs (`*.nml`), expanded here as OMV expands them with Python's
+/// `glob` (sorted here, for stable command lines); a glob matching nothing is an error.
+pub(crate) fn validate(targets: &[PathBuf], flag: &str, tools: &Tools) -> Result<Step, String> {
+    let first = targets.first().ok_or("no target to validate")?;
+    let dir = first
+        .parent()
+        .ok_or_else(|| format!("target {} has no folder", first.display()))?;
+    let java = tools
+        .java
+        .clone()
+        .ok_or("java is not on PATH (install a Java runtime, e.g. openjdk-17-jre-headless)")?;
+    let jar = tools
+        .jnml_jar
+        .clone()
+        .ok_or("the jNeuroML jar is missing from the managed environment (run `crosscheck install pyneuroml`)")?;
+    let mut step = Step::new("validate", java, dir)
+        .arg("-Xmx1G")
+        .arg("-XX:+UseSerialGC")
+        .arg("-Djava.awt.headless=true")
+        .arg("-jar")
+        .arg(jar)
+        .arg(flag);
+    for target in targets {
+        let files = expand_glob(target);
+        if files.is_empty() {
+            return Err(format!(
+                "could not determine the files to validate from {}: nothing matches",
+                target.display()
+            ));
+        }
+        for file in files {
+            step = step.arg(file);
+        }
+    }
+    Ok(step)
+}
+
+/// The files matching `pattern` (`*`, `?` and `[...]` in any component, hidden files only when
+/// the pattern starts with a dot, as Python's `glob`), sorted. A pattern without wildcards
+/// gives itself when it exists.
+pub(crate) fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
+    let mut found = vec![PathBuf::new()];
+    for component in pattern.components() {
+        let text = component.as_os_str().to_string_lossy();
+        if !text.contains(['*', '?', '[']) {
+            for path in &mut found {
+                path.push(component);
+            }
+            continue;
+        }
+        let mut next = Vec::new();
+        for base in &found {
+            let Ok(entries) = std::fs::read_dir(if base.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                base
+            }) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') && !text.starts_with('.') {
+                    continue;
+                }
+                if wildcard_match(text.as_bytes(), name.as_bytes()) {
+                    next.push(base.join(&name));
+                }
+            }
+        }
+        found = next;
+    }
+    found.retain(|p| p.exists());
+    found.sort();
+    found
+}
+
+/// Shell-style matching of one file name: `*`, `?`, `[abc]`, `[a-z]`, `[!a]`.
+fn wildcard_match(pattern: &[u8], name: &[u8]) -> bool {
+    match pattern.first() {
+        None => name.is_empty(),
+        Some(b'*') => (0..=name.len()).any(|i| wildcard_match(&pattern[1..], &name[i..])),
+        Some(b'?') => !name.is_empty() && wildcard_match(&pattern[1..], &name[1..]),
+        Some(b'[') => {
+            let Some(close) = pattern
+                .iter()
+                .skip(2)
+                .position(|&c| c == b']')
+                .map(|p| p + 2)
+            else {
+                return name.first() == Some(&b'[') && wildcard_match(&pattern[1..], &name[1..]);
+            };
+            let Some(&c) = name.first() else { return false };
+            let mut set = &pattern[1..close];
+            let negate = matches!(set.first(), Some(b'!'));
+            if negate {
+                set = &set[1..];
+            }
+            let mut hit = false;
+            let mut i = 0;
+            while i < set.len() {
+                if i + 2 < set.len() && set[i + 1] == b'-' {
+                    hit |= set[i] <= c && c <= set[i + 2];
+                    i += 3;
+                } else {
+                    hit |= set[i] == c;
+                    i += 1;
+                }
+            }
+            hit != negate && wildcard_match(&pattern[close + 1..], &name[1..])
+        }
+        Some(&p) => name.first() == Some(&p) && wildcard_match(&pattern[1..], &name[1..]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_like_python_glob() {
+        assert!(wildcard_match(b"*.nml", b"cell.nml"));
+        assert!(!wildcard_match(b"*.nml", b"cell.nml.bak"));
+        assert!(wildcard_match(b"c?ll.[mn]ml", b"cell.nml"));
+        assert!(!wildcard_match(b"[!c]*", b"cell"));
+        assert!(wildcard_match(b"[a-d]*", b"cell"));
+    }
+
+    #[test]
+    fn globs_expand_sorted_without_hidden_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.nml", "a.nml", ".hidden.nml", "c.xml"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        assert_eq!(
+            expand_glob(&dir.path().join("*.nml")),
+            [dir.path().join("a.nml"), dir.path().join("b.nml")]
+        );
+        assert_eq!(
+            expand_glob(&dir.path().join("c.xml")),
+            [dir.path().join("c.xml")]
+        );
+        assert!(expand_glob(&dir.path().join("*.swc")).is_empty());
+    }
 }

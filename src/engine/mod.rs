@@ -47,6 +47,11 @@ use crate::env::{Component, EnvState, ManagedEnv};
 
 mod command;
 pub(crate) mod jneuroml;
+pub(crate) mod neuron;
+mod python;
+mod unavailable;
+
+pub use unavailable::{unavailable, Unavailable};
 
 /// Something an engine needs before it can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,6 +70,23 @@ enum Recipe {
     JNeuroMLBrian2,
     JNeuroMLEden,
     JNeuroMLNetPyNE,
+    JNeuroMLMoose,
+    JNeuroMLPyNNNeuron,
+    /// `jnml -validate` (NeuroML 2) or `-validatev1` (NeuroML 1) on every target at once.
+    JNeuroMLValidate(&'static str),
+    /// A hoc file fed to `nrniv`.
+    Neuron,
+    /// A Python file run by `nrniv -python`.
+    PyNeuron,
+    /// `python <t> -nogui` after compiling the model's mechanisms.
+    NetPyNE,
+    /// `python <t> <args>`, under the simulator named.
+    Python(&'static str, &'static [&'static str]),
+    /// A PyNN script given its back-end (`neuron`, `nest`, `brian2`, `neuroml`) as argument.
+    PyNN(&'static str),
+    PyLems,
+    PyLemsNeuroML2,
+    PyNeuroML,
     Command,
 }
 
@@ -126,6 +148,141 @@ pub static ENGINES: &[EngineDef] = &[
         recipe: Recipe::JNeuroMLNetPyNE,
     },
     EngineDef {
+        name: "jNeuroML_Moose",
+        summary: "jNeuroML exports MOOSE code; crosscheck runs it with MOOSE (installed on demand)",
+        needs: &[
+            Need::Java,
+            Need::Python(Component::PyNeuroML),
+            Need::Python(Component::Moose),
+        ],
+        recipe: Recipe::JNeuroMLMoose,
+    },
+    EngineDef {
+        name: "jNeuroML_PyNN_NEURON",
+        summary: "jNeuroML exports PyNN code and runs it on NEURON (jnml -pynn -run-neuron)",
+        needs: &[
+            Need::Java,
+            Need::Python(Component::PyNeuroML),
+            Need::Python(Component::PyNN),
+            Need::Python(Component::Neuron),
+        ],
+        recipe: Recipe::JNeuroMLPyNNNeuron,
+    },
+    EngineDef {
+        name: "jNeuroML_validate",
+        summary: "validates NeuroML 2 files (jnml -validate <targets>); passes when they are valid",
+        needs: &[Need::Java, Need::Python(Component::PyNeuroML)],
+        recipe: Recipe::JNeuroMLValidate("-validate"),
+    },
+    EngineDef {
+        name: "jNeuroML_validatev1",
+        summary: "validates NeuroML 1 files (jnml -validatev1 <targets>)",
+        needs: &[Need::Java, Need::Python(Component::PyNeuroML)],
+        recipe: Recipe::JNeuroMLValidate("-validatev1"),
+    },
+    EngineDef {
+        name: "NEURON",
+        summary: "hoc model: nrnivmodl on the model's .mod files (cached), then nrniv reading load_file(\"<target>\") from stdin",
+        needs: &[Need::Python(Component::Neuron)],
+        recipe: Recipe::Neuron,
+    },
+    EngineDef {
+        name: "PyNEURON",
+        summary: "Python model on NEURON: nrnivmodl on the model's .mod files (cached), then nrniv -python <target> -nogui",
+        needs: &[Need::Python(Component::Neuron)],
+        recipe: Recipe::PyNeuron,
+    },
+    EngineDef {
+        name: "NetPyNE",
+        summary: "NetPyNE model: nrnivmodl on the model's .mod files (cached), then python <target> -nogui",
+        needs: &[Need::Python(Component::NetPyNE)],
+        recipe: Recipe::NetPyNE,
+    },
+    EngineDef {
+        name: "PyNEST",
+        summary: "Python model on NEST: python <target> -nogui",
+        needs: &[Need::Python(Component::Nest)],
+        recipe: Recipe::Python("NEST", &["-nogui"]),
+    },
+    EngineDef {
+        name: "Brian2",
+        summary: "Python model on Brian2: python <target> -nogui",
+        needs: &[Need::Python(Component::Brian2)],
+        recipe: Recipe::Python("Brian2", &["-nogui"]),
+    },
+    EngineDef {
+        name: "Arbor",
+        summary: "Python model on Arbor: python <target> -nogui (installed on demand)",
+        needs: &[Need::Python(Component::Arbor)],
+        recipe: Recipe::Python("Arbor", &["-nogui"]),
+    },
+    EngineDef {
+        name: "Moose",
+        summary: "Python model on MOOSE: python <target> -nogui (installed on demand)",
+        needs: &[Need::Python(Component::Moose)],
+        recipe: Recipe::Python("MOOSE", &["-nogui"]),
+    },
+    EngineDef {
+        name: "EDEN",
+        summary: "Python model on EDEN: python <target> (installed on demand)",
+        needs: &[Need::Python(Component::Eden)],
+        recipe: Recipe::Python("EDEN", &[]),
+    },
+    EngineDef {
+        name: "PyNN_NEURON",
+        summary: "PyNN script: python <target> neuron (PyNN's and the model's mechanisms compiled, cached)",
+        needs: &[
+            Need::Python(Component::PyNN),
+            Need::Python(Component::Neuron),
+        ],
+        recipe: Recipe::PyNN("neuron"),
+    },
+    EngineDef {
+        name: "PyNN_Nest",
+        summary: "PyNN script: python <target> nest",
+        needs: &[Need::Python(Component::PyNN), Need::Python(Component::Nest)],
+        recipe: Recipe::PyNN("nest"),
+    },
+    EngineDef {
+        name: "PyNN_Brian2",
+        summary: "PyNN script: python <target> brian2",
+        needs: &[
+            Need::Python(Component::PyNN),
+            Need::Python(Component::Brian2),
+        ],
+        recipe: Recipe::PyNN("brian2"),
+    },
+    EngineDef {
+        name: "PyNN_NeuroML",
+        summary: "PyNN script: python <target> neuroml (exports NeuroML with libNeuroML)",
+        needs: &[
+            Need::Python(Component::PyNN),
+            Need::Python(Component::PyNeuroML),
+        ],
+        recipe: Recipe::PyNN("neuroml"),
+    },
+    EngineDef {
+        name: "PyLEMS",
+        summary: "LEMS model with pyLEMS: pylems <target> -nogui",
+        needs: &[Need::Python(Component::PyLems)],
+        recipe: Recipe::PyLems,
+    },
+    EngineDef {
+        name: "PyLEMS_NeuroML2",
+        summary: "LEMS/NeuroML2 model with pyLEMS: pylems -I <NeuroML2 core types> <target> -nogui (the core types come from the jNeuroML jar; no network)",
+        needs: &[
+            Need::Python(Component::PyLems),
+            Need::Python(Component::PyNeuroML),
+        ],
+        recipe: Recipe::PyLemsNeuroML2,
+    },
+    EngineDef {
+        name: "pyNeuroML",
+        summary: "LEMS/NeuroML2 model with pyNeuroML: pynml <target> -nogui (needs java)",
+        needs: &[Need::Java, Need::Python(Component::PyNeuroML)],
+        recipe: Recipe::PyNeuroML,
+    },
+    EngineDef {
         name: "command",
         summary: "crosscheck's own: runs each target as a program in its folder (`sh` for non-executable files)",
         needs: &[],
@@ -168,7 +325,16 @@ pub struct Tools {
     pub jnml_jar: Option<PathBuf>,
     pub python: PathBuf,
     pub bin_dir: PathBuf,
+    /// The managed environment's `site-packages` (PyNN's own mechanisms live there).
+    pub site_packages: Option<PathBuf>,
+    /// The crosscheck home (for files unpacked once and shared by jobs).
+    pub home: PathBuf,
+    /// Where compiled NEURON mechanisms are cached (see [`crate::mechanisms`]).
+    pub mechanism_cache: PathBuf,
     pub state: EnvState,
+    /// Environment variables every step gets on top of the run's (a side-by-side environment's
+    /// `PATH`, `NEURON_HOME`, ...); empty for the main environment.
+    pub process_env: Vec<(OsString, OsString)>,
 }
 
 impl Tools {
@@ -178,7 +344,21 @@ impl Tools {
             jnml_jar: env.jnml_jar(),
             python: env.python(),
             bin_dir: env.bin_dir(),
+            site_packages: env.site_packages(),
+            home: env.home().to_path_buf(),
+            mechanism_cache: env.mechanism_cache(),
             state,
+            process_env: Vec::new(),
+        }
+    }
+
+    /// The tools of a side-by-side environment ([`ManagedEnv::versioned`]): its interpreter and
+    /// programs, and its variables for every step, so nothing of the main environment (its
+    /// `NEURON_HOME`, its programs first on `PATH`) leaks into the run.
+    pub fn discover_versioned(env: &ManagedEnv, state: EnvState) -> Self {
+        Tools {
+            process_env: env.process_env(),
+            ..Tools::discover(env, state)
         }
     }
 
@@ -189,7 +369,7 @@ impl Tools {
         Some(rest.split("-jar").next()?.to_string())
     }
 
-    fn package_version(&self, package: &str) -> Option<&str> {
+    pub(crate) fn package_version(&self, package: &str) -> Option<&str> {
         self.state.versions.get(package).map(|s| s.as_str())
     }
 }
@@ -209,8 +389,26 @@ pub struct Step {
     pub program: PathBuf,
     pub args: Vec<OsString>,
     pub cwd: PathBuf,
-    /// Run only when this folder holds `.mod` files (compiling nothing is an error in nrnivmodl).
-    pub only_if_mod_files_in: Option<PathBuf>,
+    /// Text fed to the process's standard input (NEURON reads hoc commands there, as in OMV);
+    /// `None`: standard input is empty.
+    pub stdin: Option<String>,
+    /// This step compiles NEURON mechanisms through the cache rather than running `program` in
+    /// `cwd` (see [`Compile`]).
+    pub compile: Option<Compile>,
+    /// Variables set on top of the run's environment (from [`Tools::process_env`]).
+    pub env: Vec<(OsString, OsString)>,
+}
+
+/// A mechanism compilation: `nrnivmodl` (the step's program) on the `.mod` files of `sources`,
+/// compiled once per content in the cache and copied into `run_dir`, where NEURON loads them.
+/// Skipped when `sources` has no `.mod` file when the step runs (nrnivmodl fails on none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compile {
+    pub sources: PathBuf,
+    pub run_dir: PathBuf,
+    pub cache: PathBuf,
+    /// The compiler's identity for cache keys (NEURON version and `nrnivmodl` path).
+    pub compiler: String,
 }
 
 impl Step {
@@ -220,7 +418,9 @@ impl Step {
             program: program.into(),
             args: Vec::new(),
             cwd: cwd.to_path_buf(),
-            only_if_mod_files_in: None,
+            stdin: None,
+            compile: None,
+            env: Vec::new(),
         }
     }
 
@@ -265,6 +465,29 @@ impl EngineDef {
         missing
     }
 
+    /// The component whose version `Engine:version` names, as OMV reads it: the simulator
+    /// (`NEURON:8.2.7`, `PyNN_NEURON:8.2.7` and `NetPyNE:8.2.7` are NEURON versions,
+    /// `PyNEST:3.10.0` a NEST version). `None` for the jNeuroML family and `command`.
+    pub fn versioned_component(&self) -> Option<Component> {
+        match self.recipe {
+            Recipe::Neuron | Recipe::PyNeuron | Recipe::NetPyNE | Recipe::PyNN("neuron") => {
+                Some(Component::Neuron)
+            }
+            Recipe::PyNN("nest") => Some(Component::Nest),
+            Recipe::PyNN("brian2") => Some(Component::Brian2),
+            Recipe::Python(..) | Recipe::PyLems => self.components().next(),
+            _ => None,
+        }
+    }
+
+    /// Whether a request for this engine at `version` is what crosscheck installs (its pin),
+    /// so it runs as the plain engine does. Other versions are not installed side by side yet.
+    pub fn runs_version(&self, version: &str) -> bool {
+        self.versioned_component()
+            .and_then(|c| c.pins()[0].requirement.split_once("=="))
+            .is_some_and(|(_, pinned)| pinned == version)
+    }
+
     /// The exact versions this engine runs with, for results (`jNeuroML 0.14.0; NEURON 8.2.7`).
     pub fn version(&self, tools: &Tools) -> Option<String> {
         let jnml = || tools.jnml_version().map(|v| format!("jNeuroML {v}"));
@@ -273,22 +496,60 @@ impl EngineDef {
                 .package_version(package)
                 .map(|v| format!("{label} {v}"))
         };
+        let neuron = || package("NEURON", "neuron");
+        let pynn = || package("PyNN", "pynn");
         match self.recipe {
-            Recipe::JNeuroML => jnml(),
-            Recipe::JNeuroMLNeuron => join_versions([jnml(), package("NEURON", "neuron")]),
+            Recipe::JNeuroML | Recipe::JNeuroMLValidate(_) => jnml(),
+            Recipe::JNeuroMLNeuron => join_versions([jnml(), neuron()]),
             Recipe::JNeuroMLBrian2 => join_versions([jnml(), package("Brian2", "brian2")]),
             Recipe::JNeuroMLEden => join_versions([jnml(), package("EDEN", "eden-simulator")]),
-            Recipe::JNeuroMLNetPyNE => join_versions([
-                jnml(),
-                package("NetPyNE", "netpyne"),
-                package("NEURON", "neuron"),
+            Recipe::JNeuroMLNetPyNE => {
+                join_versions([jnml(), package("NetPyNE", "netpyne"), neuron()])
+            }
+            Recipe::JNeuroMLMoose => join_versions([jnml(), package("MOOSE", "pymoose")]),
+            Recipe::JNeuroMLPyNNNeuron => join_versions([jnml(), pynn(), neuron()]),
+            Recipe::Neuron | Recipe::PyNeuron => neuron(),
+            Recipe::NetPyNE => join_versions([package("NetPyNE", "netpyne"), neuron()]),
+            Recipe::Python(label, _) => {
+                let component = self.components().next()?;
+                package(label, component.main_package())
+            }
+            Recipe::PyNN(backend) => {
+                let simulator = match backend {
+                    "neuron" => neuron(),
+                    "nest" => package("NEST", "nest-simulator"),
+                    "brian2" => package("Brian2", "brian2"),
+                    // PyNN writes NeuroML with libNeuroML, which pyNeuroML brings.
+                    _ => package("pyNeuroML", "pyneuroml"),
+                };
+                join_versions([pynn(), simulator])
+            }
+            Recipe::PyLems => package("pyLEMS", "pylems"),
+            Recipe::PyLemsNeuroML2 => join_versions([
+                package("pyLEMS", "pylems"),
+                tools
+                    .jnml_version()
+                    .map(|v| format!("NeuroML2 core types of jNeuroML {v}")),
             ]),
+            Recipe::PyNeuroML => join_versions([package("pyNeuroML", "pyneuroml"), jnml()]),
             Recipe::Command => None,
         }
     }
 
     /// The processes that run `targets` (paths inside the job's working copy), in order.
     pub fn steps(&self, targets: &[PathBuf], tools: &Tools) -> Result<Vec<Step>, String> {
+        let mut steps = self.steps_of(targets, tools)?;
+        for step in &mut steps {
+            step.env.clone_from(&tools.process_env);
+        }
+        Ok(steps)
+    }
+
+    fn steps_of(&self, targets: &[PathBuf], tools: &Tools) -> Result<Vec<Step>, String> {
+        if let Recipe::JNeuroMLValidate(flag) = self.recipe {
+            // One run over every target, in the first target's folder, as OMV does.
+            return jneuroml::validate(targets, flag, tools).map(|s| vec![s]);
+        }
         let mut steps = Vec::new();
         for target in targets {
             let dir = target
@@ -300,6 +561,23 @@ impl EngineDef {
                 Recipe::JNeuroMLBrian2 => steps.extend(jneuroml::brian2(target, dir, tools)?),
                 Recipe::JNeuroMLEden => steps.extend(jneuroml::eden(target, dir, tools)?),
                 Recipe::JNeuroMLNetPyNE => steps.extend(jneuroml::netpyne(target, dir, tools)?),
+                Recipe::JNeuroMLMoose => steps.extend(jneuroml::moose(target, dir, tools)?),
+                Recipe::JNeuroMLPyNNNeuron => {
+                    steps.extend(jneuroml::pynn_neuron(target, dir, tools)?)
+                }
+                Recipe::JNeuroMLValidate(_) => unreachable!("handled above"),
+                Recipe::Neuron => steps.extend(neuron::hoc(target, dir, tools)?),
+                Recipe::PyNeuron => steps.extend(neuron::python(target, dir, tools)?),
+                Recipe::NetPyNE => steps.extend(python::netpyne(target, dir, tools)?),
+                Recipe::Python(label, args) => {
+                    steps.push(python::script(target, dir, tools, label, args)?)
+                }
+                Recipe::PyNN(backend) => steps.extend(python::pynn(target, dir, tools, backend)?),
+                Recipe::PyLems => steps.push(python::pylems(target, dir, tools)?),
+                Recipe::PyLemsNeuroML2 => {
+                    steps.extend(python::pylems_neuroml2(target, dir, tools)?)
+                }
+                Recipe::PyNeuroML => steps.push(python::pynml(target, dir, tools)?),
                 Recipe::Command => steps.push(command::run(target, dir)),
             }
         }
@@ -313,8 +591,35 @@ fn join_versions<const N: usize>(parts: [Option<String>; N]) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Tools as if NEURON 8.2.7, pyLEMS 0.6.9, PyNN 0.13.0 and jNeuroML 0.14.0 were installed
+    /// in `/v`, with the home `/h`.
+    pub(crate) fn tools() -> Tools {
+        let mut state = EnvState::default();
+        for (package, version) in [
+            ("neuron", "8.2.7"),
+            ("pylems", "0.6.9"),
+            ("pynn", "0.13.0"),
+            ("nest-simulator", "3.10.0"),
+        ] {
+            state.versions.insert(package.into(), version.into());
+        }
+        Tools {
+            java: Some(PathBuf::from("/usr/bin/java")),
+            jnml_jar: Some(PathBuf::from(
+                "/j/jNeuroML-0.14.0-jar-with-dependencies.jar",
+            )),
+            python: PathBuf::from("/v/bin/python"),
+            bin_dir: PathBuf::from("/v/bin"),
+            site_packages: Some(PathBuf::from("/v/lib/python3.11/site-packages")),
+            home: PathBuf::from("/h"),
+            mechanism_cache: PathBuf::from("/h/mechanisms"),
+            state,
+            process_env: Vec::new(),
+        }
+    }
 
     #[test]
     fn suggests_nearest_engine() {
@@ -326,39 +631,72 @@ mod tests {
     #[test]
     fn runnable_engines_are_known_names() {
         for e in ENGINES {
-            assert!(is_known_name(e.name));
+            assert!(is_known_name(e.name), "{}", e.name);
         }
         assert!(is_known_name("XPP"));
         assert!(!is_known_name("jneuroml"));
     }
 
     #[test]
+    fn every_omv_engine_runs_or_says_why_not() {
+        for name in OMV_ENGINE_NAMES {
+            let runs = lookup(name).is_some();
+            let why_not = unavailable(name);
+            assert!(
+                runs != why_not.is_some(),
+                "{name}: exactly one of runnable / unavailable with a reason"
+            );
+        }
+    }
+
+    #[test]
+    fn the_pinned_version_of_the_simulator_runs() {
+        let neuron = lookup("NEURON").unwrap();
+        assert!(neuron.runs_version("8.2.7"));
+        assert!(!neuron.runs_version("9.0.2"));
+        assert!(lookup("PyNN_NEURON").unwrap().runs_version("8.2.7"));
+        assert!(lookup("PyNN_Nest").unwrap().runs_version("3.10.0"));
+        assert!(lookup("PyNEST").unwrap().runs_version("3.10.0"));
+        assert!(!lookup("PyNEST").unwrap().runs_version("3.7"));
+        assert!(lookup("Brian2").unwrap().runs_version("2.9.0"));
+        assert!(!lookup("jNeuroML").unwrap().runs_version("0.14.0"));
+    }
+
+    #[test]
     fn jnml_version_from_jar_name() {
-        let tools = Tools {
-            java: None,
-            jnml_jar: Some(PathBuf::from(
-                "/x/pyneuroml/lib/jNeuroML-0.14.0-jar-with-dependencies.jar",
-            )),
-            python: PathBuf::from("python"),
-            bin_dir: PathBuf::from("bin"),
-            state: EnvState::default(),
-        };
+        let mut tools = tools();
+        tools.state = EnvState::default();
+        tools.jnml_jar = Some(PathBuf::from(
+            "/x/pyneuroml/lib/jNeuroML-0.14.0-jar-with-dependencies.jar",
+        ));
         assert_eq!(tools.jnml_version().as_deref(), Some("0.14.0"));
         let def = lookup("jNeuroML_NEURON").unwrap();
         assert_eq!(def.version(&tools).as_deref(), Some("jNeuroML 0.14.0"));
     }
 
     #[test]
+    fn versions_name_every_package_that_ran() {
+        let tools = tools();
+        let version = |name: &str| lookup(name).unwrap().version(&tools);
+        assert_eq!(version("NEURON").as_deref(), Some("NEURON 8.2.7"));
+        assert_eq!(
+            version("PyNN_NEURON").as_deref(),
+            Some("PyNN 0.13.0; NEURON 8.2.7")
+        );
+        assert_eq!(
+            version("PyNN_Nest").as_deref(),
+            Some("PyNN 0.13.0; NEST 3.10.0")
+        );
+        assert_eq!(version("PyNEST").as_deref(), Some("NEST 3.10.0"));
+        assert_eq!(
+            version("PyLEMS_NeuroML2").as_deref(),
+            Some("pyLEMS 0.6.9; NeuroML2 core types of jNeuroML 0.14.0")
+        );
+    }
+
+    #[test]
     fn neuron_steps_generate_compile_run() {
-        let tools = Tools {
-            java: Some(PathBuf::from("/usr/bin/java")),
-            jnml_jar: Some(PathBuf::from(
-                "/j/jNeuroML-0.14.0-jar-with-dependencies.jar",
-            )),
-            python: PathBuf::from("/v/bin/python"),
-            bin_dir: PathBuf::from("/v/bin"),
-            state: EnvState::default(),
-        };
+        let tools = tools();
         let steps = lookup("jNeuroML_NEURON")
             .unwrap()
             .steps(&[PathBuf::from("/w/m/LEMS_X.xml")], &tools)
@@ -368,11 +706,109 @@ mod tests {
             labels,
             ["export to NEURON", "nrnivmodl", "simulate in NEURON"]
         );
-        assert_eq!(
-            steps[1].only_if_mod_files_in.as_deref(),
-            Some(Path::new("/w/m"))
-        );
+        let compile = steps[1]
+            .compile
+            .as_ref()
+            .expect("compiled through the cache");
+        assert_eq!(compile.sources, Path::new("/w/m"));
+        assert_eq!(compile.run_dir, Path::new("/w/m"));
         assert!(steps[2].argv().contains(&"LEMS_X_nrn.py".to_string()));
         assert_eq!(steps[2].cwd, Path::new("/w/m"));
+    }
+
+    #[test]
+    fn python_engines_run_the_target_with_omv_arguments() {
+        let tools = tools();
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("model.py");
+        let argv = |engine: &str| -> Vec<Vec<String>> {
+            lookup(engine)
+                .unwrap()
+                .steps(std::slice::from_ref(&target), &tools)
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    assert_eq!(s.cwd, dir.path(), "{engine} runs in the target's folder");
+                    s.argv()
+                })
+                .collect()
+        };
+        assert_eq!(argv("PyNEST"), [["/v/bin/python", "model.py", "-nogui"]]);
+        assert_eq!(argv("Brian2"), [["/v/bin/python", "model.py", "-nogui"]]);
+        assert_eq!(argv("EDEN"), [["/v/bin/python", "model.py"]]);
+        assert_eq!(argv("PyNN_Nest"), [["/v/bin/python", "model.py", "nest"]]);
+        assert_eq!(
+            argv("PyNN_Brian2"),
+            [["/v/bin/python", "model.py", "brian2"]]
+        );
+        assert_eq!(
+            argv("PyNN_NeuroML"),
+            [["/v/bin/python", "model.py", "neuroml"]]
+        );
+        assert_eq!(argv("PyLEMS"), [["/v/bin/pylems", "model.py", "-nogui"]]);
+        assert_eq!(argv("pyNeuroML"), [["/v/bin/pynml", "model.py", "-nogui"]]);
+        // PyNN on NEURON first makes PyNN's own mechanisms loadable (through the cache).
+        let pynn_neuron = lookup("PyNN_NEURON")
+            .unwrap()
+            .steps(std::slice::from_ref(&target), &tools)
+            .unwrap();
+        let compile = pynn_neuron[0].compile.as_ref().unwrap();
+        assert_eq!(
+            compile.sources,
+            Path::new("/v/lib/python3.11/site-packages/pyNN/neuron/nmodl")
+        );
+        assert_eq!(compile.run_dir, compile.sources);
+        assert_eq!(
+            pynn_neuron.last().unwrap().argv(),
+            ["/v/bin/python", "model.py", "neuron"]
+        );
+    }
+
+    #[test]
+    fn pylems_neuroml2_unpacks_the_core_types_then_includes_them() {
+        let tools = tools();
+        let steps = lookup("PyLEMS_NeuroML2")
+            .unwrap()
+            .steps(&[PathBuf::from("/w/m/LEMS_X.xml")], &tools)
+            .unwrap();
+        assert_eq!(steps.len(), 2);
+        let unpack = steps[0].argv();
+        assert!(unpack.contains(&"/j/jNeuroML-0.14.0-jar-with-dependencies.jar".to_string()));
+        let core = "/h/neuroml2-core-types/0.14.0";
+        assert!(unpack.contains(&core.to_string()), "{unpack:?}");
+        assert_eq!(
+            steps[1].argv(),
+            ["/v/bin/pylems", "-I", core, "LEMS_X.xml", "-nogui"]
+        );
+    }
+
+    #[test]
+    fn validation_checks_every_target_in_one_run() {
+        let tools = tools();
+        let dir = tempfile::tempdir().unwrap();
+        let (m, n) = (dir.path().join("m"), dir.path().join("n"));
+        std::fs::create_dir_all(&m).unwrap();
+        std::fs::create_dir_all(&n).unwrap();
+        for file in [m.join("a.nml"), n.join("b.nml"), n.join("c.nml")] {
+            std::fs::write(file, "").unwrap();
+        }
+        let steps = lookup("jNeuroML_validate")
+            .unwrap()
+            .steps(&[m.join("a.nml"), n.join("*.nml")], &tools)
+            .unwrap();
+        assert_eq!(steps.len(), 1);
+        let argv = steps[0].argv();
+        let files: Vec<String> = [m.join("a.nml"), n.join("b.nml"), n.join("c.nml")]
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(argv[argv.len() - 4], "-validate");
+        assert_eq!(&argv[argv.len() - 3..], files.as_slice());
+        assert_eq!(steps[0].cwd, m);
+        let none = lookup("jNeuroML_validate")
+            .unwrap()
+            .steps(&[m.join("*.swc")], &tools)
+            .unwrap_err();
+        assert!(none.contains("nothing matches"), "{none}");
     }
 }
