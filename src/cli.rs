@@ -404,6 +404,49 @@ fn slurm_emit(args: &SlurmEmitArgs) -> Exit {
     }
 }
 
+/// Which report files could not be written (each failure already printed).
+struct ReportsWritten {
+    /// The JSON or JUnit file.
+    failed: bool,
+    html_failed: bool,
+}
+
+/// Writes the requested JSON, JUnit and HTML reports of `report`, going on past a failure so
+/// one unwritable file does not cost the others.
+fn write_reports(
+    report: &RunReport,
+    json: &Option<PathBuf>,
+    junit: &Option<PathBuf>,
+    html: &Option<PathBuf>,
+) -> ReportsWritten {
+    let mut written = ReportsWritten {
+        failed: false,
+        html_failed: false,
+    };
+    if let Some(path) = json {
+        if let Err(e) = report::json::write(path, report) {
+            error(format!("could not write {}: {e}", path.display()));
+            written.failed = true;
+        }
+    }
+    if let Some(path) = junit {
+        if let Err(e) = report::junit::write(path, report) {
+            error(format!("could not write {}: {e}", path.display()));
+            written.failed = true;
+        }
+    }
+    if let Some(dir) = html {
+        match report::html::write(dir, report) {
+            Ok(index) => println!("report: {}", report::html::display_path(&index)),
+            Err(e) => {
+                error(format!("could not write the HTML report: {e}"));
+                written.html_failed = true;
+            }
+        }
+    }
+    written
+}
+
 /// What the history says about the latest run, for the terminal.
 fn history_notes(rows: &[crate::history::Row]) -> String {
     use std::fmt::Write as _;
@@ -439,28 +482,11 @@ fn merge(args: &MergeArgs) -> Exit {
         terminal::summary_table(&report.tests, report.duration_s)
     );
     print!("{}", terminal::agreement_table(&report.agreement));
-    let mut write_failed = false;
-    if let Some(path) = &args.json {
-        if let Err(e) = report::json::write(path, &report) {
-            error(format!("could not write {}: {e}", path.display()));
-            write_failed = true;
-        }
+    let written = write_reports(&report, &args.json, &args.junit, &args.html);
+    if written.html_failed {
+        return Exit::ReportUnwritable;
     }
-    if let Some(path) = &args.junit {
-        if let Err(e) = report::junit::write(path, &report) {
-            error(format!("could not write {}: {e}", path.display()));
-            write_failed = true;
-        }
-    }
-    if let Some(dir) = &args.html {
-        match report::html::write(dir, &report) {
-            Ok(index) => println!("report: {}", report::html::display_path(&index)),
-            Err(e) => {
-                error(format!("could not write the HTML report: {e}"));
-                return Exit::ReportUnwritable;
-            }
-        }
-    }
+    let write_failed = written.failed;
     if write_failed || !report.summary.all_passed() {
         Exit::TestsFailed
     } else {
@@ -1097,27 +1123,8 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             write_failed = true;
         }
     }
-    if let Some(path) = &args.json {
-        if let Err(e) = report::json::write(path, &report) {
-            error(format!("could not write {}: {e}", path.display()));
-            write_failed = true;
-        }
-    }
-    if let Some(path) = &args.junit {
-        if let Err(e) = report::junit::write(path, &report) {
-            error(format!("could not write {}: {e}", path.display()));
-            write_failed = true;
-        }
-    }
-    if let Some(dir) = &args.html {
-        match report::html::write(dir, &report) {
-            Ok(index) => println!("report: {}", report::html::display_path(&index)),
-            Err(e) => {
-                error(format!("could not write the HTML report: {e}"));
-                write_failed = true;
-            }
-        }
-    }
+    let written = write_reports(&report, &args.json, &args.junit, &args.html);
+    write_failed |= written.failed || written.html_failed;
 
     if mode == Mode::Bless && !interrupted {
         let blessed = bless(&native_jobs, &report, &recordings, &reference_root);

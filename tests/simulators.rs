@@ -513,24 +513,16 @@ fn walkdir_files(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// A NeuroML model: moving the iafRefCell's threshold by 5 mV in the NeuroML file fails the
-/// reference checks on the engine that runs the file (jNeuroML) and on the one that runs
-/// crosscheck's translation of it (NEST), naming the spikes and the changed file; the two
-/// still agree with each other, so the translation follows the file.
-#[test]
-fn a_changed_neuroml_file_fails_its_reference_checks_on_every_path() {
-    let dir = tempfile::tempdir().unwrap();
+/// Copies the bundled NeuroML suite `neuroml_iaf_cells` (suite file and model) into
+/// `dir/suites` and its reference data into `dir/reference-data`.
+fn neuroml_iaf_copy(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let suites = dir.path().join("suites");
+    let suites = dir.join("suites");
     fs::create_dir_all(&suites).unwrap();
     for file in ["iaf_cells.crosscheck.yaml", "iaf_cells.net.nml"] {
         fs::copy(repo.join("suites/neuroml").join(file), suites.join(file)).unwrap();
     }
-    let nml = suites.join("iaf_cells.net.nml");
-    let text = fs::read_to_string(&nml).unwrap();
-    assert_eq!(text.matches(r#"thresh="-50mV""#).count(), 1);
-    fs::write(&nml, text.replace(r#"thresh="-50mV""#, r#"thresh="-55mV""#)).unwrap();
-    let references = dir.path().join("reference-data");
+    let references = dir.join("reference-data");
     let from = repo.join("reference-data/neuroml_iaf_cells");
     for entry in walkdir_files(&from) {
         let to = references
@@ -539,6 +531,21 @@ fn a_changed_neuroml_file_fails_its_reference_checks_on_every_path() {
         fs::create_dir_all(to.parent().unwrap()).unwrap();
         fs::copy(&entry, &to).unwrap();
     }
+    (suites, references)
+}
+
+/// A NeuroML model: moving the iafRefCell's threshold by 5 mV in the NeuroML file fails the
+/// reference checks on the engine that runs the file (jNeuroML) and on the one that runs
+/// crosscheck's translation of it (NEST), naming the spikes and the changed file; the two
+/// still agree with each other, so the translation follows the file.
+#[test]
+fn a_changed_neuroml_file_fails_its_reference_checks_on_every_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suites, references) = neuroml_iaf_copy(dir.path());
+    let nml = suites.join("iaf_cells.net.nml");
+    let text = fs::read_to_string(&nml).unwrap();
+    assert_eq!(text.matches(r#"thresh="-50mV""#).count(), 1);
+    fs::write(&nml, text.replace(r#"thresh="-50mV""#, r#"thresh="-55mV""#)).unwrap();
     let json = dir.path().join("r.json");
     crosscheck(&shared_home())
         .arg("run")
@@ -829,21 +836,7 @@ fn disagreeing_engines_fail_the_run_with_the_pair_and_the_spike() {
 #[test]
 fn cached_suite_runs_keep_their_agreement_and_follow_the_references() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let suites = dir.path().join("suites");
-    fs::create_dir_all(&suites).unwrap();
-    for file in ["iaf_cells.crosscheck.yaml", "iaf_cells.net.nml"] {
-        fs::copy(repo.join("suites/neuroml").join(file), suites.join(file)).unwrap();
-    }
-    let references = dir.path().join("reference-data");
-    let from = repo.join("reference-data/neuroml_iaf_cells");
-    for entry in walkdir_files(&from) {
-        let to = references
-            .join("neuroml_iaf_cells")
-            .join(entry.strip_prefix(&from).unwrap());
-        fs::create_dir_all(to.parent().unwrap()).unwrap();
-        fs::copy(&entry, &to).unwrap();
-    }
+    let (suites, references) = neuroml_iaf_copy(dir.path());
     // The shared home: its environment, and a cache whose keys are contents, so other tests
     // cannot collide with these entries.
     let json = dir.path().join("r.json");
