@@ -124,7 +124,6 @@ impl ResultCache {
         if result.status != Status::Pass {
             return Ok(());
         }
-        std::fs::create_dir_all(&self.dir)?;
         let mut result = result.clone();
         // Paths into a deleted working directory mean nothing later.
         result.workdir = None;
@@ -136,9 +135,7 @@ impl ResultCache {
             recordings: recordings.map(StoredRecordings::from),
         };
         let text = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
-        let tmp = self.dir.join(format!(".{key}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, self.path(key))
+        crate::fsutil::write_atomic(&self.path(key), text.as_bytes())
     }
 }
 
@@ -317,7 +314,7 @@ mod tests {
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+        assert!(names.iter().all(|n| !n.contains(".tmp")), "{names:?}");
     }
 
     #[test]

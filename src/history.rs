@@ -217,24 +217,14 @@ pub fn append(path: &Path, new: &[Row]) -> Result<Vec<Row>, HistoryError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = PathBuf::from(tmp_name);
-    let written = (|| -> Result<(), HistoryError> {
-        let mut file = std::fs::File::create(&tmp).map_err(io)?;
-        ParquetWriter::new(&mut file)
-            .finish(&mut df)
-            .map_err(|e| HistoryError::Io {
-                path: tmp.clone(),
-                message: e.to_string(),
-            })?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written?;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .finish(&mut df)
+        .map_err(|e| HistoryError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    crate::fsutil::write_atomic(path, &bytes).map_err(io)?;
     drop(lock);
     Ok(rows)
 }
@@ -457,7 +447,7 @@ mod tests {
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+        assert!(names.iter().all(|n| !n.contains(".tmp")), "{names:?}");
     }
 
     #[test]

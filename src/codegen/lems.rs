@@ -259,19 +259,21 @@ struct Input {
     input: String,
 }
 
+/// An `<OutputFile>`: one column per quantity path. Shared with [`super::neuroml`].
 #[derive(Serialize)]
-struct Trace {
-    id: String,
-    file: String,
-    columns: Vec<String>,
+pub(crate) struct Trace {
+    pub id: String,
+    pub file: String,
+    pub columns: Vec<String>,
 }
 
+/// An `<EventOutputFile>`. Shared with [`super::neuroml`].
 #[derive(Serialize)]
-struct Spikes {
-    id: String,
-    file: String,
+pub(crate) struct Spikes {
+    pub id: String,
+    pub file: String,
     /// (cell index, path of the emitting component)
-    selections: Vec<(usize, String)>,
+    pub selections: Vec<(usize, String)>,
 }
 
 // Generated names. Every family has its own fixed prefix or suffix around a validated

@@ -12,6 +12,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
+use super::lems::{Spikes, Trace};
 use super::{cells, number_in, render, CodegenError, Generated, GeneratedKind};
 use crate::suite::native::neuroml::NeuroMLModel;
 use crate::suite::native::{NativeSuite, Simulator, Variable};
@@ -20,20 +21,6 @@ const TEMPLATE: &str = include_str!("templates/neuroml_lems.xml.tera");
 
 /// Where the model's files are copied, relative to the job's folder.
 pub const MODEL_FOLDER: &str = "model";
-
-#[derive(Serialize)]
-struct Trace {
-    id: String,
-    file: String,
-    columns: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct Spikes {
-    id: String,
-    file: String,
-    selections: Vec<(usize, String)>,
-}
 
 #[derive(Serialize)]
 struct Context {
