@@ -154,6 +154,16 @@ struct SelectArgs {
 }
 
 impl SelectArgs {
+    /// The engine filters and the tests found under the paths; a bad engine name or path is a
+    /// usage error (already printed).
+    fn filters_and_tests(&self) -> Result<(Vec<crate::suite::EngineRequest>, Loaded), Exit> {
+        let filters = plan::engine_filters(&self.engines).map_err(|e| {
+            error(e);
+            Exit::Usage
+        })?;
+        Ok((filters, load(&self.paths.paths)?))
+    }
+
     /// The plan for these arguments: engine filters, then the partition.
     fn plan(&self, loaded: &Loaded, filters: &[crate::suite::EngineRequest]) -> Vec<plan::Job> {
         let jobs = plan::plan(loaded, filters);
@@ -320,15 +330,8 @@ fn slurm_emit(args: &SlurmEmitArgs) -> Exit {
         error("`slurm emit` partitions the plan itself: leave out --partition");
         return Exit::Usage;
     }
-    let filters = match plan::engine_filters(&args.select.engines) {
-        Ok(f) => f,
-        Err(e) => {
-            error(e);
-            return Exit::Usage;
-        }
-    };
-    let loaded = match load(&args.select.paths.paths) {
-        Ok(l) => l,
+    let (filters, loaded) = match args.select.filters_and_tests() {
+        Ok(found) => found,
         Err(code) => return code,
     };
     let jobs = plan::plan(&loaded, &filters);
@@ -537,15 +540,8 @@ fn validate(args: &PathsArgs) -> Exit {
 }
 
 fn list(args: &SelectArgs) -> Exit {
-    let filters = match plan::engine_filters(&args.engines) {
-        Ok(f) => f,
-        Err(e) => {
-            error(e);
-            return Exit::Usage;
-        }
-    };
-    let loaded = match load(&args.paths.paths) {
-        Ok(l) => l,
+    let (filters, loaded) = match args.filters_and_tests() {
+        Ok(found) => found,
         Err(code) => return code,
     };
     let jobs = args.plan(&loaded, &filters);
@@ -815,15 +811,8 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     let started_at = chrono::Local::now();
 
     // Load.
-    let filters = match plan::engine_filters(&args.select.engines) {
-        Ok(f) => f,
-        Err(e) => {
-            error(e);
-            return Exit::Usage;
-        }
-    };
-    let loaded = match load(&args.select.paths.paths) {
-        Ok(l) => l,
+    let (filters, loaded) = match args.select.filters_and_tests() {
+        Ok(found) => found,
         Err(code) => return code,
     };
     if loaded.is_empty() {
