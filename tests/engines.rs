@@ -380,21 +380,7 @@ fn lems_engines_and_validation() {
     let json = dir.path().join("r.json");
     run(&root, &dir.path().join("mechanisms"), &[], &json).code(1);
     let report = read_json(&json);
-    let by_id: BTreeMap<String, String> = report["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                format!(
-                    "{} [{}]",
-                    t["id"].as_str().unwrap(),
-                    t["engine"].as_str().unwrap()
-                ),
-                t["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let by_id = statuses_by_id(&report);
     assert_eq!(
         by_id,
         BTreeMap::from([

@@ -4,31 +4,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
 use common::*;
 use predicates::prelude::*;
-
-fn statuses(report: &serde_json::Value) -> BTreeMap<String, String> {
-    report["tests"]
-        .as_array()
-        .expect("tests array")
-        .iter()
-        .map(|t| {
-            (
-                format!(
-                    "{} [{}]",
-                    t["id"].as_str().unwrap(),
-                    t["engine"].as_str().unwrap()
-                ),
-                t["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 /// OMV 0.4.0 with NEURON 8.2.x passes all 30 jNeuroML and all 26 jNeuroML_NEURON tests of the
 /// NeuroML2 corpus; crosscheck must give the same verdicts.
@@ -61,7 +42,7 @@ fn corpus_verdicts_match_omv_on_jneuroml_and_neuron() {
     let index = std::fs::read_to_string(out.path().join("html/index.html")).unwrap();
     assert_eq!(index.matches("href=\"tests&#x2F;").count(), 56);
     let report = read_json(&json);
-    let statuses = statuses(&report);
+    let statuses = statuses_by_id(&report);
     let count = |engine: &str| {
         statuses
             .iter()
@@ -366,7 +347,7 @@ fn corpus_verdicts_on_brian2_eden_and_netpyne() {
         .assert()
         .code(1);
     let report = read_json(&json);
-    let statuses = statuses(&report);
+    let statuses = statuses_by_id(&report);
     let with = |engine: &str, status: &str| {
         statuses
             .iter()

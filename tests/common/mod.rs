@@ -98,3 +98,22 @@ pub fn process_alive(pid: i32) -> bool {
         Err(_) => false,
     }
 }
+
+/// `"<id> [<engine>]"` → status of every test in a JSON report.
+pub fn statuses_by_id(report: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    report["tests"]
+        .as_array()
+        .expect("tests array")
+        .iter()
+        .map(|t| {
+            (
+                format!(
+                    "{} [{}]",
+                    t["id"].as_str().unwrap(),
+                    t["engine"].as_str().unwrap()
+                ),
+                t["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
