@@ -569,7 +569,7 @@ async fn execute_native(
     };
     let steps = match generate {
         Ok(Ok(steps)) => steps,
-        // What a simulator cannot express (NEST has no Izhikevich 2007 model) is a skip.
+        // What a simulator cannot express (NEST: synapses onto Izhikevich 2007 cells) is a skip.
         Ok(Err(crate::codegen::CodegenError::Unsupported(why))) => {
             return ((Status::Skip, Some(why)), None)
         }

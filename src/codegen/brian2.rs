@@ -31,7 +31,8 @@
 //!   them exactly too, with the input current constant over a step): identical up to rounding.
 //! - `izhikevich`: `euler`, which is NEST's own scheme (forward Euler on `v` and `u` with the
 //!   old values, then delta inputs, then the threshold): identical up to rounding.
-//! - `izhikevich2007`: `euler`, as LEMS (jNeuroML) integrates it; NEST has no such model.
+//! - `izhikevich2007`: `euler`, as LEMS (jNeuroML) integrates it, and as NEST does through
+//!   its 2003 model (see `codegen::nest`).
 //! - `adex_cond_exp`: `rk4` at the suite's `dt`, while NEST uses adaptive RKF45 and detects
 //!   `V_peak` inside a step (resetting there); Brian2 detects it at the end of a step. Spike
 //!   times differ by up to about a step per spike, and the difference grows over a train.
@@ -754,7 +755,7 @@ checks:
                         .join(folder);
                     std::fs::create_dir_all(&dir).unwrap();
                     match generate_for(&run, sim, &dir) {
-                        // NEST has no izhikevich2007: Brian2 alone then.
+                        // NEST cannot take projections onto izhikevich2007: Brian2 alone then.
                         Err(CodegenError::Unsupported(_)) if sim == Simulator::Nest => {}
                         other => {
                             other.unwrap();
@@ -763,7 +764,7 @@ checks:
                 }
             }
         }
-        // Every cell type, to run on Brian2 alone (NEST lacks izhikevich2007).
+        // Every cell type, to run on Brian2 alone (NEST lacks izhikevich2007's synapses).
         let dir = root.join("every_cell").join("brian2");
         std::fs::create_dir_all(&dir).unwrap();
         generate_for(&from_yaml(EVERY_CELL_TYPE), Simulator::Brian2, &dir).unwrap();

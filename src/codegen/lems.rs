@@ -948,7 +948,8 @@ checks:
     #[ignore]
     fn write_examples_for_manual_comparison() {
         let root = PathBuf::from("/tmp/cc-lems-vs-nest");
-        // Every type NEST has (it has no izhikevich2007).
+        // Every type NEST runs with projections (izhikevich2007's synapses have no NEST
+        // counterpart).
         let nest_types: String = ALL_TYPES
             .lines()
             .filter(|l| !l.contains("iz7"))

@@ -2,7 +2,8 @@
 //!
 //! NEST's units are mV, pA, ms, pF and nS; the `izhikevich` model is written in mV and ms with
 //! currents in pA acting through 1 pF, which is what the library's `izhikevich` type means.
-//! NEST has no built-in Izhikevich (2007) model, so suites using it skip NEST.
+//! NEST has no built-in Izhikevich (2007) model; `izhikevich2007` cells run on NEST's 2003
+//! `izhikevich` through an exact change of variables ([`Izhikevich2007OnNest`]).
 
 use std::path::Path;
 
@@ -108,6 +109,123 @@ fn nest_model(cell: &str) -> Option<NestModel> {
     })
 }
 
+/// An Izhikevich (2007) cell, `C dv/dt = k (v − v_r)(v − v_t) − u + I`,
+/// `du/dt = a (b (v − v_r) − u)`, as NEST's `izhikevich`, `dV/dt = 0.04 V² + 5 V + 140 − U + I'`,
+/// `dU/dt = a' (b' V − U)`, in the same time.
+///
+/// With `V = s (v − c0)` and `U = (s/C) u + K`: the quadratic terms match when
+/// `s = k / (0.04 C)`; writing `0.04 (V + p)(V + q)` for the right-hand side with
+/// `p = s (c0 − v_r)`, `q = s (c0 − v_t)`, the linear terms match when `p + q = 125`, which
+/// fixes `c0`; the constant term differs from NEST's 140 by a fixed amount, which goes into
+/// NEST's `I_e`; `K = −(b/C) p` removes the constant from `dU/dt`. Then `a' = a`, `b' = b/C`,
+/// the reset and cut-off map through the same affine change, `d' = (s/C) d`, and every input
+/// current is scaled by `s/C`. The map is affine with the time unchanged, so NEST's forward
+/// Euler step (`consistent_integration`) is exactly the forward Euler step of the 2007 form
+/// (the scheme NeuroML's jNeuroML and crosscheck's NEURON mechanism use), up to rounding.
+/// The recorded `V_m` and `U_m` are mapped back to `v` and `u` by the generated script.
+///
+/// NEST's `izhikevich` takes spikes only as jumps of V; the 2007 type's exponential current
+/// synapses have no NEST counterpart, so projections onto it are refused.
+#[derive(Debug, Clone, Copy)]
+struct Izhikevich2007OnNest {
+    /// Voltage scale `s` (dimensionless: NEST's mV per model mV).
+    s: f64,
+    /// Model potential (mV) at NEST's V = 0.
+    c0: f64,
+    /// Offset `K` of NEST's U (mV/ms).
+    u_offset: f64,
+    /// NEST current (pA, acting as mV/ms) per model pA: `s/C`.
+    input_scale: f64,
+    /// NEST's `I_e` with no injected current: the constant term's difference from 140.
+    i_e_offset: f64,
+}
+
+/// NEST's `izhikevich` has the coefficients 0.04 /(mV ms), 5 /ms, 140 mV/ms built in.
+const NEST_IZH_QUADRATIC: f64 = 0.04;
+const NEST_IZH_LINEAR: f64 = 5.0;
+const NEST_IZH_CONSTANT: f64 = 140.0;
+
+impl Izhikevich2007OnNest {
+    fn new(pop: &crate::suite::native::Population) -> Result<Self, CodegenError> {
+        let value = |name: &str, unit: &str| -> Result<f64, CodegenError> {
+            let q = pop.param(name).ok_or_else(|| {
+                CodegenError::Unsupported(format!("population `{}` lacks `{name}`", pop.id))
+            })?;
+            q.value_in(unit)
+                .map_err(|e| CodegenError::Units(e.to_string()))
+        };
+        let (cm, k) = (value("cm", "pF")?, value("k", "nS/mV")?);
+        let (v_r, v_t, b) = (value("v_r", "mV")?, value("v_t", "mV")?, value("b", "nS")?);
+        // The loader keeps cm and k positive; a zero k (no quadratic term) has no such map.
+        if !(cm > 0.0 && k > 0.0) {
+            return Err(CodegenError::Unsupported(format!(
+                "population `{}`: NEST's izhikevich needs k > 0 and cm > 0 to express an \
+                 izhikevich2007 cell",
+                pop.id
+            )));
+        }
+        let s = k / (NEST_IZH_QUADRATIC * cm);
+        let p_plus_q = NEST_IZH_LINEAR / NEST_IZH_QUADRATIC;
+        let p = (p_plus_q + s * (v_t - v_r)) / 2.0;
+        let q = p_plus_q - p;
+        let u_offset = -(b / cm) * p;
+        Ok(Self {
+            s,
+            c0: v_r + p / s,
+            u_offset,
+            input_scale: s / cm,
+            i_e_offset: NEST_IZH_QUADRATIC * p * q - NEST_IZH_CONSTANT + u_offset,
+        })
+    }
+
+    /// A model potential (mV) as NEST's V.
+    fn voltage(&self, v: f64) -> f64 {
+        self.s * (v - self.c0)
+    }
+
+    /// NEST's parameters for the population's cells.
+    fn params(
+        &self,
+        pop: &crate::suite::native::Population,
+    ) -> Result<Vec<(&'static str, String)>, CodegenError> {
+        let value = |name: &str, unit: &str| -> Result<f64, CodegenError> {
+            pop.param(name)
+                .expect("checked in new")
+                .value_in(unit)
+                .map_err(|e| CodegenError::Units(e.to_string()))
+        };
+        let cm = value("cm", "pF")?;
+        Ok(vec![
+            ("a", code_number(value("a", "1/ms")?)),
+            ("b", code_number(value("b", "nS")? / cm)),
+            ("c", code_number(self.voltage(value("c", "mV")?))),
+            ("d", code_number(self.input_scale * value("d", "pA")?)),
+            ("V_th", code_number(self.voltage(value("v_peak", "mV")?))),
+            (
+                "I_e",
+                code_number(self.input_scale * value("i_offset", "pA")? + self.i_e_offset),
+            ),
+            ("V_m", code_number(self.voltage(value("v_init", "mV")?))),
+            // NeuroML's izhikevich2007Cell starts u at 0.
+            ("U_m", code_number(self.u_offset)),
+            ("consistent_integration", "True".to_string()),
+        ])
+    }
+
+    /// How to read the library's `name` from NEST: (recordable, scale, offset), with
+    /// ours = NEST's × scale + offset.
+    fn variable(&self, name: &str, cm_pf: f64) -> Option<(&'static str, f64, f64)> {
+        match name {
+            "v" => Some(("V_m", 1.0 / self.s, self.c0)),
+            "u" => {
+                let scale = cm_pf / self.s;
+                Some(("U_m", scale, -self.u_offset * scale))
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Context {
     version: &'static str,
@@ -155,8 +273,16 @@ struct Rec {
     pop: String,
     cells: String,
     spikes: bool,
-    /// (our variable, NEST recordable)
-    vars: Vec<(&'static str, &'static str)>,
+    vars: Vec<RecVar>,
+}
+
+/// A state variable read from a NEST recordable: ours = NEST's × scale + offset.
+#[derive(Serialize)]
+struct RecVar {
+    ours: &'static str,
+    nest: &'static str,
+    scale: String,
+    offset: String,
 }
 
 pub fn generate(
@@ -164,8 +290,22 @@ pub fn generate(
     _inputs: &Inputs,
     dir: &Path,
 ) -> Result<Generated, CodegenError> {
+    // Populations of izhikevich2007 cells, by index, with their map onto NEST's izhikevich.
+    let mut izh2007 = std::collections::HashMap::new();
     let mut populations = Vec::new();
-    for pop in &suite.populations {
+    for (index, pop) in suite.populations.iter().enumerate() {
+        if pop.kind.name == "izhikevich2007" {
+            let map = Izhikevich2007OnNest::new(pop)?;
+            populations.push(Pop {
+                id: pop.id.to_string(),
+                is_source: false,
+                model: "izhikevich",
+                size: pop.size,
+                params: map.params(pop)?,
+            });
+            izh2007.insert(index, map);
+            continue;
+        }
         if pop.kind.is_source {
             populations.push(Pop {
                 id: pop.id.to_string(),
@@ -209,6 +349,13 @@ pub fn generate(
     let mut projections = Vec::new();
     for (index, proj) in suite.projections.iter().enumerate() {
         let target = &suite.populations[proj.to];
+        if izh2007.contains_key(&proj.to) {
+            return Err(CodegenError::Unsupported(format!(
+                "NEST's izhikevich takes spikes only as jumps of V; the exponential current \
+                 synapses of izhikevich2007 population `{}` have no NEST counterpart",
+                target.id
+            )));
+        }
         let unit = match target.kind.synapse.weight_dimension() {
             Some(d) if d == crate::suite::units::Dimension::CONDUCTANCE => "nS",
             Some(d) if d == crate::suite::units::Dimension::VOLTAGE => "mV",
@@ -247,10 +394,14 @@ pub fn generate(
                 // NEST refuses a change of current at t = 0; the earliest is the first step.
                 let dt_ms = super::ms(&suite.simulation.dt);
                 let start_ms = super::ms(start).max(dt_ms);
+                let pa = amplitude
+                    .value_in("pA")
+                    .map_err(|e| CodegenError::Units(e.to_string()))?;
+                let scale = izh2007.get(target).map_or(1.0, |m| m.input_scale);
                 steps.push(Step {
                     target: pop.id.to_string(),
                     cells: list_literal(&cells(selection, pop.size)),
-                    amplitude: number_in(amplitude, "pA")?,
+                    amplitude: code_number(pa * scale),
                     start: crate::suite::units::code_number(start_ms),
                     stop: number_in(stop, "ms")?,
                 });
@@ -262,19 +413,31 @@ pub fn generate(
     for rec in &suite.recordings {
         let pop = &suite.populations[rec.population];
         let model = nest_model(pop.kind.name);
+        let map = izh2007.get(&rec.population);
+        let cm_pf = pop.param("cm").and_then(|q| q.value_in("pF").ok());
         let (spikes, vars) = super::split_recording(
             rec,
             |name| {
-                let model = model.as_ref()?;
-                model
-                    .variables
-                    .iter()
-                    .find(|(ours, _)| *ours == name)
-                    .copied()
+                let ours = pop.kind.state_variable(name)?.name;
+                let (nest, scale, offset) = match (map, cm_pf) {
+                    (Some(map), Some(cm)) => map.variable(name, cm)?,
+                    _ => {
+                        let model = model.as_ref()?;
+                        let (_, nest) = model.variables.iter().find(|(o, _)| *o == name)?;
+                        (*nest, 1.0, 0.0)
+                    }
+                };
+                Some(RecVar {
+                    ours,
+                    nest,
+                    scale: code_number(scale),
+                    offset: code_number(offset),
+                })
             },
-            |name| match &model {
-                Some(model) => format!("NEST's {} does not record `{name}`", model.model),
-                None => format!("cannot record `{name}` of a source"),
+            |name| match (&model, map) {
+                (_, Some(_)) => format!("NEST's izhikevich does not record `{name}`"),
+                (Some(model), _) => format!("NEST's {} does not record `{name}`", model.model),
+                (None, None) => format!("cannot record `{name}` of a source"),
             },
         )?;
         recordings.push(Rec {
@@ -303,8 +466,152 @@ pub fn generate(
 
 #[cfg(test)]
 mod tests {
-    use crate::codegen::testing::{assert_parses_as_python, example, EXAMPLES};
+    use super::Izhikevich2007OnNest;
+    use crate::codegen::testing::{assert_parses_as_python, example, from_yaml, EXAMPLES};
+    use crate::codegen::CodegenError;
     use crate::suite::native::Simulator;
+
+    /// Izhikevich (2007) parameter sets (cm pF, k nS/mV, v_r, v_t, v_peak mV, a /ms, b nS,
+    /// c mV, d pA, step pA): the book's RS, IB, CH, LTS and FS (without its cubic U), and one
+    /// with b > 0 and an offset current.
+    const CELLS: &[[f64; 10]] = &[
+        [
+            100.0, 0.7, -60.0, -40.0, 35.0, 0.03, -2.0, -50.0, 100.0, 100.0,
+        ],
+        [
+            150.0, 1.2, -75.0, -45.0, 50.0, 0.01, 5.0, -56.0, 130.0, 550.0,
+        ],
+        [
+            50.0, 1.5, -60.0, -40.0, 25.0, 0.03, 1.0, -40.0, 150.0, 400.0,
+        ],
+        [
+            100.0, 1.0, -56.0, -42.0, 40.0, 0.03, 8.0, -53.0, 20.0, 120.0,
+        ],
+        [20.0, 1.0, -55.0, -40.0, 25.0, 0.2, 0.0, -45.0, 0.0, 100.0],
+        [60.0, 0.4, -65.0, -50.0, 30.0, 0.1, 3.0, -55.0, 40.0, 80.0],
+    ];
+
+    fn population_yaml(c: &[f64; 10], i_offset: f64) -> String {
+        format!(
+            "suite: t\nsimulation: {{duration: 10 ms, dt: 0.025 ms}}\npopulations:\n  \
+             p: {{cell: izhikevich2007, size: 1, parameters: {{cm: {} pF, k: {} nS/mV, \
+             v_r: {} mV, v_t: {} mV, v_peak: {} mV, a: {} /ms, b: {} nS, c: {} mV, d: {} pA, \
+             i_offset: {i_offset} pA, v_init: {} mV}}}}\nrecord:\n  \
+             - {{population: p, variables: [spikes, v, u]}}\n\
+             checks: {{agreement: {{spikes: {{window: 1 ms}}}}}}\n",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[2]
+        )
+    }
+
+    /// NEST's izhikevich parameters as numbers.
+    fn nest_params(
+        map: &Izhikevich2007OnNest,
+        pop: &crate::suite::native::Population,
+    ) -> Vec<(&'static str, f64)> {
+        map.params(pop)
+            .unwrap()
+            .into_iter()
+            .filter_map(|(name, value)| value.parse().ok().map(|v| (name, v)))
+            .collect()
+    }
+
+    /// Forward Euler on both forms, step by step: the 2007 cell as NeuroML (and crosscheck's
+    /// NEURON mechanism) integrates it, and NEST's `izhikevich` (`consistent_integration`)
+    /// with the mapped parameters and input. The map is exact: every spike on the same step,
+    /// v and u equal but for rounding.
+    #[test]
+    fn izhikevich2007_on_nest_is_exact_under_forward_euler() {
+        let dt = 0.025;
+        for (case, c) in CELLS.iter().enumerate() {
+            let i_offset = if case == 5 { 30.0 } else { 0.0 };
+            let suite = from_yaml(&population_yaml(c, i_offset));
+            let pop = &suite.populations[0];
+            let map = Izhikevich2007OnNest::new(pop).unwrap();
+            let n: std::collections::HashMap<_, _> = nest_params(&map, pop).into_iter().collect();
+            let [cm, k, v_r, v_t, v_peak, a, b, c_reset, d, step] = *c;
+            let (mut v, mut u) = (v_r, 0.0);
+            let (mut nv, mut nu) = (n["V_m"], n["U_m"]);
+            let (mut spikes, mut nest_spikes) = (Vec::new(), Vec::new());
+            for i in 0..16_000 {
+                // The step is on from 50 ms to 350 ms.
+                let input = if (2000..14_000).contains(&i) {
+                    step
+                } else {
+                    0.0
+                } + i_offset;
+                let nest_input = if (2000..14_000).contains(&i) {
+                    step * map.input_scale
+                } else {
+                    0.0
+                };
+                let dv = (k * (v - v_r) * (v - v_t) - u + input) / cm;
+                let du = a * (b * (v - v_r) - u);
+                v += dt * dv;
+                u += dt * du;
+                if v >= v_peak {
+                    spikes.push(i);
+                    v = c_reset;
+                    u += d;
+                }
+                let dnv = 0.04 * nv * nv + 5.0 * nv + 140.0 - nu + nest_input + n["I_e"];
+                let dnu = n["a"] * (n["b"] * nv - nu);
+                nv += dt * dnv;
+                nu += dt * dnu;
+                if nv >= n["V_th"] {
+                    nest_spikes.push(i);
+                    nv = n["c"];
+                    nu += n["d"];
+                }
+                let (v_back, u_back) = (nv / map.s + map.c0, (nu - map.u_offset) * cm / map.s);
+                // Rounding differences grow on the upstroke of a spike (~1e-6 mV seen).
+                assert!(
+                    (v_back - v).abs() < 1e-4 && (u_back - u).abs() < 1e-4,
+                    "case {case}, step {i}: v {v} vs {v_back}, u {u} vs {u_back}"
+                );
+                // What the generated script does to the recordings.
+                let (_, v_scale, v_offset) = map.variable("v", cm).unwrap();
+                let (_, u_scale, u_offset) = map.variable("u", cm).unwrap();
+                assert!((nv * v_scale + v_offset - v_back).abs() < 1e-9);
+                assert!((nu * u_scale + u_offset - u_back).abs() < 1e-9);
+            }
+            assert!(
+                !spikes.is_empty(),
+                "case {case} never fires: not a test of the reset"
+            );
+            assert_eq!(spikes, nest_spikes, "case {case}");
+        }
+    }
+
+    #[test]
+    fn projections_onto_izhikevich2007_skip_nest_with_the_reason() {
+        let text = population_yaml(&CELLS[0], 0.0).replace(
+            "checks:",
+            "projections:\n  - {from: p, to: p, connector: all_to_all, receptor: excitatory, \
+             weight: 10 pA, delay: 1 ms}\nchecks:",
+        );
+        let suite = from_yaml(&text);
+        let dir = tempfile::tempdir().unwrap();
+        let err = crate::codegen::generate(&suite, Simulator::Nest, dir.path()).unwrap_err();
+        match err {
+            CodegenError::Unsupported(why) => {
+                assert!(why.contains("izhikevich2007 population `p`"), "{why}")
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn izhikevich2007_runs_as_izhikevich_with_scaled_input() {
+        let suite = crate::codegen::apply_sweep(&example("izhikevich2007.crosscheck.yaml"), 0);
+        let dir = tempfile::tempdir().unwrap();
+        let generated = crate::codegen::generate(&suite, Simulator::Nest, dir.path()).unwrap();
+        let path = dir.path().join(&generated.script);
+        assert_parses_as_python(&path);
+        let code = std::fs::read_to_string(path).unwrap();
+        assert!(code.contains("nest.Create(\"izhikevich\""), "{code}");
+        // RS: 100 pA through C = 100 pF with s = 0.7 / (0.04 × 100) = 0.175 is 0.175.
+        assert!(code.contains("\"amplitude_values\": [0.175"), "{code}");
+    }
 
     #[test]
     fn generates_nest_code_for_the_examples() {

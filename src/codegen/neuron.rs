@@ -17,7 +17,8 @@
 //! - LIF (`iaf_psc_exp`/`iaf_psc_alpha`): NEST's exact propagators, so NEURON matches NEST to
 //!   rounding.
 //! - `izhikevich`: NEST's forward Euler step (`consistent_integration`), so exact as well.
-//! - `izhikevich2007` (no NEST model): the same Euler scheme as jNeuroML, NeuroML meaning.
+//! - `izhikevich2007`: the same Euler scheme as jNeuroML (and NEST through its 2003 model),
+//!   NeuroML meaning.
 //! - `adex_cond_exp`, `hh_curr_alpha`: NEST integrates with adaptive RKF45; here classic RK4
 //!   on substeps of at most 5 µs. Differences are integration error only (far below a step in
 //!   spike timing; a spike may occasionally land one step away).

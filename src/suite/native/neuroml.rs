@@ -17,7 +17,7 @@
 //! |---|---|---|
 //! | `iafCell`, `iafRefCell` (v starts at `leakReversal`) | `lif_curr_exp`, `tau_m = C / leakConductance` | `iaf_psc_exp` |
 //! | `izhikevichCell` (dimensionless a, b, c, d; inputs `pulseGeneratorDL`) | `izhikevich` (1 unit of input = 1 pA through 1 pF) | `izhikevich` |
-//! | `izhikevich2007Cell` (u starts at 0) | `izhikevich2007` | none (skipped) |
+//! | `izhikevich2007Cell` (u starts at 0) | `izhikevich2007` | `izhikevich`, by a change of variables |
 //! | `adExIaFCell` (v starts at `EL`, w at 0) | `adex_cond_exp` | `aeif_cond_exp` |
 //! | `spikeArray` | `spike_source` | `spike_generator` |
 //! | `pulseGenerator`, `pulseGeneratorDL` | current step | `step_current_generator` |
@@ -344,11 +344,6 @@ impl Importer<'_> {
         self.blockers.push(reason);
     }
 
-    /// Translated, but NEST has no model for it.
-    fn block_nest(&mut self, reason: String) {
-        self.blockers.push(reason);
-    }
-
     fn population(&mut self, node: roxmltree::Node, at: &Location) -> Result<(), LoadError> {
         let id = required(node, "id", at)?;
         let ident = Ident::new(id)
@@ -560,12 +555,6 @@ impl Importer<'_> {
                 return Ok((&NEUROML_CELL, Vec::new(), &[("v", "v")], Vec::new()));
             }
         };
-        if kind_name == "izhikevich2007" {
-            self.block_nest(format!(
-                "{}: population `{pop}` uses an izhikevich2007Cell, which NEST has no built-in model for",
-                c.location
-            ));
-        }
         let kind = cell_kind(kind_name).expect("mapped to a library cell type");
         // Every library parameter, the imported ones in place of the defaults.
         let params = kind
@@ -1236,9 +1225,11 @@ mod tests {
     #[test]
     fn imports_adex_and_dimensionless_izhikevich() {
         let imported = import(&bundled("adex_izhikevich.net.nml"), None, None).unwrap();
-        let [adex, izh] = imported.populations.as_slice() else {
+        let [adex, izh, ch] = imported.populations.as_slice() else {
             panic!()
         };
+        assert_eq!(ch.kind.name, "izhikevich2007");
+        assert!(close(si(ch, "k"), 1.5e-9 / 1e-3));
         assert_eq!(adex.kind.name, "adex_cond_exp");
         assert!(close(si(adex, "v_thresh"), -50.4e-3));
         assert!(close(si(adex, "v_spike"), -40.4e-3));
@@ -1256,7 +1247,7 @@ mod tests {
     }
 
     #[test]
-    fn izhikevich_2007_translates_but_blocks_nest() {
+    fn izhikevich_2007_translates_for_nest_too() {
         let (_dir, imported) = import_files(&[(
             "m.nml",
             &nml(
@@ -1270,8 +1261,7 @@ mod tests {
         assert!(close(si(pop, "k"), 0.7e-9 / 1e-3));
         assert!(close(si(pop, "a"), 30.0));
         assert!(imported.model.untranslatable.is_empty());
-        assert_eq!(imported.model.nest_blockers.len(), 1);
-        assert!(imported.model.nest_blockers[0].contains("izhikevich2007Cell"));
+        assert!(imported.model.nest_blockers.is_empty());
     }
 
     #[test]
