@@ -30,8 +30,9 @@ pub enum Exit {
     TestsFailed = 1,
     /// Bad command line (clap's own code, kept for our usage errors too).
     Usage = 2,
-    /// The HTML report folder cannot be used: it is a file, is not writable, or holds files
-    /// the report did not write (checked before anything runs).
+    /// A report could not be written: the HTML folder is a file, is not writable, or holds
+    /// files the report did not write (checked before anything runs), or writing the JSON,
+    /// JUnit or HTML report failed (the reports that could be written are complete).
     ReportUnwritable = 3,
     /// No test files were found under the given paths.
     NoTests = 4,
@@ -49,8 +50,9 @@ Exit codes:
   0    every job passed (or was skipped)
   1    at least one job failed, errored or timed out, or engines disagreed
   2    usage error (bad option, unknown engine name, path that does not exist)
-  3    the --html folder (or `report -o`) is a file, is not writable, or holds
-       files the report did not write; nothing was run
+  3    a report could not be written: the --html folder (or `report -o`) is a
+       file, is not writable, or holds files the report did not write (nothing
+       was run), or writing the JSON, JUnit or HTML failed (the others are kept)
   4    no test files found
   5    at least one test file is invalid (the others still run)
   6    a needed engine is missing and could not be installed (with --require-all:
@@ -486,11 +488,10 @@ fn merge(args: &MergeArgs) -> Exit {
     );
     print!("{}", terminal::agreement_table(&report.agreement));
     let written = write_reports(&report, &args.json, &args.junit, &args.html);
-    if written.html_failed {
+    if written.failed || written.html_failed {
         return Exit::ReportUnwritable;
     }
-    let write_failed = written.failed;
-    if write_failed || !report.summary.all_passed() {
+    if !report.summary.all_passed() {
         Exit::TestsFailed
     } else {
         Exit::Success
@@ -924,6 +925,35 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             .clone()
             .unwrap_or_else(|| crate::reference::reference_root(&job.file))
     };
+    // One bless at a time per reference root, held until this run has written its files.
+    let mut _bless_locks = Vec::new();
+    if mode == Mode::Bless {
+        let roots: std::collections::BTreeSet<PathBuf> = jobs
+            .iter()
+            .filter_map(|job| match &job.work {
+                plan::Work::Native(native) => Some(reference_root(native)),
+                _ => None,
+            })
+            .collect();
+        for root in roots {
+            let waiting = || {
+                eprintln!(
+                    "crosscheck: waiting for another `crosscheck bless` of {} to finish",
+                    root.display()
+                )
+            };
+            match tokio::task::block_in_place(|| crate::reference::lock_for_bless(&root, waiting)) {
+                Ok(lock) => _bless_locks.push(lock),
+                Err(e) => {
+                    error(format!(
+                        "cannot lock {} for blessing: {e}",
+                        root.join(crate::reference::BLESS_LOCK).display()
+                    ));
+                    return Exit::ReportUnwritable;
+                }
+            }
+        }
+    }
 
     // Passes whose inputs are unchanged come from the cache (never when blessing: that needs
     // fresh recordings).
@@ -1128,6 +1158,8 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
     }
     if interrupted {
         Exit::Interrupted
+    } else if write_failed {
+        Exit::ReportUnwritable
     } else if refused > 0 {
         error(format!(
             "{refused} test(s) need an engine that cannot be provisioned here (--require-all)"
@@ -1135,10 +1167,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         Exit::EngineUnavailable
     } else if had_invalid {
         Exit::InvalidTestFile
-    } else if !report.summary.all_passed()
-        || write_failed
-        || report.agreement.iter().any(|a| !a.passed())
-    {
+    } else if !report.summary.all_passed() || report.agreement.iter().any(|a| !a.passed()) {
         Exit::TestsFailed
     } else {
         Exit::Success

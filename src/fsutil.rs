@@ -8,6 +8,17 @@ use std::path::{Path, PathBuf};
 /// Writes a file so that readers see either the old or the new content, never a partial one:
 /// write to a temporary file beside it, flush to disk, then rename over the target.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_via_temp(path, bytes, true)
+}
+
+/// [`write_atomic`] without flushing to disk: a crash of crosscheck or a full disk still
+/// leaves the old content or the new, never part of it, but a power cut may not. For the many
+/// files of a report, which fsync one by one would slow down for no gain.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_via_temp(path, bytes, false)
+}
+
+fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -21,7 +32,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         fs::rename(&tmp, path)
     })();
     if result.is_err() {

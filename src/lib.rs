@@ -27,6 +27,7 @@ pub mod native;
 pub mod partition;
 pub mod plan;
 pub mod plot;
+pub mod process_tag;
 pub mod reference;
 pub mod report;
 pub mod results;

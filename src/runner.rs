@@ -5,7 +5,8 @@
 //! engine's steps there, each step in its own process group, and is judged from the files the
 //! steps wrote. At most `jobs` jobs run at once. Whatever happens to a process (non-zero exit,
 //! crash, timeout, Ctrl-C) becomes a result; nothing stops the other jobs, and no process is
-//! left behind: after every step the whole process group is killed, children included.
+//! left behind: after every step the whole process group is killed, children included, and
+//! so is any process that left the group but carries the step's tag ([`crate::process_tag`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
@@ -679,12 +680,14 @@ async fn run_process(
     tail: &mut CappedOutput,
     cancel: &mut watch::Receiver<bool>,
 ) -> ProcessOutcome {
+    let tag = crate::process_tag::new_tag();
     let mut command = tokio::process::Command::new(&step.program);
     command
         .args(&step.args)
         .current_dir(&step.cwd)
         .envs(options.process_env.iter().map(|(k, v)| (k, v)))
         .envs(step.env.iter().map(|(k, v)| (k, v)))
+        .env(crate::process_tag::TAG_VARIABLE, &tag)
         .stdin(if step.stdin.is_some() {
             Stdio::piped()
         } else {
@@ -727,10 +730,12 @@ async fn run_process(
             ProcessOutcome::Cancelled
         }
     };
-    // Leftovers of the group (background children of a step that exited) go too.
+    // Leftovers of the group (background children of a step that exited) go too, and so do
+    // processes that left the group (`setsid`), found by the step's tag.
     if let Some(pgid) = pgid {
         let _ = killpg(pgid, Signal::SIGKILL);
     }
+    let _ = tokio::task::spawn_blocking(move || crate::process_tag::kill_tagged(&tag)).await;
     for reader in readers.into_iter().flatten() {
         // The group is dead, so the pipes close; the bound is a safety net against a pipe
         // held open by a process that left the group.

@@ -152,7 +152,7 @@ pub fn write(dir: &Path, report: &RunReport) -> Result<PathBuf, HtmlError> {
             manifest.push('\n');
         }
     }
-    std::fs::write(dir.join(MANIFEST), &manifest).map_err(io(&dir.join(MANIFEST)))?;
+    crate::fsutil::write_whole(&dir.join(MANIFEST), manifest.as_bytes()).map_err(io(&dir.join(MANIFEST)))?;
     write_all(dir, &outputs)?;
     // Stale files of earlier reports (a test that is gone): ours, so they may go.
     let current: BTreeSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
@@ -164,7 +164,7 @@ pub fn write(dir: &Path, report: &RunReport) -> Result<PathBuf, HtmlError> {
         manifest.push_str(out);
         manifest.push('\n');
     }
-    std::fs::write(dir.join(MANIFEST), &manifest).map_err(io(&dir.join(MANIFEST)))?;
+    crate::fsutil::write_whole(&dir.join(MANIFEST), manifest.as_bytes()).map_err(io(&dir.join(MANIFEST)))?;
     Ok(dir.join("index.html"))
 }
 
@@ -179,7 +179,8 @@ fn write_all(dir: &Path, outputs: &[Output]) -> Result<(), HtmlError> {
                 scope.spawn(move || {
                     for out in part {
                         let path = dir.join(&out.path);
-                        std::fs::write(&path, &out.bytes)
+                        // Whole or not at all: a full disk must not leave half a page.
+                        crate::fsutil::write_whole(&path, &out.bytes)
                             .map_err(|source| HtmlError::Io { path, source })?;
                     }
                     Ok::<(), HtmlError>(())
