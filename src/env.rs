@@ -168,6 +168,8 @@ pub enum EnvError {
     Offline(String, PathBuf),
     #[error("the managed environment state file {0} is unreadable: {1}; run `crosscheck install` to repair it")]
     BadState(PathBuf, String),
+    #[error("the managed environment is damaged: {1}; --offline forbids repairing it; run `crosscheck install {0}`")]
+    Damaged(String, String),
 }
 
 fn io_err(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> EnvError {
@@ -337,6 +339,16 @@ impl ManagedEnv {
         }
     }
 
+    /// What is damaged in `component`'s installed packages (a file missing or of another size
+    /// than pip installed), if anything; packages not installed at all are not damage.
+    pub fn damage(&self, component: Component) -> Option<String> {
+        let site = self.site_packages()?;
+        component
+            .pins()
+            .iter()
+            .find_map(|pin| crate::installed::damage(&site, pin.package))
+    }
+
     /// True when `component` is installed with today's pins and the interpreter is still there.
     pub fn has(&self, state: &EnvState, component: Component) -> bool {
         let wanted = self.requirements(component);
@@ -415,14 +427,22 @@ impl ManagedEnv {
         offline: bool,
         progress: &dyn ProgressSink,
     ) -> Result<EnvState, EnvError> {
-        let state = self.state()?;
+        let state = self.state_or_repair(progress)?;
+        // Installed but damaged since: reinstalled like missing ones.
+        let damaged: Vec<(Component, String)> = components
+            .iter()
+            .filter_map(|c| self.damage(*c).map(|why| (*c, why)))
+            .collect();
         let missing: Vec<Component> = components
             .iter()
             .copied()
-            .filter(|c| !self.has(&state, *c))
+            .filter(|c| !self.has(&state, *c) || damaged.iter().any(|(d, _)| d == c))
             .collect();
         if missing.is_empty() {
             return Ok(state);
+        }
+        if let (true, Some((component, why))) = (offline, damaged.first()) {
+            return Err(EnvError::Damaged(component.name().to_string(), why.clone()));
         }
         if offline {
             return Err(EnvError::Offline(
@@ -442,13 +462,37 @@ impl ManagedEnv {
         progress.stage("waiting for the environment lock");
         lock.lock()
             .map_err(io_err(format!("lock {}", lock_path.display())))?;
-        // Another process may have installed while we waited.
+        // Another process may have installed (or repaired) while we waited.
         let mut state = self.state().unwrap_or_default();
-        let missing: Vec<Component> = components
-            .iter()
-            .copied()
-            .filter(|c| !self.has(&state, *c))
-            .collect();
+        let mut missing: Vec<Component> = Vec::new();
+        for &component in components {
+            if let Some(why) = self.damage(component) {
+                // pip would call a damaged distribution satisfied: remove it first (pip
+                // uninstalls by RECORD, missing files and all), then install it again.
+                progress.stage(&format!(
+                    "the managed environment is damaged ({why}); reinstalling {}",
+                    component.name()
+                ));
+                let packages: Vec<&str> = component.pins().iter().map(|p| p.package).collect();
+                run_streaming(
+                    "pip uninstall",
+                    Command::new(self.python())
+                        .args([
+                            "-m",
+                            "pip",
+                            "uninstall",
+                            "-y",
+                            "--disable-pip-version-check",
+                        ])
+                        .args(&packages),
+                    progress,
+                )?;
+                state.components.remove(&component);
+                missing.push(component);
+            } else if !self.has(&state, component) {
+                missing.push(component);
+            }
+        }
         if missing.is_empty() {
             return Ok(state);
         }
@@ -510,6 +554,22 @@ impl ManagedEnv {
         self.write_state(&state)?;
         drop(lock);
         Ok(state)
+    }
+
+    /// The recorded state; an unreadable record (a truncated or garbled `state.json`) is
+    /// reported and treated as empty, so provisioning checks every component again and
+    /// writes a good one (pip finds intact packages already satisfied, quickly).
+    fn state_or_repair(&self, progress: &dyn ProgressSink) -> Result<EnvState, EnvError> {
+        match self.state() {
+            Err(EnvError::BadState(path, why)) => {
+                progress.stage(&format!(
+                    "{} is unreadable ({why}); checking the environment again",
+                    path.display()
+                ));
+                Ok(EnvState::default())
+            }
+            other => other,
+        }
     }
 
     fn write_state(&self, state: &EnvState) -> Result<(), EnvError> {

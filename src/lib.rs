@@ -22,6 +22,7 @@ pub mod engine;
 pub mod env;
 pub mod fsutil;
 pub mod history;
+pub mod installed;
 pub mod mechanisms;
 pub mod native;
 pub mod partition;

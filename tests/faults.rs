@@ -502,3 +502,76 @@ fn a_second_bless_waits_for_the_first_and_references_stay_whole() {
         .success()
         .stdout(predicate::str::contains("1 passed"));
 }
+
+/// A managed environment damaged after installation (a package file truncated, the state
+/// record garbled): found before anything runs, named, and repaired by `crosscheck install`,
+/// after which the engine runs again. A private home, so no other test sees the damage.
+#[test]
+fn a_damaged_environment_is_detected_and_repaired_by_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/omv/pylems");
+    crosscheck(&home)
+        .args(["install", "pylems"])
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success();
+    let run_offline = || {
+        crosscheck(&home)
+            .args(["run", "--offline"])
+            .arg(&fixture)
+            .timeout(Duration::from_secs(300))
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run_offline().status.code(), Some(0));
+
+    // Truncate one of pyLEMS's modules: --offline refuses to run on it, naming the file.
+    let site = fs::read_dir(home.join("venv/lib"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("site-packages"))
+        .find(|p| p.is_dir())
+        .unwrap();
+    let module = site.join("lems/api.py");
+    assert!(
+        module.is_file(),
+        "pyLEMS layout changed: {}",
+        module.display()
+    );
+    fs::write(&module, "").unwrap();
+    let output = run_offline();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("damaged")
+            && stderr.contains("api.py")
+            && stderr.contains("crosscheck install"),
+        "{stderr}"
+    );
+
+    // And the record of what is installed garbled as well: install repairs both.
+    fs::write(home.join("state.json"), "{\"components\": {\"pyl").unwrap();
+    let output = crosscheck(&home)
+        .args(["install", "pylems"])
+        .timeout(Duration::from_secs(900))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("unreadable") && stderr.contains("reinstalling"),
+        "{stderr}"
+    );
+    assert!(
+        fs::metadata(&module).unwrap().len() > 0,
+        "api.py not restored"
+    );
+    let output = run_offline();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}

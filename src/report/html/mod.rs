@@ -152,7 +152,8 @@ pub fn write(dir: &Path, report: &RunReport) -> Result<PathBuf, HtmlError> {
             manifest.push('\n');
         }
     }
-    crate::fsutil::write_whole(&dir.join(MANIFEST), manifest.as_bytes()).map_err(io(&dir.join(MANIFEST)))?;
+    crate::fsutil::write_whole(&dir.join(MANIFEST), manifest.as_bytes())
+        .map_err(io(&dir.join(MANIFEST)))?;
     write_all(dir, &outputs)?;
     // Stale files of earlier reports (a test that is gone): ours, so they may go.
     let current: BTreeSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
@@ -164,7 +165,8 @@ pub fn write(dir: &Path, report: &RunReport) -> Result<PathBuf, HtmlError> {
         manifest.push_str(out);
         manifest.push('\n');
     }
-    crate::fsutil::write_whole(&dir.join(MANIFEST), manifest.as_bytes()).map_err(io(&dir.join(MANIFEST)))?;
+    crate::fsutil::write_whole(&dir.join(MANIFEST), manifest.as_bytes())
+        .map_err(io(&dir.join(MANIFEST)))?;
     Ok(dir.join("index.html"))
 }
 
