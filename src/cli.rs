@@ -123,6 +123,12 @@ struct PathsArgs {
     /// Files or directories to search for test files (`.test.*.omt`, `*.crosscheck.yaml`).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
+    /// Let test files name paths outside the repository being tested. Without it, a target,
+    /// `.mep`, data file, NeuroML model or include, or reference folder that resolves (through
+    /// `..` or a symbolic link) outside the Git work tree holding the test file — outside Git,
+    /// the folder given — makes the test file invalid.
+    #[arg(long)]
+    allow_outside_paths: bool,
 }
 
 #[derive(Debug, Args)]
@@ -163,7 +169,7 @@ impl SelectArgs {
             error(e);
             Exit::Usage
         })?;
-        Ok((filters, load(&self.paths.paths)?))
+        Ok((filters, load(&self.paths)?))
     }
 
     /// The plan for these arguments: engine filters, then the partition.
@@ -503,8 +509,8 @@ fn error(message: impl std::fmt::Display) {
 }
 
 /// Loads tests, reporting a bad path as a usage error.
-fn load(paths: &[PathBuf]) -> Result<Loaded, Exit> {
-    plan::load(paths).map_err(|e| {
+fn load(paths: &PathsArgs) -> Result<Loaded, Exit> {
+    plan::load_bounded(&paths.paths, paths.allow_outside_paths).map_err(|e| {
         error(e);
         Exit::Usage
     })
@@ -520,7 +526,7 @@ fn print_invalid(invalid: Vec<InvalidFile>) {
 }
 
 fn validate(args: &PathsArgs) -> Exit {
-    let loaded = match load(&args.paths) {
+    let loaded = match load(args) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -925,6 +931,31 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             .clone()
             .unwrap_or_else(|| crate::reference::reference_root(&job.file))
     };
+    // The reference folder found above a suite must stay in its Git repository (a
+    // `reference-data` symbolic link out of it is refused like any other path), unless given
+    // explicitly or allowed. Outside Git, the nearest `reference-data` above the suite is used.
+    if args.reference_dir.is_none() && !args.select.paths.allow_outside_paths {
+        let mut refused = false;
+        for job in &jobs {
+            let plan::Work::Native(native) = &job.work else {
+                continue;
+            };
+            let Some(top) = crate::suite::boundary::git_toplevel(&native.file) else {
+                continue;
+            };
+            let boundary = crate::suite::boundary::Boundary::for_test_file(&native.file, &top);
+            let root = reference_root(native);
+            if let Err(message) =
+                boundary.check("reference folder", &root.display().to_string(), &root)
+            {
+                error(format!("{}: {message}", native.file.display()));
+                refused = true;
+            }
+        }
+        if refused {
+            return Exit::InvalidTestFile;
+        }
+    }
     // One bless at a time per reference root, held until this run has written its files.
     let mut _bless_locks = Vec::new();
     if mode == Mode::Bless {

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use crate::engine::{self, EngineDef, Tools};
 use crate::env::Component;
 use crate::native::NativeJob;
+use crate::suite::boundary::{git_toplevel, Boundary};
 use crate::suite::discover::{discover, DiscoverError, DiscoveredFile, TestFileKind};
-use crate::suite::native::{load_suite, NativeSuite, Simulator};
+use crate::suite::native::{load_suite_within, NativeSuite, Simulator};
 use crate::suite::{omv, EngineRequest, LoadError, TestCase};
 
 /// A test file that could not be loaded, with every problem found in it.
@@ -35,17 +36,35 @@ impl Loaded {
 
 /// Finds and loads every test file under `paths`.
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, DiscoverError> {
+    load_bounded(paths, true)
+}
+
+/// [`load`], refusing (as invalid test files) paths that leave the repository being tested
+/// unless `allow_outside` (see [`Boundary`]).
+pub fn load_bounded(paths: &[PathBuf], allow_outside: bool) -> Result<Loaded, DiscoverError> {
     let mut loaded = Loaded::default();
     for file in discover(paths)? {
+        let boundary = if allow_outside {
+            Boundary::anywhere()
+        } else {
+            Boundary::for_test_file(&file.path, &file.root)
+        };
         match file.kind {
-            TestFileKind::Omv => match omv::load_omt(&file.path, file.id.clone()) {
+            TestFileKind::Omv => match omv::load_omt_within(&file.path, file.id.clone(), &boundary)
+            {
                 Ok(test) => {
-                    let root = copy_root(&test, &file.root);
+                    let mut root = copy_root(&test, &file.root);
+                    // Includes of the targets widen the copy; never past the boundary.
+                    if let Some(limit) = boundary.root() {
+                        if !root.starts_with(limit) {
+                            root = limit.to_path_buf();
+                        }
+                    }
                     loaded.tests.push((Arc::new(test), root));
                 }
                 Err(errors) => loaded.invalid.push(InvalidFile { file, errors }),
             },
-            TestFileKind::Native => match load_suite(&file.path) {
+            TestFileKind::Native => match load_suite_within(&file.path, &boundary) {
                 Ok(suite) => loaded.suites.push((Arc::new(suite), file)),
                 Err(errors) => loaded.invalid.push(InvalidFile { file, errors }),
             },
@@ -138,13 +157,6 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-fn git_toplevel(file: &Path) -> Option<PathBuf> {
-    file.ancestors()
-        .skip(1)
-        .find(|dir| dir.join(".git").exists())
-        .map(Path::to_path_buf)
 }
 
 /// How a job's engine will be handled.

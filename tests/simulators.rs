@@ -426,6 +426,8 @@ fn simulators_do_not_write_to_the_users_home() {
         .arg("run")
         .arg(corpus().join("LEMSexamples/test/.test.ex9.jnmlbrian2.omt"))
         .arg(corpus().join("LEMSexamples/test/.test.ex0.jnmlnrn.omt"))
+        // The corpus is not a Git repository: its targets in `../` lie outside the folder given.
+        .arg("--allow-outside-paths")
         .arg("--json")
         .arg(&json)
         .timeout(Duration::from_secs(900))
@@ -441,7 +443,8 @@ fn simulators_do_not_write_to_the_users_home() {
 }
 
 /// A single test file can be run on its own: its job copies enough of the tree for the files
-/// the model includes from a sibling folder (`../examples/…`).
+/// the model includes from a sibling folder (`../examples/…`). The corpus is not a Git
+/// repository, so reaching beyond the folder given needs `--allow-outside-paths`.
 #[test]
 fn a_single_test_file_runs_with_the_files_its_model_includes() {
     let out = tempfile::tempdir().unwrap();
@@ -449,6 +452,7 @@ fn a_single_test_file_runs_with_the_files_its_model_includes() {
     crosscheck(&shared_home())
         .arg("run")
         .arg(corpus().join("LEMSexamples/test/.test.ex14.jnmlnrn.omt"))
+        .arg("--allow-outside-paths")
         .arg("--json")
         .arg(&json)
         .timeout(Duration::from_secs(900))

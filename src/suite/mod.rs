@@ -7,6 +7,7 @@
 //! All paths stored here are absolute: the planner maps them into each job's private copy of
 //! the repository, and the comparison reads them from there.
 
+pub mod boundary;
 pub mod discover;
 pub mod native;
 pub mod omv;

@@ -17,6 +17,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use super::boundary::Boundary;
 use super::source::{
     check_keys, expect_index, expect_map, expect_number, expect_str, quoted_list, read_yaml,
     required, Source,
@@ -58,11 +59,21 @@ const DEFAULT_TOLERANCE: f64 = 0.1;
 /// test (see [`super::discover`]). On failure, every problem found is returned, in file order
 /// for the `.omt` (with `.mep` problems where they were detected).
 pub fn load_omt(path: &Path, id: String) -> Result<TestCase, Vec<LoadError>> {
+    load_omt_within(path, id, &Boundary::anywhere())
+}
+
+/// [`load_omt`], refusing target, `.mep` and data file paths that leave `boundary`.
+pub fn load_omt_within(
+    path: &Path,
+    id: String,
+    boundary: &Boundary,
+) -> Result<TestCase, Vec<LoadError>> {
     let path = absolute(path);
     let mut errors = Vec::new();
-    let Some((omt, root)) = read_yaml(&path, &mut errors) else {
+    let Some((mut omt, root)) = read_yaml(&path, &mut errors) else {
         return Err(errors);
     };
+    omt.boundary = boundary.clone();
     let case = load_case(&omt, &root, id, &mut errors);
     // Report in reading order: the `.omt` top to bottom, then the `.mep`.
     errors.sort_by_key(|e| {
@@ -190,7 +201,10 @@ fn load_targets(
     let mut targets = Vec::new();
     let mut ok = true;
     for word in text.split_whitespace() {
-        let path = resolve(omt.dir(), word);
+        let Some(path) = omt.within("target", word, resolve(omt.dir(), word), value, errors) else {
+            ok = false;
+            continue;
+        };
         let deferred_glob = globs_allowed && word.contains(['*', '?', '[']);
         if !deferred_glob && !path.exists() {
             errors.push(omt.error(
@@ -220,7 +234,13 @@ struct Mep {
 
 fn load_mep(omt: &Source, value: &Node, errors: &mut Vec<LoadError>) -> Option<Mep> {
     let text = expect_str(omt, value, "mep", errors)?;
-    let path = resolve(omt.dir(), text.trim());
+    let path = omt.within(
+        "mep",
+        text.trim(),
+        resolve(omt.dir(), text.trim()),
+        value,
+        errors,
+    )?;
     if !path.is_file() {
         errors.push(omt.error(
             value,
@@ -232,7 +252,8 @@ fn load_mep(omt: &Source, value: &Node, errors: &mut Vec<LoadError>) -> Option<M
         ));
         return None;
     }
-    let (source, root) = read_yaml(&path, errors)?;
+    let (mut source, root) = read_yaml(&path, errors)?;
+    source.boundary = omt.boundary.clone();
     let Some(entries) = root.as_map() else {
         let message = format!(
             "a .mep file must be a mapping with `experiments`, found {}",
@@ -643,8 +664,8 @@ fn load_table(
     check_keys(src, entries, FILE_KEYS, &format!("in `{what}`"), errors);
     let before = errors.len();
     let path = required(src, node, "path", node, &format!("in `{what}`"), errors)
-        .and_then(|p| expect_str(src, p, "path", errors))
-        .map(|p| resolve(base, p.trim()));
+        .and_then(|p| Some((p, expect_str(src, p, "path", errors)?)))
+        .and_then(|(n, p)| src.within("data file", p.trim(), resolve(base, p.trim()), n, errors));
     let columns = match node.get("columns") {
         None => Some(vec![0, 1]),
         // numpy's `usecols` takes a single index too.
@@ -776,8 +797,16 @@ fn load_spike_file(
     );
     let before = errors.len();
     let path = required(omt, node, "path", key, "in `spiketimes file`", errors)
-        .and_then(|p| expect_str(omt, p, "path", errors))
-        .map(|p| resolve(omt.dir(), p.trim()));
+        .and_then(|p| Some((p, expect_str(omt, p, "path", errors)?)))
+        .and_then(|(n, p)| {
+            omt.within(
+                "spike file",
+                p.trim(),
+                resolve(omt.dir(), p.trim()),
+                n,
+                errors,
+            )
+        });
     let format = match node.get("format") {
         None => {
             errors.push(

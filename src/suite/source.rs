@@ -12,9 +12,30 @@ use crate::suggest::nearest;
 pub(crate) struct Source {
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// Where the paths this file names may lead (anywhere unless the loader says otherwise).
+    pub boundary: crate::suite::boundary::Boundary,
 }
 
 impl Source {
+    /// `path` (written as `written` at `node`, for `what`) when it stays inside the file's
+    /// boundary; otherwise `None`, with the error at `node`.
+    pub fn within(
+        &self,
+        what: &str,
+        written: &str,
+        path: PathBuf,
+        node: &Node,
+        errors: &mut Vec<LoadError>,
+    ) -> Option<PathBuf> {
+        match self.boundary.check(what, written, &path) {
+            Ok(()) => Some(path),
+            Err(message) => {
+                errors.push(self.error(node, message));
+                None
+            }
+        }
+    }
+
     pub fn location(&self, node: &Node) -> Location {
         Location {
             file: self.path.clone(),
@@ -82,6 +103,7 @@ pub(crate) fn read_yaml(path: &Path, errors: &mut Vec<LoadError>) -> Option<(Sou
     let source = Source {
         path: path.to_path_buf(),
         text: Arc::from(text),
+        boundary: crate::suite::boundary::Boundary::anywhere(),
     };
     match yaml::parse(&source.text) {
         Ok(node) => Some((source, node)),

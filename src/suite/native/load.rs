@@ -145,11 +145,20 @@ pub(crate) fn example_unit(dim: Dimension) -> Option<&'static str> {
 /// Loads and validates the suite at `path`. On failure, every problem found is returned, in
 /// file order.
 pub fn load_suite(path: &Path) -> Result<NativeSuite, Vec<LoadError>> {
+    load_suite_within(path, &crate::suite::boundary::Boundary::anywhere())
+}
+
+/// [`load_suite`], refusing a NeuroML model (or an include of it) that leaves `boundary`.
+pub fn load_suite_within(
+    path: &Path,
+    boundary: &crate::suite::boundary::Boundary,
+) -> Result<NativeSuite, Vec<LoadError>> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut errors = Vec::new();
-    let Some((src, root)) = read_yaml(&path, &mut errors) else {
+    let Some((mut src, root)) = read_yaml(&path, &mut errors) else {
         return Err(errors);
     };
+    src.boundary = boundary.clone();
     let mut loader = Loader {
         src: &src,
         errors: Vec::new(),
@@ -617,7 +626,13 @@ impl<'a> Loader<'a> {
             None => None,
             Some(n) => Some(self.string(n, "network")?),
         };
-        let path = self.src.dir().join(file);
+        let path = self.src.within(
+            "NeuroML file",
+            file,
+            self.src.dir().join(file),
+            file_node,
+            &mut self.errors,
+        )?;
         if !path.is_file() {
             self.error(
                 file_node,
@@ -629,7 +644,7 @@ impl<'a> Loader<'a> {
             );
             return None;
         }
-        match super::neuroml::import(&path, network, dt) {
+        match super::neuroml::import_within(&path, network, dt, &self.src.boundary) {
             Ok(imported) => Some(imported),
             Err(error) => {
                 let message = format!("in the NeuroML model: {error}");

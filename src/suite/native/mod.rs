@@ -15,7 +15,7 @@ use crate::suite::units::Quantity;
 use crate::suite::Location;
 
 pub use library::{cell_kind, CellKind, ParamSpec, StateVariable, SynapseKind, CELL_TYPES};
-pub use load::load_suite;
+pub use load::{load_suite, load_suite_within};
 
 /// A name from a suite that may appear in generated code: `[A-Za-z][A-Za-z0-9_]*`, at most 64
 /// characters, and not a Python keyword or builtin that generated code relies on. A leading

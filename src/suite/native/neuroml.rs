@@ -147,6 +147,21 @@ pub fn import(
     network: Option<&str>,
     dt: Option<Quantity>,
 ) -> Result<Imported, LoadError> {
+    import_within(
+        path,
+        network,
+        dt,
+        &crate::suite::boundary::Boundary::anywhere(),
+    )
+}
+
+/// [`import`], refusing `<include>`s that leave `boundary`.
+pub fn import_within(
+    path: &Path,
+    network: Option<&str>,
+    dt: Option<Quantity>,
+    boundary: &crate::suite::boundary::Boundary,
+) -> Result<Imported, LoadError> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut files: Vec<Parsed> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -172,6 +187,15 @@ pub fn import(
         });
         // Depth-first in file order: reverse so the first include is read next.
         for include in includes.into_iter().rev() {
+            let (included, at) = &include;
+            if let Err(message) =
+                boundary.check("include", &included.display().to_string(), included)
+            {
+                return Err(LoadError::new(
+                    at.clone().unwrap_or_else(|| start_of(&file)),
+                    message,
+                ));
+            }
             queue.push(include);
         }
     }
