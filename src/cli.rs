@@ -978,7 +978,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
                 Err(e) => {
                     error(format!(
                         "cannot lock {} for blessing: {e}",
-                        root.join(crate::reference::BLESS_LOCK).display()
+                        crate::reference::bless_lock_folder(&root).display()
                     ));
                     return Exit::ReportUnwritable;
                 }

@@ -21,6 +21,8 @@ pub mod data;
 pub mod engine;
 pub mod env;
 pub mod fsutil;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod history;
 pub mod installed;
 pub mod mechanisms;

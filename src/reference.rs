@@ -42,29 +42,24 @@ pub struct Provenance {
     pub model_files: Vec<(String, String)>,
 }
 
-/// The lock file `crosscheck bless` holds in a reference root (empty; ignore it in Git).
-pub const BLESS_LOCK: &str = ".crosscheck-bless.lock";
-
 /// An exclusive hold on a reference root for one `crosscheck bless`, released when dropped.
 ///
 /// Two blesses of the same references at once would each write whole files atomically, but
 /// could interleave them: half the files from one run, half from the other, with provenance
-/// that claims otherwise. The second therefore waits for the first (an `flock` on
-/// `<root>/.crosscheck-bless.lock`, released by the kernel even if the holder is killed).
+/// that claims otherwise. The second therefore waits for the first: an `flock` on the folder
+/// holding the reference root (the root itself may not exist yet, and a lock file would
+/// litter the repository), released by the kernel even if the holder is killed.
 #[derive(Debug)]
 pub struct BlessLock {
     _file: std::fs::File,
 }
 
-/// Takes the bless lock of `root` (creating the folder), calling `waiting` once first if
-/// another bless holds it.
+/// Takes the bless lock of `root` (creating the folder above it if needed), calling `waiting`
+/// once first if another bless holds it.
 pub fn lock_for_bless(root: &Path, waiting: impl FnOnce()) -> std::io::Result<BlessLock> {
-    std::fs::create_dir_all(root)?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(root.join(BLESS_LOCK))?;
+    let folder = bless_lock_folder(root);
+    std::fs::create_dir_all(&folder)?;
+    let file = std::fs::File::open(&folder)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -74,6 +69,14 @@ pub fn lock_for_bless(root: &Path, waiting: impl FnOnce()) -> std::io::Result<Bl
         Err(std::fs::TryLockError::Error(e)) => return Err(e),
     }
     Ok(BlessLock { _file: file })
+}
+
+/// The folder whose lock guards blessing into `root`.
+pub fn bless_lock_folder(root: &Path) -> PathBuf {
+    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    absolute
+        .parent()
+        .map_or(absolute.clone(), Path::to_path_buf)
 }
 
 /// The reference root for a suite file: the nearest `reference-data/` folder above it, else
