@@ -263,3 +263,90 @@ fn summarize(failures: &[String]) -> String {
         [first, rest @ ..] => format!("{first} (and {} more cells)", rest.len()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::native::Trace;
+    use proptest::prelude::*;
+
+    /// Three LIF cells recorded for spikes and v, compared with `window` and `rms`.
+    fn suite(window: &str, rms: &str) -> NativeSuite {
+        crate::codegen::testing::from_yaml(&format!(
+            "suite: s\nsimulation: {{duration: 100 ms}}\npopulations:\n  p: {{cell: lif_curr_exp, size: 3}}\n\
+             record:\n  - {{population: p, variables: [spikes, v]}}\n\
+             checks: {{agreement: {{spikes: {{window: {window}}}, traces: {{v: {{rms: {rms}}}}}}}}}\n"
+        ))
+    }
+
+    fn verdicts(suite: &NativeSuite, a: &Recordings, b: &Recordings) -> Vec<bool> {
+        let rules = suite.checks.agreement.as_ref().expect("agreement rules");
+        compare_recordings(suite, rules, a, b)
+            .into_iter()
+            .map(|c| c.passed)
+            .collect()
+    }
+
+    /// Recordings with unsorted spike events and a trace on a 1 ms grid.
+    fn recordings() -> impl Strategy<Value = Recordings> {
+        (
+            prop::collection::vec((0u32..3, (0u32..400).prop_map(|k| k as f64 * 0.25)), 0..30),
+            prop::collection::vec(-70.0f64..-50.0, 20),
+        )
+            .prop_map(|(events, v)| {
+                let mut r = Recordings::default();
+                r.spikes.insert("p".into(), events);
+                let time_ms = (0..v.len()).map(|k| k as f64).collect();
+                let columns = vec![v.clone(), v.iter().map(|x| x + 1.0).collect(), v];
+                r.traces
+                    .insert(("p".into(), "v".into()), Trace { time_ms, columns });
+                r
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn identical_recordings_agree(a in recordings()) {
+            let s = suite("0.000001 ms", "0.000001 mV");
+            prop_assert!(verdicts(&s, &a, &a).iter().all(|&p| p));
+        }
+
+        #[test]
+        fn agreement_is_symmetric(a in recordings(), b in recordings(), w in 0.001f64..3.0) {
+            let s = suite(&format!("{w} ms"), "2 mV");
+            prop_assert_eq!(verdicts(&s, &a, &b), verdicts(&s, &b, &a));
+        }
+
+        #[test]
+        fn the_order_of_spike_events_does_not_matter(
+            a in recordings(), b in recordings(), w in 0.001f64..3.0, seed in any::<u64>()
+        ) {
+            let s = suite(&format!("{w} ms"), "2 mV");
+            let mut shuffled = a.clone();
+            let events = shuffled.spikes.get_mut("p").unwrap();
+            // A deterministic shuffle from the seed.
+            let mut x = seed | 1;
+            for i in (1..events.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                events.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            prop_assert_eq!(verdicts(&s, &a, &b), verdicts(&s, &shuffled, &b));
+            // Against itself in another order: every spike found.
+            prop_assert!(verdicts(&s, &shuffled, &a).iter().all(|&p| p));
+        }
+
+        #[test]
+        fn passing_is_monotone_in_the_tolerances(
+            a in recordings(), b in recordings(), w in 0.001f64..3.0, dw in 0.001f64..3.0,
+            t in 0.001f64..3.0, dt in 0.001f64..3.0
+        ) {
+            let strict = verdicts(&suite(&format!("{w} ms"), &format!("{t} mV")), &a, &b);
+            let loose = verdicts(&suite(&format!("{} ms", w + dw), &format!("{} mV", t + dt)), &a, &b);
+            for (s, l) in strict.iter().zip(&loose) {
+                prop_assert!(!s || *l);
+            }
+        }
+    }
+}

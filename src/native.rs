@@ -145,9 +145,11 @@ pub struct Trace {
 }
 
 impl Recordings {
-    /// Spike times (ms) of one cell of a population.
+    /// Spike times (ms) of one cell of a population, sorted (NaN dropped) whatever order the
+    /// simulator wrote them in, so comparisons do not depend on it.
     pub fn spike_times(&self, population: &str, cell: u32) -> Vec<f64> {
-        self.spikes
+        let times: Vec<f64> = self
+            .spikes
             .get(population)
             .map(|events| {
                 events
@@ -156,7 +158,8 @@ impl Recordings {
                     .map(|(_, t)| *t)
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        crate::compare::spikes::sorted(&times)
     }
 }
 
