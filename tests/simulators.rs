@@ -776,6 +776,63 @@ fn hh_started_away_from_rest_agrees_across_simulators() {
     assert_eq!(pair["status"], "pass", "{pair}");
 }
 
+/// `lif_delta` means NEST's iaf_psc_delta on every simulator: with the same input (spike
+/// sources drawn by crosscheck) and the same graph (`fixed_indegree`, `fixed_total_number`),
+/// NEURON and Brian2 reproduce NEST's spikes to the step, refractory drops included.
+#[test]
+fn delta_synapse_network_agrees_spike_for_spike() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("delta_net.crosscheck.yaml");
+    fs::write(
+        &suite,
+        "suite: delta_net
+engines: [NEURON, NEST, Brian2]
+simulation: {duration: 300 ms, dt: 0.1 ms, seed: 11}
+populations:
+  noise: {cell: poisson_source, size: 200, parameters: {rate: 40 Hz}}
+  exc: {cell: lif_delta, size: 80, parameters: {tau_m: 20 ms, v_rest: 0 mV, v_reset: 10 mV, v_thresh: 20 mV, tau_refrac: 2 ms, v_init: 5 mV}}
+  inh: {cell: lif_delta, size: 20, parameters: {tau_m: 20 ms, v_rest: 0 mV, v_reset: 10 mV, v_thresh: 20 mV, tau_refrac: 2 ms}}
+projections:
+  - {from: noise, to: exc, connector: {fixed_indegree: 60, seed: 1}, receptor: excitatory, weight: 1.2 mV, delay: 0.1 ms}
+  - {from: noise, to: inh, connector: {fixed_total_number: 1200, seed: 2}, receptor: excitatory, weight: 1.2 mV, delay: 0.5 ms}
+  - {from: exc, to: exc, connector: {fixed_indegree: 8, seed: 3, allow_multapses: false}, receptor: excitatory, weight: 0.5 mV, delay: 1.5 ms}
+  - {from: exc, to: inh, connector: {fixed_indegree: 8, seed: 4}, receptor: excitatory, weight: 0.5 mV, delay: 1.5 ms}
+  - {from: inh, to: exc, connector: {fixed_indegree: 2, seed: 5}, receptor: inhibitory, weight: 2 mV, delay: 1.5 ms}
+  - {from: inh, to: inh, connector: {fixed_indegree: 2, seed: 6}, receptor: inhibitory, weight: 2 mV, delay: 1.5 ms}
+record:
+  - {population: exc, variables: [spikes, v], cells: [0, 1]}
+  - {population: inh, variables: [spikes]}
+checks:
+  agreement:
+    spikes: {window: 0.01 ms}
+    traces: {v: {max_abs: 0.001 mV}}
+  statistics:
+    - {statistic: mean_rate, population: inh, min: 5 Hz}
+",
+    )
+    .unwrap();
+    let json = dir.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success();
+    let report = read_json(&json);
+    let entry = &report["agreement"][0];
+    let pairs = entry["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3, "{entry}");
+    for pair in pairs {
+        assert_eq!(pair["status"], "pass", "{pair}");
+    }
+    // The network is active: the inhibitory cells fire (the statistic passed on all three).
+    for test in report["tests"].as_array().unwrap() {
+        assert_eq!(test["status"], "pass", "{test}");
+    }
+}
+
 /// Engines that disagree beyond a suite's agreement rules fail the run (exit 1), and the
 /// matrix and the message say which pair, which spike and by how much.
 #[test]

@@ -135,16 +135,37 @@ pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
                     p,
                     seed: proj_seed,
                     allow_self_connections,
-                } => {
-                    let mut rng = SplitMix64::new(*proj_seed, 0xC0DE_0000 + k as u64);
-                    random::fixed_probability(
-                        &mut rng,
-                        pre,
-                        post,
-                        *p,
-                        same && !allow_self_connections,
-                    )
-                }
+                } => random::fixed_probability(
+                    &mut connector_rng(*proj_seed, k),
+                    pre,
+                    post,
+                    *p,
+                    same && !allow_self_connections,
+                ),
+                Connector::FixedIndegree {
+                    in_degree,
+                    seed: proj_seed,
+                    allow_self_connections,
+                    allow_multapses,
+                } => random::fixed_indegree(
+                    &mut connector_rng(*proj_seed, k),
+                    pre,
+                    post,
+                    *in_degree,
+                    same && !allow_self_connections,
+                    *allow_multapses,
+                ),
+                Connector::FixedTotalNumber {
+                    total,
+                    seed: proj_seed,
+                    allow_self_connections,
+                } => random::fixed_total_number(
+                    &mut connector_rng(*proj_seed, k),
+                    pre,
+                    post,
+                    *total,
+                    same && !allow_self_connections,
+                ),
             }
         })
         .collect();
@@ -152,6 +173,11 @@ pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
         source_spikes,
         connections,
     }
+}
+
+/// The generator of projection `k`'s random connectivity.
+fn connector_rng(seed: u64, k: usize) -> SplitMix64 {
+    SplitMix64::new(seed, 0xC0DE_0000 + k as u64)
 }
 
 /// Writes the input files of the contract into `dir`.

@@ -179,6 +179,22 @@ pub enum Connector {
         seed: u64,
         allow_self_connections: bool,
     },
+    /// Every target cell gets exactly `in_degree` connections from cells drawn uniformly from
+    /// the source population (Brunel 2000's `C_E`, `C_I`); drawn by crosscheck from `seed`.
+    FixedIndegree {
+        in_degree: usize,
+        seed: u64,
+        allow_self_connections: bool,
+        /// The same pair may be drawn more than once (NEST's default).
+        allow_multapses: bool,
+    },
+    /// Exactly `total` connections, each pair drawn uniformly (multapses allowed), as NEST's
+    /// `fixed_total_number` in Potjans & Diesmann (2014); drawn by crosscheck from `seed`.
+    FixedTotalNumber {
+        total: usize,
+        seed: u64,
+        allow_self_connections: bool,
+    },
     /// The `(pre, post)` pairs as listed (a NeuroML projection's connections).
     Explicit(Vec<(u32, u32)>),
 }
@@ -213,6 +229,26 @@ pub enum Stimulus {
         stop: Quantity,
         location: Location,
     },
+    /// Every cell of `target` receives its own Poisson train of synaptic events at `rate`, of
+    /// `weight` on `receptor`, from `start` on. Drawn by each simulator's own generator from
+    /// the suite's seed (so the trains differ between simulators): a network's external drive
+    /// of thousands of events per second per cell, far too many to hand over as spike files.
+    Poisson {
+        target: usize,
+        rate: Quantity,
+        weight: Quantity,
+        receptor: Receptor,
+        location: Location,
+    },
+}
+
+impl Stimulus {
+    /// The population the stimulus acts on.
+    pub fn target(&self) -> usize {
+        match self {
+            Stimulus::Step { target, .. } | Stimulus::Poisson { target, .. } => *target,
+        }
+    }
 }
 
 /// A recorded variable.
@@ -310,16 +346,36 @@ pub enum Statistic {
     CvIsi,
     FanoFactor,
     Correlation,
+    /// Frequency of the population rate's strongest oscillation (spectrum peak).
+    PowerPeak,
 }
 
-/// A population statistic (networks), within `tolerance` of `expected` on every engine.
+/// A population statistic (networks), judged on every engine.
 #[derive(Debug, Clone)]
 pub struct StatisticCheck {
     pub statistic: Statistic,
     pub population: usize,
-    pub expected: Quantity,
-    pub tolerance: Quantity,
+    pub criterion: Criterion,
+    /// The statistic is computed over `[start, duration)`: a network's opening transient
+    /// (every cell starting from the same potential) is no part of its regime.
+    pub start: Quantity,
     pub location: Location,
+}
+
+/// What a statistic must satisfy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Criterion {
+    /// Within `tolerance` of `expected`.
+    Within {
+        expected: Quantity,
+        tolerance: Quantity,
+    },
+    /// Inside `[min, max]` (either bound may be open): a regime's defining property, such as
+    /// "irregular: CV at least 0.8".
+    Range {
+        min: Option<Quantity>,
+        max: Option<Quantity>,
+    },
 }
 
 #[cfg(test)]
