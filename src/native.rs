@@ -29,22 +29,33 @@ pub struct NativeJob {
     pub file: PathBuf,
     pub simulator: Simulator,
     pub point: Option<usize>,
+    /// Another seed than the suite's: one of the calibration runs `bless` makes for a
+    /// `distributions` check (see [`crate::calibration`]).
+    pub seed: Option<u64>,
 }
 
 impl NativeJob {
-    /// The suite as this job runs it (the sweep value in place).
+    /// The suite as this job runs it (the sweep value and the seed in place).
     pub fn resolved_suite(&self) -> NativeSuite {
-        match self.point {
+        let mut suite = match self.point {
             Some(point) => codegen::apply_sweep(&self.suite, point),
             None => (*self.suite).clone(),
+        };
+        if let Some(seed) = self.seed {
+            suite.simulation.seed = seed;
         }
+        suite
     }
 
-    /// `suite` or `suite[point]`, as shown in reports.
+    /// `suite`, `suite[point]` or `suite (seed N)`, as shown in reports.
     pub fn label(&self) -> String {
-        match self.point {
+        let name = match self.point {
             Some(point) => format!("{}[{point}]", self.suite.name),
             None => self.suite.name.to_string(),
+        };
+        match self.seed {
+            Some(seed) => format!("{name} (seed {seed})"),
+            None => name,
         }
     }
 }
@@ -372,6 +383,35 @@ const SPECTRUM_BIN_MS: f64 = 1.0;
 /// Slower components than this are drift and the opening transient, not an oscillation.
 const SPECTRUM_MIN_HZ: f64 = 5.0;
 
+/// The spikes of population `population` as parallel `(ids, times)` slices over its recorded
+/// cells, renumbered `0..n` (so silent recorded cells count and unrecorded ones do not), and n.
+pub fn population_events(
+    suite: &NativeSuite,
+    population: usize,
+    recordings: &Recordings,
+) -> (Vec<u32>, Vec<f64>, usize) {
+    let pop = &suite.populations[population];
+    let recorded: Vec<usize> = suite
+        .recordings
+        .iter()
+        .filter(|r| r.population == population && r.variables.contains(&Variable::Spikes))
+        .flat_map(|r| codegen::cells(&r.cells, pop.size))
+        .collect();
+    let position: BTreeMap<u32, u32> = recorded
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (*c as u32, i as u32))
+        .collect();
+    let (ids, times) = recordings
+        .spikes
+        .get(pop.id.as_str())
+        .into_iter()
+        .flatten()
+        .filter_map(|(cell, t)| position.get(cell).map(|p| (*p, *t)))
+        .unzip();
+    (ids, times, recorded.len())
+}
+
 /// The population statistics of a job (networks), judged on its own recordings over the
 /// recorded cells of each population.
 pub fn judge_statistics(job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
@@ -380,26 +420,7 @@ pub fn judge_statistics(job: &NativeJob, recordings: &Recordings) -> Vec<Observa
     let mut out = Vec::new();
     for check in &suite.checks.statistics {
         let pop = &suite.populations[check.population];
-        // Recorded cells, renumbered 0..n so silent cells count and unrecorded ones do not.
-        let recorded: Vec<usize> = suite
-            .recordings
-            .iter()
-            .filter(|r| r.population == check.population && r.variables.contains(&Variable::Spikes))
-            .flat_map(|r| codegen::cells(&r.cells, pop.size))
-            .collect();
-        let position: BTreeMap<u32, u32> = recorded
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (*c as u32, i as u32))
-            .collect();
-        let (ids, times): (Vec<u32>, Vec<f64>) = recordings
-            .spikes
-            .get(pop.id.as_str())
-            .into_iter()
-            .flatten()
-            .filter_map(|(cell, t)| position.get(cell).map(|p| (*p, *t)))
-            .unzip();
-        let n = recorded.len();
+        let (ids, times, n) = population_events(suite, check.population, recordings);
         let from = ms(&check.start);
         let observed = match check.statistic {
             Statistic::MeanRate => Some(stats::population_rate(&ids, &times, n, from, duration_ms)),
@@ -537,6 +558,7 @@ mod tests {
             file: path,
             simulator: Simulator::Nest,
             point: None,
+            seed: None,
         }
     }
 

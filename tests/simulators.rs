@@ -848,7 +848,9 @@ checks:
 /// The regime checks have teeth: Brunel's asynchronous irregular network with the inhibition
 /// weakened (g = 5 → 4) leaves the regime on every simulator, and the failure names the
 /// statistics, their values and the bounds they missed (measured on NEST: 136 Hz, CV 0.77,
-/// Fano factor 117 against 25–90 Hz, ≥ 0.9 and ≤ 100).
+/// Fano factor 117 against 25–90 Hz, ≥ 0.9 and ≤ 100); against the blessed NEST
+/// distributions (of g = 5), the rate distributions lie outside the seed-to-seed spread, and
+/// the failure gives the KS distance and the baseline.
 #[test]
 fn weakened_inhibition_leaves_the_asynchronous_irregular_regime() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -858,6 +860,13 @@ fn weakened_inhibition_leaves_the_asynchronous_irregular_regime() {
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("brunel_ai.crosscheck.yaml");
     fs::write(&suite, text.replace("weight: 2.5 mV", "weight: 2.0 mV")).unwrap();
+    let blessed = dir.path().join("reference-data/brunel_ai");
+    fs::create_dir_all(&blessed).unwrap();
+    fs::copy(
+        repo.join("reference-data/brunel_ai/distributions.json"),
+        blessed.join("distributions.json"),
+    )
+    .unwrap();
     let json = dir.path().join("r.json");
     crosscheck(&shared_home())
         .arg("run")
@@ -881,14 +890,112 @@ fn weakened_inhibition_leaves_the_asynchronous_irregular_regime() {
             .map(|o| o["message"].as_str().unwrap())
             .collect();
         // Excitation wins: both populations fire too fast (and, on NEST, too regularly and
-        // too synchronously as well).
-        assert!(failed.len() >= 2, "{failed:?}");
+        // too synchronously as well), far from NEST's rates at g = 5.
+        assert!(failed.len() >= 4, "{failed:?}");
+        for population in ["exc", "inh"] {
+            let distribution = test["observables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["observable"] == format!("{population} rate distribution"))
+                .unwrap_or_else(|| panic!("no {population} rate distribution in {test}"));
+            assert_eq!(distribution["status"], "fail", "{distribution}");
+            let message = distribution["message"].as_str().unwrap();
+            assert!(
+                message.starts_with("outside the seed-to-seed spread: KS distance ")
+                    && message.contains("to NEST's (baseline: seed-to-seed KS up to 0.")
+                    && message.contains("effect size +"),
+                "{message}"
+            );
+            assert!(
+                distribution["observed"].as_f64().unwrap()
+                    > distribution["tolerance"].as_f64().unwrap()
+            );
+        }
         assert!(
             failed.iter().any(
                 |m| m.starts_with("mean_rate ") && m.contains("expected in [25, 90]: above by")
             ),
             "{failed:?}"
         );
+    }
+}
+
+/// `bless` calibrates a `distributions` check on the reference engine's other seeds (written
+/// with provenance, never by `run`), and `run` then judges every engine against it.
+#[test]
+fn bless_calibrates_distributions_on_the_reference_seeds_and_run_judges_by_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("small_net.crosscheck.yaml");
+    fs::write(
+        &suite,
+        "suite: small_net\nengines: [NEST, Brian2]\nsimulation: {duration: 400 ms, dt: 0.1 ms, seed: 5}\npopulations:\n  exc: {cell: lif_delta, size: 400, parameters: {tau_m: 20 ms, v_rest: 0 mV, v_reset: 10 mV, v_thresh: 20 mV}}\nprojections:\n  - {from: exc, to: exc, connector: {fixed_indegree: 40, seed: 1}, receptor: inhibitory, weight: 1 mV, delay: 1.5 ms}\nstimuli:\n  - poisson: {target: exc, rate: 6 kHz, weight: 0.5 mV, receptor: excitatory}\nrecord:\n  - {population: exc, variables: [spikes]}\nchecks:\n  distributions: {reference: NEST, seeds: [6, 7], statistics: [rate], start: 50 ms}\n",
+    )
+    .unwrap();
+    let blessed = dir
+        .path()
+        .join("reference-data/small_net/distributions.json");
+    // Before blessing, the check cannot be judged: an error that says what to do.
+    let unblessed = dir.path().join("r0.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .arg("--json")
+        .arg(&unblessed)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(1);
+    assert!(!blessed.exists());
+    for test in read_json(&unblessed)["tests"].as_array().unwrap() {
+        assert_eq!(test["status"], "error", "{test}");
+        assert!(
+            test.to_string()
+                .contains("record them with `crosscheck bless`"),
+            "{test}"
+        );
+    }
+    crosscheck(&shared_home())
+        .arg("bless")
+        .arg(&suite)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "exc rate distribution, seed-to-seed KS up to",
+        ))
+        .stdout(predicate::str::contains("over 3 seeds"));
+    let calibration = read_json(&blessed);
+    assert_eq!(calibration["seeds"], serde_json::json!([5, 6, 7]));
+    assert_eq!(calibration["provenance"]["engine"], "NEST");
+    assert!(calibration["provenance"]["engine_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("NEST 3.10"));
+    let entry = &calibration["entries"][0];
+    assert_eq!(entry["values"].as_array().unwrap().len(), 400);
+    assert_eq!(entry["seed_distances"].as_array().unwrap().len(), 3);
+    let json = dir.path().join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success();
+    let report = read_json(&json);
+    for test in report["tests"].as_array().unwrap() {
+        let observable = test["observables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["observable"] == "exc rate distribution")
+            .unwrap_or_else(|| panic!("{test}"));
+        assert_eq!(observable["status"], "pass", "{observable}");
+        assert!(observable["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("KS distance "));
     }
 }
 

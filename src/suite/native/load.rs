@@ -11,9 +11,10 @@ use std::path::Path;
 
 use super::library::{cell_kind, CellKind, ParamSpec, CELL_TYPES};
 use super::{
-    CellSelection, Checks, Connector, Criterion, Feature, FeatureCheck, Ident, NativeSuite,
-    Population, Projection, Receptor, Recording, RecordingRules, Simulation, Simulator, Statistic,
-    StatisticCheck, Stimulus, Sweep, SweepTarget, TraceRule, Variable,
+    CellSelection, Checks, Connector, Criterion, Distribution, DistributionCheck, Feature,
+    FeatureCheck, Ident, NativeSuite, Population, Projection, Receptor, Recording, RecordingRules,
+    Simulation, Simulator, Statistic, StatisticCheck, Stimulus, Sweep, SweepTarget, TraceRule,
+    Variable,
 };
 use crate::suggest::nearest;
 use crate::suite::source::{check_keys, quoted_list, read_yaml, Source};
@@ -67,7 +68,19 @@ pub(crate) const POISSON_KEYS: &[&str] = &["target", "rate", "weight", "receptor
 pub(crate) const STEP_KEYS: &[&str] = &["target", "cells", "amplitude", "start", "stop"];
 pub(crate) const RECORD_KEYS: &[&str] = &["population", "variables", "cells"];
 pub(crate) const SWEEP_KEYS: &[&str] = &["parameter", "values"];
-pub(crate) const CHECKS_KEYS: &[&str] = &["reference", "agreement", "features", "statistics"];
+pub(crate) const CHECKS_KEYS: &[&str] = &[
+    "reference",
+    "agreement",
+    "features",
+    "statistics",
+    "distributions",
+];
+pub(crate) const DISTRIBUTION_KEYS: &[&str] =
+    &["reference", "seeds", "statistics", "start", "margin"];
+/// See [`DistributionCheck::margin`].
+pub(crate) const DEFAULT_MARGIN: f64 = 1.5;
+/// Seeds a `distributions` check may ask `bless` to run (each is a full run of the network).
+const MAX_CALIBRATION_SEEDS: usize = 20;
 pub(crate) const RULES_KEYS: &[&str] = &["spikes", "traces"];
 pub(crate) const TRACE_KEYS: &[&str] = &["max_abs", "rms"];
 pub(crate) const FEATURE_KEYS: &[&str] =
@@ -1786,6 +1799,9 @@ impl<'a> Loader<'a> {
                 }
             }
         }
+        if let Some(n) = node.get("distributions") {
+            checks.distributions = self.distributions(n, cx, recordings);
+        }
         if self.errors.len() != before {
             return None;
         }
@@ -1793,6 +1809,7 @@ impl<'a> Loader<'a> {
             && checks.agreement.is_none()
             && checks.features.is_empty()
             && checks.statistics.is_empty()
+            && checks.distributions.is_none()
         {
             self.error_help(
                 node,
@@ -1802,6 +1819,112 @@ impl<'a> Loader<'a> {
             return None;
         }
         Some(checks)
+    }
+
+    fn distributions(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        recordings: Option<&[Recording]>,
+    ) -> Option<DistributionCheck> {
+        let what = "`distributions`";
+        self.mapping(node, "distributions", DISTRIBUTION_KEYS)?;
+        let before = self.errors.len();
+        let engines: Vec<&str> = Simulator::ALL.iter().map(|s| s.name()).collect();
+        let reference = self
+            .required(node, "reference", node, what)
+            .and_then(|r| self.choice(r, "reference", &engines))
+            .and_then(Simulator::from_name);
+        let seeds = self.required(node, "seeds", node, what).and_then(|list| {
+            let items = self.list(list, "seeds")?;
+            if items.is_empty() || items.len() > MAX_CALIBRATION_SEEDS {
+                self.error(
+                    list,
+                    format!("`seeds` needs 1 to {MAX_CALIBRATION_SEEDS} seeds besides the suite's"),
+                );
+                return None;
+            }
+            let mut seeds = Vec::new();
+            for item in items {
+                let seed = self.integer(item, "seed", 0, i64::MAX)? as u64;
+                if seeds.contains(&seed) || cx.simulation.is_some_and(|s| s.seed == seed) {
+                    self.error(
+                        item,
+                        format!("seed {seed} is already used: each seed must be new"),
+                    );
+                    return None;
+                }
+                seeds.push(seed);
+            }
+            Some(seeds)
+        });
+        let names: Vec<&str> = Distribution::ALL.iter().map(|d| d.name()).collect();
+        let statistics = self
+            .required(node, "statistics", node, what)
+            .and_then(|list| {
+                let items = self.list(list, "statistics")?;
+                if items.is_empty() {
+                    self.error(list, "`statistics` is empty: name `rate` and/or `cv_isi`");
+                    return None;
+                }
+                let mut out = Vec::new();
+                for item in items {
+                    let name = self.choice(item, "statistic", &names)?;
+                    let d = Distribution::ALL.into_iter().find(|d| d.name() == name)?;
+                    if !out.contains(&d) {
+                        out.push(d);
+                    }
+                }
+                Some(out)
+            });
+        let start = self.start_time(node, cx);
+        let margin = match node.get("margin") {
+            None => Some(DEFAULT_MARGIN),
+            Some(m) => {
+                let value = m.as_f64().filter(|v| (1.0..=10.0).contains(v));
+                if value.is_none() {
+                    self.error(m, "`margin` must be a number from 1 to 10");
+                }
+                value
+            }
+        };
+        if recordings.is_some_and(|r| !r.iter().any(|r| r.variables.contains(&Variable::Spikes))) {
+            self.error(
+                node,
+                "`distributions` compares spikes: record the spikes of a population",
+            );
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(DistributionCheck {
+            reference: reference?,
+            seeds: seeds?,
+            statistics: statistics?,
+            start: start?,
+            margin: margin?,
+            location: self.src.location(node),
+        })
+    }
+
+    /// A check's `start` (default 0 ms), before the end of the simulation.
+    fn start_time(&mut self, node: &Node, cx: &Context<'_>) -> Option<Quantity> {
+        match node.get("start") {
+            None => Some(Quantity {
+                si: 0.0,
+                dim: Dimension::TIME,
+            }),
+            Some(t) => self
+                .positive(t, "start", Dimension::TIME, false)
+                .and_then(|q| {
+                    let duration = cx.simulation?.duration;
+                    if q.si >= duration.si {
+                        self.error(t, "`start` must be before the end of the simulation");
+                        return None;
+                    }
+                    Some(q)
+                }),
+        }
     }
 
     fn rules(
@@ -2076,22 +2199,7 @@ impl<'a> Loader<'a> {
         let pop_node = self.required(node, "population", node, what);
         let population = pop_node.and_then(|n| self.population_ref(n, "population", cx));
         let criterion = statistic.and_then(|s| self.criterion(node, s.dimension()));
-        let start = match node.get("start") {
-            None => Some(Quantity {
-                si: 0.0,
-                dim: Dimension::TIME,
-            }),
-            Some(t) => self
-                .positive(t, "start", Dimension::TIME, false)
-                .and_then(|q| {
-                    let duration = cx.simulation?.duration;
-                    if q.si >= duration.si {
-                        self.error(t, "`start` must be before the end of the simulation");
-                        return None;
-                    }
-                    Some(q)
-                }),
-        };
+        let start = self.start_time(node, cx);
         if let (Some(i), Some(at), Some(recordings)) = (population, pop_node, recordings) {
             if let Some(p) = cx.population(i) {
                 self.require_recorded(at, recordings, i, None, &Variable::Spikes, p.id.as_str());

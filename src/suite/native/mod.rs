@@ -299,6 +299,48 @@ pub struct Checks {
     pub agreement: Option<RecordingRules>,
     pub features: Vec<FeatureCheck>,
     pub statistics: Vec<StatisticCheck>,
+    pub distributions: Option<DistributionCheck>,
+}
+
+/// A per-neuron statistic whose distribution across a population is compared between
+/// simulators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distribution {
+    /// Each neuron's firing rate.
+    Rate,
+    /// Each neuron's CV of inter-spike intervals (neurons with at least 3 spikes).
+    CvIsi,
+}
+
+impl Distribution {
+    pub const ALL: [Distribution; 2] = [Distribution::Rate, Distribution::CvIsi];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Distribution::Rate => "rate",
+            Distribution::CvIsi => "cv_isi",
+        }
+    }
+}
+
+/// Cross-simulator statistical agreement calibrated against seed-to-seed spread: `bless` runs
+/// the `reference` engine at the suite's seed and at each of `seeds`, and stores, per recorded
+/// population and statistic, the reference distribution and the largest KS distance between
+/// two of those seeds (the baseline); `run` passes an engine when its distribution's KS
+/// distance to the reference lies within the baseline (times `margin`).
+#[derive(Debug, Clone)]
+pub struct DistributionCheck {
+    pub reference: Simulator,
+    /// The seeds besides the suite's own.
+    pub seeds: Vec<u64>,
+    pub statistics: Vec<Distribution>,
+    /// Computed over `[start, duration)`.
+    pub start: Quantity,
+    /// An engine agrees when its KS distance is at most `margin` times the largest
+    /// seed-to-seed distance: the largest of a few seed pairs underestimates the spread (a
+    /// further seed exceeds the largest of P pairs about once in P + 1 draws).
+    pub margin: f64,
+    pub location: Location,
 }
 
 /// How two recordings of the same run are compared.

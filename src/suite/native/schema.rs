@@ -360,12 +360,39 @@ fn statistic() -> Value {
     schema
 }
 
+fn distributions() -> Value {
+    let engines: Vec<&str> = Simulator::ALL.iter().map(|s| s.name()).collect();
+    let names: Vec<&str> = super::Distribution::ALL.iter().map(|d| d.name()).collect();
+    let mut schema = object(
+        properties(super::load::DISTRIBUTION_KEYS, |k| match k {
+            "reference" => Some(
+                json!({"enum": engines, "description": "the engine whose seed-to-seed spread calibrates the comparison"}),
+            ),
+            "seeds" => Some(
+                json!({"type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": true, "items": {"type": "integer", "minimum": 0}, "description": "seeds `bless` runs the reference engine at, besides the suite's"}),
+            ),
+            "statistics" => Some(
+                json!({"type": "array", "minItems": 1, "items": {"enum": names}, "description": "per-neuron statistics whose distributions are compared"}),
+            ),
+            "start" => Some(time("computed from this time on (default 0 ms)")),
+            "margin" => Some(
+                json!({"type": "number", "minimum": 1, "maximum": 10, "description": "an engine agrees when its KS distance is at most this times the largest seed-to-seed distance (default 1.5)"}),
+            ),
+            _ => None,
+        }),
+        &["reference", "seeds", "statistics"],
+    );
+    schema["description"] = json!("each engine's per-neuron distributions against the reference engine's blessed ones, by KS distance, passing within the reference's seed-to-seed spread");
+    schema
+}
+
 fn checks() -> Value {
     let mut schema = object(
         properties(CHECKS_KEYS, |k| match k {
             "reference" | "agreement" => Some(json!({"$ref": "#/$defs/rules"})),
             "features" => Some(json!({"type": "array", "items": {"$ref": "#/$defs/feature"}})),
             "statistics" => Some(json!({"type": "array", "items": {"$ref": "#/$defs/statistic"}})),
+            "distributions" => Some(distributions()),
             _ => None,
         }),
         &[],
