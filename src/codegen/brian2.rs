@@ -602,39 +602,10 @@ pub fn generate(
     }
 
     let mut steps = Vec::new();
-    let mut drives = Vec::new();
     for stimulus in &suite.stimuli {
         match stimulus {
-            Stimulus::Poisson {
-                target,
-                rate,
-                weight,
-                receptor,
-                ..
-            } => {
-                let pop = &suite.populations[*target];
-                if pop.kind.name != "lif_delta" {
-                    return Err(CodegenError::Unsupported(format!(
-                        "crosscheck's Brian2 generation takes a Poisson drive on `lif_delta` cells only (`{}` is {})",
-                        pop.id, pop.kind.name
-                    )));
-                }
-                let per_step = rate.si * dt.si;
-                let n = (per_step / DRIVE_MAX_P).ceil().clamp(1.0, 1e9) as u64;
-                let signed = match receptor {
-                    Receptor::Excitatory => *weight,
-                    Receptor::Inhibitory => Quantity {
-                        si: -weight.si,
-                        dim: weight.dim,
-                    },
-                };
-                drives.push(Drive {
-                    target: pop.id.to_string(),
-                    n,
-                    rate_hz: code_number(rate.si / n as f64),
-                    weight: format!("{}*int(not_refractory)", brian2_expr(&signed)),
-                });
-            }
+            // Drawn by PoissonInput (see `delta_drives` below).
+            Stimulus::Poisson { .. } => {}
             Stimulus::Step {
                 target,
                 cells: selection,
@@ -676,6 +647,17 @@ pub fn generate(
             cells: list_literal(&cells(&rec.cells, pop.size)),
             spikes,
             vars,
+        });
+    }
+
+    let mut drives = Vec::new();
+    for drive in super::delta_drives(suite, "crosscheck's Brian2 generation")? {
+        let n = (drive.rate.si * dt.si / DRIVE_MAX_P).ceil().clamp(1.0, 1e9) as u64;
+        drives.push(Drive {
+            target: suite.populations[drive.target].id.to_string(),
+            n,
+            rate_hz: code_number(drive.rate.si / n as f64),
+            weight: format!("{}*int(not_refractory)", brian2_expr(&drive.weight)),
         });
     }
 

@@ -358,6 +358,57 @@ pub(crate) fn hh_steady_state(v_mv: f64) -> (f64, f64, f64) {
     )
 }
 
+/// A Poisson drive (`poisson` stimulus) as NEURON's and Brian2's generators take it.
+pub(crate) struct DeltaDrive {
+    pub target: usize,
+    pub rate: Quantity,
+    /// Signed by the receptor, as NEST signs weights.
+    pub weight: Quantity,
+}
+
+/// The Poisson drives of `suite`, for a generator (`who`) that takes them on `lif_delta` cells
+/// only (as a voltage jump drawn each step), one per population.
+pub(crate) fn delta_drives(
+    suite: &NativeSuite,
+    who: &str,
+) -> Result<Vec<DeltaDrive>, CodegenError> {
+    let mut drives: Vec<DeltaDrive> = Vec::new();
+    for stimulus in &suite.stimuli {
+        let Stimulus::Poisson {
+            target,
+            rate,
+            weight,
+            receptor,
+            ..
+        } = stimulus
+        else {
+            continue;
+        };
+        let pop = &suite.populations[*target];
+        if pop.kind.name != "lif_delta" {
+            return Err(CodegenError::Unsupported(format!(
+                "{who} takes a Poisson drive on `lif_delta` cells only (`{}` is {})",
+                pop.id, pop.kind.name
+            )));
+        }
+        if drives.iter().any(|d| d.target == *target) {
+            return Err(CodegenError::Unsupported(format!(
+                "more than one Poisson drive onto `{}`: {who} takes one per population",
+                pop.id
+            )));
+        }
+        drives.push(DeltaDrive {
+            target: *target,
+            rate: *rate,
+            weight: Quantity {
+                si: receptor.sign() * weight.si,
+                dim: weight.dim,
+            },
+        });
+    }
+    Ok(drives)
+}
+
 /// A time in ms.
 pub(crate) fn ms(q: &Quantity) -> f64 {
     q.si * 1e3

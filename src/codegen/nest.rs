@@ -196,10 +196,7 @@ fn signed_weight(
     let magnitude = weight
         .value_in(unit)
         .map_err(|e| CodegenError::Units(e.to_string()))?;
-    Ok(code_number(match receptor {
-        Receptor::Excitatory => magnitude,
-        Receptor::Inhibitory => -magnitude,
-    }))
+    Ok(code_number(receptor.sign() * magnitude))
 }
 
 pub fn generate(

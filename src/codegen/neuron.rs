@@ -274,44 +274,18 @@ fn unsupported_cell(kind: &str, pop: &str) -> CodegenError {
 
 /// The Poisson drives, as `(population, drive_rate in 1/ms, signed drive_weight in mV)`: the
 /// parameters of `cc_lif_delta`, which draws the drive inside its step (a NetStim per cell at
-/// tens of kHz would put millions of events a second through NEURON's queue). One drive per
-/// population, on `lif_delta` cells only.
+/// tens of kHz would put millions of events a second through NEURON's queue).
 fn poisson_drives(suite: &NativeSuite) -> Result<Vec<(usize, String, String)>, CodegenError> {
-    let mut drives: Vec<(usize, String, String)> = Vec::new();
-    for stimulus in &suite.stimuli {
-        let Stimulus::Poisson {
-            target,
-            rate,
-            weight,
-            receptor,
-            ..
-        } = stimulus
-        else {
-            continue;
-        };
-        let pop = &suite.populations[*target];
-        if pop.kind.name != "lif_delta" {
-            return Err(CodegenError::Unsupported(format!(
-                "crosscheck's NEURON mechanisms take a Poisson drive on `lif_delta` cells only (`{}` is {})",
-                pop.id, pop.kind.name
-            )));
-        }
-        if drives.iter().any(|d| d.0 == *target) {
-            return Err(CodegenError::Unsupported(format!(
-                "more than one Poisson drive onto `{}`: NEURON's cc_lif_delta takes one",
-                pop.id
-            )));
-        }
-        let magnitude = weight
-            .value_in("mV")
-            .map_err(|e| CodegenError::Units(e.to_string()))?;
-        let signed = match receptor {
-            Receptor::Excitatory => magnitude,
-            Receptor::Inhibitory => -magnitude,
-        };
-        drives.push((*target, number_in(rate, "1/ms")?, code_number(signed)));
-    }
-    Ok(drives)
+    super::delta_drives(suite, "crosscheck's NEURON mechanism cc_lif_delta")?
+        .into_iter()
+        .map(|d| {
+            Ok((
+                d.target,
+                number_in(&d.rate, "1/ms")?,
+                number_in(&d.weight, "mV")?,
+            ))
+        })
+        .collect()
 }
 
 pub fn generate(

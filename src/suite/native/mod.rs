@@ -205,6 +205,16 @@ pub enum Receptor {
     Inhibitory,
 }
 
+impl Receptor {
+    /// The sign of a current or voltage weight on this receptor (NEST's convention).
+    pub fn sign(self) -> f64 {
+        match self {
+            Receptor::Excitatory => 1.0,
+            Receptor::Inhibitory => -1.0,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Projection {
     /// Index into [`NativeSuite::populations`].
