@@ -775,14 +775,7 @@ fn hh_started_away_from_rest_agrees_across_simulators() {
     )
     .unwrap();
     let json = dir.path().join("r.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&json)
-        .timeout(Duration::from_secs(900))
-        .assert()
-        .success();
+    run_json(&suite, &json).success();
     let report = read_json(&json);
     let pair = &report["agreement"][0]["pairs"][0];
     assert_eq!(pair["status"], "pass", "{pair}");
@@ -824,14 +817,7 @@ checks:
     )
     .unwrap();
     let json = dir.path().join("r.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&json)
-        .timeout(Duration::from_secs(900))
-        .assert()
-        .success();
+    run_json(&suite, &json).success();
     let report = read_json(&json);
     let entry = &report["agreement"][0];
     let pairs = entry["pairs"].as_array().unwrap();
@@ -868,15 +854,7 @@ fn weakened_inhibition_leaves_the_asynchronous_irregular_regime() {
     )
     .unwrap();
     let json = dir.path().join("r.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&json)
-        .args(["-j", "1"])
-        .timeout(Duration::from_secs(1200))
-        .assert()
-        .code(1);
+    run_json(&suite, &json).code(1);
     let report = read_json(&json);
     let tests = report["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 3, "{tests:#?}");
@@ -937,14 +915,7 @@ fn bless_calibrates_distributions_on_the_reference_seeds_and_run_judges_by_them(
         .join("reference-data/small_net/distributions.json");
     // Before blessing, the check cannot be judged: an error that says what to do.
     let unblessed = dir.path().join("r0.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&unblessed)
-        .timeout(Duration::from_secs(900))
-        .assert()
-        .code(1);
+    run_json(&suite, &unblessed).code(1);
     assert!(!blessed.exists());
     for test in read_json(&unblessed)["tests"].as_array().unwrap() {
         assert_eq!(test["status"], "error", "{test}");
@@ -975,14 +946,7 @@ fn bless_calibrates_distributions_on_the_reference_seeds_and_run_judges_by_them(
     assert_eq!(entry["values"].as_array().unwrap().len(), 400);
     assert_eq!(entry["seed_distances"].as_array().unwrap().len(), 3);
     let json = dir.path().join("r.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&json)
-        .timeout(Duration::from_secs(900))
-        .assert()
-        .success();
+    run_json(&suite, &json).success();
     let report = read_json(&json);
     for test in report["tests"].as_array().unwrap() {
         let observable = test["observables"]
@@ -999,6 +963,17 @@ fn bless_calibrates_distributions_on_the_reference_seeds_and_run_judges_by_them(
     }
 }
 
+/// `crosscheck run SUITE --json JSON` in the shared environment, 15 minutes at most.
+fn run_json(suite: &Path, json: &Path) -> assert_cmd::assert::Assert {
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(suite)
+        .arg("--json")
+        .arg(json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+}
+
 /// Engines that disagree beyond a suite's agreement rules fail the run (exit 1), and the
 /// matrix and the message say which pair, which spike and by how much.
 #[test]
@@ -1013,13 +988,7 @@ fn disagreeing_engines_fail_the_run_with_the_pair_and_the_spike() {
     )
     .unwrap();
     let json = dir.path().join("r.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&json)
-        .timeout(Duration::from_secs(900))
-        .assert()
+    run_json(&suite, &json)
         .code(1)
         .stdout(predicate::str::contains("agreement: tight"))
         .stdout(predicate::str::contains("NEURON vs NEST"));

@@ -49,18 +49,10 @@ fn nest_model(cell: &str) -> Option<NestModel> {
             params: LIF_PARAMS,
             variables: &[("v", "V_m")],
         },
+        // The LIF table: the synaptic time constants it lacks are skipped.
         "lif_delta" => NestModel {
             model: "iaf_psc_delta",
-            params: &[
-                ("cm", "C_m", "pF"),
-                ("tau_m", "tau_m", "ms"),
-                ("v_rest", "E_L", "mV"),
-                ("v_reset", "V_reset", "mV"),
-                ("v_thresh", "V_th", "mV"),
-                ("tau_refrac", "t_ref", "ms"),
-                ("i_offset", "I_e", "pA"),
-                ("v_init", "V_m", "mV"),
-            ],
+            params: LIF_PARAMS,
             variables: &[("v", "V_m")],
         },
         "izhikevich" => NestModel {

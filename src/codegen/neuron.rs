@@ -97,16 +97,8 @@ fn mechanism(cell: &str) -> Option<Mechanism> {
         "lif_delta" => Mechanism {
             name: "cc_lif_delta",
             source: include_str!("templates/neuron/cc_lif_delta.mod"),
-            units: &[
-                ("cm", "pF"),
-                ("tau_m", "ms"),
-                ("v_rest", "mV"),
-                ("v_reset", "mV"),
-                ("v_thresh", "mV"),
-                ("tau_refrac", "ms"),
-                ("i_offset", "pA"),
-                ("v_init", "mV"),
-            ],
+            // The LIF table: the synaptic time constants it lacks are skipped.
+            units: LIF_UNITS,
             variables: &[("v", "vm")],
         },
         "izhikevich" => Mechanism {
