@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::stats;
 use crate::native::{population_events, NativeJob, Recordings};
+use crate::plot::PopulationSummary;
 use crate::reference::Provenance;
 use crate::results::{CheckStatus, ObservableResult, Value};
 use crate::suite::native::{Distribution, NativeSuite, Variable};
@@ -288,6 +289,60 @@ pub fn judge(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<Obser
     out
 }
 
+/// The report's per-population summary of a network run (suites with `statistics` or
+/// `distributions` checks): each recorded population's mean rate, and the blessed band of the
+/// reference engine's mean rate over its seeds when there is one.
+pub fn summaries(
+    suite: &NativeSuite,
+    recordings: &Recordings,
+    root: &Path,
+) -> Vec<PopulationSummary> {
+    if suite.checks.statistics.is_empty() && suite.checks.distributions.is_none() {
+        return vec![];
+    }
+    let start_ms = suite
+        .checks
+        .distributions
+        .as_ref()
+        .map_or(0.0, |c| c.start.si * 1e3);
+    let stop = suite.simulation.duration.si * 1e3;
+    let calibration = suite
+        .checks
+        .distributions
+        .as_ref()
+        .and_then(|_| read(root, suite).ok().flatten());
+    populations(suite)
+        .into_iter()
+        .map(|population| {
+            let (ids, times, n) = population_events(suite, population, recordings);
+            let id = suite.populations[population].id.to_string();
+            let band = calibration.as_ref().and_then(|c| {
+                let entry = c
+                    .entries
+                    .iter()
+                    .find(|e| e.population == id && e.statistic == Distribution::Rate.name())?;
+                let low = entry
+                    .seed_means
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min);
+                let high = entry
+                    .seed_means
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max);
+                (low <= high).then_some((low, high))
+            });
+            PopulationSummary {
+                mean_rate: stats::population_rate(&ids, &times, n, start_ms, stop),
+                seed_band: band,
+                band_engine: band.and(calibration.as_ref().map(|c| c.provenance.engine.clone())),
+                population: id,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,6 +434,16 @@ mod tests {
             ..brian2.clone()
         };
         assert!(judge(root.path(), &variant, &recordings(10, 5)).is_empty());
+        // The report's summary: the mean rate from `start`, and NEST's band over its seeds.
+        let summary = &summaries(&suite, &recordings(10, 6), root.path())[0];
+        assert_eq!(summary.population, "exc");
+        assert!((summary.mean_rate - 13.8444).abs() < 1e-3, "{summary:?}");
+        let (low, high) = summary.seed_band.expect("a band");
+        assert!(
+            (low - 13.3333).abs() < 1e-3 && (high - 14.4444).abs() < 1e-3,
+            "{summary:?}"
+        );
+        assert_eq!(summary.band_engine.as_deref(), Some("NEST"));
         let empty = tempfile::tempdir().unwrap();
         let missing = judge(empty.path(), &brian2, &recordings(10, 5));
         assert_eq!(missing[0].status, CheckStatus::Error);

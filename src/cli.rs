@@ -1369,8 +1369,9 @@ fn attach_plots(
             })
             .filter_map(|(i, other)| Some((other.simulator.name(), recordings.get(i)?)))
             .collect();
-        let plots =
+        let mut plots =
             crate::plot::PlotData::from_recordings(&suite, recorded, reference.as_ref(), &others);
+        plots.populations = crate::calibration::summaries(&suite, recorded, &reference_root(job));
         if let Some(result) = results.get_mut(*index) {
             result.plots = Some(Box::new(plots));
         }
