@@ -128,16 +128,24 @@ fn line_panel(
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], legend_color));
     }
     if !lines.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font(("sans-serif", 11))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, 11)?;
     }
     Ok(())
+}
+
+/// The series' labels in a box at the upper right.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    font_size: u32,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font(("sans-serif", font_size))
+        .draw()
+        .map_err(err)
 }
 
 /// Overlaid traces above, their differences below, on one time axis `x` (ms).
@@ -354,14 +362,7 @@ pub fn histogram(
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font(("sans-serif", 10))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, 10)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -438,14 +439,7 @@ pub fn bars(
             }))
             .map_err(err)?;
         if band.is_some() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(200, 200, 200))
-                .label_font(("sans-serif", 10))
-                .draw()
-                .map_err(err)?;
+            draw_legend(&mut chart, 10)?;
         }
         root.present().map_err(err)?;
     }
