@@ -849,6 +849,9 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             error("no crosscheck suites (*.crosscheck.yaml) to bless under the given paths");
             return Exit::NoTests;
         }
+        // A `distributions` check is calibrated on the reference engine's other seeds.
+        let calibration = plan::calibration_jobs(&jobs);
+        jobs.extend(calibration);
     }
     let refused = if args.require_all {
         plan::require_all(&mut jobs)
@@ -1080,7 +1083,9 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             else {
                 continue;
             };
-            let judged = crate::reference::judge(&reference_root(job), job, recordings);
+            let root = reference_root(job);
+            let mut judged = crate::reference::judge(&root, job, recordings);
+            judged.extend(crate::calibration::judge(&root, job, recordings));
             if judged.is_empty() || !matches!(result.status, Status::Pass | Status::Fail) {
                 continue;
             }
@@ -1091,7 +1096,13 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         }
     }
     attach_plots(&native_jobs, &mut results, &recordings, &reference_root);
-    let agreement = crate::agreement::evaluate(&native_jobs, &results, &recordings);
+    // Calibration runs (other seeds, when blessing) are no engine of their own.
+    let main_jobs: Vec<(usize, crate::native::NativeJob)> = native_jobs
+        .iter()
+        .filter(|(_, job)| job.seed.is_none())
+        .cloned()
+        .collect();
+    let agreement = crate::agreement::evaluate(&main_jobs, &results, &recordings);
     let _ = reporting.await;
     let interrupted = *cancel_rx.borrow();
     if let Some(cache) = &cache {
@@ -1241,7 +1252,24 @@ fn bless(
         let Some(recorded) = recordings.get(index) else {
             continue;
         };
-        if job.suite.checks.reference.is_none() {
+        if job.suite.checks.distributions.is_some() && job.seed.is_none() {
+            match bless_calibration(
+                jobs,
+                *index,
+                report,
+                recordings,
+                reference_root,
+                &command,
+                &date,
+            ) {
+                Ok(n) => written += n,
+                Err(e) => {
+                    error(e);
+                    return Exit::TestsFailed;
+                }
+            }
+        }
+        if job.suite.checks.reference.is_none() || job.seed.is_some() {
             continue;
         }
         let root = reference_root(job);
@@ -1272,6 +1300,72 @@ fn bless(
     }
     println!("blessed: {written} reference file(s) written");
     Exit::Success
+}
+
+/// Writes the calibration of job `index`'s suite when the job is its reference engine's run at
+/// the suite's seed: that run and the calibration runs at the check's other seeds. Returns the
+/// number of files written.
+fn bless_calibration(
+    jobs: &[(usize, crate::native::NativeJob)],
+    index: usize,
+    report: &RunReport,
+    recordings: &BTreeMap<usize, crate::native::Recordings>,
+    reference_root: &dyn Fn(&crate::native::NativeJob) -> PathBuf,
+    command: &[String],
+    date: &str,
+) -> Result<usize, String> {
+    let Some((_, job)) = jobs.iter().find(|(i, _)| *i == index) else {
+        return Ok(0);
+    };
+    let Some(check) = &job.suite.checks.distributions else {
+        return Ok(0);
+    };
+    if job.simulator != check.reference || job.point.is_some() {
+        return Ok(0);
+    }
+    let mut runs = vec![(job.suite.simulation.seed, &recordings[&index])];
+    for (i, other) in jobs {
+        if other.file == job.file && other.simulator == job.simulator && other.seed.is_some() {
+            let Some(recorded) = recordings.get(i) else {
+                return Err(format!(
+                    "{}: no recordings of the calibration run",
+                    other.label()
+                ));
+            };
+            runs.push((other.seed.unwrap_or_default(), recorded));
+        }
+    }
+    let provenance = crate::reference::Provenance {
+        suite: job.suite.name.to_string(),
+        sweep_point: None,
+        engine: job.simulator.name().to_string(),
+        engine_version: report
+            .tests
+            .get(index)
+            .and_then(|r| r.engine_version.clone()),
+        crosscheck_version: env!("CARGO_PKG_VERSION").to_string(),
+        date: date.to_string(),
+        command: command.to_vec(),
+        model_files: crate::reference::model_file_hashes(&reference_root(job), job),
+    };
+    let Some(calibration) = crate::calibration::calibrate(&job.suite, &runs, provenance) else {
+        return Ok(0);
+    };
+    let root = reference_root(job);
+    for entry in &calibration.entries {
+        println!(
+            "bless {} on {}: {} {} distribution, seed-to-seed KS up to {:.4} over {} seeds",
+            job.label(),
+            job.simulator.name(),
+            entry.population,
+            entry.statistic,
+            entry.baseline,
+            calibration.seeds.len()
+        );
+    }
+    crate::calibration::write(&root, &job.suite, &calibration)
+        .map(|_| 1)
+        .map_err(|e| format!("could not write the distributions of {}: {e}", job.label()))
 }
 
 /// `crosscheck report RESULTS.json -o DIR`.
@@ -1335,8 +1429,9 @@ fn attach_plots(
             })
             .filter_map(|(i, other)| Some((other.simulator.name(), recordings.get(i)?)))
             .collect();
-        let plots =
+        let mut plots =
             crate::plot::PlotData::from_recordings(&suite, recorded, reference.as_ref(), &others);
+        plots.populations = crate::calibration::summaries(&suite, recorded, &reference_root(job));
         if let Some(result) = results.get_mut(*index) {
             result.plots = Some(Box::new(plots));
         }

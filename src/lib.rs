@@ -13,6 +13,7 @@
 
 pub mod agreement;
 pub mod cache;
+pub mod calibration;
 pub mod check;
 pub mod cli;
 pub mod codegen;

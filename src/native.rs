@@ -15,7 +15,9 @@ use crate::compare::{features, stats};
 use crate::engine::{Step, Tools};
 use crate::env::Component;
 use crate::results::{CheckStatus, ObservableResult, Value};
-use crate::suite::native::{Feature, NativeSuite, Simulator, Statistic, Stimulus, Variable};
+use crate::suite::native::{
+    Criterion, Feature, NativeSuite, Simulator, Statistic, Stimulus, Variable,
+};
 use crate::suite::units::Quantity;
 
 /// One run of a suite on one simulator (at one sweep point, for a sweep).
@@ -27,22 +29,33 @@ pub struct NativeJob {
     pub file: PathBuf,
     pub simulator: Simulator,
     pub point: Option<usize>,
+    /// Another seed than the suite's: one of the calibration runs `bless` makes for a
+    /// `distributions` check (see [`crate::calibration`]).
+    pub seed: Option<u64>,
 }
 
 impl NativeJob {
-    /// The suite as this job runs it (the sweep value in place).
+    /// The suite as this job runs it (the sweep value and the seed in place).
     pub fn resolved_suite(&self) -> NativeSuite {
-        match self.point {
+        let mut suite = match self.point {
             Some(point) => codegen::apply_sweep(&self.suite, point),
             None => (*self.suite).clone(),
+        };
+        if let Some(seed) = self.seed {
+            suite.simulation.seed = seed;
         }
+        suite
     }
 
-    /// `suite` or `suite[point]`, as shown in reports.
+    /// `suite`, `suite[point]` or `suite (seed N)`, as shown in reports.
     pub fn label(&self) -> String {
-        match self.point {
+        let name = match self.point {
             Some(point) => format!("{}[{point}]", self.suite.name),
             None => self.suite.name.to_string(),
+        };
+        match self.seed {
+            Some(seed) => format!("{name} (seed {seed})"),
+            None => name,
         }
     }
 }
@@ -252,6 +265,7 @@ pub fn judge_features(job: &NativeJob, recordings: &Recordings) -> Vec<Observabl
         .iter()
         .map(|s| match s {
             Stimulus::Step { start, .. } => start.si * 1e3,
+            Stimulus::Poisson { .. } => 0.0,
         })
         .fold(f64::INFINITY, f64::min);
     // The cell is at rest until the first thing that perturbs it: a stimulus or an input spike.
@@ -366,6 +380,40 @@ const CORRELATION_BIN_MS: f64 = 2.0;
 /// Cells sampled for pairwise correlations (the first ones recorded): all pairs of a large
 /// population would cost O(n²).
 const CORRELATION_SAMPLE: usize = 100;
+/// Bin of the population rate whose spectrum is taken: 1 ms resolves oscillations up to
+/// 500 Hz (Brunel's fast oscillations are near 180 Hz, synchronous regular firing ~300 Hz).
+const SPECTRUM_BIN_MS: f64 = 1.0;
+/// Slower components than this are drift and the opening transient, not an oscillation.
+const SPECTRUM_MIN_HZ: f64 = 5.0;
+
+/// The spikes of population `population` as parallel `(ids, times)` slices over its recorded
+/// cells, renumbered `0..n` (so silent recorded cells count and unrecorded ones do not), and n.
+pub fn population_events(
+    suite: &NativeSuite,
+    population: usize,
+    recordings: &Recordings,
+) -> (Vec<u32>, Vec<f64>, usize) {
+    let pop = &suite.populations[population];
+    let recorded: Vec<usize> = suite
+        .recordings
+        .iter()
+        .filter(|r| r.population == population && r.variables.contains(&Variable::Spikes))
+        .flat_map(|r| codegen::cells(&r.cells, pop.size))
+        .collect();
+    let position: BTreeMap<u32, u32> = recorded
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (*c as u32, i as u32))
+        .collect();
+    let (ids, times) = recordings
+        .spikes
+        .get(pop.id.as_str())
+        .into_iter()
+        .flatten()
+        .filter_map(|(cell, t)| position.get(cell).map(|p| (*p, *t)))
+        .unzip();
+    (ids, times, recorded.len())
+}
 
 /// The population statistics of a job (networks), judged on its own recordings over the
 /// recorded cells of each population.
@@ -375,33 +423,15 @@ pub fn judge_statistics(job: &NativeJob, recordings: &Recordings) -> Vec<Observa
     let mut out = Vec::new();
     for check in &suite.checks.statistics {
         let pop = &suite.populations[check.population];
-        // Recorded cells, renumbered 0..n so silent cells count and unrecorded ones do not.
-        let recorded: Vec<usize> = suite
-            .recordings
-            .iter()
-            .filter(|r| r.population == check.population && r.variables.contains(&Variable::Spikes))
-            .flat_map(|r| codegen::cells(&r.cells, pop.size))
-            .collect();
-        let position: BTreeMap<u32, u32> = recorded
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (*c as u32, i as u32))
-            .collect();
-        let (ids, times): (Vec<u32>, Vec<f64>) = recordings
-            .spikes
-            .get(pop.id.as_str())
-            .into_iter()
-            .flatten()
-            .filter_map(|(cell, t)| position.get(cell).map(|p| (*p, *t)))
-            .unzip();
-        let n = recorded.len();
+        let (ids, times, n) = population_events(suite, check.population, recordings);
+        let from = ms(&check.start);
         let observed = match check.statistic {
-            Statistic::MeanRate => Some(stats::population_rate(&ids, &times, n, 0.0, duration_ms)),
-            Statistic::CvIsi => stats::cv_isi_distribution(&ids, &times, n, 0.0, duration_ms).mean,
+            Statistic::MeanRate => Some(stats::population_rate(&ids, &times, n, from, duration_ms)),
+            Statistic::CvIsi => stats::cv_isi_distribution(&ids, &times, n, from, duration_ms).mean,
             Statistic::FanoFactor => stats::fano_factor(&stats::population_counts(
                 &times,
                 FANO_BIN_MS,
-                0.0,
+                from,
                 duration_ms,
             )),
             Statistic::Correlation => {
@@ -411,47 +441,94 @@ pub fn judge_statistics(job: &NativeJob, recordings: &Recordings) -> Vec<Observa
                     &times,
                     &sample,
                     CORRELATION_BIN_MS,
-                    0.0,
+                    from,
                     duration_ms,
                 ))
             }
+            Statistic::PowerPeak => stats::power_spectrum_peak(
+                &stats::population_counts(&times, SPECTRUM_BIN_MS, from, duration_ms),
+                SPECTRUM_BIN_MS,
+                SPECTRUM_MIN_HZ,
+            )
+            .map(|peak| peak.frequency),
         }
         .filter(|v| v.is_finite());
-        // Frequencies are in Hz (SI), the others plain numbers: SI values compare directly.
-        let expected = check.expected.si;
-        let tolerance = check.tolerance.si;
         let name = check.statistic.name();
-        let (status, message) = match observed {
-            Some(o) if (o - expected).abs() <= tolerance => (
-                CheckStatus::Pass,
-                format!("{name} {o:.4} (expected {expected} ± {tolerance})"),
-            ),
-            Some(o) => (
-                CheckStatus::Fail,
-                format!(
-                    "{name} {o:.4}, expected {expected} ± {tolerance}: off by {:+.4}",
-                    o - expected
-                ),
-            ),
-            None => (
-                CheckStatus::Fail,
-                format!("{name} could not be computed (too few spikes or recorded cells)"),
-            ),
+        // Frequencies are in Hz (SI), the others plain numbers: SI values compare directly.
+        let (status, message, expected, tolerance, min_passing_tolerance) = match &check.criterion {
+            Criterion::Within {
+                expected,
+                tolerance,
+            } => {
+                let (expected, tolerance) = (expected.si, tolerance.si);
+                let (status, message) = match observed {
+                    Some(o) if (o - expected).abs() <= tolerance => (
+                        CheckStatus::Pass,
+                        format!("{name} {o:.4} (expected {expected} ± {tolerance})"),
+                    ),
+                    Some(o) => (
+                        CheckStatus::Fail,
+                        format!(
+                            "{name} {o:.4}, expected {expected} ± {tolerance}: off by {:+.4}",
+                            o - expected
+                        ),
+                    ),
+                    None => (CheckStatus::Fail, not_computed(name)),
+                };
+                let min_passing = observed.map(|o| (o - expected).abs());
+                (status, message, Some(expected), tolerance, min_passing)
+            }
+            Criterion::Range { min, max } => {
+                let range = range_text(min.map(|q| q.si), max.map(|q| q.si));
+                let (status, message) = match observed {
+                    Some(o) => {
+                        let below = min.filter(|m| o < m.si).map(|m| m.si - o);
+                        let above = max.filter(|m| o > m.si).map(|m| o - m.si);
+                        match (below, above) {
+                            (Some(by), _) => (
+                                CheckStatus::Fail,
+                                format!("{name} {o:.4}, expected {range}: below by {by:.4}"),
+                            ),
+                            (_, Some(by)) => (
+                                CheckStatus::Fail,
+                                format!("{name} {o:.4}, expected {range}: above by {by:.4}"),
+                            ),
+                            _ => (CheckStatus::Pass, format!("{name} {o:.4} ({range})")),
+                        }
+                    }
+                    None => (CheckStatus::Fail, not_computed(name)),
+                };
+                (status, message, None, 0.0, None)
+            }
         };
         out.push(ObservableResult {
             experiment: format!("{} population", pop.id),
             observable: name.to_string(),
             status,
             tolerance,
-            expected: Some(Value::Scalar(expected)),
+            expected: expected.map(Value::Scalar),
             observed: observed.map(Value::Scalar),
             message,
-            min_passing_tolerance: observed.map(|o| (o - expected).abs()),
+            min_passing_tolerance,
             file: check.location.file.clone(),
             line: check.location.line,
         });
     }
     out
+}
+
+fn not_computed(name: &str) -> String {
+    format!("{name} could not be computed (too few spikes or recorded cells)")
+}
+
+/// `≥ 0.8`, `≤ 40`, `in [20, 80]`.
+fn range_text(min: Option<f64>, max: Option<f64>) -> String {
+    match (min, max) {
+        (Some(lo), Some(hi)) => format!("in [{lo}, {hi}]"),
+        (Some(lo), None) => format!("≥ {lo}"),
+        (None, Some(hi)) => format!("≤ {hi}"),
+        (None, None) => "any value".to_string(),
+    }
 }
 
 /// The unit a feature is reported in, and the factor from SI to it.
@@ -484,6 +561,7 @@ mod tests {
             file: path,
             simulator: Simulator::Nest,
             point: None,
+            seed: None,
         }
     }
 

@@ -374,6 +374,7 @@ pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
                     file: file.path.clone(),
                     simulator: *simulator,
                     point: *point,
+                    seed: None,
                 }));
             }
         }
@@ -386,6 +387,34 @@ pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
             engine_version: None,
         })
         .collect()
+}
+
+/// The calibration runs `bless` adds for suites with a `distributions` check: their
+/// reference engine's job again at each of the check's seeds, numbered after `jobs`.
+pub fn calibration_jobs(jobs: &[Job]) -> Vec<Job> {
+    let mut extra = Vec::new();
+    for job in jobs {
+        let Work::Native(native) = &job.work else {
+            continue;
+        };
+        let Some(check) = &native.suite.checks.distributions else {
+            continue;
+        };
+        if native.simulator != check.reference || native.seed.is_some() {
+            continue;
+        }
+        for seed in &check.seeds {
+            extra.push(Job {
+                index: jobs.len() + extra.len(),
+                work: Work::Native(NativeJob {
+                    seed: Some(*seed),
+                    ..native.clone()
+                }),
+                engine_version: None,
+            });
+        }
+    }
+    extra
 }
 
 /// The runnable OMV engines used by `jobs`, each once.

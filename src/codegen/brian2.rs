@@ -156,6 +156,15 @@ const ALPHA_ON_PRE: [&str; 2] = [
     "x_I_post += 2.718281828459045*w_syn",
 ];
 
+/// A delta synapse onto a LIF cell: ignored while the target is refractory (NEST's
+/// iaf_psc_delta without `refractory_input`).
+const DELTA_ON_PRE: &str = "v_post += w_syn*int(not_refractory_post)";
+
+/// Binomial draws per step that stand for a Poisson drive: Brian2's `PoissonInput` draws
+/// `Binomial(N, rate·dt/N)` per cell and step, which is Poisson within 1/N of its variance
+/// once `rate·dt/N` is small; `N` is chosen so that it is at most this.
+const DRIVE_MAX_P: f64 = 1e-3;
+
 fn brian2_model(pop: &Population) -> Option<Brian2Model> {
     Some(match pop.kind.name {
         "lif_curr_exp" => Brian2Model {
@@ -193,6 +202,30 @@ I_stim : amp",
             init: &[("v", "v_init")],
             init_exprs: &[],
             on_pre: ALPHA_ON_PRE,
+            variables: &[("v", "v", "mV")],
+            every_step: LIF_CLAMP,
+        },
+        "lif_delta" => Brian2Model {
+            equations: "\
+dv/dt = (E_L - v)/tau_m + (I_offset + I_stim)/C_m : volt
+I_stim : amp",
+            params: &[
+                ("cm", "C_m"),
+                ("tau_m", "tau_m"),
+                ("v_rest", "E_L"),
+                ("v_reset", "V_reset"),
+                ("v_thresh", "V_th"),
+                ("i_offset", "I_offset"),
+            ],
+            threshold: "v >= V_th",
+            reset: "v = V_reset",
+            refractory: Refractory::Param("tau_refrac"),
+            method: "exact",
+            method_note: "linear: integrated exactly, as NEST's iaf_psc_delta does",
+            init: &[("v", "v_init")],
+            init_exprs: &[],
+            // NEST drops the spikes that arrive while the cell is refractory.
+            on_pre: [DELTA_ON_PRE, DELTA_ON_PRE],
             variables: &[("v", "v", "mV")],
             every_step: LIF_CLAMP,
         },
@@ -341,7 +374,19 @@ struct Context {
     populations: Vec<Pop>,
     projections: Vec<Proj>,
     steps: Vec<Step>,
+    drives: Vec<Drive>,
     recordings: Vec<Rec>,
+}
+
+/// A Poisson drive as a `PoissonInput` of `n` inputs at `rate_hz / n` each.
+#[derive(Serialize)]
+struct Drive {
+    target: String,
+    n: u64,
+    rate_hz: String,
+    /// A Brian2 expression in the target's namespace (the signed weight, masked while
+    /// refractory).
+    weight: String,
 }
 
 #[derive(Serialize)]
@@ -560,6 +605,8 @@ pub fn generate(
     let mut steps = Vec::new();
     for stimulus in &suite.stimuli {
         match stimulus {
+            // Drawn by PoissonInput (see `delta_drives` below).
+            Stimulus::Poisson { .. } => {}
             Stimulus::Step {
                 target,
                 cells: selection,
@@ -604,16 +651,28 @@ pub fn generate(
         });
     }
 
+    let mut drives = Vec::new();
+    for drive in super::delta_drives(suite, "crosscheck's Brian2 generation")? {
+        let n = (drive.rate.si * dt.si / DRIVE_MAX_P).ceil().clamp(1.0, 1e9) as u64;
+        drives.push(Drive {
+            target: suite.populations[drive.target].id.to_string(),
+            n,
+            rate_hz: code_number(drive.rate.si / n as f64),
+            weight: format!("{}*int(not_refractory)", brian2_expr(&drive.weight)),
+        });
+    }
+
     let context = Context {
         version: env!("CARGO_PKG_VERSION"),
         suite: suite.name.to_string(),
         dt: code_number(dt_ms),
         duration: number_in(&suite.simulation.duration, "ms")?,
-        // numpy's seed is 32 bits (nothing in the script draws numbers; set for completeness).
+        // numpy's seed is 32 bits (only a Poisson drive draws numbers in the script).
         seed: suite.simulation.seed & 0xFFFF_FFFF,
         populations,
         projections,
         steps,
+        drives,
         recordings,
     };
     let code = render("brian2.py", TEMPLATE, &context)?;
@@ -665,6 +724,7 @@ populations:
   ad: {cell: adex_cond_exp, size: 2, parameters: {tau_refrac: 2 ms}}
   ad0: {cell: adex_cond_exp, size: 1, parameters: {delta_T: 0 mV}}
   hh: {cell: hh_curr_alpha, size: 2, parameters: {v_init: -60 mV}}
+  de: {cell: lif_delta, size: 3}
 projections:
   - {from: src, to: le, connector: all_to_all, receptor: excitatory, weight: 100 pA, delay: 1 ms}
   - {from: noise, to: la, connector: {fixed_probability: 0.5, seed: 2}, receptor: inhibitory, weight: 50 pA, delay: 0.1 ms}
@@ -673,7 +733,9 @@ projections:
   - {from: noise, to: ad, connector: all_to_all, receptor: inhibitory, weight: 2 nS, delay: 1 ms}
   - {from: src, to: ad0, connector: all_to_all, receptor: excitatory, weight: 2 nS, delay: 1 ms}
   - {from: le, to: hh, connector: all_to_all, receptor: excitatory, weight: 200 pA, delay: 1 ms}
+  - {from: de, to: de, connector: {fixed_indegree: 2}, receptor: inhibitory, weight: 0.5 mV, delay: 1.5 ms}
 stimuli:
+  - poisson: {target: de, rate: 20 kHz, weight: 0.1 mV, receptor: excitatory}
   - step: {target: hh, cells: [1], amplitude: 0.5 nA, start: 0 ms, stop: 20 ms}
   - step: {target: ad, amplitude: 600 pA, start: 10 ms, stop: 40 ms}
 record:
@@ -685,6 +747,7 @@ record:
   - {population: ad, variables: [spikes, v, w]}
   - {population: ad0, variables: [spikes]}
   - {population: hh, variables: [spikes, v]}
+  - {population: de, variables: [spikes, v]}
 checks:
   agreement:
     spikes: {window: 1 ms}
@@ -707,12 +770,23 @@ checks:
             "izhikevich2007",
             "adex_cond_exp",
             "hh_curr_alpha",
+            "lif_delta",
         ] {
             assert!(
                 code.contains(&format!("# {cell}")),
                 "{cell} missing:\n{code}"
             );
         }
+        // 20 kHz at 0.1 ms is 2 events a step: 2000 binomial inputs at 10 Hz each, masked
+        // while refractory; delta synapses are masked likewise and signed by the receptor.
+        assert!(
+            code.contains("PoissonInput(pop_de, \"v\", 2000, 10.0*Hz, weight=\"(0.1*mV)*int(not_refractory)\")"),
+            "{code}"
+        );
+        assert!(
+            code.contains("v_post += w_syn*int(not_refractory_post)"),
+            "{code}"
+        );
         // Delta_T = 0 drops the exponential term, as NEST does.
         assert_eq!(code.matches("g_L*Delta_T*exp").count(), 1, "{code}");
     }

@@ -538,7 +538,12 @@ pub fn generate(
             start,
             stop,
             ..
-        } = stimulus;
+        } = stimulus
+        else {
+            return Err(CodegenError::Unsupported(
+                "crosscheck's LEMS generation has no Poisson drive (`poisson` stimulus)".into(),
+            ));
+        };
         let pop = &suite.populations[*target];
         let model = lems_model(pop.kind.name).ok_or_else(|| {
             CodegenError::Unsupported(format!("`{}` cannot receive a current step", pop.id))

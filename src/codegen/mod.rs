@@ -135,16 +135,37 @@ pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
                     p,
                     seed: proj_seed,
                     allow_self_connections,
-                } => {
-                    let mut rng = SplitMix64::new(*proj_seed, 0xC0DE_0000 + k as u64);
-                    random::fixed_probability(
-                        &mut rng,
-                        pre,
-                        post,
-                        *p,
-                        same && !allow_self_connections,
-                    )
-                }
+                } => random::fixed_probability(
+                    &mut connector_rng(*proj_seed, k),
+                    pre,
+                    post,
+                    *p,
+                    same && !allow_self_connections,
+                ),
+                Connector::FixedIndegree {
+                    in_degree,
+                    seed: proj_seed,
+                    allow_self_connections,
+                    allow_multapses,
+                } => random::fixed_indegree(
+                    &mut connector_rng(*proj_seed, k),
+                    pre,
+                    post,
+                    *in_degree,
+                    same && !allow_self_connections,
+                    *allow_multapses,
+                ),
+                Connector::FixedTotalNumber {
+                    total,
+                    seed: proj_seed,
+                    allow_self_connections,
+                } => random::fixed_total_number(
+                    &mut connector_rng(*proj_seed, k),
+                    pre,
+                    post,
+                    *total,
+                    same && !allow_self_connections,
+                ),
             }
         })
         .collect();
@@ -152,6 +173,11 @@ pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
         source_spikes,
         connections,
     }
+}
+
+/// The generator of projection `k`'s random connectivity.
+fn connector_rng(seed: u64, k: usize) -> SplitMix64 {
+    SplitMix64::new(seed, 0xC0DE_0000 + k as u64)
 }
 
 /// Writes the input files of the contract into `dir`.
@@ -330,6 +356,57 @@ pub(crate) fn hh_steady_state(v_mv: f64) -> (f64, f64, f64) {
         alpha_h / (alpha_h + beta_h),
         alpha_n / (alpha_n + beta_n),
     )
+}
+
+/// A Poisson drive (`poisson` stimulus) as NEURON's and Brian2's generators take it.
+pub(crate) struct DeltaDrive {
+    pub target: usize,
+    pub rate: Quantity,
+    /// Signed by the receptor, as NEST signs weights.
+    pub weight: Quantity,
+}
+
+/// The Poisson drives of `suite`, for a generator (`who`) that takes them on `lif_delta` cells
+/// only (as a voltage jump drawn each step), one per population.
+pub(crate) fn delta_drives(
+    suite: &NativeSuite,
+    who: &str,
+) -> Result<Vec<DeltaDrive>, CodegenError> {
+    let mut drives: Vec<DeltaDrive> = Vec::new();
+    for stimulus in &suite.stimuli {
+        let Stimulus::Poisson {
+            target,
+            rate,
+            weight,
+            receptor,
+            ..
+        } = stimulus
+        else {
+            continue;
+        };
+        let pop = &suite.populations[*target];
+        if pop.kind.name != "lif_delta" {
+            return Err(CodegenError::Unsupported(format!(
+                "{who} takes a Poisson drive on `lif_delta` cells only (`{}` is {})",
+                pop.id, pop.kind.name
+            )));
+        }
+        if drives.iter().any(|d| d.target == *target) {
+            return Err(CodegenError::Unsupported(format!(
+                "more than one Poisson drive onto `{}`: {who} takes one per population",
+                pop.id
+            )));
+        }
+        drives.push(DeltaDrive {
+            target: *target,
+            rate: *rate,
+            weight: Quantity {
+                si: receptor.sign() * weight.si,
+                dim: weight.dim,
+            },
+        });
+    }
+    Ok(drives)
 }
 
 /// A time in ms.

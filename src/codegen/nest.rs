@@ -9,10 +9,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::suite::units::code_number;
+use crate::suite::units::{code_number, Dimension, Quantity};
 
 use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{NativeSuite, Receptor, Stimulus};
+use crate::suite::native::{NativeSuite, Population, Receptor, Stimulus};
 
 const TEMPLATE: &str = include_str!("templates/nest.py.tera");
 pub const SCRIPT: &str = "run_nest.py";
@@ -47,6 +47,12 @@ fn nest_model(cell: &str) -> Option<NestModel> {
         },
         "lif_curr_alpha" => NestModel {
             model: "iaf_psc_alpha",
+            params: LIF_PARAMS,
+            variables: &[("v", "V_m")],
+        },
+        // The LIF table: the synaptic time constants it lacks are skipped.
+        "lif_delta" => NestModel {
+            model: "iaf_psc_delta",
             params: LIF_PARAMS,
             variables: &[("v", "V_m")],
         },
@@ -238,6 +244,7 @@ struct Context {
     populations: Vec<Pop>,
     projections: Vec<Proj>,
     steps: Vec<Step>,
+    drives: Vec<Drive>,
     recordings: Vec<Rec>,
 }
 
@@ -269,6 +276,13 @@ struct Step {
 }
 
 #[derive(Serialize)]
+struct Drive {
+    target: String,
+    rate_hz: String,
+    weight: String,
+}
+
+#[derive(Serialize)]
 struct Rec {
     pop: String,
     cells: String,
@@ -283,6 +297,33 @@ struct RecVar {
     nest: &'static str,
     scale: String,
     offset: String,
+}
+
+/// A weight onto `target` in NEST's unit for its synapse, signed as NEST tells excitatory
+/// from inhibitory input: by the sign.
+/// Why spikes cannot reach an izhikevich2007 population on NEST.
+fn izhikevich2007_synapses(target: &Population) -> CodegenError {
+    CodegenError::Unsupported(format!(
+        "NEST's izhikevich takes spikes only as jumps of V; the exponential current synapses \
+         of izhikevich2007 population `{}` have no NEST counterpart",
+        target.id
+    ))
+}
+
+fn signed_weight(
+    target: &Population,
+    weight: &Quantity,
+    receptor: Receptor,
+) -> Result<String, CodegenError> {
+    let unit = match target.kind.synapse.weight_dimension() {
+        Some(d) if d == Dimension::CONDUCTANCE => "nS",
+        Some(d) if d == Dimension::VOLTAGE => "mV",
+        _ => "pA",
+    };
+    let magnitude = weight
+        .value_in(unit)
+        .map_err(|e| CodegenError::Units(e.to_string()))?;
+    Ok(code_number(receptor.sign() * magnitude))
 }
 
 pub fn generate(
@@ -350,38 +391,38 @@ pub fn generate(
     for (index, proj) in suite.projections.iter().enumerate() {
         let target = &suite.populations[proj.to];
         if izh2007.contains_key(&proj.to) {
-            return Err(CodegenError::Unsupported(format!(
-                "NEST's izhikevich takes spikes only as jumps of V; the exponential current \
-                 synapses of izhikevich2007 population `{}` have no NEST counterpart",
-                target.id
-            )));
+            return Err(izhikevich2007_synapses(target));
         }
-        let unit = match target.kind.synapse.weight_dimension() {
-            Some(d) if d == crate::suite::units::Dimension::CONDUCTANCE => "nS",
-            Some(d) if d == crate::suite::units::Dimension::VOLTAGE => "mV",
-            _ => "pA",
-        };
-        // NEST tells excitatory from inhibitory input by the weight's sign.
-        let magnitude = proj
-            .weight
-            .value_in(unit)
-            .map_err(|e| CodegenError::Units(e.to_string()))?;
-        let weight = match proj.receptor {
-            Receptor::Excitatory => magnitude,
-            Receptor::Inhibitory => -magnitude,
-        };
         projections.push(Proj {
             index,
             pre: suite.populations[proj.from].id.to_string(),
             post: target.id.to_string(),
-            weight: crate::suite::units::code_number(weight),
+            weight: signed_weight(target, &proj.weight, proj.receptor)?,
             delay: number_in(&proj.delay, "ms")?,
         });
     }
 
     let mut steps = Vec::new();
+    let mut drives = Vec::new();
     for stimulus in &suite.stimuli {
         match stimulus {
+            Stimulus::Poisson {
+                target,
+                rate,
+                weight,
+                receptor,
+                ..
+            } => {
+                let pop = &suite.populations[*target];
+                if izh2007.contains_key(target) {
+                    return Err(izhikevich2007_synapses(pop));
+                }
+                drives.push(Drive {
+                    target: pop.id.to_string(),
+                    rate_hz: number_in(rate, "Hz")?,
+                    weight: signed_weight(pop, weight, *receptor)?,
+                });
+            }
             Stimulus::Step {
                 target,
                 cells: selection,
@@ -458,6 +499,7 @@ pub fn generate(
         populations,
         projections,
         steps,
+        drives,
         recordings,
     };
     let code = render("nest.py", TEMPLATE, &context)?;

@@ -95,6 +95,13 @@ fn mechanism(cell: &str) -> Option<Mechanism> {
             units: LIF_UNITS,
             variables: &[("v", "vm")],
         },
+        "lif_delta" => Mechanism {
+            name: "cc_lif_delta",
+            source: include_str!("templates/neuron/cc_lif_delta.mod"),
+            // The LIF table: the synaptic time constants it lacks are skipped.
+            units: LIF_UNITS,
+            variables: &[("v", "vm")],
+        },
         "izhikevich" => Mechanism {
             name: "cc_izhikevich",
             source: include_str!("templates/neuron/cc_izhikevich.mod"),
@@ -202,6 +209,8 @@ struct Context {
     dt: String,
     duration: String,
     mechanisms: Vec<&'static str>,
+    /// Seeds the Poisson drive of `cc_lif_delta` (NEURON's scop_random), when there is one.
+    drive_seed: Option<String>,
     populations: Vec<Pop>,
     projections: Vec<Proj>,
     steps: Vec<Step>,
@@ -256,6 +265,22 @@ fn unsupported_cell(kind: &str, pop: &str) -> CodegenError {
     ))
 }
 
+/// The Poisson drives, as `(population, drive_rate in 1/ms, signed drive_weight in mV)`: the
+/// parameters of `cc_lif_delta`, which draws the drive inside its step (a NetStim per cell at
+/// tens of kHz would put millions of events a second through NEURON's queue).
+fn poisson_drives(suite: &NativeSuite) -> Result<Vec<(usize, String, String)>, CodegenError> {
+    super::delta_drives(suite, "crosscheck's NEURON mechanism cc_lif_delta")?
+        .into_iter()
+        .map(|d| {
+            Ok((
+                d.target,
+                number_in(&d.rate, "1/ms")?,
+                number_in(&d.weight, "mV")?,
+            ))
+        })
+        .collect()
+}
+
 pub fn generate(
     suite: &NativeSuite,
     _inputs: &Inputs,
@@ -263,8 +288,9 @@ pub fn generate(
 ) -> Result<Generated, CodegenError> {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut used: Vec<Mechanism> = Vec::new();
+    let drives = poisson_drives(suite)?;
     let mut populations = Vec::new();
-    for pop in &suite.populations {
+    for (index, pop) in suite.populations.iter().enumerate() {
         if pop.kind.is_source {
             populations.push(Pop {
                 id: pop.id.to_string(),
@@ -282,6 +308,10 @@ pub fn generate(
             if let Some(q) = pop.param(name) {
                 params.push((*name, number_in(q, unit)?));
             }
+        }
+        if let Some((_, rate, weight)) = drives.iter().find(|d| d.0 == index) {
+            params.push(("drive_rate", rate.clone()));
+            params.push(("drive_weight", weight.clone()));
         }
         populations.push(Pop {
             id: pop.id.to_string(),
@@ -350,6 +380,8 @@ pub fn generate(
                     stop: code_number(ms(stop)),
                 });
             }
+            // Parameters of the target's mechanism (see `poisson_drives`).
+            Stimulus::Poisson { .. } => {}
         }
     }
 
@@ -395,6 +427,8 @@ pub fn generate(
         dt: number_in(&suite.simulation.dt, "ms")?,
         duration: number_in(&suite.simulation.duration, "ms")?,
         mechanisms: used.iter().map(|m| m.name).collect(),
+        // scop_random's seed is a double; keep it exact.
+        drive_seed: (!drives.is_empty()).then(|| (suite.simulation.seed % (1 << 52)).to_string()),
         populations,
         projections,
         steps,
@@ -437,6 +471,7 @@ populations:
   izh7: {cell: izhikevich2007, size: 2}
   adex: {cell: adex_cond_exp, size: 2, parameters: {tau_refrac: 1 ms}}
   hh: {cell: hh_curr_alpha, size: 2}
+  delta: {cell: lif_delta, size: 3, parameters: {v_rest: 0 mV, v_thresh: 20 mV}}
 projections:
   - {from: src, to: lexp, connector: all_to_all, receptor: excitatory, weight: 100 pA, delay: 1 ms}
   - {from: noise, to: lalpha, connector: {fixed_probability: 0.5, seed: 9}, receptor: inhibitory, weight: 50 pA, delay: 0.1 ms}
@@ -445,7 +480,10 @@ projections:
   - {from: izh7, to: adex, connector: all_to_all, receptor: inhibitory, weight: 3 nS, delay: 1 ms}
   - {from: adex, to: hh, connector: all_to_all, receptor: excitatory, weight: 30 pA, delay: 1 ms}
   - {from: hh, to: hh, connector: {all_to_all: {allow_self_connections: true}}, receptor: inhibitory, weight: 10 pA, delay: 1 ms}
+  - {from: delta, to: delta, connector: {fixed_indegree: 2, seed: 4, allow_multapses: false}, receptor: inhibitory, weight: 0.5 mV, delay: 1.5 ms}
+  - {from: hh, to: delta, connector: {fixed_total_number: 5}, receptor: excitatory, weight: 0.2 mV, delay: 1 ms}
 stimuli:
+  - poisson: {target: delta, rate: 5 kHz, weight: 0.1 mV, receptor: excitatory}
   - step: {target: adex, cells: [1], amplitude: 0.5 nA, start: 0 ms, stop: 40 ms}
   - step: {target: hh, amplitude: 10 pA, start: 5 ms, stop: 100 ms}
 record:
@@ -456,6 +494,7 @@ record:
   - {population: izh7, variables: [spikes, v, u]}
   - {population: adex, variables: [spikes, v, w]}
   - {population: hh, variables: [spikes, v]}
+  - {population: delta, variables: [spikes, v]}
 checks:
   agreement:
     spikes: {window: 1 ms}
@@ -494,7 +533,13 @@ checks:
             assert!(code.contains(&format!("\"{name}\"")), "{name} unused");
             assert!(dir.path().join(format!("{name}.mod")).exists());
         }
-        assert_eq!(mechanisms().len(), 6);
+        assert_eq!(mechanisms().len(), 7);
+        // The Poisson drive: 5 kHz is 5 per ms, seeded from the suite's seed.
+        assert!(code.contains("\"drive_rate\": 5.0,"), "{code}");
+        assert!(code.contains("\"drive_weight\": 0.1,"), "{code}");
+        assert!(code.contains(".seed_drive(3)"), "{code}");
+        // Delta weights are signed like currents.
+        assert!(code.contains("max(1.5 - DT, 0.0), -0.5, 1)"), "{code}");
         assert!(needs_nrnivmodl(&generated));
         // Inhibitory current and voltage weights are negative (NEST's sign), conductances not.
         assert!(code.contains("_nc.weight[0] = -50.0"), "{code}");

@@ -81,6 +81,86 @@ pub fn fixed_probability(
     pairs
 }
 
+impl SplitMix64 {
+    /// Uniform in `0..n` (`n > 0`), by Lemire's multiply-shift: no modulo bias worth the name
+    /// (below 2⁻³² for the sizes here) and no division.
+    pub fn below(&mut self, n: u32) -> u32 {
+        ((u64::from(self.next_u32()) * u64::from(n)) >> 32) as u32
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+}
+
+/// Source cells for each target: `in_degree` per target cell, drawn uniformly from
+/// `0..pre_size` (without `post` itself when `exclude_diagonal`), with repeats when
+/// `multapses`. Pairs `(pre, post)` ordered by target. Empty when no source is eligible, or
+/// when `in_degree` exceeds the eligible sources without multapses (the loader refuses both).
+pub fn fixed_indegree(
+    rng: &mut SplitMix64,
+    pre_size: usize,
+    post_size: usize,
+    in_degree: usize,
+    exclude_diagonal: bool,
+    multapses: bool,
+) -> Vec<(u32, u32)> {
+    let mut pairs = Vec::with_capacity(post_size.saturating_mul(in_degree).min(1 << 28));
+    let mut taken = vec![false; if multapses { 0 } else { pre_size }];
+    for post in 0..post_size {
+        let eligible = pre_size - usize::from(exclude_diagonal && post < pre_size);
+        if eligible == 0 || (!multapses && in_degree > eligible) {
+            return Vec::new();
+        }
+        let first = pairs.len();
+        while pairs.len() - first < in_degree {
+            let pre = rng.below(pre_size as u32);
+            if exclude_diagonal && pre as usize == post {
+                continue;
+            }
+            if !multapses {
+                // Rejection: fine while in_degree is a small fraction of the sources (10 % in
+                // Brunel's network); at most 2x slower when it is half of them.
+                if taken[pre as usize] {
+                    continue;
+                }
+                taken[pre as usize] = true;
+            }
+            pairs.push((pre, post as u32));
+        }
+        if !multapses {
+            for &(pre, _) in &pairs[first..] {
+                taken[pre as usize] = false;
+            }
+        }
+    }
+    pairs
+}
+
+/// `total` pairs `(pre, post)`, each drawn uniformly (repeats allowed; `pre == post` redrawn
+/// when `exclude_diagonal`), in the order drawn. Empty when no pair is eligible.
+pub fn fixed_total_number(
+    rng: &mut SplitMix64,
+    pre_size: usize,
+    post_size: usize,
+    total: usize,
+    exclude_diagonal: bool,
+) -> Vec<(u32, u32)> {
+    if pre_size == 0 || post_size == 0 || (exclude_diagonal && pre_size == 1 && post_size == 1) {
+        return Vec::new();
+    }
+    let mut pairs = Vec::with_capacity(total.min(1 << 28));
+    while pairs.len() < total {
+        let pre = rng.below(pre_size as u32);
+        let post = rng.below(post_size as u32);
+        if exclude_diagonal && pre == post {
+            continue;
+        }
+        pairs.push((pre, post));
+    }
+    pairs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +187,46 @@ mod tests {
         assert!(train.iter().all(|t| (100.0..100_100.0).contains(t)));
         assert!(train.windows(2).all(|w| w[0] < w[1]));
         assert!(poisson_train(&mut g, 0.0, 0.0, 10.0).is_empty());
+    }
+
+    #[test]
+    fn fixed_indegree_gives_every_target_its_inputs() {
+        let mut g = SplitMix64::new(5, 1);
+        let pairs = fixed_indegree(&mut g, 50, 30, 10, true, false);
+        assert_eq!(pairs.len(), 300);
+        for post in 0..30u32 {
+            let mut pre: Vec<u32> = pairs.iter().filter(|p| p.1 == post).map(|p| p.0).collect();
+            assert_eq!(pre.len(), 10);
+            assert!(pre.iter().all(|&a| a != post && a < 50));
+            pre.sort_unstable();
+            pre.dedup();
+            assert_eq!(pre.len(), 10, "no multapses");
+        }
+        // All sources but one (itself) without repeats: each target gets every other cell.
+        let all = fixed_indegree(&mut g, 5, 5, 4, true, false);
+        assert_eq!(all.len(), 20);
+        assert!(fixed_indegree(&mut g, 5, 5, 5, true, false).is_empty());
+        // With multapses, repeats happen and the count is still exact.
+        let multi = fixed_indegree(&mut g, 3, 4, 20, false, true);
+        assert_eq!(multi.len(), 80);
+        assert!(fixed_indegree(&mut g, 1, 1, 1, true, true).is_empty());
+    }
+
+    #[test]
+    fn fixed_total_number_is_exact_and_uniform() {
+        let mut g = SplitMix64::new(9, 2);
+        let pairs = fixed_total_number(&mut g, 40, 60, 24_000, true);
+        assert_eq!(pairs.len(), 24_000);
+        assert!(pairs.iter().all(|&(a, b)| a != b && a < 40 && b < 60));
+        let mut per_post = [0u32; 60];
+        pairs.iter().for_each(|p| per_post[p.1 as usize] += 1);
+        // 400 expected per target; a binomial spread of about 20.
+        assert!(
+            per_post.iter().all(|&c| (300..500).contains(&c)),
+            "{per_post:?}"
+        );
+        assert!(fixed_total_number(&mut g, 1, 1, 5, true).is_empty());
+        assert_eq!(fixed_total_number(&mut g, 1, 1, 5, false).len(), 5);
     }
 
     #[test]

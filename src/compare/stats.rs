@@ -171,12 +171,139 @@ pub fn pairwise_correlation(
     start: f64,
     stop: f64,
 ) -> f64 {
+    let pairs = pairwise_correlations(ids, times, sample, bin, start, stop);
+    if pairs.is_empty() {
+        return f64::NAN;
+    }
+    pairs.iter().sum::<f64>() / pairs.len() as f64
+}
+
+/// The population rate's dominant oscillation: the frequency (Hz) where the periodogram of
+/// the population spike counts (bins of `bin` ms over `[start, stop)`, mean removed) peaks,
+/// at or above `min_hz` (to skip slow drifts), and the peak's share of the total power in
+/// that band (near 0 for broadband asynchronous activity, large for a clean oscillation).
+///
+/// A direct DFT on the frequencies `k / T` (T the window), O(bins · frequencies): 1 ms bins
+/// over a few seconds stay well under a millisecond, and no FFT dependency is needed. `None`
+/// when there are fewer than 4 bins, no frequency in the band, or no variation at all.
+pub fn power_spectrum_peak(counts: &[u64], bin: f64, min_hz: f64) -> Option<SpectrumPeak> {
+    let n = counts.len();
+    if n < 4 || bin.is_nan() || bin <= 0.0 {
+        return None;
+    }
+    let mean = counts.iter().sum::<u64>() as f64 / n as f64;
+    let x: Vec<f64> = counts.iter().map(|&c| c as f64 - mean).collect();
+    let window_s = n as f64 * bin / 1000.0;
+    let (mut best, mut total) = (None::<(f64, f64)>, 0.0);
+    // Frequencies k / T up to Nyquist, k >= 1.
+    for k in 1..=n / 2 {
+        let freq = k as f64 / window_s;
+        if freq < min_hz {
+            continue;
+        }
+        let w = std::f64::consts::TAU * k as f64 / n as f64;
+        // The twiddle by recurrence (one rotation per sample) instead of sin/cos per sample.
+        let (step_c, step_s) = (w.cos(), w.sin());
+        let (mut c, mut s, mut re, mut im) = (1.0_f64, 0.0_f64, 0.0, 0.0);
+        for &v in &x {
+            re += v * c;
+            im -= v * s;
+            (c, s) = (c * step_c - s * step_s, s * step_c + c * step_s);
+        }
+        let power = re * re + im * im;
+        total += power;
+        if best.is_none_or(|(_, p)| power > p) {
+            best = Some((freq, power));
+        }
+    }
+    let (frequency, power) = best?;
+    (total > 0.0).then(|| SpectrumPeak {
+        frequency,
+        share: power / total,
+    })
+}
+
+/// See [`power_spectrum_peak`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpectrumPeak {
+    /// Hz.
+    pub frequency: f64,
+    /// The peak's power over the band's total power, in (0, 1].
+    pub share: f64,
+}
+
+/// The two-sample Kolmogorov–Smirnov distance: the largest gap between the empirical
+/// distribution functions of `a` and `b` (0 when identical, 1 when disjoint). NaN values are
+/// left out; NaN when either sample is then empty. O((|a| + |b|) log) for the sorting.
+pub fn ks_distance(a: &[f64], b: &[f64]) -> f64 {
+    let sorted = |v: &[f64]| {
+        let mut v: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    };
+    let (a, b) = (sorted(a), sorted(b));
+    if a.is_empty() || b.is_empty() {
+        return f64::NAN;
+    }
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let (mut i, mut j, mut d) = (0usize, 0usize, 0.0_f64);
+    while i < a.len() && j < b.len() {
+        // Step past every copy of the smaller value in both samples, so ties move together.
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] == x {
+            i += 1;
+        }
+        while j < b.len() && b[j] == x {
+            j += 1;
+        }
+        d = d.max((i as f64 / na - j as f64 / nb).abs());
+    }
+    d
+}
+
+/// Standardised mean difference (Cohen's d with the pooled standard deviation) of `a` against
+/// `b`: how far apart the means are in units of the spread, signed (`a` above `b` is
+/// positive). NaN values are left out; NaN with fewer than two values on a side, and 0 for two
+/// constant samples with equal means (infinite when the means differ).
+pub fn effect_size(a: &[f64], b: &[f64]) -> f64 {
+    let moments = |v: &[f64]| {
+        let v: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let ss = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>();
+        (n, mean, ss)
+    };
+    let ((na, ma, ssa), (nb, mb, ssb)) = (moments(a), moments(b));
+    if na < 2.0 || nb < 2.0 {
+        return f64::NAN;
+    }
+    let pooled = ((ssa + ssb) / (na + nb - 2.0)).sqrt();
+    let diff = ma - mb;
+    if pooled > 0.0 {
+        diff / pooled
+    } else if diff == 0.0 {
+        0.0
+    } else {
+        diff.signum() * f64::INFINITY
+    }
+}
+
+/// Pearson correlation of binned spike counts for every pair of the neurons in `sample` (the
+/// distribution whose mean is [`pairwise_correlation`]), pairs in sample order. Rules as there.
+pub fn pairwise_correlations(
+    ids: &[u32],
+    times: &[f64],
+    sample: &[u32],
+    bin: f64,
+    start: f64,
+    stop: f64,
+) -> Vec<f64> {
     let bins = n_bins(bin, start, stop);
     let mut neurons: Vec<u32> = sample.to_vec();
     neurons.sort_unstable();
     neurons.dedup();
     if bins == 0 || neurons.len() < 2 {
-        return f64::NAN;
+        return Vec::new();
     }
     let mut counts = vec![0.0_f64; neurons.len() * bins];
     for (&id, &t) in ids.iter().zip(times) {
@@ -185,7 +312,6 @@ pub fn pairwise_correlation(
         }
     }
     // Centre and normalise each row, keeping only rows that vary.
-    let mut rows: Vec<&[f64]> = Vec::new();
     for row in counts.chunks_mut(bins) {
         let mean = row.iter().sum::<f64>() / bins as f64;
         row.iter_mut().for_each(|x| *x -= mean);
@@ -194,22 +320,17 @@ pub fn pairwise_correlation(
             row.iter_mut().for_each(|x| *x /= norm);
         }
     }
-    for row in counts.chunks(bins) {
-        if row.iter().any(|&x| x != 0.0) {
-            rows.push(row);
-        }
-    }
-    if rows.len() < 2 {
-        return f64::NAN;
-    }
-    let (mut sum, mut pairs) = (0.0, 0usize);
+    let rows: Vec<&[f64]> = counts
+        .chunks(bins)
+        .filter(|row| row.iter().any(|&x| x != 0.0))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len() * rows.len().saturating_sub(1) / 2);
     for (i, a) in rows.iter().enumerate() {
         for b in &rows[i + 1..] {
-            sum += a.iter().zip(b.iter()).map(|(x, y)| x * y).sum::<f64>();
-            pairs += 1;
+            out.push(a.iter().zip(b.iter()).map(|(x, y)| x * y).sum::<f64>());
         }
     }
-    sum / pairs as f64
+    out
 }
 
 #[cfg(test)]
@@ -296,5 +417,75 @@ mod tests {
         assert!(pairwise_correlation(&ids, &times, &[0], 1.0, 0.0, 4.0).is_nan());
         assert!(pairwise_correlation(&ids, &times, &[0, 1], 0.0, 0.0, 4.0).is_nan());
         assert!(pairwise_correlation(&[], &[], &[0, 1], 1.0, 0.0, 4.0).is_nan());
+    }
+
+    #[test]
+    fn ks_distance_of_known_samples() {
+        assert_eq!(ks_distance(&[1.0, 2.0, 3.0], &[3.0, 1.0, 2.0]), 0.0);
+        assert_eq!(ks_distance(&[1.0, 2.0], &[3.0, 4.0]), 1.0);
+        // ECDFs at 1, 2, 3: a = 1/2, 1, 1; b = 0, 1/2, 1 (ties move together).
+        assert!(close(ks_distance(&[1.0, 2.0], &[2.0, 3.0]), 0.5));
+        assert!(close(ks_distance(&[1.0, f64::NAN, 2.0], &[2.0, 3.0]), 0.5));
+        assert!(ks_distance(&[], &[1.0]).is_nan());
+        assert!(ks_distance(&[f64::NAN], &[1.0]).is_nan());
+    }
+
+    #[test]
+    fn effect_size_in_pooled_standard_deviations() {
+        // Means 2 and 4, both variance 1 (sample): d = -2.
+        assert!(close(effect_size(&[1.0, 2.0, 3.0], &[3.0, 4.0, 5.0]), -2.0));
+        assert_eq!(effect_size(&[1.0, 1.0], &[1.0, 1.0]), 0.0);
+        assert_eq!(effect_size(&[2.0, 2.0], &[1.0, 1.0]), f64::INFINITY);
+        assert!(effect_size(&[1.0], &[1.0, 2.0]).is_nan());
+    }
+
+    #[test]
+    fn spectrum_peak_finds_an_oscillation() {
+        // 40 Hz: a 5 ms burst every 25 ms in 1 ms bins over 2 s, on a flat floor (its
+        // harmonics are weaker than the fundamental).
+        let counts: Vec<u64> = (0..2000).map(|k| if k % 25 < 5 { 30 } else { 5 }).collect();
+        let peak = power_spectrum_peak(&counts, 1.0, 5.0).expect("a peak");
+        assert!(close(peak.frequency, 40.0), "{peak:?}");
+        assert!(peak.share > 0.1 && peak.share <= 1.0, "{peak:?}");
+        // A pure sinusoid at 180 Hz puts (almost) all the power in one frequency.
+        let sine: Vec<u64> = (0..1000)
+            .map(|k| {
+                (100.0 + 50.0 * (std::f64::consts::TAU * 180.0 * k as f64 / 1000.0).sin()).round()
+                    as u64
+            })
+            .collect();
+        let peak = power_spectrum_peak(&sine, 1.0, 5.0).expect("a peak");
+        assert!(close(peak.frequency, 180.0) && peak.share > 0.9, "{peak:?}");
+        assert_eq!(power_spectrum_peak(&[3, 3, 3, 3, 3], 1.0, 0.0), None);
+        assert_eq!(power_spectrum_peak(&[1, 2], 1.0, 0.0), None);
+        assert_eq!(power_spectrum_peak(&counts, 1.0, 1e6), None);
+        assert_eq!(power_spectrum_peak(&counts, f64::NAN, 0.0), None);
+    }
+
+    #[test]
+    fn correlation_distribution_has_the_pairs() {
+        let ids = [0, 1, 0, 1, 2, 2];
+        let times = [0.5, 0.6, 2.5, 2.4, 1.5, 3.5];
+        let r = pairwise_correlations(&ids, &times, &[2, 1, 0, 3], 1.0, 0.0, 4.0);
+        assert_eq!(r.len(), 3);
+        let mut sorted = r.clone();
+        sorted.sort_unstable_by(f64::total_cmp);
+        assert!(close(sorted[0], -1.0) && close(sorted[1], -1.0) && close(sorted[2], 1.0));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ks_is_a_bounded_symmetric_distance(
+            a in proptest::collection::vec(-100.0f64..100.0, 1..60),
+            b in proptest::collection::vec(-100.0f64..100.0, 1..60),
+        ) {
+            let d = ks_distance(&a, &b);
+            proptest::prop_assert!((0.0..=1.0).contains(&d));
+            proptest::prop_assert_eq!(d, ks_distance(&b, &a));
+            proptest::prop_assert_eq!(ks_distance(&a, &a), 0.0);
+            // Shifting one sample past the other makes them disjoint.
+            let shifted: Vec<f64> = a.iter().map(|x| x + 1000.0).collect();
+            proptest::prop_assert_eq!(ks_distance(&a, &shifted), 1.0);
+        }
     }
 }

@@ -53,6 +53,24 @@ pub struct PlotData {
     /// Simulated time, ms (the common time axis of every plot).
     #[serde(default)]
     pub duration_ms: f64,
+    /// Network summaries per population (suites with statistics or distributions checks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<PopulationSummary>,
+}
+
+/// One population of a network run, for the report's bars of mean rate per simulator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PopulationSummary {
+    pub population: String,
+    /// Mean rate over every recorded cell (not only the plotted ones), spikes/s, from the
+    /// distributions check's `start` on (else from 0).
+    pub mean_rate: f64,
+    /// The blessed range of the reference engine's mean rate over its calibration seeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed_band: Option<(f64, f64)>,
+    /// The engine that band comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band_engine: Option<String>,
 }
 
 /// One recorded variable of one cell, decimated.

@@ -128,16 +128,24 @@ fn line_panel(
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], legend_color));
     }
     if !lines.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font(("sans-serif", 11))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, 11)?;
     }
     Ok(())
+}
+
+/// The series' labels in a box at the upper right.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    font_size: u32,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font(("sans-serif", font_size))
+        .draw()
+        .map_err(err)
 }
 
 /// Overlaid traces above, their differences below, on one time axis `x` (ms).
@@ -354,14 +362,85 @@ pub fn histogram(
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
         }
+        draw_legend(&mut chart, 10)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// Bars, one per run, with an optional shaded band (`low`, `high`, label) across them: a
+/// population's mean rate per simulator against the reference's seed-to-seed range.
+pub fn bars(
+    title: &str,
+    y_desc: &str,
+    bars: &[(String, RGBColor, f64)],
+    band: Option<(f64, f64, &str)>,
+) -> Result<String, PlotError> {
+    let top = bars
+        .iter()
+        .map(|b| b.2)
+        .chain(band.map(|b| b.1))
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max)
+        .max(1e-9)
+        * 1.2;
+    let n = bars.len().max(1) as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH / 2 - 10, 260)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(6)
+            .caption(title, ("sans-serif", 14))
+            .x_label_area_size(34)
+            .y_label_area_size(46)
+            .build_cartesian_2d(0.0..n, 0f64..top)
+            .map_err(err)?;
+        let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
         chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .label_font(("sans-serif", 10))
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(bars.len().max(1) * 2 + 1)
+            .x_label_formatter(&|x| {
+                let k = x.floor();
+                // Label each bar at its centre only.
+                if (x - k - 0.5).abs() < 1e-6 {
+                    labels.get(k as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc(y_desc)
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(232, 232, 232))
+            .label_style(("sans-serif", 10))
             .draw()
             .map_err(err)?;
+        if let Some((low, high, label)) = band {
+            let grey = RGBColor(120, 120, 120);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, low), (n, high.max(low))],
+                    grey.mix(0.25).filled(),
+                )))
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 4), (x + 18, y + 4)], grey.mix(0.25).filled())
+                });
+        }
+        chart
+            .draw_series(bars.iter().enumerate().map(|(k, (_, color, value))| {
+                let value = if value.is_finite() { *value } else { 0.0 };
+                Rectangle::new(
+                    [(k as f64 + 0.2, 0.0), (k as f64 + 0.8, value)],
+                    color.filled(),
+                )
+            }))
+            .map_err(err)?;
+        if band.is_some() {
+            draw_legend(&mut chart, 10)?;
+        }
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -370,6 +449,31 @@ pub fn histogram(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bars_draw_each_run_and_the_band_with_escaped_labels() {
+        let runs = vec![
+            ("NEST".to_string(), engine_color("NEST"), 51.9),
+            ("<b>NEURON</b>".to_string(), engine_color("NEURON"), 46.2),
+            ("Brian2".to_string(), engine_color("Brian2"), f64::NAN),
+        ];
+        let svg = bars(
+            "exc mean rate",
+            "rate (Hz)",
+            &runs,
+            Some((43.6, 53.9, "NEST seeds")),
+        )
+        .unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(!svg.contains("<b>"));
+        assert!(svg.contains("&lt;b&gt;NEURON"));
+        assert!(svg.contains("NEST seeds"));
+        // Three bars and the band (and the legend's swatch) are rectangles.
+        assert!(svg.matches("<rect").count() >= 5, "{svg}");
+        assert!(bars("empty", "rate (Hz)", &[], None)
+            .unwrap()
+            .starts_with("<svg"));
+    }
 
     #[test]
     fn trace_plot_is_an_svg_with_escaped_labels_and_bounded_size() {

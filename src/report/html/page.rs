@@ -525,6 +525,7 @@ fn native_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), Htm
         }
         let title = format!("{population} spikes");
         plots.add(Kind::Raster, &title, svg::raster(&title, x, &bands)?);
+        rate_bars(&runs, population, plots)?;
         if cells.len() > 1 {
             let seconds = (x.1 - x.0) / 1e3;
             let color = |name: &str| {
@@ -730,6 +731,49 @@ fn band(
         missing,
         extra,
     }
+}
+
+/// A network population's mean rate on each simulator, against the reference engine's blessed
+/// seed-to-seed range when the suite has a `distributions` check.
+fn rate_bars(
+    runs: &[(&str, &crate::plot::PlotData)],
+    population: &str,
+    plots: &mut RowPlots,
+) -> Result<(), HtmlError> {
+    let summaries: Vec<(&str, &crate::plot::PopulationSummary)> = runs
+        .iter()
+        .filter_map(|(engine, d)| {
+            Some((
+                *engine,
+                d.populations.iter().find(|p| p.population == population)?,
+            ))
+        })
+        .collect();
+    if summaries.is_empty() {
+        return Ok(());
+    }
+    let bars: Vec<(String, _, f64)> = summaries
+        .iter()
+        .map(|(engine, p)| (engine.to_string(), engine_color(engine), p.mean_rate))
+        .collect();
+    let band_label;
+    let band = match summaries
+        .iter()
+        .find_map(|(_, p)| Some((p.seed_band?, p.band_engine.as_deref()?)))
+    {
+        Some(((low, high), engine)) => {
+            band_label = format!("{engine} over its seeds");
+            Some((low, high, band_label.as_str()))
+        }
+        None => None,
+    };
+    let title = format!("{population} mean rate per simulator");
+    plots.add(
+        Kind::Histogram,
+        &title,
+        svg::bars(&title, "rate (Hz)", &bars, band)?,
+    );
+    Ok(())
 }
 
 fn cell_rates(s: &SpikeSeries, seconds: f64) -> Vec<f64> {

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::agreement::{Agreement, PairAgreement, PairCheck};
-use crate::plot::data::{DifferenceSeries, PlotData, SpikeSeries, TraceSeries};
+use crate::plot::data::{DifferenceSeries, PlotData, PopulationSummary, SpikeSeries, TraceSeries};
 use crate::results::{
     CheckStatus, CommandRecord, ObservableResult, Status, Summary, TestResult, Value,
 };
@@ -220,6 +220,7 @@ fn good_report() -> RunReport {
             }],
             spike_window_ms: Some(1.0),
             duration_ms: 100.0,
+            populations: vec![],
         }));
         tests.push(t);
     }
@@ -285,6 +286,32 @@ fn a_suite_run_is_drawn_once_with_the_shifted_engine_marked() {
         .unwrap();
     let svg = String::from_utf8_lossy(&trace.bytes);
     assert!(svg.contains("NEST − reference (max |Δ| 3)"), "{svg}");
+}
+
+#[test]
+fn a_network_run_gets_rate_bars_with_the_seed_band() {
+    let mut report = good_report();
+    for (k, t) in report.tests.iter_mut().enumerate() {
+        if let Some(plots) = t.plots.as_mut() {
+            plots.populations = vec![PopulationSummary {
+                population: "cell".into(),
+                mean_rate: 40.0 + k as f64,
+                seed_band: Some((38.5, 42.5)),
+                band_engine: Some("NEST".into()),
+            }];
+        }
+    }
+    let outputs = render(&report).unwrap();
+    let bars = outputs
+        .iter()
+        .filter(|o| o.path.ends_with(".svg"))
+        .map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
+        .find(|svg| svg.contains("cell mean rate per simulator"))
+        .expect("a bar chart");
+    assert!(bars.contains("NEST over its seeds"), "{bars}");
+    for engine in ["NEURON", "NEST", "Brian2"] {
+        assert!(bars.contains(engine), "{engine} bar labelled");
+    }
 }
 
 #[test]

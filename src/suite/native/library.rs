@@ -128,6 +128,28 @@ const LIF_PARAMS: &[ParamSpec] = &[
     p("v_init", V, "-70 mV", "membrane potential at t = 0"),
 ];
 
+/// The LIF parameters without synaptic time constants: a delta synapse has none.
+const LIF_DELTA_PARAMS: &[ParamSpec] = &[
+    p(
+        "cm",
+        C,
+        "250 pF",
+        "membrane capacitance (only injected currents see it)",
+    ),
+    p("tau_m", T, "10 ms", "membrane time constant"),
+    p("v_rest", V, "-70 mV", "resting (leak reversal) potential"),
+    p("v_reset", V, "-70 mV", "potential after a spike"),
+    p("v_thresh", V, "-55 mV", "spike threshold"),
+    p(
+        "tau_refrac",
+        T,
+        "2 ms",
+        "refractory period (potential clamped at v_reset, arriving spikes ignored)",
+    ),
+    p("i_offset", I, "0 pA", "constant injected current"),
+    p("v_init", V, "-70 mV", "membrane potential at t = 0"),
+];
+
 /// The standard library. Order is the documentation's order.
 pub static CELL_TYPES: &[CellKind] = &[
     CellKind {
@@ -143,6 +165,16 @@ pub static CELL_TYPES: &[CellKind] = &[
         doc: "Leaky integrate-and-fire, current-based alpha synapses (NEST iaf_psc_alpha, PyNN IF_curr_alpha)",
         synapse: SynapseKind::CurrentAlpha,
         params: LIF_PARAMS,
+        state_variables: &[sv("v", V)],
+        is_source: false,
+    },
+    CellKind {
+        name: "lif_delta",
+        doc: "Leaky integrate-and-fire, delta synapses: a spike moves the membrane potential by its \
+              weight at once, and is ignored while the cell is refractory (NEST iaf_psc_delta; the \
+              cells of Brunel 2000)",
+        synapse: SynapseKind::Delta,
+        params: LIF_DELTA_PARAMS,
         state_variables: &[sv("v", V)],
         is_source: false,
     },

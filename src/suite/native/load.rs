@@ -11,9 +11,10 @@ use std::path::Path;
 
 use super::library::{cell_kind, CellKind, ParamSpec, CELL_TYPES};
 use super::{
-    CellSelection, Checks, Connector, Feature, FeatureCheck, Ident, NativeSuite, Population,
-    Projection, Receptor, Recording, RecordingRules, Simulation, Simulator, Statistic,
-    StatisticCheck, Stimulus, Sweep, SweepTarget, TraceRule, Variable,
+    CellSelection, Checks, Connector, Criterion, Distribution, DistributionCheck, Feature,
+    FeatureCheck, Ident, NativeSuite, Population, Projection, Receptor, Recording, RecordingRules,
+    Simulation, Simulator, Statistic, StatisticCheck, Stimulus, Sweep, SweepTarget, TraceRule,
+    Variable,
 };
 use crate::suggest::nearest;
 use crate::suite::source::{check_keys, quoted_list, read_yaml, Source};
@@ -41,20 +42,58 @@ pub(crate) const SIMULATION_KEYS: &[&str] = &["duration", "dt", "seed"];
 pub(crate) const POPULATION_KEYS: &[&str] = &["cell", "size", "parameters", "spike_times"];
 pub(crate) const PROJECTION_KEYS: &[&str] =
     &["from", "to", "connector", "receptor", "weight", "delay"];
-pub(crate) const CONNECTORS: &[&str] = &["all_to_all", "one_to_one", "fixed_probability"];
+pub(crate) const CONNECTORS: &[&str] = &[
+    "all_to_all",
+    "one_to_one",
+    "fixed_probability",
+    "fixed_indegree",
+    "fixed_total_number",
+];
 pub(crate) const FIXED_PROBABILITY_KEYS: &[&str] =
     &["fixed_probability", "seed", "allow_self_connections"];
+pub(crate) const FIXED_INDEGREE_KEYS: &[&str] = &[
+    "fixed_indegree",
+    "seed",
+    "allow_self_connections",
+    "allow_multapses",
+];
+pub(crate) const FIXED_TOTAL_NUMBER_KEYS: &[&str] =
+    &["fixed_total_number", "seed", "allow_self_connections"];
+/// Connections one projection may ask for: the connection list goes through a text file and
+/// every simulator's memory (a few million is CI scale; full-scale Potjans–Diesmann is 0.3 G).
+pub(crate) const MAX_CONNECTIONS: i64 = 100_000_000;
 pub(crate) const RECEPTORS: &[&str] = &["excitatory", "inhibitory"];
-pub(crate) const STIMULUS_KINDS: &[&str] = &["step"];
+pub(crate) const STIMULUS_KINDS: &[&str] = &["step", "poisson"];
+pub(crate) const POISSON_KEYS: &[&str] = &["target", "rate", "weight", "receptor"];
 pub(crate) const STEP_KEYS: &[&str] = &["target", "cells", "amplitude", "start", "stop"];
 pub(crate) const RECORD_KEYS: &[&str] = &["population", "variables", "cells"];
 pub(crate) const SWEEP_KEYS: &[&str] = &["parameter", "values"];
-pub(crate) const CHECKS_KEYS: &[&str] = &["reference", "agreement", "features", "statistics"];
+pub(crate) const CHECKS_KEYS: &[&str] = &[
+    "reference",
+    "agreement",
+    "features",
+    "statistics",
+    "distributions",
+];
+pub(crate) const DISTRIBUTION_KEYS: &[&str] =
+    &["reference", "seeds", "statistics", "start", "margin"];
+/// See [`DistributionCheck::margin`].
+pub(crate) const DEFAULT_MARGIN: f64 = 1.5;
+/// Seeds a `distributions` check may ask `bless` to run (each is a full run of the network).
+const MAX_CALIBRATION_SEEDS: usize = 20;
 pub(crate) const RULES_KEYS: &[&str] = &["spikes", "traces"];
 pub(crate) const TRACE_KEYS: &[&str] = &["max_abs", "rms"];
 pub(crate) const FEATURE_KEYS: &[&str] =
     &["feature", "population", "cell", "expected", "tolerance"];
-pub(crate) const STATISTIC_KEYS: &[&str] = &["statistic", "population", "expected", "tolerance"];
+pub(crate) const STATISTIC_KEYS: &[&str] = &[
+    "statistic",
+    "population",
+    "expected",
+    "tolerance",
+    "min",
+    "max",
+    "start",
+];
 
 /// Bounds that keep a suite runnable on a laptop and every loop in crosscheck finite.
 pub(crate) const MAX_POPULATION_SIZE: i64 = 1_000_000;
@@ -103,11 +142,12 @@ impl Feature {
 }
 
 impl Statistic {
-    pub const ALL: [Statistic; 4] = [
+    pub const ALL: [Statistic; 5] = [
         Statistic::MeanRate,
         Statistic::CvIsi,
         Statistic::FanoFactor,
         Statistic::Correlation,
+        Statistic::PowerPeak,
     ];
 
     pub fn name(self) -> &'static str {
@@ -116,12 +156,13 @@ impl Statistic {
             Statistic::CvIsi => "cv_isi",
             Statistic::FanoFactor => "fano_factor",
             Statistic::Correlation => "correlation",
+            Statistic::PowerPeak => "power_peak",
         }
     }
 
     pub fn dimension(self) -> Dimension {
         match self {
-            Statistic::MeanRate => Dimension::FREQUENCY,
+            Statistic::MeanRate | Statistic::PowerPeak => Dimension::FREQUENCY,
             _ => Dimension::DIMENSIONLESS,
         }
     }
@@ -1155,6 +1196,12 @@ impl<'a> Loader<'a> {
             }
             Some(q)
         });
+        if let (Some(c), Some(f), Some(t)) =
+            (&connector, from.and_then(|i| cx.population(i)), target)
+        {
+            let at = node.get("connector").unwrap_or(node);
+            self.connector_fits(at, c, f, t, from == to);
+        }
         if let (Some(Connector::OneToOne), Some(f), Some(t)) =
             (&connector, from.and_then(|i| cx.population(i)), target)
         {
@@ -1184,6 +1231,22 @@ impl<'a> Loader<'a> {
                     allow_self_connections: false,
                 }),
                 "one_to_one" => Some(Connector::OneToOne),
+                "fixed_indegree" => {
+                    self.error_help(
+                        node,
+                        "`fixed_indegree` needs the number of inputs per cell",
+                        "write `{fixed_indegree: 200, seed: 7}`",
+                    );
+                    None
+                }
+                "fixed_total_number" => {
+                    self.error_help(
+                        node,
+                        "`fixed_total_number` needs the number of connections",
+                        "write `{fixed_total_number: 10000, seed: 7}`",
+                    );
+                    None
+                }
                 _ => {
                     self.error_help(
                         node,
@@ -1219,16 +1282,46 @@ impl<'a> Loader<'a> {
                 }
                 value
             });
-            let seed = match node.get("seed") {
-                None => cx.simulation.map_or(Some(DEFAULT_SEED), |s| Some(s.seed)),
-                Some(s) => self.integer(s, "seed", 0, i64::MAX).map(|s| s as u64),
-            };
-            let allow = match node.get("allow_self_connections") {
-                None => Some(false),
-                Some(a) => self.boolean(a, "allow_self_connections"),
-            };
+            let (seed, allow) = self.random_connector_options(node, cx);
             return Some(Connector::FixedProbability {
                 p: p?,
+                seed: seed?,
+                allow_self_connections: allow?,
+            });
+        }
+        if let Some(count) = node.get("fixed_indegree") {
+            check_keys(
+                self.src,
+                entries,
+                FIXED_INDEGREE_KEYS,
+                "in a `fixed_indegree` connector",
+                &mut self.errors,
+            );
+            let in_degree = self.integer(count, "fixed_indegree", 1, MAX_CONNECTIONS);
+            let (seed, allow) = self.random_connector_options(node, cx);
+            let multapses = match node.get("allow_multapses") {
+                None => Some(true),
+                Some(a) => self.boolean(a, "allow_multapses"),
+            };
+            return Some(Connector::FixedIndegree {
+                in_degree: in_degree? as usize,
+                seed: seed?,
+                allow_self_connections: allow?,
+                allow_multapses: multapses?,
+            });
+        }
+        if let Some(count) = node.get("fixed_total_number") {
+            check_keys(
+                self.src,
+                entries,
+                FIXED_TOTAL_NUMBER_KEYS,
+                "in a `fixed_total_number` connector",
+                &mut self.errors,
+            );
+            let total = self.integer(count, "fixed_total_number", 1, MAX_CONNECTIONS);
+            let (seed, allow) = self.random_connector_options(node, cx);
+            return Some(Connector::FixedTotalNumber {
+                total: total? as usize,
                 seed: seed?,
                 allow_self_connections: allow?,
             });
@@ -1263,6 +1356,80 @@ impl<'a> Loader<'a> {
             CONNECTORS,
         );
         None
+    }
+
+    /// `seed` (default: the simulation's) and `allow_self_connections` (default false) of a
+    /// connector crosscheck draws.
+    fn random_connector_options(
+        &mut self,
+        node: &Node,
+        cx: &Context<'_>,
+    ) -> (Option<u64>, Option<bool>) {
+        let seed = match node.get("seed") {
+            None => cx.simulation.map_or(Some(DEFAULT_SEED), |s| Some(s.seed)),
+            Some(s) => self.integer(s, "seed", 0, i64::MAX).map(|s| s as u64),
+        };
+        let allow = match node.get("allow_self_connections") {
+            None => Some(false),
+            Some(a) => self.boolean(a, "allow_self_connections"),
+        };
+        (seed, allow)
+    }
+
+    /// Refuses a connector that cannot be drawn between these populations: more inputs per
+    /// cell than there are distinct sources, more connections than a projection may have.
+    fn connector_fits(
+        &mut self,
+        at: &Node,
+        connector: &Connector,
+        from: &Population,
+        to: &Population,
+        same: bool,
+    ) {
+        let eligible = |allow_self: bool| from.size - usize::from(same && !allow_self);
+        let total = match connector {
+            Connector::FixedIndegree {
+                in_degree,
+                allow_self_connections,
+                allow_multapses,
+                ..
+            } => {
+                let sources = eligible(*allow_self_connections);
+                if sources == 0 || (!allow_multapses && *in_degree > sources) {
+                    self.error_help(
+                        at,
+                        format!(
+                            "`fixed_indegree: {in_degree}` needs that many distinct sources, but `{}` offers {sources}",
+                            from.id
+                        ),
+                        "lower it, or allow repeated pairs with `allow_multapses: true`",
+                    );
+                    return;
+                }
+                in_degree.saturating_mul(to.size)
+            }
+            Connector::FixedTotalNumber {
+                total,
+                allow_self_connections,
+                ..
+            } => {
+                if from.size == 1 && to.size == 1 && same && !allow_self_connections {
+                    self.error(
+                        at,
+                        "no pair can be drawn: the only pair is a self-connection",
+                    );
+                    return;
+                }
+                *total
+            }
+            _ => return,
+        };
+        if total > MAX_CONNECTIONS as usize {
+            self.error(
+                at,
+                format!("{total} connections in one projection: at most {MAX_CONNECTIONS}"),
+            );
+        }
     }
 
     fn stimuli(&mut self, node: &'a Node, cx: &Context<'_>) -> Option<Vec<Stimulus>> {
@@ -1301,23 +1468,13 @@ impl<'a> Loader<'a> {
             );
             return None;
         }
+        if kind == "poisson" {
+            return self.poisson_stimulus(kind_key, spec, cx);
+        }
         let what = "a `step` stimulus";
         self.mapping(spec, "step", STEP_KEYS)?;
         let before = self.errors.len();
-        let target_node = self.required(spec, "target", kind_key, what);
-        let target = target_node.and_then(|n| self.population_ref(n, "target", cx));
-        let population = target.and_then(|i| cx.population(i));
-        if let (Some(p), Some(at)) = (population, target_node) {
-            if p.kind.is_source {
-                self.error(
-                    at,
-                    format!(
-                        "`{}` is a {}: current steps apply to cells, not sources",
-                        p.id, p.kind.name
-                    ),
-                );
-            }
-        }
+        let (target, population) = self.stimulus_target(spec, kind_key, what, cx);
         let cells = self.cells(spec.get("cells"), population.map(|p| p.size));
         let amplitude = self
             .required(spec, "amplitude", kind_key, what)
@@ -1341,6 +1498,76 @@ impl<'a> Loader<'a> {
             amplitude: amplitude?,
             start: start?,
             stop: stop?,
+            location: self.src.location(kind_key),
+        })
+    }
+
+    /// A stimulus's `target`: a population of cells, not a source.
+    fn stimulus_target<'c>(
+        &mut self,
+        spec: &'a Node,
+        kind_key: &'a Node,
+        what: &str,
+        cx: &'c Context<'_>,
+    ) -> (Option<usize>, Option<&'c Population>) {
+        let target_node = self.required(spec, "target", kind_key, what);
+        let target = target_node.and_then(|n| self.population_ref(n, "target", cx));
+        let population = target.and_then(|i| cx.population(i));
+        if let (Some(p), Some(at)) = (population, target_node) {
+            if p.kind.is_source {
+                self.error(
+                    at,
+                    format!(
+                        "`{}` is a {}: stimuli apply to cells, not sources",
+                        p.id, p.kind.name
+                    ),
+                );
+            }
+        }
+        (target, population)
+    }
+
+    fn poisson_stimulus(
+        &mut self,
+        kind_key: &'a Node,
+        spec: &'a Node,
+        cx: &Context<'_>,
+    ) -> Option<Stimulus> {
+        let what = "a `poisson` stimulus";
+        self.mapping(spec, "poisson", POISSON_KEYS)?;
+        let before = self.errors.len();
+        let (target, population) = self.stimulus_target(spec, kind_key, what, cx);
+        let rate = self
+            .required(spec, "rate", kind_key, what)
+            .and_then(|r| self.positive(r, "rate", Dimension::FREQUENCY, true));
+        let weight_dim = population.and_then(|p| p.kind.synapse.weight_dimension());
+        let weight = self.required(spec, "weight", kind_key, what).and_then(|w| {
+            let q = self.quantity(w, "weight", weight_dim?)?;
+            if q.si <= 0.0 {
+                self.error_help(
+                    w,
+                    "`weight` must be positive",
+                    "the `receptor` gives the sign",
+                );
+                return None;
+            }
+            Some(q)
+        });
+        let receptor = self
+            .required(spec, "receptor", kind_key, what)
+            .and_then(|n| self.choice(n, "receptor", RECEPTORS))
+            .map(|r| match r {
+                "inhibitory" => Receptor::Inhibitory,
+                _ => Receptor::Excitatory,
+            });
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(Stimulus::Poisson {
+            target: target?,
+            rate: rate?,
+            weight: weight?,
+            receptor: receptor?,
             location: self.src.location(kind_key),
         })
     }
@@ -1587,6 +1814,9 @@ impl<'a> Loader<'a> {
                 }
             }
         }
+        if let Some(n) = node.get("distributions") {
+            checks.distributions = self.distributions(n, cx, recordings);
+        }
         if self.errors.len() != before {
             return None;
         }
@@ -1594,6 +1824,7 @@ impl<'a> Loader<'a> {
             && checks.agreement.is_none()
             && checks.features.is_empty()
             && checks.statistics.is_empty()
+            && checks.distributions.is_none()
         {
             self.error_help(
                 node,
@@ -1603,6 +1834,112 @@ impl<'a> Loader<'a> {
             return None;
         }
         Some(checks)
+    }
+
+    fn distributions(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        recordings: Option<&[Recording]>,
+    ) -> Option<DistributionCheck> {
+        let what = "`distributions`";
+        self.mapping(node, "distributions", DISTRIBUTION_KEYS)?;
+        let before = self.errors.len();
+        let engines: Vec<&str> = Simulator::ALL.iter().map(|s| s.name()).collect();
+        let reference = self
+            .required(node, "reference", node, what)
+            .and_then(|r| self.choice(r, "reference", &engines))
+            .and_then(Simulator::from_name);
+        let seeds = self.required(node, "seeds", node, what).and_then(|list| {
+            let items = self.list(list, "seeds")?;
+            if items.is_empty() || items.len() > MAX_CALIBRATION_SEEDS {
+                self.error(
+                    list,
+                    format!("`seeds` needs 1 to {MAX_CALIBRATION_SEEDS} seeds besides the suite's"),
+                );
+                return None;
+            }
+            let mut seeds = Vec::new();
+            for item in items {
+                let seed = self.integer(item, "seed", 0, i64::MAX)? as u64;
+                if seeds.contains(&seed) || cx.simulation.is_some_and(|s| s.seed == seed) {
+                    self.error(
+                        item,
+                        format!("seed {seed} is already used: each seed must be new"),
+                    );
+                    return None;
+                }
+                seeds.push(seed);
+            }
+            Some(seeds)
+        });
+        let names: Vec<&str> = Distribution::ALL.iter().map(|d| d.name()).collect();
+        let statistics = self
+            .required(node, "statistics", node, what)
+            .and_then(|list| {
+                let items = self.list(list, "statistics")?;
+                if items.is_empty() {
+                    self.error(list, "`statistics` is empty: name `rate` and/or `cv_isi`");
+                    return None;
+                }
+                let mut out = Vec::new();
+                for item in items {
+                    let name = self.choice(item, "statistic", &names)?;
+                    let d = Distribution::ALL.into_iter().find(|d| d.name() == name)?;
+                    if !out.contains(&d) {
+                        out.push(d);
+                    }
+                }
+                Some(out)
+            });
+        let start = self.start_time(node, cx);
+        let margin = match node.get("margin") {
+            None => Some(DEFAULT_MARGIN),
+            Some(m) => {
+                let value = m.as_f64().filter(|v| (1.0..=10.0).contains(v));
+                if value.is_none() {
+                    self.error(m, "`margin` must be a number from 1 to 10");
+                }
+                value
+            }
+        };
+        if recordings.is_some_and(|r| !r.iter().any(|r| r.variables.contains(&Variable::Spikes))) {
+            self.error(
+                node,
+                "`distributions` compares spikes: record the spikes of a population",
+            );
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(DistributionCheck {
+            reference: reference?,
+            seeds: seeds?,
+            statistics: statistics?,
+            start: start?,
+            margin: margin?,
+            location: self.src.location(node),
+        })
+    }
+
+    /// A check's `start` (default 0 ms), before the end of the simulation.
+    fn start_time(&mut self, node: &Node, cx: &Context<'_>) -> Option<Quantity> {
+        match node.get("start") {
+            None => Some(Quantity {
+                si: 0.0,
+                dim: Dimension::TIME,
+            }),
+            Some(t) => self
+                .positive(t, "start", Dimension::TIME, false)
+                .and_then(|q| {
+                    let duration = cx.simulation?.duration;
+                    if q.si >= duration.si {
+                        self.error(t, "`start` must be before the end of the simulation");
+                        return None;
+                    }
+                    Some(q)
+                }),
+        }
     }
 
     fn rules(
@@ -1876,12 +2213,8 @@ impl<'a> Loader<'a> {
             .and_then(|name| Statistic::ALL.into_iter().find(|s| s.name() == name));
         let pop_node = self.required(node, "population", node, what);
         let population = pop_node.and_then(|n| self.population_ref(n, "population", cx));
-        let expected = self
-            .required(node, "expected", node, what)
-            .and_then(|e| self.quantity(e, "expected", statistic?.dimension()));
-        let tolerance = self
-            .required(node, "tolerance", node, what)
-            .and_then(|t| self.positive(t, "tolerance", statistic?.dimension(), false));
+        let criterion = statistic.and_then(|s| self.criterion(node, s.dimension()));
+        let start = self.start_time(node, cx);
         if let (Some(i), Some(at), Some(recordings)) = (population, pop_node, recordings) {
             if let Some(p) = cx.population(i) {
                 self.require_recorded(at, recordings, i, None, &Variable::Spikes, p.id.as_str());
@@ -1893,10 +2226,48 @@ impl<'a> Loader<'a> {
         Some(StatisticCheck {
             statistic: statistic?,
             population: population?,
-            expected: expected?,
-            tolerance: tolerance?,
+            criterion: criterion?,
+            start: start?,
             location: self.src.location(node),
         })
+    }
+
+    /// `expected` and `tolerance`, or `min` and/or `max`, of dimension `dim`.
+    fn criterion(&mut self, node: &'a Node, dim: Dimension) -> Option<Criterion> {
+        let has = |key| node.get(key).is_some();
+        if has("expected") || has("tolerance") || !(has("min") || has("max")) {
+            if let Some(bound) = ["min", "max"].into_iter().find_map(|k| node.get(k)) {
+                self.error_help(
+                    bound,
+                    "a statistic takes `expected` and `tolerance`, or `min` and/or `max`, not both",
+                    "`min`/`max` state a range, e.g. `{statistic: cv_isi, population: exc, min: 0.8}`",
+                );
+                return None;
+            }
+            let what = "a statistic check (or give `min` and/or `max`)";
+            let expected = self
+                .required(node, "expected", node, what)
+                .and_then(|e| self.quantity(e, "expected", dim));
+            let tolerance = self
+                .required(node, "tolerance", node, what)
+                .and_then(|t| self.positive(t, "tolerance", dim, false));
+            return Some(Criterion::Within {
+                expected: expected?,
+                tolerance: tolerance?,
+            });
+        }
+        let mut bound = |key| match node.get(key) {
+            None => Some(None),
+            Some(b) => self.quantity(b, key, dim).map(Some),
+        };
+        let (min, max) = (bound("min")?, bound("max")?);
+        if let (Some(lo), Some(hi), Some(at)) = (min, max, node.get("max")) {
+            if lo.si > hi.si {
+                self.error(at, "`max` must not be below `min`");
+                return None;
+            }
+        }
+        Some(Criterion::Range { min, max })
     }
 }
 
@@ -2095,7 +2466,10 @@ checks:
         assert_eq!(pop.params.len(), pop.kind.params.len());
         let Stimulus::Step {
             target, amplitude, ..
-        } = &rs.stimuli[0];
+        } = &rs.stimuli[0]
+        else {
+            panic!("a step")
+        };
         assert_eq!(*target, 0);
         assert!(close(amplitude.si, 10e-12));
         assert_eq!(
@@ -2618,6 +2992,111 @@ checks:
                 "did you mean `fixed_probability`?"
             )
         );
+    }
+
+    #[test]
+    fn network_connectors_and_their_limits() {
+        let base = "suite: s\nsimulation: {duration: 100 ms, dt: 0.1 ms, seed: 9}\npopulations:\n  exc: {cell: lif_delta, size: 4}\n  inh: {cell: lif_delta, size: 2}\nprojections:\n  - {from: exc, to: FROM, connector: CONN, receptor: inhibitory, weight: 0.1 mV, delay: 1 ms}\nrecord: [{population: exc, variables: [spikes]}]\nchecks: {agreement: {spikes: {window: 1 ms}}}\n";
+        let case = |to: &str, conn: &str| base.replace("FROM", to).replace("CONN", conn);
+        let suite = load_text(&case("exc", "{fixed_indegree: 3}")).expect("valid");
+        assert_eq!(
+            suite.projections[0].connector,
+            Connector::FixedIndegree {
+                in_degree: 3,
+                seed: 9,
+                allow_self_connections: false,
+                allow_multapses: true
+            }
+        );
+        let suite = load_text(&case("inh", "{fixed_total_number: 7, seed: 2}")).expect("valid");
+        assert_eq!(
+            suite.projections[0].connector,
+            Connector::FixedTotalNumber {
+                total: 7,
+                seed: 2,
+                allow_self_connections: false
+            }
+        );
+        // Without multapses, three inputs from the three other cells fit; four do not.
+        load_text(&case("exc", "{fixed_indegree: 3, allow_multapses: false}")).expect("valid");
+        let (line, _, message, help) =
+            error(&case("exc", "{fixed_indegree: 4, allow_multapses: false}"));
+        assert_eq!(line, 7);
+        assert_eq!(
+            message,
+            "`fixed_indegree: 4` needs that many distinct sources, but `exc` offers 3"
+        );
+        assert!(help.contains("allow_multapses"), "{help}");
+        let (_, _, message, _) = error(&case("exc", "{fixed_indegree: 0}"));
+        assert!(message.contains("fixed_indegree"), "{message}");
+        let (_, _, message, help) = error(&case("exc", "fixed_indegree"));
+        assert_eq!(
+            message,
+            "`fixed_indegree` needs the number of inputs per cell"
+        );
+        assert_eq!(help, "write `{fixed_indegree: 200, seed: 7}`");
+        let (_, _, message, _) = error(&case("exc", "{fixed_total_number: 200000000}"));
+        assert!(message.contains("fixed_total_number"), "{message}");
+        let (_, _, message, help) = error(&case("exc", "{fixed_indegree: 2, multapses: true}"));
+        assert!(message.contains("multapses"), "{message}");
+        assert!(help.contains("allow_multapses"), "{help}");
+    }
+
+    #[test]
+    fn poisson_drive_and_statistic_ranges() {
+        let base = "suite: s\nsimulation: {duration: 100 ms, dt: 0.1 ms}\npopulations:\n  exc: {cell: lif_delta, size: 4}\n  cur: {cell: lif_curr_exp, size: 1}\nstimuli:\n  - poisson: {target: TARGET, rate: RATE, weight: WEIGHT, receptor: excitatory}\nrecord: [{population: exc, variables: [spikes]}]\nchecks:\n  statistics:\n    - STAT\n";
+        let ok_stat = "{statistic: cv_isi, population: exc, min: 0.8, start: 20 ms}";
+        let case = |target: &str, rate: &str, weight: &str, stat: &str| {
+            base.replace("TARGET", target)
+                .replace("RATE", rate)
+                .replace("WEIGHT", weight)
+                .replace("STAT", stat)
+        };
+        let suite = load_text(&case("exc", "20 kHz", "0.1 mV", ok_stat)).expect("valid");
+        let Stimulus::Poisson { rate, weight, .. } = &suite.stimuli[0] else {
+            panic!("a poisson drive")
+        };
+        assert!(close(si(rate), 20_000.0) && close(si(weight), 1e-4));
+        let check = &suite.checks.statistics[0];
+        assert!(close(si(&check.start), 0.02));
+        assert!(
+            matches!(check.criterion, Criterion::Range { min: Some(m), max: None } if m.si == 0.8)
+        );
+        // The weight takes the target's synapse dimension: a current onto lif_curr_exp.
+        load_text(&case("cur", "1 kHz", "5 pA", ok_stat)).expect("valid");
+        let (line, _, message, _) = error(&case("cur", "1 kHz", "5 mV", ok_stat));
+        assert_eq!(line, 7);
+        assert!(message.contains("weight"), "{message}");
+        let (_, _, message, _) = error(&case("exc", "-1 Hz", "0.1 mV", ok_stat));
+        assert_eq!(message, "`rate` must be positive");
+        let (_, _, message, _) = error(&case(
+            "exc",
+            "1 Hz",
+            "0.1 mV",
+            "{statistic: power_peak, population: exc, min: 100 Hz, max: 50 Hz}",
+        ));
+        assert_eq!(message, "`max` must not be below `min`");
+        let (_, _, message, _) = error(&case(
+            "exc",
+            "1 Hz",
+            "0.1 mV",
+            "{statistic: mean_rate, population: exc, expected: 5 Hz, tolerance: 1 Hz, max: 9 Hz}",
+        ));
+        assert!(message.contains("not both"), "{message}");
+        let (_, _, message, _) = error(&case(
+            "exc",
+            "1 Hz",
+            "0.1 mV",
+            "{statistic: power_peak, population: exc, min: 100}",
+        ));
+        assert!(message.contains("unit"), "{message}");
+        let (_, _, message, _) = error(&case(
+            "exc",
+            "1 Hz",
+            "0.1 mV",
+            "{statistic: cv_isi, population: exc, min: 0.5, start: 100 ms}",
+        ));
+        assert_eq!(message, "`start` must be before the end of the simulation");
     }
 
     #[test]

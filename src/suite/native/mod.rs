@@ -179,6 +179,22 @@ pub enum Connector {
         seed: u64,
         allow_self_connections: bool,
     },
+    /// Every target cell gets exactly `in_degree` connections from cells drawn uniformly from
+    /// the source population (Brunel 2000's `C_E`, `C_I`); drawn by crosscheck from `seed`.
+    FixedIndegree {
+        in_degree: usize,
+        seed: u64,
+        allow_self_connections: bool,
+        /// The same pair may be drawn more than once (NEST's default).
+        allow_multapses: bool,
+    },
+    /// Exactly `total` connections, each pair drawn uniformly (multapses allowed), as NEST's
+    /// `fixed_total_number` in Potjans & Diesmann (2014); drawn by crosscheck from `seed`.
+    FixedTotalNumber {
+        total: usize,
+        seed: u64,
+        allow_self_connections: bool,
+    },
     /// The `(pre, post)` pairs as listed (a NeuroML projection's connections).
     Explicit(Vec<(u32, u32)>),
 }
@@ -187,6 +203,16 @@ pub enum Connector {
 pub enum Receptor {
     Excitatory,
     Inhibitory,
+}
+
+impl Receptor {
+    /// The sign of a current or voltage weight on this receptor (NEST's convention).
+    pub fn sign(self) -> f64 {
+        match self {
+            Receptor::Excitatory => 1.0,
+            Receptor::Inhibitory => -1.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +239,26 @@ pub enum Stimulus {
         stop: Quantity,
         location: Location,
     },
+    /// Every cell of `target` receives its own Poisson train of synaptic events at `rate`, of
+    /// `weight` on `receptor`, from `start` on. Drawn by each simulator's own generator from
+    /// the suite's seed (so the trains differ between simulators): a network's external drive
+    /// of thousands of events per second per cell, far too many to hand over as spike files.
+    Poisson {
+        target: usize,
+        rate: Quantity,
+        weight: Quantity,
+        receptor: Receptor,
+        location: Location,
+    },
+}
+
+impl Stimulus {
+    /// The population the stimulus acts on.
+    pub fn target(&self) -> usize {
+        match self {
+            Stimulus::Step { target, .. } | Stimulus::Poisson { target, .. } => *target,
+        }
+    }
 }
 
 /// A recorded variable.
@@ -263,6 +309,48 @@ pub struct Checks {
     pub agreement: Option<RecordingRules>,
     pub features: Vec<FeatureCheck>,
     pub statistics: Vec<StatisticCheck>,
+    pub distributions: Option<DistributionCheck>,
+}
+
+/// A per-neuron statistic whose distribution across a population is compared between
+/// simulators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distribution {
+    /// Each neuron's firing rate.
+    Rate,
+    /// Each neuron's CV of inter-spike intervals (neurons with at least 3 spikes).
+    CvIsi,
+}
+
+impl Distribution {
+    pub const ALL: [Distribution; 2] = [Distribution::Rate, Distribution::CvIsi];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Distribution::Rate => "rate",
+            Distribution::CvIsi => "cv_isi",
+        }
+    }
+}
+
+/// Cross-simulator statistical agreement calibrated against seed-to-seed spread: `bless` runs
+/// the `reference` engine at the suite's seed and at each of `seeds`, and stores, per recorded
+/// population and statistic, the reference distribution and the largest KS distance between
+/// two of those seeds (the baseline); `run` passes an engine when its distribution's KS
+/// distance to the reference lies within the baseline (times `margin`).
+#[derive(Debug, Clone)]
+pub struct DistributionCheck {
+    pub reference: Simulator,
+    /// The seeds besides the suite's own.
+    pub seeds: Vec<u64>,
+    pub statistics: Vec<Distribution>,
+    /// Computed over `[start, duration)`.
+    pub start: Quantity,
+    /// An engine agrees when its KS distance is at most `margin` times the largest
+    /// seed-to-seed distance: the largest of a few seed pairs underestimates the spread (a
+    /// further seed exceeds the largest of P pairs about once in P + 1 draws).
+    pub margin: f64,
+    pub location: Location,
 }
 
 /// How two recordings of the same run are compared.
@@ -310,16 +398,36 @@ pub enum Statistic {
     CvIsi,
     FanoFactor,
     Correlation,
+    /// Frequency of the population rate's strongest oscillation (spectrum peak).
+    PowerPeak,
 }
 
-/// A population statistic (networks), within `tolerance` of `expected` on every engine.
+/// A population statistic (networks), judged on every engine.
 #[derive(Debug, Clone)]
 pub struct StatisticCheck {
     pub statistic: Statistic,
     pub population: usize,
-    pub expected: Quantity,
-    pub tolerance: Quantity,
+    pub criterion: Criterion,
+    /// The statistic is computed over `[start, duration)`: a network's opening transient
+    /// (every cell starting from the same potential) is no part of its regime.
+    pub start: Quantity,
     pub location: Location,
+}
+
+/// What a statistic must satisfy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Criterion {
+    /// Within `tolerance` of `expected`.
+    Within {
+        expected: Quantity,
+        tolerance: Quantity,
+    },
+    /// Inside `[min, max]` (either bound may be open): a regime's defining property, such as
+    /// "irregular: CV at least 0.8".
+    Range {
+        min: Option<Quantity>,
+        max: Option<Quantity>,
+    },
 }
 
 #[cfg(test)]

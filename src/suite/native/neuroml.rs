@@ -1266,7 +1266,9 @@ mod tests {
         assert!(close(si(izh, "u_init"), -14.0));
         assert_eq!(imported.model.populations[1].exposure("u"), Some("U"));
         // The dimensionless step of 10 acts as 10 pA through the library's 1 pF.
-        let Stimulus::Step { amplitude, .. } = &imported.stimuli[1];
+        let Stimulus::Step { amplitude, .. } = &imported.stimuli[1] else {
+            panic!("a step")
+        };
         assert!(close(amplitude.si, 10e-12));
     }
 

@@ -170,6 +170,25 @@ fn connector() -> Value {
                 }),
                 &["fixed_probability"],
             ),
+            object(
+                properties(super::load::FIXED_INDEGREE_KEYS, |k| match k {
+                    "fixed_indegree" => Some(json!({"type": "integer", "minimum": 1, "maximum": super::load::MAX_CONNECTIONS, "description": "inputs per target cell"})),
+                    "seed" => Some(json!({"type": "integer", "minimum": 0, "description": "default: the simulation's seed"})),
+                    "allow_self_connections" => Some(allow.clone()),
+                    "allow_multapses" => Some(json!({"type": "boolean", "description": "the same pair may be drawn more than once (default true, as NEST)"})),
+                    _ => None,
+                }),
+                &["fixed_indegree"],
+            ),
+            object(
+                properties(super::load::FIXED_TOTAL_NUMBER_KEYS, |k| match k {
+                    "fixed_total_number" => Some(json!({"type": "integer", "minimum": 1, "maximum": super::load::MAX_CONNECTIONS, "description": "connections in all (pairs drawn uniformly, repeats allowed)"})),
+                    "seed" => Some(json!({"type": "integer", "minimum": 0, "description": "default: the simulation's seed"})),
+                    "allow_self_connections" => Some(allow.clone()),
+                    _ => None,
+                }),
+                &["fixed_total_number"],
+            ),
         ],
     })
 }
@@ -201,7 +220,28 @@ fn stimulus() -> Value {
         }),
         &["target", "amplitude", "start", "stop"],
     );
-    object(properties(&["step"], |_| Some(step.clone())), &["step"])
+    let poisson = object(
+        properties(super::load::POISSON_KEYS, |k| match k {
+            "target" => Some(identifier()),
+            "rate" => Some(quantity(
+                Dimension::FREQUENCY,
+                "events per second into each cell",
+                Some("20 kHz"),
+            )),
+            "weight" => Some(any_quantity(
+                "positive; the target cell's synapse weight (see the cell types)",
+            )),
+            "receptor" => Some(json!({"enum": super::load::RECEPTORS})),
+            _ => None,
+        }),
+        super::load::POISSON_KEYS,
+    );
+    json!({
+        "oneOf": [
+            object(properties(&["step"], |_| Some(step.clone())), &["step"]),
+            object(properties(&["poisson"], |_| Some(poisson.clone())), &["poisson"]),
+        ],
+    })
 }
 
 fn recording() -> Value {
@@ -292,19 +332,57 @@ fn statistic() -> Value {
         properties(STATISTIC_KEYS, |k| match k {
             "statistic" => Some(json!({"enum": names})),
             "population" => Some(identifier()),
+            "start" => Some(time(
+                "computed from this time on (default 0 ms): leaves out the opening transient",
+            )),
             _ => Some(json!({})),
         }),
-        STATISTIC_KEYS,
+        &["statistic", "population"],
     );
+    schema["oneOf"] = json!([
+        {"required": ["expected", "tolerance"], "not": {"anyOf": [{"required": ["min"]}, {"required": ["max"]}]}},
+        {"anyOf": [{"required": ["min"]}, {"required": ["max"]}], "not": {"anyOf": [{"required": ["expected"]}, {"required": ["tolerance"]}]}},
+    ]);
     schema["allOf"] = Statistic::ALL
         .iter()
         .map(|s| {
+            let mut then = expected_and_tolerance(s.dimension(), false, false);
+            for bound in ["min", "max"] {
+                then["properties"][bound] =
+                    quantity(s.dimension(), &format!("{bound}imum allowed"), None);
+            }
             json!({
                 "if": {"properties": {"statistic": {"const": s.name()}}, "required": ["statistic"]},
-                "then": expected_and_tolerance(s.dimension(), false, false),
+                "then": then,
             })
         })
         .collect();
+    schema
+}
+
+fn distributions() -> Value {
+    let engines: Vec<&str> = Simulator::ALL.iter().map(|s| s.name()).collect();
+    let names: Vec<&str> = super::Distribution::ALL.iter().map(|d| d.name()).collect();
+    let mut schema = object(
+        properties(super::load::DISTRIBUTION_KEYS, |k| match k {
+            "reference" => Some(
+                json!({"enum": engines, "description": "the engine whose seed-to-seed spread calibrates the comparison"}),
+            ),
+            "seeds" => Some(
+                json!({"type": "array", "minItems": 1, "maxItems": 20, "uniqueItems": true, "items": {"type": "integer", "minimum": 0}, "description": "seeds `bless` runs the reference engine at, besides the suite's"}),
+            ),
+            "statistics" => Some(
+                json!({"type": "array", "minItems": 1, "items": {"enum": names}, "description": "per-neuron statistics whose distributions are compared"}),
+            ),
+            "start" => Some(time("computed from this time on (default 0 ms)")),
+            "margin" => Some(
+                json!({"type": "number", "minimum": 1, "maximum": 10, "description": "an engine agrees when its KS distance is at most this times the largest seed-to-seed distance (default 1.5)"}),
+            ),
+            _ => None,
+        }),
+        &["reference", "seeds", "statistics"],
+    );
+    schema["description"] = json!("each engine's per-neuron distributions against the reference engine's blessed ones, by KS distance, passing within the reference's seed-to-seed spread");
     schema
 }
 
@@ -314,6 +392,7 @@ fn checks() -> Value {
             "reference" | "agreement" => Some(json!({"$ref": "#/$defs/rules"})),
             "features" => Some(json!({"type": "array", "items": {"$ref": "#/$defs/feature"}})),
             "statistics" => Some(json!({"type": "array", "items": {"$ref": "#/$defs/statistic"}})),
+            "distributions" => Some(distributions()),
             _ => None,
         }),
         &[],
