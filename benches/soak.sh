@@ -48,7 +48,7 @@ end=$(date +%s.%N)
 
 left=0
 for p in /proc/[0-9]*; do
-    if tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -q '^CROSSCHECK_STEP_TAG='; then left=$((left + 1)); fi
+    if { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -q '^CROSSCHECK_STEP_TAG='; then left=$((left + 1)); fi
 done
 python3 - "$work/r.json" "$jobs" "$start" "$end" "$peak_kb" "${fds_early:-0}" "$fds_last" "$left" "$parallel" <<'EOF'
 import json, sys
