@@ -90,7 +90,7 @@ enum Command {
     /// Show each engine: available or not, version, executable, how to install it.
     Engines(HomeArgs),
     /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne, pynn,
-    /// pylems, arbor, moose) into the managed environment. Without arguments, installs the four required simulators
+    /// pylems, arbor, moose, mpi) into the managed environment. Without arguments, installs the four required simulators
     /// (pyneuroml, neuron, nest, brian2).
     Install(InstallArgs),
     /// Strictly check test files (.omt with their .mep, and crosscheck suites
@@ -280,7 +280,7 @@ struct MergeArgs {
 #[derive(Debug, Args)]
 struct InstallArgs {
     /// Engine names (e.g. jNeuroML_NEURON) or components (pyneuroml, neuron, nest, brian2, eden,
-    /// netpyne, pynn, pylems, arbor, moose).
+    /// netpyne, pynn, pylems, arbor, moose, mpi).
     names: Vec<String>,
     #[command(flatten)]
     home: HomeArgs,
@@ -748,7 +748,7 @@ fn install(args: &InstallArgs) -> Exit {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             error(format!(
-                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2, eden, netpyne, pynn, pylems, arbor, moose){hint}"
+                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2, eden, netpyne, pynn, pylems, arbor, moose, mpi){hint}"
             ));
             return Exit::Usage;
         }
