@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::engine::{self, Need, Tools};
 use crate::env::{Component, EnvError, ManagedEnv, ProgressSink};
-use crate::plan::{self, InvalidFile, Loaded};
+use crate::plan::{self, InvalidFile, Job, Loaded};
 use crate::report::{self, terminal, RunReport};
 use crate::results::{Status, Summary, TestResult};
 use crate::runner::{self, Event, RunOptions};
@@ -501,6 +501,23 @@ fn error(message: impl std::fmt::Display) {
     eprintln!("error: {message}");
 }
 
+/// Says which engines need more CPUs than `-j` allows: their jobs run alone, on fewer CPUs
+/// than ranks, and are slower than they would be with the CPUs they need.
+fn note_jobs_beyond_the_budget(jobs: &[Job], jobs_allowed: usize) {
+    let budget = crate::runner::cpu_budget(jobs_allowed);
+    let mut noted: Vec<String> = Vec::new();
+    for job in jobs.iter().filter(|j| j.cpus() > budget) {
+        let engine = job.engine_label();
+        if !noted.contains(&engine) {
+            eprintln!(
+                "note: {engine} runs {} MPI ranks, more than the {budget} CPU(s) of -j {jobs_allowed}: its jobs run alone, their ranks sharing the {budget} CPU(s)",
+                job.cpus()
+            );
+            noted.push(engine);
+        }
+    }
+}
+
 /// Loads tests, reporting a bad path as a usage error.
 fn load(paths: &[PathBuf]) -> Result<Loaded, Exit> {
     plan::load(paths).map_err(|e| {
@@ -909,6 +926,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         .jobs
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    note_jobs_beyond_the_budget(&jobs, jobs_allowed);
     let options = RunOptions {
         jobs: jobs_allowed,
         timeout: Duration::from_secs_f64(args.timeout),
@@ -1308,6 +1326,9 @@ fn invalid_result(file: &InvalidFile) -> TestResult {
         output_tail: None,
         workdir: None,
         cached: false,
+        cpus: 1,
+        started_at: None,
+        finished_at: None,
         plots: None,
     }
 }
