@@ -662,14 +662,16 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
     let failed = read_json(&json);
     assert_eq!(result(&failed, "NetPyNE_NP2")["status"], "fail", "{failed}");
 
-    // A run that never ends: each rank records its pid and its launcher's, then sleeps.
+    // A run that never ends: each rank records its pid and its launcher's, then sleeps,
+    // deaf to SIGTERM (so only the SIGKILL after the grace period stops it, and only when it
+    // is in the job's process group: under MPICH's default launcher, Hydra, it is not).
     let hang = dir.path().join("hang");
     let pids = dir.path().join("pids");
     write(
         &hang,
         "hang.py",
         &format!(
-            "import os, time\nfrom neuron import h\nrank = int(h.ParallelContext().id())\nwith open({:?} + str(rank), 'w') as f:\n    f.write('%d %d' % (os.getpid(), os.getppid()))\nprint('rank', rank, 'waiting', flush=True)\ntime.sleep(600)\n",
+            "import os, signal, time\nfrom neuron import h\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nrank = int(h.ParallelContext().id())\nwith open({:?} + str(rank), 'w') as f:\n    f.write('%d %d' % (os.getpid(), os.getppid()))\nprint('rank', rank, 'waiting', flush=True)\ntime.sleep(600)\n",
             pids.display().to_string()
         ),
     );
