@@ -4,10 +4,12 @@
 //! [`crate::env::ManagedEnv::mpi_library`]).
 //!
 //! The launcher is MPICH's `mpiexec.gforker`, not its default `mpiexec` (Hydra): Hydra starts
-//! its proxy and every rank in a session of their own (`setsid`), out of the job's process
-//! group, so stopping the group on a timeout would leave the ranks running. gforker forks the
-//! ranks itself, inside the group, where the runner's group kill reaches every one of them.
-//! The ranks and their command line are otherwise what OMV runs.
+//! its proxy and every rank in a session of their own (`setsid`, seen with `ps`), outside the
+//! job's process group, so stopping a timed-out job would rest on Hydra's own clean-up (which
+//! did stop the ranks when tried here) instead of on the group kill that stops every other
+//! engine's children. gforker forks the ranks itself, inside the group, where the runner's
+//! SIGTERM and SIGKILL reach every rank and anything a rank started. The ranks and their
+//! command line are otherwise what OMV runs.
 
 use std::path::Path;
 
