@@ -247,7 +247,8 @@ struct SlurmEmitArgs {
     /// Number of shards (array tasks).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
     shards: u32,
-    /// CPUs per array task (default: the largest shard's job count, at most 8).
+    /// CPUs per array task (default: the largest shard's job count, at most 8, and at least
+    /// the CPUs of the plan's largest job: an MPI job's ranks).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     cpus_per_task: Option<u32>,
     /// Folder (relative to the current one) for shard results, logs and merged reports.
@@ -350,9 +351,17 @@ fn slurm_emit(args: &SlurmEmitArgs) -> Exit {
         })
         .max()
         .unwrap_or(1);
+    // ... and at least what the plan's largest job holds (an MPI job's ranks), so that no
+    // task runs a job on fewer CPUs than it has ranks.
+    let widest_job = jobs.iter().map(Job::cpus).max().unwrap_or(1);
     let cpus = args
         .cpus_per_task
-        .unwrap_or_else(|| (largest as u32).clamp(1, 8));
+        .unwrap_or_else(|| (largest as u32).clamp(1, 8).max(widest_job));
+    if cpus < widest_job {
+        eprintln!(
+            "note: the plan has jobs on {widest_job} MPI ranks, more than --cpus-per-task {cpus}: they will run alone in their task, their ranks sharing {cpus} CPU(s)"
+        );
+    }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("crosscheck"));
     let workdir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let home = args
