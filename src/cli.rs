@@ -578,6 +578,7 @@ fn list(args: &SelectArgs) -> Exit {
                 engine: plan::JobEngine::Skip(reason),
                 ..
             }) => format!("skip: {reason}"),
+            _ if job.cpus() > 1 => format!("run on {} CPUs (MPI ranks)", job.cpus()),
             _ => "run".to_string(),
         };
         let _ = writeln!(

@@ -939,7 +939,7 @@ fn slurm_emit_writes_a_reviewable_array_script() {
         .stderr(predicate::str::contains("--force"));
 }
 
-/// An MPI job's ranks set the CPUs per task (a one-CPU job beside it would give 1 or 2): the
+/// `list` shows what an MPI job holds; its ranks set the CPUs per task (a one-CPU job beside it would give 1 or 2): the
 /// array task must hold the 4 CPUs `NetPyNE_NP4` keeps busy; fewer, asked for, get a note.
 #[test]
 fn slurm_emit_gives_each_task_the_cpus_of_the_largest_job() {
@@ -959,6 +959,12 @@ fn slurm_emit_gives_each_task_the_cpus_of_the_largest_job() {
             .assert()
             .success()
     };
+    crosscheck(&dir.path().join("home"))
+        .current_dir(dir.path())
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("run on 4 CPUs (MPI ranks)"));
     let out = emit(&[]);
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(text.contains("#SBATCH --cpus-per-task=4\n"), "{text}");
