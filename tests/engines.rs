@@ -662,7 +662,8 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
     let failed = read_json(&json);
     assert_eq!(result(&failed, "NetPyNE_NP2")["status"], "fail", "{failed}");
 
-    // A run that never ends: each rank records its pid and its launcher's, then sleeps,
+    // A run that never ends (given 20 s: time for both ranks to start, with other tests
+    // loading the machine): each rank records its pid and its launcher's, then sleeps,
     // deaf to SIGTERM (so only the SIGKILL after the grace period stops it, and only when it
     // is in the job's process group: under MPICH's default launcher, Hydra, it is not).
     let hang = dir.path().join("hang");
@@ -684,7 +685,7 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
         .env("CROSSCHECK_MECHANISM_CACHE", &cache)
         .arg("run")
         .arg(&hang)
-        .args(["--timeout", "8", "--json"])
+        .args(["--timeout", "20", "--json"])
         .arg(&json)
         .timeout(Duration::from_secs(120))
         .assert()
