@@ -180,7 +180,9 @@ struct RunArgs {
     select: SelectArgs,
     #[command(flatten)]
     home: HomeArgs,
-    /// Number of jobs run at once (default: number of CPUs).
+    /// CPUs the running jobs may hold at once (default: number of CPUs): N one-CPU jobs at
+    /// once; an MPI job (`NetPyNE_NP2`) holds one per rank, and one needing more than N runs
+    /// alone.
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
     /// Time limit of one job, in seconds; a job past it is stopped and reported as `timeout`.
