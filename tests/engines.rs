@@ -539,11 +539,7 @@ fn intervals(
         .iter()
         .map(|t| {
             (
-                format!(
-                    "{} [{}]",
-                    t["id"].as_str().unwrap(),
-                    t["engine"].as_str().unwrap()
-                ),
+                result_key(t),
                 t["cpus"].as_u64().unwrap(),
                 time(t, "started_at"),
                 time(t, "finished_at"),

@@ -65,7 +65,7 @@ pub(crate) fn neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Ste
 }
 
 /// NetPyNE runs on NEURON: the same export → nrnivmodl → run shape as [`neuron`].
-/// `jNeuroML_NetPyNE`; on `ranks` MPI ranks (`jNeuroML_NetPyNE_NP2`, ...) the export runs as
+/// On `ranks` MPI ranks (`jNeuroML_NetPyNE_NP2`, ...) the export runs as
 /// `mpiexec -np <ranks> nrniv -mpi <t>_netpyne.py`, the command `jnml -netpyne -run -np <ranks>`
 /// runs (OMV's), launched by crosscheck so that every rank stays in the job's process group
 /// (see [`super::mpi`]). jNeuroML writes the same script with or without `-np`.
