@@ -554,7 +554,7 @@ fn intervals(
 /// (`jNeuroML_NetPyNE_NP2`) the LEMS fixture's spikes, and a wrong expectation fails. Under
 /// `-j 2` an MPI job holds 2 CPUs of the budget, so it never runs beside another job, while
 /// one-CPU jobs do run in pairs; `NetPyNE_NP4` needs more CPUs than the budget and runs alone
-/// with all of it, with a note. A hanging MPI run times out and leaves no rank behind.
+/// with all of it, with a note.
 #[test]
 fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
     let dir = tempfile::tempdir().unwrap();
@@ -566,10 +566,24 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
         np2.replace("engine: NetPyNE_NP2", "engine: NetPyNE_NP4"),
     )
     .unwrap();
+    // The NP2 test against a wrong expectation (a shifted first spike).
+    let wrong = root.join("wrong");
+    let wrong_mep = fs::read_to_string(mpi.join(".test.net.mep")).unwrap();
+    write(
+        &wrong,
+        ".test.net.mep",
+        &wrong_mep.replace("[7.225, 23.525", "[7.725, 23.525"),
+    );
+    write(
+        &wrong,
+        ".test.net.np2.omt",
+        &np2.replace("target: run_net.py", "target: ../netpyne_mpi/run_net.py")
+            .replace("path: spikes.dat", "path: ../netpyne_mpi/spikes.dat"),
+    );
     // One-CPU jobs long enough to overlap when two run at once.
     let sleepers = root.join("sleepers");
     for name in ["a", "b", "c"] {
-        command_test(&sleepers, name, "sleep 2\necho 1 > out.dat", "[1]", "0.1");
+        command_test(&sleepers, name, "sleep 1\necho 1 > out.dat", "[1]", "0.1");
     }
     let cache = dir.path().join("mechanisms");
     let json = dir.path().join("r.json");
@@ -582,23 +596,40 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
         "command",
     ];
     run(&root, &cache, &engines, &json)
-        .success()
+        .code(1)
         .stderr(predicate::str::contains(
             "note: NetPyNE_NP4 runs 4 MPI ranks, more than the 2 CPU(s) of -j 2",
         ));
     let report = read_json(&json);
-    let statuses = statuses_by_id(&report);
+    let mut statuses = statuses_by_id(&report);
+    // A wrong expectation fails on the MPI engine as on the serial ones.
+    assert_eq!(
+        statuses
+            .remove("wrong/.test.net.np2.omt [NetPyNE_NP2]")
+            .as_deref(),
+        Some("fail"),
+        "{report}"
+    );
     assert_eq!(statuses.len(), 8, "{report}");
     assert!(
         statuses.values().all(|s| s == "pass"),
         "{statuses:?}\n{report}"
     );
+    // The passing tests' results (the failing NP2 test comes after them, in `wrong/`).
+    let result = |engine: &str| {
+        report["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["engine"] == engine && t["status"] == "pass")
+            .unwrap_or_else(|| panic!("no passing {engine} result in {report}"))
+    };
     for (engine, ranks) in [
         ("NetPyNE_NP2", 2),
         ("NetPyNE_NP4", 4),
         ("jNeuroML_NetPyNE_NP2", 2),
     ] {
-        let test = result(&report, engine);
+        let test = result(engine);
         assert_eq!(test["cpus"], 2, "{engine} holds 2 CPUs of -j 2");
         let argv: Vec<&str> = test["commands"].as_array().unwrap().last().unwrap()["argv"]
             .as_array()
@@ -617,12 +648,10 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
             "{test}"
         );
     }
-    assert_eq!(result(&report, "NetPyNE")["cpus"], 1);
+    assert_eq!(result("NetPyNE")["cpus"], 1);
     // The model itself says how many ranks it ran on (NetPyNE's sim.nhosts).
     for (engine, ranks) in [("NetPyNE", 1), ("NetPyNE_NP2", 2), ("NetPyNE_NP4", 4)] {
-        let tail = result(&report, engine)["output_tail"]
-            .as_str()
-            .unwrap_or_default();
+        let tail = result(engine)["output_tail"].as_str().unwrap_or_default();
         assert!(
             tail.contains(&format!("simulated on {ranks} MPI rank(s)")),
             "{engine}: {tail}"
@@ -649,19 +678,18 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
         }
     }
     assert!(one_cpu_pairs > 0, "one-CPU jobs run two at once: {jobs:?}");
+}
 
-    // A wrong expectation fails on the MPI engine as on the serial one.
-    let mep = mpi.join(".test.net.mep");
-    let text = fs::read_to_string(&mep).unwrap();
-    fs::write(&mep, text.replace("[7.225, 23.525", "[7.725, 23.525")).unwrap();
-    run(&root, &cache, &["NetPyNE_NP2"], &json).code(1);
-    let failed = read_json(&json);
-    assert_eq!(result(&failed, "NetPyNE_NP2")["status"], "fail", "{failed}");
-
-    // A run that never ends (given 20 s: time for both ranks to start, with other tests
-    // loading the machine): each rank records its pid and its launcher's, then sleeps,
-    // deaf to SIGTERM (so only the SIGKILL after the grace period stops it, and only when it
-    // is in the job's process group: under MPICH's default launcher, Hydra, it is not).
+/// A hanging MPI run times out and leaves no process behind: neither a rank nor the launcher.
+#[test]
+fn an_mpi_timeout_leaves_no_rank_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("mechanisms");
+    let json = dir.path().join("r.json");
+    // A run that never ends (given 12 s: time for both ranks to start, with other tests
+    // loading the machine): each rank records its pid and its launcher's, then sleeps, deaf
+    // to SIGTERM, so only the SIGKILL to the job's process group after the grace period stops
+    // it (it reaches the ranks because they are in that group).
     let hang = dir.path().join("hang");
     let pids = dir.path().join("pids");
     write(
@@ -681,7 +709,7 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
         .env("CROSSCHECK_MECHANISM_CACHE", &cache)
         .arg("run")
         .arg(&hang)
-        .args(["--timeout", "20", "--json"])
+        .args(["--timeout", "12", "--json"])
         .arg(&json)
         .timeout(Duration::from_secs(120))
         .assert()
