@@ -591,7 +591,6 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
         "NetPyNE",
         "NetPyNE_NP2",
         "NetPyNE_NP4",
-        "jNeuroML_NetPyNE",
         "jNeuroML_NetPyNE_NP2",
         "command",
     ];
@@ -610,7 +609,9 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
         Some("fail"),
         "{report}"
     );
-    assert_eq!(statuses.len(), 8, "{report}");
+    // (The fixture's serial jNeuroML_NetPyNE test, for comparing with OMV, is left out: that
+    // engine is tested on the corpus in tests/simulators.rs.)
+    assert_eq!(statuses.len(), 7, "{report}");
     assert!(
         statuses.values().all(|s| s == "pass"),
         "{statuses:?}\n{report}"
