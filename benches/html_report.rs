@@ -120,6 +120,9 @@ fn main() {
                 output_tail: Some("simulated 1000 ms\n".into()),
                 workdir: None,
                 cached: false,
+                cpus: 1,
+                started_at: None,
+                finished_at: None,
                 plots: Some(Box::new(plots)),
             });
         }

@@ -128,6 +128,9 @@ impl ResultCache {
         // Paths into a deleted working directory mean nothing later.
         result.workdir = None;
         result.cached = false;
+        // A later run that takes the pass from the cache does not run the job at all.
+        result.started_at = None;
+        result.finished_at = None;
         // Plot data is rebuilt from the stored recordings when the entry is used.
         result.plots = None;
         let entry = Entry {
@@ -271,6 +274,9 @@ mod tests {
             output_tail: None,
             workdir: Some(PathBuf::from("/gone")),
             cached: false,
+            cpus: 1,
+            started_at: None,
+            finished_at: None,
             plots: None,
         }
     }

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::engine::{self, Need, Tools};
 use crate::env::{Component, EnvError, ManagedEnv, ProgressSink};
-use crate::plan::{self, InvalidFile, Loaded};
+use crate::plan::{self, InvalidFile, Job, Loaded};
 use crate::report::{self, terminal, RunReport};
 use crate::results::{Status, Summary, TestResult};
 use crate::runner::{self, Event, RunOptions};
@@ -92,7 +92,7 @@ enum Command {
     /// Show each engine: available or not, version, executable, how to install it.
     Engines(HomeArgs),
     /// Install engines (or components: pyneuroml, neuron, nest, brian2, eden, netpyne, pynn,
-    /// pylems, arbor, moose) into the managed environment. Without arguments, installs the four required simulators
+    /// pylems, arbor, moose, mpi) into the managed environment. Without arguments, installs the four required simulators
     /// (pyneuroml, neuron, nest, brian2).
     Install(InstallArgs),
     /// Strictly check test files (.omt with their .mep, and crosscheck suites
@@ -188,7 +188,9 @@ struct RunArgs {
     select: SelectArgs,
     #[command(flatten)]
     home: HomeArgs,
-    /// Number of jobs run at once (default: number of CPUs).
+    /// CPUs the running jobs may hold at once (default: number of CPUs): N one-CPU jobs at
+    /// once; an MPI job (`NetPyNE_NP2`) holds one per rank, and one needing more than N runs
+    /// alone.
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
     /// Time limit of one job, in seconds; a job past it is stopped and reported as `timeout`.
@@ -255,7 +257,8 @@ struct SlurmEmitArgs {
     /// Number of shards (array tasks).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
     shards: u32,
-    /// CPUs per array task (default: the largest shard's job count, at most 8).
+    /// CPUs per array task (default: the largest shard's job count, at most 8, and at least
+    /// the CPUs of the plan's largest job: an MPI job's ranks).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     cpus_per_task: Option<u32>,
     /// Folder (relative to the current one) for shard results, logs and merged reports.
@@ -288,7 +291,7 @@ struct MergeArgs {
 #[derive(Debug, Args)]
 struct InstallArgs {
     /// Engine names (e.g. jNeuroML_NEURON) or components (pyneuroml, neuron, nest, brian2, eden,
-    /// netpyne, pynn, pylems, arbor, moose).
+    /// netpyne, pynn, pylems, arbor, moose, mpi).
     names: Vec<String>,
     #[command(flatten)]
     home: HomeArgs,
@@ -358,9 +361,17 @@ fn slurm_emit(args: &SlurmEmitArgs) -> Exit {
         })
         .max()
         .unwrap_or(1);
+    // ... and at least what the plan's largest job holds (an MPI job's ranks), so that no
+    // task runs a job on fewer CPUs than it has ranks.
+    let widest_job = jobs.iter().map(Job::cpus).max().unwrap_or(1);
     let cpus = args
         .cpus_per_task
-        .unwrap_or_else(|| (largest as u32).clamp(1, 8));
+        .unwrap_or_else(|| (largest as u32).clamp(1, 8).max(widest_job));
+    if cpus < widest_job {
+        eprintln!(
+            "note: the plan has jobs on {widest_job} MPI ranks, more than --cpus-per-task {cpus}: they will run alone in their task, their ranks sharing {cpus} CPU(s)"
+        );
+    }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("crosscheck"));
     let workdir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let home = args
@@ -508,6 +519,23 @@ fn error(message: impl std::fmt::Display) {
     eprintln!("error: {message}");
 }
 
+/// Says which engines need more CPUs than `-j` allows: their jobs run alone, on fewer CPUs
+/// than ranks, and are slower than they would be with the CPUs they need.
+fn note_jobs_beyond_the_budget(jobs: &[Job], jobs_allowed: usize) {
+    let budget = crate::runner::cpu_budget(jobs_allowed);
+    let mut noted: Vec<String> = Vec::new();
+    for job in jobs.iter().filter(|j| j.cpus() > budget) {
+        let engine = job.engine_label();
+        if !noted.contains(&engine) {
+            eprintln!(
+                "note: {engine} runs {} MPI ranks, more than the {budget} CPU(s) of -j {jobs_allowed}: its jobs run alone, their ranks sharing the {budget} CPU(s)",
+                job.cpus()
+            );
+            noted.push(engine);
+        }
+    }
+}
+
 /// Loads tests, reporting a bad path as a usage error.
 fn load(paths: &PathsArgs) -> Result<Loaded, Exit> {
     plan::load_bounded(&paths.paths, paths.allow_outside_paths).map_err(|e| {
@@ -559,6 +587,7 @@ fn list(args: &SelectArgs) -> Exit {
                 engine: plan::JobEngine::Skip(reason),
                 ..
             }) => format!("skip: {reason}"),
+            _ if job.cpus() > 1 => format!("run on {} CPUs (MPI ranks)", job.cpus()),
             _ => "run".to_string(),
         };
         let _ = writeln!(
@@ -755,7 +784,7 @@ fn install(args: &InstallArgs) -> Exit {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             error(format!(
-                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2, eden, netpyne, pynn, pylems, arbor, moose){hint}"
+                "`{name}` is neither an installable engine nor a component (pyneuroml, neuron, nest, brian2, eden, netpyne, pynn, pylems, arbor, moose, mpi){hint}"
             ));
             return Exit::Usage;
         }
@@ -919,6 +948,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         .jobs
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    note_jobs_beyond_the_budget(&jobs, jobs_allowed);
     let options = RunOptions {
         jobs: jobs_allowed,
         timeout: Duration::from_secs_f64(args.timeout),
@@ -1463,6 +1493,9 @@ fn invalid_result(file: &InvalidFile) -> TestResult {
         output_tail: None,
         workdir: None,
         cached: false,
+        cpus: 1,
+        started_at: None,
+        finished_at: None,
         plots: None,
     }
 }

@@ -41,6 +41,9 @@ pub enum Component {
     Arbor,
     /// MOOSE (`pymoose`), installed on demand.
     Moose,
+    /// MPI from PyPI (the MPICH wheel's `mpiexec` and `libmpi`, and mpi4py built against it),
+    /// installed on demand for the MPI engines (`NetPyNE_NP2`, ...).
+    Mpi,
 }
 
 /// A pinned PyPI requirement.
@@ -69,6 +72,8 @@ const PYNN: Pin = pin("pynn", "pynn==0.13.0");
 const PYLEMS: Pin = pin("pylems", "pylems==0.6.9");
 const ARBOR: Pin = pin("arbor", "arbor==0.9.0");
 const MOOSE: Pin = pin("pymoose", "pymoose==4.1.4");
+const MPICH: Pin = pin("mpich", "mpich==5.0.2");
+const MPI4PY: Pin = pin("mpi4py", "mpi4py==4.1.2");
 // MOOSE's NeuroML2 reader (what jNeuroML's MOOSE export uses) imports both without declaring
 // them; versions are left to pip so they agree with what other components installed.
 const PINT: Pin = pin("pint", "pint");
@@ -83,8 +88,12 @@ const NUMPY: Pin = pin("numpy", "numpy<2.4");
 /// interpreter, which NEST 3.10 removed (`nest.ll_api.sr`), so only 0.13 runs on all of NEURON
 /// 8.2.7, NEST 3.10 and Brian2 2.9 (checked with one script on the three). pyLEMS 0.6.9 is the
 /// version pyNeuroML 1.3.22 brings; Arbor 0.9.0 and MOOSE (pymoose) 4.1.4 are OMV's pins.
+/// MPI: the NEURON 8.2.7 wheel loads an MPI library at run time (`MPI_LIB_NRN_PATH`, see
+/// [`ManagedEnv::mpi_library`]), so the MPICH 5.0.2 wheel is all it needs, with no system
+/// package; mpi4py 4.1.2's wheel loads the same library (checked: both report MPICH 5.0.2
+/// under the wheel's `mpiexec`), for models that use mpi4py themselves.
 impl Component {
-    pub const ALL: [Component; 10] = [
+    pub const ALL: [Component; 11] = [
         Component::PyNeuroML,
         Component::Neuron,
         Component::Nest,
@@ -95,6 +104,7 @@ impl Component {
         Component::PyLems,
         Component::Arbor,
         Component::Moose,
+        Component::Mpi,
     ];
 
     /// What `crosscheck install` with no arguments installs: the four required simulators.
@@ -118,6 +128,7 @@ impl Component {
             Component::PyLems => &[PYLEMS, NUMPY],
             Component::Arbor => &[ARBOR, NUMPY],
             Component::Moose => &[MOOSE, PINT, SCIPY, NUMPY],
+            Component::Mpi => &[MPICH, MPI4PY],
         }
     }
 
@@ -133,6 +144,7 @@ impl Component {
             Component::PyLems => "pylems",
             Component::Arbor => "arbor",
             Component::Moose => "moose",
+            Component::Mpi => "mpi",
         }
     }
 
@@ -414,7 +426,20 @@ impl ManagedEnv {
         if let Some(neuron_home) = self.neuron_home() {
             vars.push(("NEURON_HOME".into(), neuron_home.into()));
         }
+        if let Some(libmpi) = self.mpi_library() {
+            // NEURON's wheel looks for `libmpi.so`/`libmpich.so` on the loader's path only;
+            // this names the MPICH wheel's. Read only when MPI starts (`nrniv -mpi`).
+            vars.push(("MPI_LIB_NRN_PATH".into(), libmpi.into()));
+        }
         vars
+    }
+
+    /// The MPI library of the MPICH wheel, once installed. The versioned file: the wheel's
+    /// `libmpi.so` is a linker script (`INPUT(libmpi.so.12)`, wheels hold no symbolic links),
+    /// which `dlopen` cannot load.
+    pub fn mpi_library(&self) -> Option<PathBuf> {
+        let lib = self.venv().join("lib/libmpi.so.12");
+        lib.is_file().then_some(lib)
     }
 
     /// Makes sure every component is installed, installing what is missing unless `offline`.

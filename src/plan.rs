@@ -238,6 +238,18 @@ impl Job {
         }
     }
 
+    /// The CPUs the job keeps busy while it runs (its engine's MPI ranks; 1 for the rest,
+    /// crosscheck suites and jobs that will not run included).
+    pub fn cpus(&self) -> u32 {
+        match &self.work {
+            Work::Omv(OmvJob {
+                engine: JobEngine::Run(engine),
+                ..
+            }) => engine.cpus(),
+            _ => 1,
+        }
+    }
+
     /// The target(s), relative to the copied root: what a person calls "the model".
     pub fn model(&self) -> String {
         let j = match &self.work {

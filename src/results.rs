@@ -119,10 +119,26 @@ pub struct TestResult {
     /// result cache instead of running the job again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cached: bool,
+    /// CPUs the job held from the run's budget (`-j`): its MPI ranks for the MPI engines
+    /// (`NetPyNE_NP2`: 2), 1 for the others; at most the whole budget, when a job needs more
+    /// than it (the job then ran alone). 1 in results written before it existed.
+    #[serde(default = "one_cpu")]
+    pub cpus: u32,
+    /// When the job took its CPUs and when it gave them back (RFC 3339, milliseconds): what
+    /// shows which jobs ran at the same time. Absent for jobs that did not run (skips, results
+    /// from the cache) and in older results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
     /// Decimated recordings for the HTML report (crosscheck suites). Absent in results written
     /// before it existed, and left out of the JSON when empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plots: Option<Box<crate::plot::PlotData>>,
+}
+
+fn one_cpu() -> u32 {
+    1
 }
 
 /// Counts by status, for summary lines and exit codes.

@@ -3,7 +3,8 @@
 //! Every job gets a private copy of the repository (simulators write their outputs beside the
 //! model, so parallel jobs would otherwise overwrite each other and the user's tree), runs its
 //! engine's steps there, each step in its own process group, and is judged from the files the
-//! steps wrote. At most `jobs` jobs run at once. Whatever happens to a process (non-zero exit,
+//! steps wrote. `jobs` is a budget of CPUs: a job holds as many as it keeps busy (an MPI job its
+//! ranks, any other one), so at most `jobs` CPUs' worth of jobs run at once. Whatever happens to a process (non-zero exit,
 //! crash, timeout, Ctrl-C) becomes a result; nothing stops the other jobs, and no process is
 //! left behind: after every step the whole process group is killed, children included, and
 //! so is any process that left the group but carries the step's tag ([`crate::process_tag`]).
@@ -34,7 +35,7 @@ const OUTPUT_TAIL_LINES: usize = 60;
 /// How the runner behaves; one value for the whole run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Maximum number of jobs running at once.
+    /// CPUs that running jobs may hold at once (`-j`): as many one-CPU jobs, fewer MPI ones.
     pub jobs: usize,
     /// Wall-clock budget of one job (all its steps).
     pub timeout: Duration,
@@ -81,7 +82,8 @@ pub async fn run_jobs(
         chrono::Local::now().format("%Y%m%d-%H%M%S"),
         std::process::id()
     ));
-    let slots = Arc::new(Semaphore::new(options.jobs.max(1)));
+    let budget = cpu_budget(options.jobs);
+    let slots = Arc::new(Semaphore::new(budget as usize));
     let mut handles = Vec::with_capacity(jobs.len());
     for job in jobs {
         // What to report should the job's task panic (a bug in crosscheck, not in the model).
@@ -96,9 +98,12 @@ pub async fn run_jobs(
         let mut cancel = cancel.clone();
         let run_dir = run_dir.clone();
         let recordings = recordings.clone();
+        let cpus = cpus_held(&job, budget);
         let handle = tokio::spawn(async move {
+            // Tokio's semaphore queues in order, so a job waiting for several CPUs is not
+            // overtaken for ever by one-CPU jobs behind it.
             let permit = tokio::select! {
-                permit = slots.acquire_owned() => permit.ok(),
+                permit = slots.acquire_many_owned(cpus) => permit.ok(),
                 _ = wait_cancelled(&mut cancel) => None,
             };
             let result = if permit.is_none() || *cancel.borrow() {
@@ -109,7 +114,14 @@ pub async fn run_jobs(
                     id: job.id().to_string(),
                     engine: job.engine_label(),
                 });
-                run_job(&job, &tools, &options, &run_dir, cancel, &recordings).await
+                let started_at = timestamp();
+                let result = run_job(&job, &tools, &options, &run_dir, cancel, &recordings).await;
+                TestResult {
+                    cpus,
+                    started_at: Some(started_at),
+                    finished_at: Some(timestamp()),
+                    ..result
+                }
             };
             drop(permit);
             let _ = events.send(Event::JobFinished {
@@ -132,6 +144,22 @@ pub async fn run_jobs(
         results,
         recordings,
     }
+}
+
+/// The run's CPU budget: `-j`, at least 1.
+pub fn cpu_budget(jobs: usize) -> u32 {
+    u32::try_from(jobs).unwrap_or(u32::MAX).max(1)
+}
+
+/// The CPUs `job` holds while it runs: what it keeps busy, at most the whole budget. A job
+/// needing more than the budget (`NetPyNE_NP4` under `-j 2`) then runs alone, its ranks
+/// sharing the budget's CPUs, rather than waiting for CPUs that never come.
+pub fn cpus_held(job: &Job, budget: u32) -> u32 {
+    job.cpus().clamp(1, budget)
+}
+
+fn timestamp() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
 /// Recordings of crosscheck-suite jobs, by job index, kept for the checks that compare engines.
@@ -172,6 +200,9 @@ fn base_result(job: &Job) -> TestResult {
         output_tail: None,
         workdir: None,
         cached: false,
+        cpus: 1,
+        started_at: None,
+        finished_at: None,
         plots: None,
     }
 }

@@ -939,6 +939,46 @@ fn slurm_emit_writes_a_reviewable_array_script() {
         .stderr(predicate::str::contains("--force"));
 }
 
+/// `list` shows what an MPI job holds; its ranks set the CPUs per task (a one-CPU job beside it would give 1 or 2): the
+/// array task must hold the 4 CPUs `NetPyNE_NP4` keeps busy; fewer, asked for, get a note.
+#[test]
+fn slurm_emit_gives_each_task_the_cpus_of_the_largest_job() {
+    let dir = tempfile::tempdir().unwrap();
+    command_test(dir.path(), "one", "printf '1\\n' > out.dat", "[1]", "0.01");
+    write(dir.path(), "net/run.py", "print('a NetPyNE model')\n");
+    write(
+        dir.path(),
+        "net/.test.np4.omt",
+        "target: run.py\nengine: NetPyNE_NP4\n",
+    );
+    let emit = |extra: &[&str]| {
+        crosscheck(&dir.path().join("home"))
+            .current_dir(dir.path())
+            .args(["slurm", "emit", ".", "--shards", "2"])
+            .args(extra)
+            .assert()
+            .success()
+    };
+    crosscheck(&dir.path().join("home"))
+        .current_dir(dir.path())
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("run on 4 CPUs (MPI ranks)"));
+    let out = emit(&[]);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("#SBATCH --cpus-per-task=4\n"), "{text}");
+    assert!(text.contains("-j \"${SLURM_CPUS_PER_TASK:-4}\""), "{text}");
+    emit(&["--cpus-per-task", "2"]).stderr(predicate::str::contains(
+        "jobs on 4 MPI ranks, more than --cpus-per-task 2",
+    ));
+    // Without the MPI test, the one-CPU job alone needs 1.
+    fs::remove_file(dir.path().join("net/.test.np4.omt")).unwrap();
+    let out = emit(&[]);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("#SBATCH --cpus-per-task=1\n"), "{text}");
+}
+
 /// Every `crosscheck <command> … --flag` in a text, as (command, flags).
 fn crosscheck_invocations(text: &str) -> Vec<(String, Vec<String>)> {
     const COMMANDS: &[&str] = &[

@@ -517,3 +517,219 @@ fn corpus_verdicts_on_pylems_and_moose() {
         .unwrap()
         .contains("MOOSE 4.1.4"));
 }
+
+/// The start and end of every job that ran, by `"<id> [<engine>]"`, with the CPUs it held.
+fn intervals(
+    report: &serde_json::Value,
+) -> Vec<(
+    String,
+    u64,
+    chrono::DateTime<chrono::FixedOffset>,
+    chrono::DateTime<chrono::FixedOffset>,
+)> {
+    let time = |t: &serde_json::Value, key: &str| {
+        chrono::DateTime::parse_from_rfc3339(
+            t[key].as_str().unwrap_or_else(|| panic!("{key} in {t}")),
+        )
+        .unwrap()
+    };
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                result_key(t),
+                t["cpus"].as_u64().unwrap(),
+                time(t, "started_at"),
+                time(t, "finished_at"),
+            )
+        })
+        .collect()
+}
+
+/// OMV's MPI engines on real MPI (MPICH from PyPI) and NEURON: a two-cell NetPyNE network on 2
+/// ranks (`NetPyNE_NP2`; cell 1 lives on rank 1) and 4 ranks (`NetPyNE_NP4`) gives the serial
+/// run's spikes (one `.mep` for all three), jNeuroML's NetPyNE export on 2 ranks
+/// (`jNeuroML_NetPyNE_NP2`) the LEMS fixture's spikes, and a wrong expectation fails. Under
+/// `-j 2` an MPI job holds 2 CPUs of the budget, so it never runs beside another job, while
+/// one-CPU jobs do run in pairs; `NetPyNE_NP4` needs more CPUs than the budget and runs alone
+/// with all of it, with a note.
+#[test]
+fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = copy_fixtures(dir.path(), &["lems", "netpyne_mpi"]);
+    let mpi = root.join("netpyne_mpi");
+    let np2 = fs::read_to_string(mpi.join(".test.net.netpyne_np2.omt")).unwrap();
+    fs::write(
+        mpi.join(".test.net.netpyne_np4.omt"),
+        np2.replace("engine: NetPyNE_NP2", "engine: NetPyNE_NP4"),
+    )
+    .unwrap();
+    // The NP2 test against a wrong expectation (a shifted first spike).
+    let wrong = root.join("wrong");
+    let wrong_mep = fs::read_to_string(mpi.join(".test.net.mep")).unwrap();
+    write(
+        &wrong,
+        ".test.net.mep",
+        &wrong_mep.replace("[7.225, 23.525", "[7.725, 23.525"),
+    );
+    write(
+        &wrong,
+        ".test.net.np2.omt",
+        &np2.replace("target: run_net.py", "target: ../netpyne_mpi/run_net.py")
+            .replace("path: spikes.dat", "path: ../netpyne_mpi/spikes.dat"),
+    );
+    // One-CPU jobs long enough to overlap when two run at once.
+    let sleepers = root.join("sleepers");
+    for name in ["a", "b", "c"] {
+        command_test(&sleepers, name, "sleep 1\necho 1 > out.dat", "[1]", "0.1");
+    }
+    let cache = dir.path().join("mechanisms");
+    let json = dir.path().join("r.json");
+    let engines = [
+        "NetPyNE",
+        "NetPyNE_NP2",
+        "NetPyNE_NP4",
+        "jNeuroML_NetPyNE_NP2",
+        "command",
+    ];
+    run(&root, &cache, &engines, &json)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "note: NetPyNE_NP4 runs 4 MPI ranks, more than the 2 CPU(s) of -j 2",
+        ));
+    let report = read_json(&json);
+    let mut statuses = statuses_by_id(&report);
+    // A wrong expectation fails on the MPI engine as on the serial ones.
+    assert_eq!(
+        statuses
+            .remove("wrong/.test.net.np2.omt [NetPyNE_NP2]")
+            .as_deref(),
+        Some("fail"),
+        "{report}"
+    );
+    // (The fixture's serial jNeuroML_NetPyNE test, for comparing with OMV, is left out: that
+    // engine is tested on the corpus in tests/simulators.rs.)
+    assert_eq!(statuses.len(), 7, "{report}");
+    assert!(
+        statuses.values().all(|s| s == "pass"),
+        "{statuses:?}\n{report}"
+    );
+    // The passing tests' results (the failing NP2 test comes after them, in `wrong/`).
+    let result = |engine: &str| {
+        report["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["engine"] == engine && t["status"] == "pass")
+            .unwrap_or_else(|| panic!("no passing {engine} result in {report}"))
+    };
+    for (engine, ranks) in [
+        ("NetPyNE_NP2", 2),
+        ("NetPyNE_NP4", 4),
+        ("jNeuroML_NetPyNE_NP2", 2),
+    ] {
+        let test = result(engine);
+        assert_eq!(test["cpus"], 2, "{engine} holds 2 CPUs of -j 2");
+        let argv: Vec<&str> = test["commands"].as_array().unwrap().last().unwrap()["argv"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        assert!(argv[0].ends_with("/mpiexec.gforker"), "{argv:?}");
+        assert_eq!(argv[1..3], ["-np", &ranks.to_string()], "{argv:?}");
+        assert!(argv[3].ends_with("/nrniv") && argv[4] == "-mpi", "{argv:?}");
+        assert!(
+            test["engine_version"]
+                .as_str()
+                .unwrap()
+                .ends_with("NEURON 8.2.7; MPICH 5.0.2"),
+            "{test}"
+        );
+    }
+    assert_eq!(result("NetPyNE")["cpus"], 1);
+    // The model itself says how many ranks it ran on (NetPyNE's sim.nhosts).
+    for (engine, ranks) in [("NetPyNE", 1), ("NetPyNE_NP2", 2), ("NetPyNE_NP4", 4)] {
+        let tail = result(engine)["output_tail"].as_str().unwrap_or_default();
+        assert!(
+            tail.contains(&format!("simulated on {ranks} MPI rank(s)")),
+            "{engine}: {tail}"
+        );
+    }
+
+    let jobs = intervals(&report);
+    let overlap = |a: &(String, u64, _, _), b: &(String, u64, _, _)| a.2 < b.3 && b.2 < a.3;
+    let mut one_cpu_pairs = 0;
+    for (i, a) in jobs.iter().enumerate() {
+        for b in &jobs[i + 1..] {
+            if !overlap(a, b) {
+                continue;
+            }
+            assert!(
+                a.1 + b.1 <= 2,
+                "{} ({} CPUs) and {} ({} CPUs) ran at once under -j 2",
+                a.0,
+                a.1,
+                b.0,
+                b.1
+            );
+            one_cpu_pairs += 1;
+        }
+    }
+    assert!(one_cpu_pairs > 0, "one-CPU jobs run two at once: {jobs:?}");
+}
+
+/// A hanging MPI run times out and leaves no process behind: neither a rank nor the launcher.
+#[test]
+fn an_mpi_timeout_leaves_no_rank_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("mechanisms");
+    let json = dir.path().join("r.json");
+    // A run that never ends (given 12 s: time for both ranks to start, with other tests
+    // loading the machine): each rank records its pid and its launcher's, then sleeps, deaf
+    // to SIGTERM, so only the SIGKILL to the job's process group after the grace period stops
+    // it (it reaches the ranks because they are in that group).
+    let hang = dir.path().join("hang");
+    let pids = dir.path().join("pids");
+    write(
+        &hang,
+        "hang.py",
+        &format!(
+            "import os, signal, time\nfrom neuron import h\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nrank = int(h.ParallelContext().id())\nwith open({:?} + str(rank), 'w') as f:\n    f.write('%d %d' % (os.getpid(), os.getppid()))\nprint('rank', rank, 'waiting', flush=True)\ntime.sleep(600)\n",
+            pids.display().to_string()
+        ),
+    );
+    write(
+        &hang,
+        ".test.hang.omt",
+        "target: hang.py\nengine: NetPyNE_NP2\n",
+    );
+    crosscheck(&shared_home())
+        .env("CROSSCHECK_MECHANISM_CACHE", &cache)
+        .arg("run")
+        .arg(&hang)
+        .args(["--timeout", "12", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(1);
+    let test = &read_json(&json)["tests"][0];
+    assert_eq!(test["status"], "timeout", "{test}");
+    let mut seen = Vec::new();
+    for rank in 0..2 {
+        let text = fs::read_to_string(format!("{}{rank}", pids.display()))
+            .unwrap_or_else(|e| panic!("rank {rank} did not start: {e}\n{test}"));
+        for pid in text.split_whitespace() {
+            seen.push(pid.parse::<i32>().unwrap());
+        }
+    }
+    assert_eq!(seen.len(), 4);
+    for pid in seen {
+        assert!(
+            !process_alive(pid),
+            "process {pid} (a rank or mpiexec) outlived the timeout"
+        );
+    }
+}

@@ -65,8 +65,25 @@ pub(crate) fn neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Ste
 }
 
 /// NetPyNE runs on NEURON: the same export → nrnivmodl → run shape as [`neuron`].
-pub(super) fn netpyne(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
-    export_compile_run(target, dir, tools, "NetPyNE", "-netpyne", "netpyne")
+/// On `ranks` MPI ranks (`jNeuroML_NetPyNE_NP2`, ...) the export runs as
+/// `mpiexec -np <ranks> nrniv -mpi <t>_netpyne.py`, the command `jnml -netpyne -run -np <ranks>`
+/// runs (OMV's), launched by crosscheck so that every rank stays in the job's process group
+/// (see [`super::mpi`]). jNeuroML writes the same script with or without `-np`.
+pub(super) fn netpyne(
+    target: &Path,
+    dir: &Path,
+    tools: &Tools,
+    ranks: Option<u32>,
+) -> Result<Vec<Step>, String> {
+    let mut steps = export_compile_run(target, dir, tools, "NetPyNE", "-netpyne", "netpyne")?;
+    if let Some(n) = ranks {
+        let script = exported_script(target, "netpyne")?;
+        let label = format!("simulate in NetPyNE on {n} MPI ranks");
+        if let Some(run) = steps.last_mut() {
+            *run = super::mpi::nrniv(&label, n, &script, &[], dir, tools);
+        }
+    }
+    Ok(steps)
 }
 
 fn export_compile_run(

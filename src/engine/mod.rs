@@ -47,6 +47,7 @@ use crate::env::{Component, EnvState, ManagedEnv};
 
 mod command;
 pub(crate) mod jneuroml;
+mod mpi;
 pub(crate) mod neuron;
 mod python;
 mod unavailable;
@@ -70,6 +71,8 @@ enum Recipe {
     JNeuroMLBrian2,
     JNeuroMLEden,
     JNeuroMLNetPyNE,
+    /// `jNeuroML_NetPyNE` on this many MPI ranks (`_NP2`, `_NP4`).
+    JNeuroMLNetPyNEMpi(u32),
     JNeuroMLMoose,
     JNeuroMLPyNNNeuron,
     /// `jnml -validate` (NeuroML 2) or `-validatev1` (NeuroML 1) on every target at once.
@@ -80,6 +83,8 @@ enum Recipe {
     PyNeuron,
     /// `python <t> -nogui` after compiling the model's mechanisms.
     NetPyNE,
+    /// `NetPyNE` on this many MPI ranks (`NetPyNE_NP2`, `NetPyNE_NP4`).
+    NetPyNEMpi(u32),
     /// `python <t> <args>`, under the simulator named.
     Python(&'static str, &'static [&'static str]),
     /// A PyNN script given its back-end (`neuron`, `nest`, `brian2`, `neuroml`) as argument.
@@ -98,6 +103,17 @@ pub struct EngineDef {
     pub needs: &'static [Need],
     recipe: Recipe,
 }
+
+const NETPYNE_MPI: &[Need] = &[
+    Need::Python(Component::NetPyNE),
+    Need::Python(Component::Mpi),
+];
+const JNEUROML_NETPYNE_MPI: &[Need] = &[
+    Need::Java,
+    Need::Python(Component::PyNeuroML),
+    Need::Python(Component::NetPyNE),
+    Need::Python(Component::Mpi),
+];
 
 /// The engines crosscheck runs today. Names follow OMV exactly; `command` is crosscheck's own.
 pub static ENGINES: &[EngineDef] = &[
@@ -146,6 +162,18 @@ pub static ENGINES: &[EngineDef] = &[
             Need::Python(Component::NetPyNE),
         ],
         recipe: Recipe::JNeuroMLNetPyNE,
+    },
+    EngineDef {
+        name: "jNeuroML_NetPyNE_NP2",
+        summary: "as jNeuroML_NetPyNE, the export run on 2 MPI ranks: mpiexec -np 2 nrniv -mpi <target>_netpyne.py (MPICH from PyPI, installed on demand; 2 CPUs)",
+        needs: JNEUROML_NETPYNE_MPI,
+        recipe: Recipe::JNeuroMLNetPyNEMpi(2),
+    },
+    EngineDef {
+        name: "jNeuroML_NetPyNE_NP4",
+        summary: "as jNeuroML_NetPyNE, the export run on 4 MPI ranks: mpiexec -np 4 nrniv -mpi <target>_netpyne.py (MPICH from PyPI, installed on demand; 4 CPUs)",
+        needs: JNEUROML_NETPYNE_MPI,
+        recipe: Recipe::JNeuroMLNetPyNEMpi(4),
     },
     EngineDef {
         name: "jNeuroML_Moose",
@@ -197,6 +225,18 @@ pub static ENGINES: &[EngineDef] = &[
         summary: "NetPyNE model: nrnivmodl on the model's .mod files (cached), then python <target> -nogui",
         needs: &[Need::Python(Component::NetPyNE)],
         recipe: Recipe::NetPyNE,
+    },
+    EngineDef {
+        name: "NetPyNE_NP2",
+        summary: "NetPyNE model on 2 MPI ranks: nrnivmodl (cached), then mpiexec -np 2 nrniv -mpi <target> -nogui (MPICH from PyPI, installed on demand; 2 CPUs)",
+        needs: NETPYNE_MPI,
+        recipe: Recipe::NetPyNEMpi(2),
+    },
+    EngineDef {
+        name: "NetPyNE_NP4",
+        summary: "NetPyNE model on 4 MPI ranks: nrnivmodl (cached), then mpiexec -np 4 nrniv -mpi <target> -nogui (MPICH from PyPI, installed on demand; 4 CPUs)",
+        needs: NETPYNE_MPI,
+        recipe: Recipe::NetPyNEMpi(4),
     },
     EngineDef {
         name: "PyNEST",
@@ -470,9 +510,11 @@ impl EngineDef {
     /// `PyNEST:3.10.0` a NEST version). `None` for the jNeuroML family and `command`.
     pub fn versioned_component(&self) -> Option<Component> {
         match self.recipe {
-            Recipe::Neuron | Recipe::PyNeuron | Recipe::NetPyNE | Recipe::PyNN("neuron") => {
-                Some(Component::Neuron)
-            }
+            Recipe::Neuron
+            | Recipe::PyNeuron
+            | Recipe::NetPyNE
+            | Recipe::NetPyNEMpi(_)
+            | Recipe::PyNN("neuron") => Some(Component::Neuron),
             Recipe::PyNN("nest") => Some(Component::Nest),
             Recipe::PyNN("brian2") => Some(Component::Brian2),
             Recipe::Python(..) | Recipe::PyLems => self.components().next(),
@@ -486,6 +528,15 @@ impl EngineDef {
         self.versioned_component()
             .and_then(|c| c.pins()[0].requirement.split_once("=="))
             .is_some_and(|(_, pinned)| pinned == version)
+    }
+
+    /// The CPUs one run keeps busy, which the runner counts against its budget (`-j`): the MPI
+    /// ranks of the MPI engines, 1 for every other.
+    pub fn cpus(&self) -> u32 {
+        match self.recipe {
+            Recipe::NetPyNEMpi(ranks) | Recipe::JNeuroMLNetPyNEMpi(ranks) => ranks,
+            _ => 1,
+        }
     }
 
     /// The exact versions this engine runs with, for results (`jNeuroML 0.14.0; NEURON 8.2.7`).
@@ -506,10 +557,21 @@ impl EngineDef {
             Recipe::JNeuroMLNetPyNE => {
                 join_versions([jnml(), package("NetPyNE", "netpyne"), neuron()])
             }
+            Recipe::JNeuroMLNetPyNEMpi(_) => join_versions([
+                jnml(),
+                package("NetPyNE", "netpyne"),
+                neuron(),
+                package("MPICH", "mpich"),
+            ]),
             Recipe::JNeuroMLMoose => join_versions([jnml(), package("MOOSE", "pymoose")]),
             Recipe::JNeuroMLPyNNNeuron => join_versions([jnml(), pynn(), neuron()]),
             Recipe::Neuron | Recipe::PyNeuron => neuron(),
             Recipe::NetPyNE => join_versions([package("NetPyNE", "netpyne"), neuron()]),
+            Recipe::NetPyNEMpi(_) => join_versions([
+                package("NetPyNE", "netpyne"),
+                neuron(),
+                package("MPICH", "mpich"),
+            ]),
             Recipe::Python(label, _) => {
                 let component = self.components().next()?;
                 package(label, component.main_package())
@@ -560,7 +622,12 @@ impl EngineDef {
                 Recipe::JNeuroMLNeuron => steps.extend(jneuroml::neuron(target, dir, tools)?),
                 Recipe::JNeuroMLBrian2 => steps.extend(jneuroml::brian2(target, dir, tools)?),
                 Recipe::JNeuroMLEden => steps.extend(jneuroml::eden(target, dir, tools)?),
-                Recipe::JNeuroMLNetPyNE => steps.extend(jneuroml::netpyne(target, dir, tools)?),
+                Recipe::JNeuroMLNetPyNE => {
+                    steps.extend(jneuroml::netpyne(target, dir, tools, None)?)
+                }
+                Recipe::JNeuroMLNetPyNEMpi(ranks) => {
+                    steps.extend(jneuroml::netpyne(target, dir, tools, Some(ranks))?)
+                }
                 Recipe::JNeuroMLMoose => steps.extend(jneuroml::moose(target, dir, tools)?),
                 Recipe::JNeuroMLPyNNNeuron => {
                     steps.extend(jneuroml::pynn_neuron(target, dir, tools)?)
@@ -568,7 +635,10 @@ impl EngineDef {
                 Recipe::JNeuroMLValidate(_) => unreachable!("handled above"),
                 Recipe::Neuron => steps.extend(neuron::hoc(target, dir, tools)?),
                 Recipe::PyNeuron => steps.extend(neuron::python(target, dir, tools)?),
-                Recipe::NetPyNE => steps.extend(python::netpyne(target, dir, tools)?),
+                Recipe::NetPyNE => steps.extend(python::netpyne(target, dir, tools, None)?),
+                Recipe::NetPyNEMpi(ranks) => {
+                    steps.extend(python::netpyne(target, dir, tools, Some(ranks))?)
+                }
                 Recipe::Python(label, args) => {
                     steps.push(python::script(target, dir, tools, label, args)?)
                 }
@@ -762,6 +832,62 @@ pub(crate) mod tests {
             pynn_neuron.last().unwrap().argv(),
             ["/v/bin/python", "model.py", "neuron"]
         );
+    }
+
+    #[test]
+    fn mpi_engines_run_their_ranks_under_gforker_and_need_that_many_cpus() {
+        let tools = tools();
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("run.py");
+        let np4 = lookup("NetPyNE_NP4").unwrap();
+        let steps = np4.steps(std::slice::from_ref(&target), &tools).unwrap();
+        assert_eq!(
+            steps.last().unwrap().argv(),
+            [
+                "/v/bin/mpiexec.gforker",
+                "-np",
+                "4",
+                "/v/bin/nrniv",
+                "-mpi",
+                "run.py",
+                "-nogui"
+            ]
+        );
+        assert_eq!(np4.cpus(), 4);
+        assert!(np4.components().any(|c| c == Component::Mpi));
+        assert_eq!(np4.versioned_component(), Some(Component::Neuron));
+
+        let jnml_np2 = lookup("jNeuroML_NetPyNE_NP2").unwrap();
+        let steps = jnml_np2
+            .steps(&[PathBuf::from("/w/m/LEMS_X.xml")], &tools)
+            .unwrap();
+        let labels: Vec<&str> = steps.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "export to NetPyNE",
+                "nrnivmodl",
+                "simulate in NetPyNE on 2 MPI ranks"
+            ]
+        );
+        assert!(
+            !steps[0].argv().contains(&"-run".to_string()),
+            "crosscheck launches the ranks"
+        );
+        assert_eq!(
+            steps[2].argv(),
+            [
+                "/v/bin/mpiexec.gforker",
+                "-np",
+                "2",
+                "/v/bin/nrniv",
+                "-mpi",
+                "LEMS_X_netpyne.py"
+            ]
+        );
+        assert_eq!(jnml_np2.cpus(), 2);
+        assert_eq!(lookup("NetPyNE").unwrap().cpus(), 1);
+        assert_eq!(lookup("jNeuroML").unwrap().cpus(), 1);
     }
 
     #[test]

@@ -32,12 +32,28 @@ pub(super) fn script(
     Ok(step)
 }
 
-/// `NetPyNE`: the model's mechanisms compiled as for NEURON, then `python <t> -nogui`.
-pub(super) fn netpyne(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
+/// `NetPyNE`: the model's mechanisms compiled as for NEURON, then `python <t> -nogui`; on
+/// `ranks` MPI ranks (`NetPyNE_NP2`, ...), `mpiexec -np <ranks> nrniv -mpi <t> -nogui`, as OMV.
+pub(super) fn netpyne(
+    target: &Path,
+    dir: &Path,
+    tools: &Tools,
+    ranks: Option<u32>,
+) -> Result<Vec<Step>, String> {
     let mut steps: Vec<Step> = super::neuron::compile_model_mechanisms(dir, tools)
         .into_iter()
         .collect();
-    steps.push(script(target, dir, tools, "NetPyNE", &["-nogui"])?);
+    steps.push(match ranks {
+        None => script(target, dir, tools, "NetPyNE", &["-nogui"])?,
+        Some(n) => super::mpi::nrniv(
+            &format!("simulate in NetPyNE on {n} MPI ranks"),
+            n,
+            &file_name(target)?,
+            &["-nogui"],
+            dir,
+            tools,
+        ),
+    });
     Ok(steps)
 }
 

@@ -43,10 +43,6 @@ pub fn unavailable(name: &str) -> Option<Unavailable> {
             "jLEMS is built from its git repository with Maven (OMV's installer); jNeuroML runs the same LEMS interpreter",
             "use the jNeuroML engine, or build https://github.com/LEMS/jLEMS with Maven",
         ),
-        "NetPyNE_NP2" | "NetPyNE_NP4" | "jNeuroML_NetPyNE_NP2" | "jNeuroML_NetPyNE_NP4" => why(
-            "MPI runs need mpiexec and a NEURON built with MPI, which the PyPI wheels do not provide here",
-            "apt-get install openmpi-bin libopenmpi-dev and run with mpiexec by hand",
-        ),
         _ => return None,
     })
 }

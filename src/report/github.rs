@@ -397,6 +397,9 @@ mod tests {
             output_tail: None,
             workdir: None,
             cached: false,
+            cpus: 1,
+            started_at: None,
+            finished_at: None,
             plots: None,
         }
     }

@@ -126,6 +126,9 @@ mod tests {
             output_tail: (status != Status::Pass).then(|| "last words <&>".to_string()),
             workdir: None,
             cached: false,
+            cpus: 1,
+            started_at: None,
+            finished_at: None,
             plots: None,
         }
     }

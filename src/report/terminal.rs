@@ -68,8 +68,14 @@ impl TerminalReporter {
                 } else {
                     format!("{:.1}s", result.duration_s)
                 };
+                // Jobs holding several CPUs of the budget (MPI ranks) say so.
+                let cpus = if result.cpus > 1 {
+                    format!(" ({} CPUs)", result.cpus)
+                } else {
+                    String::new()
+                };
                 self.print(&format!(
-                    "[{:>width$}/{}] {:<7} {:>7}  {:<16} {}",
+                    "[{:>width$}/{}] {:<7} {:>7}  {:<16} {}{cpus}",
                     self.done,
                     self.total,
                     result.status.as_str().to_uppercase(),

@@ -99,21 +99,21 @@ pub fn process_alive(pid: i32) -> bool {
     }
 }
 
+/// `"<id> [<engine>]"`: what names one result of a JSON report.
+pub fn result_key(test: &serde_json::Value) -> String {
+    format!(
+        "{} [{}]",
+        test["id"].as_str().unwrap(),
+        test["engine"].as_str().unwrap()
+    )
+}
+
 /// `"<id> [<engine>]"` → status of every test in a JSON report.
 pub fn statuses_by_id(report: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
     report["tests"]
         .as_array()
         .expect("tests array")
         .iter()
-        .map(|t| {
-            (
-                format!(
-                    "{} [{}]",
-                    t["id"].as_str().unwrap(),
-                    t["engine"].as_str().unwrap()
-                ),
-                t["status"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|t| (result_key(t), t["status"].as_str().unwrap().to_string()))
         .collect()
 }

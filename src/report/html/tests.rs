@@ -26,6 +26,9 @@ fn result(model: &str, engine: &str, status: Status) -> TestResult {
         output_tail: None,
         workdir: None,
         cached: false,
+        cpus: 1,
+        started_at: None,
+        finished_at: None,
         plots: None,
     }
 }
