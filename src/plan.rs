@@ -246,6 +246,8 @@ impl Job {
                 engine: JobEngine::Run(engine),
                 ..
             }) => engine.cpus(),
+            // NEST's threads (the other simulators run single-threaded).
+            Work::Native(job) if job.simulator == Simulator::Nest => job.suite.simulation.threads,
             _ => 1,
         }
     }
@@ -542,6 +544,58 @@ pub fn fill_versions(jobs: &mut [Job], tools: &Tools) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A NEST job of a suite asking for threads holds that many CPUs; its other engines one;
+    /// the generated PyNEST code asks NEST for them.
+    #[test]
+    fn nest_threads_are_declared_cpus() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("t.crosscheck.yaml"),
+            "suite: t\nsimulation: {duration: 10 ms, threads: 3}\n\
+             populations:\n  p: {cell: lif_curr_exp, size: 2}\n\
+             record:\n  - {population: p, variables: [spikes]}\n\
+             checks: {agreement: {spikes: {window: 1 ms}}}\n",
+        )
+        .unwrap();
+        let loaded = load(&[dir.path().to_path_buf()]).unwrap();
+        assert!(loaded.invalid.is_empty(), "{:?}", loaded.invalid);
+        let jobs = plan(&loaded, &[]);
+        let cpus: Vec<(String, u32)> = jobs.iter().map(|j| (j.engine_label(), j.cpus())).collect();
+        assert!(cpus.contains(&("NEST".into(), 3)), "{cpus:?}");
+        assert!(
+            cpus.iter()
+                .filter(|(e, _)| e != "NEST")
+                .all(|(_, c)| *c == 1),
+            "{cpus:?}"
+        );
+        let Work::Native(nest) = &jobs.iter().find(|j| j.cpus() == 3).unwrap().work else {
+            panic!("a suite job")
+        };
+        let out = tempfile::tempdir().unwrap();
+        let generated = crate::codegen::generate(&nest.suite, Simulator::Nest, out.path()).unwrap();
+        let code = std::fs::read_to_string(out.path().join(generated.script)).unwrap();
+        assert!(code.contains("\"local_num_threads\": 3"), "{code}");
+        // Out of range is a load error at the value.
+        for bad in ["0", "65", "1.5"] {
+            std::fs::write(
+                dir.path().join("t.crosscheck.yaml"),
+                format!(
+                    "suite: t\nsimulation: {{duration: 10 ms, threads: {bad}}}\n\
+                     populations:\n  p: {{cell: lif_curr_exp, size: 2}}\n\
+                     record:\n  - {{population: p, variables: [spikes]}}\n\
+                     checks: {{agreement: {{spikes: {{window: 1 ms}}}}}}\n"
+                ),
+            )
+            .unwrap();
+            let loaded = load(&[dir.path().to_path_buf()]).unwrap();
+            let errors = &loaded.invalid[0].errors;
+            assert!(
+                errors[0].message.contains("threads") && errors[0].location.line == 2,
+                "{bad}: {errors:?}"
+            );
+        }
+    }
 
     #[test]
     fn finds_lems_and_neuroml_includes_recursively() {

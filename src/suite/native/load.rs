@@ -38,7 +38,10 @@ pub(crate) const TOP_KEYS: &[&str] = &[
 pub(crate) const MODEL_KEYS: &[&str] = &["neuroml", "network"];
 /// Keys a NeuroML model replaces: the file defines the network and its inputs.
 const MODEL_EXCLUSIVE_KEYS: &[&str] = &["populations", "projections", "stimuli", "sweep"];
-pub(crate) const SIMULATION_KEYS: &[&str] = &["duration", "dt", "seed"];
+pub(crate) const SIMULATION_KEYS: &[&str] = &["duration", "dt", "seed", "threads"];
+/// Most threads a suite may ask NEST for: more than any machine this runs on needs, and a
+/// typo of 1000 must not oversubscribe the runner.
+const MAX_THREADS: i64 = 64;
 pub(crate) const POPULATION_KEYS: &[&str] = &["cell", "size", "parameters", "spike_times"];
 pub(crate) const PROJECTION_KEYS: &[&str] =
     &["from", "to", "connector", "receptor", "weight", "delay"];
@@ -756,6 +759,10 @@ impl<'a> Loader<'a> {
             None => Some(DEFAULT_SEED),
             Some(s) => self.integer(s, "seed", 0, i64::MAX).map(|s| s as u64),
         };
+        let threads = match node.get("threads") {
+            None => Some(1),
+            Some(t) => self.integer(t, "threads", 1, MAX_THREADS).map(|t| t as u32),
+        };
         if let (Some(duration), Some(dt)) = (duration, dt) {
             let at = node.get("dt").or(node.get("duration")).unwrap_or(node);
             if duration.si / dt.si > MAX_STEPS {
@@ -777,6 +784,7 @@ impl<'a> Loader<'a> {
             duration: duration?,
             dt: dt?,
             seed: seed?,
+            threads: threads?,
         })
     }
 

@@ -127,6 +127,9 @@ pub struct Simulation {
     pub dt: Quantity,
     /// Seeds everything crosscheck draws itself (Poisson spike times, random connectivity).
     pub seed: u64,
+    /// Threads NEST simulates with (`local_num_threads`); the job holds this many CPUs of the
+    /// runner's budget. The other simulators run single-threaded.
+    pub threads: u32,
 }
 
 /// A group of identical cells (or sources).

@@ -420,6 +420,10 @@ pub fn json_schema() -> Value {
                 "seed" => {
                     Some(json!({"type": "integer", "minimum": 0, "description": "default 1"}))
                 }
+                "threads" => Some(json!({
+                    "type": "integer", "minimum": 1, "maximum": 64,
+                    "description": "threads NEST simulates with (default 1); the job holds as many CPUs of the runner's budget",
+                })),
                 _ => None,
             }),
             &["duration"],
