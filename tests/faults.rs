@@ -44,6 +44,30 @@ fn assert_all_gone(pids: &[i32], what: &str) {
     }
 }
 
+/// No process started by a crosscheck run with `home` is left: every step runs with
+/// `HOME=<home>/sim-home`, so any such process, in the step's group or escaped from it, shows
+/// it in its environment.
+fn assert_nothing_left(home: &Path) {
+    let marker = format!("HOME={}", home.join("sim-home").display());
+    let started_by_us = || -> Vec<i32> {
+        fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| {
+                fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == marker.as_bytes()))
+                    && process_alive(*pid)
+            })
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !started_by_us().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(started_by_us(), Vec::<i32>::new(), "processes left behind");
+}
+
 fn run_json(dir: &Path, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
     let json = dir.join("r.json");
     let output = crosscheck(&dir.join("home"))
@@ -55,6 +79,7 @@ fn run_json(dir: &Path, extra: &[&str]) -> (std::process::Output, serde_json::Va
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
+    assert_nothing_left(&dir.join("home"));
     (output, read_json(&json))
 }
 
@@ -204,6 +229,7 @@ fn gigabytes_of_output_are_capped_and_the_job_is_still_judged() {
         peak_kb < 200 * 1024,
         "crosscheck peaked at {peak_kb} kB reading 2 GB of output"
     );
+    assert_nothing_left(&dir.path().join("home"));
 }
 
 #[test]
@@ -288,6 +314,7 @@ fn unwritable_reports_are_a_clear_error_and_the_others_are_kept() {
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("plain-file"), "{stderr}");
     assert!(html.join("index.html").is_file());
+    assert_nothing_left(&dir.path().join("home"));
     // No temporary files left beside the file that failed, nor a half-written report.
     let leftovers: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
@@ -417,6 +444,7 @@ fn ctrl_c_writes_partial_results_marked_as_such_and_leaves_no_process() {
         .unwrap()
         .contains("</testsuites>"));
     assert_all_gone(&started, "Ctrl-C");
+    assert_nothing_left(&dir.path().join("home"));
 }
 
 /// Two blesses of the same references: the second waits for the first (here the test holds
@@ -570,4 +598,5 @@ fn a_damaged_environment_is_detected_and_repaired_by_install() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+    assert_nothing_left(&home);
 }

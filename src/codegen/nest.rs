@@ -626,6 +626,52 @@ mod tests {
         }
     }
 
+    /// Every cell type NEST runs, under a description full of code: nothing from the suite
+    /// reaches the script but numbers and validated names.
+    #[test]
+    fn hostile_suite_text_never_reaches_the_nest_script() {
+        let suite = from_yaml(
+            r#"suite: hostile
+description: "x\"); __import__('os').system('echo pwned') #\n''' <script>"
+simulation: {duration: 20 ms, dt: 0.1 ms, threads: 2}
+populations:
+  src: {cell: spike_source, size: 1, spike_times: [1 ms, 5 ms]}
+  le: {cell: lif_curr_exp, size: 2}
+  la: {cell: lif_curr_alpha, size: 2}
+  iz: {cell: izhikevich, size: 1}
+  iz7: {cell: izhikevich2007, size: 1}
+  ad: {cell: adex_cond_exp, size: 1}
+  hh: {cell: hh_curr_alpha, size: 1}
+  de: {cell: lif_delta, size: 3}
+projections:
+  - {from: src, to: le, connector: all_to_all, receptor: excitatory, weight: 100 pA, delay: 1 ms}
+  - {from: src, to: iz, connector: all_to_all, receptor: excitatory, weight: 5 mV, delay: 1 ms}
+  - {from: src, to: ad, connector: all_to_all, receptor: inhibitory, weight: 2 nS, delay: 1 ms}
+  - {from: de, to: de, connector: {fixed_indegree: 2}, receptor: inhibitory, weight: 0.5 mV, delay: 1.5 ms}
+stimuli:
+  - poisson: {target: de, rate: 20 kHz, weight: 0.1 mV, receptor: excitatory}
+  - step: {target: iz7, amplitude: 100 pA, start: 1 ms, stop: 10 ms}
+record:
+  - {population: le, variables: [spikes, v]}
+  - {population: iz7, variables: [spikes, v, u]}
+  - {population: hh, variables: [v]}
+checks:
+  agreement: {spikes: {window: 1 ms}}
+"#,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let generated = crate::codegen::generate(&suite, Simulator::Nest, dir.path()).unwrap();
+        let path = dir.path().join(&generated.script);
+        assert_parses_as_python(&path);
+        let code = std::fs::read_to_string(path).unwrap();
+        for needle in ["__import__", "pwned", "'''", "<script>", "system("] {
+            assert!(
+                !code.contains(needle),
+                "{needle} reached the script:\n{code}"
+            );
+        }
+    }
+
     #[test]
     fn projections_onto_izhikevich2007_skip_nest_with_the_reason() {
         let text = population_yaml(&CELLS[0], 0.0).replace(
