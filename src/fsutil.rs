@@ -49,6 +49,24 @@ fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     result
 }
 
+/// `path` with `.` and `..` removed without touching the file system (paths may not exist
+/// yet). `/..` is `/`; a relative path keeps its leading `..`s.
+pub fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() && !out.has_root() {
+                    out.push(component);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Directory names never copied into a job's working directory: version control, build
 /// output and crosscheck's own home can be large and are never model inputs.
 pub const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules", ".crosscheck"];
@@ -253,6 +271,15 @@ pub fn strip_ansi(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn normalizes_without_the_file_system() {
+        use std::path::{Path, PathBuf};
+        let n = |p: &str| super::normalize_lexically(Path::new(p));
+        assert_eq!(n("/a/b/../c/./d"), PathBuf::from("/a/c/d"));
+        assert_eq!(n("/.."), PathBuf::from("/"));
+        assert_eq!(n("../a/../b"), PathBuf::from("../b"));
+    }
+
     #[test]
     fn strips_colour_codes() {
         assert_eq!(

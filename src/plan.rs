@@ -109,7 +109,7 @@ pub fn included_files(targets: &[PathBuf]) -> Vec<PathBuf> {
         };
         let Some(dir) = file.parent() else { continue };
         for reference in include_references(&text) {
-            let path = normalize(&dir.join(reference));
+            let path = crate::fsutil::normalize_lexically(&dir.join(reference));
             if path.is_file() && !found.contains(&path) {
                 found.push(path.clone());
                 pending.push(path);
@@ -142,21 +142,6 @@ fn include_references(xml: &str) -> Vec<&str> {
         rest = &element[end..];
     }
     references
-}
-
-/// Removes `.` and `..` components without touching the file system (paths may not exist).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// How a job's engine will be handled.
@@ -664,14 +649,6 @@ mod tests {
         assert_eq!(
             omv.version, None,
             "the pinned version runs in the main environment"
-        );
-    }
-
-    #[test]
-    fn normalizes_without_the_file_system() {
-        assert_eq!(
-            normalize(Path::new("/a/b/../c/./d")),
-            PathBuf::from("/a/c/d")
         );
     }
 }

@@ -31,7 +31,12 @@ pub fn new_tag() -> String {
 /// excepted. Processes whose environment cannot be read (another user's, or gone meanwhile)
 /// are not ours to kill anyway.
 pub fn tagged_processes(tag: &str) -> Vec<i32> {
-    let needle = format!("{TAG_VARIABLE}={tag}");
+    processes_with_environment_entry(&format!("{TAG_VARIABLE}={tag}"))
+}
+
+/// The pids of processes (this one excepted) whose environment holds exactly `entry`
+/// (`NAME=value`), as far as `/proc/<pid>/environ` can be read.
+pub fn processes_with_environment_entry(entry: &str) -> Vec<i32> {
     let me = std::process::id() as i32;
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -42,7 +47,7 @@ pub fn tagged_processes(tag: &str) -> Vec<i32> {
         .filter(|&pid| pid != me)
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == needle.as_bytes()))
+                .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == entry.as_bytes()))
         })
         .collect()
 }

@@ -50,15 +50,9 @@ fn assert_all_gone(pids: &[i32], what: &str) {
 fn assert_nothing_left(home: &Path) {
     let marker = format!("HOME={}", home.join("sim-home").display());
     let started_by_us = || -> Vec<i32> {
-        fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-            .filter(|pid| {
-                fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == marker.as_bytes()))
-                    && process_alive(*pid)
-            })
+        crosscheck::process_tag::processes_with_environment_entry(&marker)
+            .into_iter()
+            .filter(|pid| process_alive(*pid))
             .collect()
     };
     let deadline = Instant::now() + Duration::from_secs(5);

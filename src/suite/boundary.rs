@@ -8,7 +8,7 @@
 //! holding the test file, or, outside Git, the folder given on the command line (a file's
 //! folder when a file is given). `--allow-outside-paths` lifts the rule for users who mean it.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Where a test file's paths may lead.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,20 +86,7 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| lexical(path))
 }
 
-/// `path` with `.` and `..` removed lexically (no file system access).
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
+use crate::fsutil::normalize_lexically as lexical;
 
 /// Where `path` really leads: the longest existing ancestor canonicalised (links followed),
 /// then the rest appended lexically.

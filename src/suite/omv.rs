@@ -15,7 +15,7 @@
 //!   them then); `duration based` needs a finite window (OMV would divide by infinity).
 //! - `experiments` without a `mep` is an error (there is nothing to compare against).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::boundary::Boundary;
 use super::source::{
@@ -28,6 +28,7 @@ use super::{
     ObservableCheck, ObservableKind, RateMethod, SpikeDetection, SpikeFileFormat, TestCase,
 };
 use crate::engine;
+use crate::fsutil::normalize_lexically;
 use crate::suggest::nearest;
 
 /// Top-level keys of an `.omt`.
@@ -1034,33 +1035,15 @@ fn load_expected_timeseries(
 /// `path` made absolute against the current directory, lexically normalised.
 fn absolute(path: &Path) -> PathBuf {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    normalize(&path)
+    normalize_lexically(&path)
 }
 
 /// `relative` resolved against `base` (a `.omt`/`.mep` folder, as OMV does), normalised so that
 /// `test/../results/v.dat` reads `results/v.dat`: the planner compares and remaps these paths,
-/// which is only reliable without `..` components.
+/// which is only reliable without `..` components. Test folders come from canonical paths, so a
+/// `..` here never follows a symlink of ours (the boundary check follows the user's).
 fn resolve(base: &Path, relative: &str) -> PathBuf {
-    normalize(&base.join(relative))
-}
-
-/// Removes `.` and `..` lexically. Test folders come from canonical paths, so a `..` here never
-/// follows a symlink of ours.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                // `/..` is `/`; a relative path keeps leading `..`s.
-                if !out.pop() && !out.has_root() {
-                    out.push(component);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    normalize_lexically(&base.join(relative))
 }
 
 #[cfg(test)]
