@@ -669,7 +669,11 @@ fn engines(args: &HomeArgs) -> Exit {
             .filter(|c| !env.has(&tools.state, **c))
             .map(|c| format!("crosscheck install {}", c.name()))
             .collect();
-        let java = simulator == crate::suite::native::Simulator::JNeuroML;
+        let java = matches!(
+            simulator,
+            crate::suite::native::Simulator::JNeuroML
+                | crate::suite::native::Simulator::JNeuroMLNeuron
+        );
         if java && tools.java.is_none() {
             missing.push("apt-get install openjdk-17-jre-headless".into());
         }

@@ -67,6 +67,7 @@ pub fn components(simulator: Simulator) -> &'static [Component] {
         Simulator::Nest => &[Component::Nest],
         Simulator::Brian2 => &[Component::Brian2],
         Simulator::JNeuroML => &[Component::PyNeuroML],
+        Simulator::JNeuroMLNeuron => &[Component::PyNeuroML, Component::Neuron],
     }
 }
 
@@ -84,6 +85,11 @@ pub fn version(simulator: Simulator, tools: &Tools) -> Option<String> {
         Simulator::Nest => package("NEST", "nest-simulator"),
         Simulator::Brian2 => package("Brian2", "brian2"),
         Simulator::JNeuroML => tools.jnml_version().map(|v| format!("jNeuroML {v}")),
+        Simulator::JNeuroMLNeuron => {
+            let jnml = version(Simulator::JNeuroML, tools)?;
+            let neuron = version(Simulator::Neuron, tools)?;
+            Some(format!("{jnml}; {neuron}"))
+        }
     }
 }
 
@@ -99,6 +105,9 @@ pub fn steps(
         source,
     })?;
     let generated = codegen::generate(&suite, job.simulator, workdir)?;
+    if job.simulator == Simulator::JNeuroMLNeuron {
+        return export_steps(&suite, &generated, workdir, tools);
+    }
     if codegen::neuroml::runs_neuroml_file(&suite, job.simulator)
         && matches!(job.simulator, Simulator::Neuron | Simulator::Brian2)
     {
@@ -140,6 +149,32 @@ pub fn steps(
     steps.push(step);
     Ok(steps)
 }
+
+/// The steps of `jNeuroML_NEURON`: validate the exported NeuroML2 document (an invalid export
+/// stops the job there, with the validator's output), then jNeuroML's NEURON export of the
+/// LEMS simulation, its mechanisms compiled (through the cache) and its script run, exactly as
+/// the OMV engine `jNeuroML_NEURON` runs a LEMS file.
+fn export_steps(
+    suite: &NativeSuite,
+    generated: &codegen::Generated,
+    workdir: &Path,
+    tools: &Tools,
+) -> Result<Vec<Step>, codegen::CodegenError> {
+    let document = workdir.join(codegen::neuroml_export::network_file_name(suite));
+    let mut validate = crate::engine::jneuroml::validate(&[document], "-validate", tools)
+        .map_err(codegen::CodegenError::Unsupported)?;
+    validate.label = VALIDATE_EXPORT.to_string();
+    let mut steps = vec![validate];
+    let target = workdir.join(&generated.script);
+    steps.extend(
+        crate::engine::jneuroml::neuron(&target, workdir, tools)
+            .map_err(codegen::CodegenError::Unsupported)?,
+    );
+    Ok(steps)
+}
+
+/// The label of `jNeuroML_NEURON`'s validation step, which names it in a failed job's message.
+pub const VALIDATE_EXPORT: &str = "validate the NeuroML2 export (jnml -validate)";
 
 /// Recordings of one run, in the output contract's units (ms, mV, ...).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -184,7 +219,9 @@ pub fn read_recordings(
     workdir: &Path,
 ) -> Result<Recordings, String> {
     // jNeuroML, and jNeuroML's exports of a NeuroML model, write LEMS's SI outputs.
-    if simulator == Simulator::JNeuroML || codegen::neuroml::runs_neuroml_file(suite, simulator) {
+    if matches!(simulator, Simulator::JNeuroML | Simulator::JNeuroMLNeuron)
+        || codegen::neuroml::runs_neuroml_file(suite, simulator)
+    {
         codegen::lems::convert_lems_outputs(workdir, suite).map_err(|e| e.to_string())?;
     }
     read_folder(suite, &workdir.join("output"), None)

@@ -451,8 +451,10 @@ pub fn simulators_used(jobs: &[Job]) -> Vec<Simulator> {
 pub fn uses_jneuroml(jobs: &[Job]) -> bool {
     jobs.iter().any(|job| match &job.work {
         Work::Native(native) => {
-            native.simulator == Simulator::JNeuroML
-                || crate::codegen::neuroml::runs_neuroml_file(&native.suite, native.simulator)
+            matches!(
+                native.simulator,
+                Simulator::JNeuroML | Simulator::JNeuroMLNeuron
+            ) || crate::codegen::neuroml::runs_neuroml_file(&native.suite, native.simulator)
         }
         Work::Omv(_) => false,
     })

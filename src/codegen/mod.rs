@@ -18,6 +18,7 @@ pub mod brian2;
 pub mod lems;
 pub mod nest;
 pub mod neuroml;
+pub mod neuroml_export;
 pub mod neuron;
 pub mod random;
 #[cfg(test)]
@@ -284,6 +285,7 @@ pub fn generate(
         Simulator::JNeuroML => lems::generate(suite, &inputs, dir)?,
         Simulator::Neuron => neuron::generate(suite, &inputs, dir)?,
         Simulator::Brian2 => brian2::generate(suite, &inputs, dir)?,
+        Simulator::JNeuroMLNeuron => neuroml_export::generate(suite, &inputs, dir)?,
     };
     files.extend(generated.files);
     Ok(Generated {

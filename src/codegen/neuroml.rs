@@ -215,7 +215,7 @@ pub fn runs_neuroml_file(suite: &NativeSuite, simulator: Simulator) -> bool {
                 .model
                 .as_ref()
                 .is_some_and(|m| !m.untranslatable.is_empty()),
-            Simulator::Nest => false,
+            Simulator::Nest | Simulator::JNeuroMLNeuron => false,
         }
 }
 

@@ -700,13 +700,13 @@ impl<'a> Loader<'a> {
 
     fn engines(&mut self, node: Option<&'a Node>) -> Option<Vec<Simulator>> {
         let Some(node) = node.filter(|n| !n.is_null()) else {
-            return Some(Simulator::ALL.to_vec());
+            return Some(Simulator::DEFAULT.to_vec());
         };
         let items = self.list(node, "engines")?;
         if items.is_empty() {
             self.error(
                 node,
-                "`engines` is empty: leave it out to run on every simulator",
+                "`engines` is empty: leave it out to run on the four default simulators",
             );
             return None;
         }
@@ -2455,7 +2455,7 @@ checks:
     fn example_suites_load_with_resolved_values() {
         let rs = load_suite(&suites_dir().join("izhikevich_rs.crosscheck.yaml")).expect("rs");
         assert_eq!(rs.name.as_str(), "izhikevich_rs");
-        assert_eq!(rs.engines, Simulator::ALL);
+        assert_eq!(rs.engines, Simulator::DEFAULT);
         assert_eq!(rs.simulation.seed, 42);
         assert!(close(si(&rs.simulation.dt), 25e-6));
         let pop = &rs.populations[0];

@@ -74,10 +74,23 @@ pub enum Simulator {
     Nest,
     Brian2,
     JNeuroML,
+    /// The suite exported as a NeuroML2 document ([`crate::codegen::neuroml_export`]),
+    /// validated by jNeuroML, and run through jNeuroML's NEURON export.
+    JNeuroMLNeuron,
 }
 
 impl Simulator {
-    pub const ALL: [Simulator; 4] = [
+    pub const ALL: [Simulator; 5] = [
+        Simulator::Neuron,
+        Simulator::Nest,
+        Simulator::Brian2,
+        Simulator::JNeuroML,
+        Simulator::JNeuroMLNeuron,
+    ];
+
+    /// The engines a suite runs on when it names none: the four simulators crosscheck writes
+    /// code for (the NeuroML2 export takes only some cell types, so it is asked for by name).
+    pub const DEFAULT: [Simulator; 4] = [
         Simulator::Neuron,
         Simulator::Nest,
         Simulator::Brian2,
@@ -91,6 +104,7 @@ impl Simulator {
             Simulator::Nest => "NEST",
             Simulator::Brian2 => "Brian2",
             Simulator::JNeuroML => "jNeuroML",
+            Simulator::JNeuroMLNeuron => "jNeuroML_NEURON",
         }
     }
 

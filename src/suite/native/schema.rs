@@ -411,7 +411,7 @@ pub fn json_schema() -> Value {
         ),
         "engines" => Some(json!({
             "type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": engines},
-            "description": "default: all four",
+            "description": "default: NEURON, NEST, Brian2 and jNeuroML (jNeuroML_NEURON, the NeuroML2 export run through jNeuroML's NEURON export, only when listed)",
         })),
         "simulation" => Some(object(
             properties(SIMULATION_KEYS, |k| match k {
