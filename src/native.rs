@@ -161,6 +161,8 @@ fn export_steps(
     tools: &Tools,
 ) -> Result<Vec<Step>, codegen::CodegenError> {
     let document = workdir.join(codegen::neuroml_export::network_file_name(suite));
+    #[cfg(debug_assertions)]
+    break_export_for_tests(&document)?;
     let mut validate = crate::engine::jneuroml::validate(&[document], "-validate", tools)
         .map_err(codegen::CodegenError::Unsupported)?;
     validate.label = VALIDATE_EXPORT.to_string();
@@ -171,6 +173,28 @@ fn export_steps(
             .map_err(codegen::CodegenError::Unsupported)?,
     );
     Ok(steps)
+}
+
+/// Test-only hook (debug builds, which `cargo test` runs): with
+/// `CROSSCHECK_TEST_BREAK_NEUROML_EXPORT` set, an element NeuroML2 does not know is put into the
+/// exported network, so the tests can show that an invalid export stops at validation with the
+/// validator's message. Release builds do not have it.
+#[cfg(debug_assertions)]
+fn break_export_for_tests(document: &Path) -> Result<(), codegen::CodegenError> {
+    if std::env::var_os("CROSSCHECK_TEST_BREAK_NEUROML_EXPORT").is_none() {
+        return Ok(());
+    }
+    let io = |source| codegen::CodegenError::Io {
+        path: document.to_path_buf(),
+        source,
+    };
+    let text = std::fs::read_to_string(document).map_err(io)?;
+    let broken = text.replacen(
+        "    </network>",
+        "        <crosscheckBrokenElement id=\"broken\"/>\n    </network>",
+        1,
+    );
+    std::fs::write(document, broken).map_err(io)
 }
 
 /// The label of `jNeuroML_NEURON`'s validation step, which names it in a failed job's message.

@@ -56,6 +56,9 @@ pub fn lems_file_name(suite: &NativeSuite) -> String {
 struct Exported {
     tag: &'static str,
     synapse: &'static str,
+    /// Where the schema puts the cell and the synapse among their groups' elements
+    /// (`IF_curr_alpha` before `IF_curr_exp`, `expCurrSynapse` before `alphaCurrSynapse`).
+    rank: usize,
 }
 
 /// Parameters of the PyNN LIF types: (ours = theirs, unit of the bare number).
@@ -79,12 +82,14 @@ fn exported(pop: &Population) -> Result<Exported, CodegenError> {
             return Ok(Exported {
                 tag: "IF_curr_exp",
                 synapse: "expCurrSynapse",
+                rank: 1,
             })
         }
         "lif_curr_alpha" => {
             return Ok(Exported {
                 tag: "IF_curr_alpha",
                 synapse: "alphaCurrSynapse",
+                rank: 0,
             })
         }
         "lif_delta" => "NeuroML2 has no standard integrate-and-fire cell with delta synapses (an event moving v directly)",
@@ -209,12 +214,15 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
         });
     }
 
+    let duration_ms = ms(&suite.simulation.duration);
+    let dt_ms = ms(&suite.simulation.dt);
     // Elements of the document, kept apart by the schema's group so they come out in its order.
     let mut pulses = String::new();
     let mut arrays = String::new();
     let mut drives = String::new();
-    let mut cells_xml = String::new();
-    let mut synapses = String::new();
+    // (rank in the schema's group, element): sorted (stably) before writing.
+    let mut cells_xml: Vec<(usize, String)> = Vec::new();
+    let mut synapses: Vec<(usize, String)> = Vec::new();
     let mut populations = String::new();
     let mut projections = String::new();
     let mut input_lists = String::new();
@@ -230,17 +238,28 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
                 })?;
             for cell in 0..pop.size {
                 let id = source_component_id(pop, cell);
-                let times = trains.get(cell).map(Vec::as_slice).unwrap_or(&[]);
-                if times.is_empty() {
-                    let _ = writeln!(arrays, "    <spikeArray id=\"{id}\"/>");
+                let given = trains.get(cell).map(Vec::as_slice).unwrap_or(&[]);
+                // The NEURON export fires a spikeArray's spike through `WATCH (t > time)`, at
+                // the first step after its time, and t is a sum of steps: a time on the grid
+                // fires on its own step or the next, by rounding. Half a step early fires it
+                // on its own step (t = 0 on the first, as NEST does), on jLEMS too. A spikeArray
+                // without spikes fires once at t = 0 in jNeuroML 0.14's export (its first event
+                // handler is the last spike's): a silent cell gets one spike after the end of
+                // the run instead, which never fires.
+                let times: Vec<f64> = if given.is_empty() {
+                    vec![duration_ms + 1.0]
                 } else {
-                    let _ = writeln!(arrays, "    <spikeArray id=\"{id}\">");
-                    for (k, t) in times.iter().enumerate() {
-                        let t = xml_number(*t, "a spike time")?;
-                        let _ = writeln!(arrays, "        <spike id=\"{k}\" time=\"{t}ms\"/>");
-                    }
-                    let _ = writeln!(arrays, "    </spikeArray>");
+                    given
+                        .iter()
+                        .map(|t| t.max(dt_ms) - dt_ms / 2.0)
+                        .collect()
+                };
+                let _ = writeln!(arrays, "    <spikeArray id=\"{id}\">");
+                for (k, t) in times.iter().enumerate() {
+                    let t = xml_number(*t, "a spike time")?;
+                    let _ = writeln!(arrays, "        <spike id=\"{k}\" time=\"{t}ms\"/>");
                 }
+                let _ = writeln!(arrays, "    </spikeArray>");
                 let _ = writeln!(
                     populations,
                     "        <population id=\"{}\" component=\"{id}\" size=\"1\"/>",
@@ -249,28 +268,27 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
             }
             continue;
         };
-        let _ = write!(
-            cells_xml,
-            "    <{} id=\"{}\"",
-            exported.tag,
-            cell_component_id(pop)
-        );
+        let mut cell = format!("    <{} id=\"{}\"", exported.tag, cell_component_id(pop));
         for (name, unit) in PYNN_LIF {
             let value = number_in(param(pop, name)?, unit, &format!("`{}` {name}", pop.id))?;
-            let _ = write!(cells_xml, " {name}=\"{value}\"");
+            let _ = write!(cell, " {name}=\"{value}\"");
         }
-        cells_xml.push_str("/>\n");
+        cell.push_str("/>\n");
+        cells_xml.push((exported.rank, cell));
         for (receptor, tau) in [
             (Receptor::Excitatory, "tau_syn_E"),
             (Receptor::Inhibitory, "tau_syn_I"),
         ] {
             let tau = number_in(param(pop, tau)?, "ms", &format!("`{}` {tau}", pop.id))?;
-            let _ = writeln!(
-                synapses,
-                "    <{} id=\"{}\" tau_syn=\"{tau}\"/>",
-                exported.synapse,
-                synapse_id(pop, receptor)
-            );
+            synapses.push((
+                // The synapses' order is the cells' reversed.
+                1 - exported.rank,
+                format!(
+                    "    <{} id=\"{}\" tau_syn=\"{tau}\"/>\n",
+                    exported.synapse,
+                    synapse_id(pop, receptor)
+                ),
+            ));
         }
         let _ = writeln!(
             populations,
@@ -419,19 +437,18 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
     );
     let _ = writeln!(
         network,
-        "    <!-- Generated by crosscheck {} from suite {name}: the network with the inputs and\n         connectivity crosscheck drew from the suite's seed. Validate it with\n         `jnml -validate {}`; run it through {}. -->",
+        "    <!-- Generated by crosscheck {} from suite {name}: the network with the inputs and\n         connectivity crosscheck drew from the seed of the suite. Validate it with\n         `jnml -validate {}`; run it through {}. -->",
         env!("CARGO_PKG_VERSION"),
         network_file_for(name),
         lems_file_name(suite),
     );
-    for block in [
-        &pulses,
-        &arrays,
-        &drives,
-        &cells_xml,
-        &synapses,
-    ] {
+    cells_xml.sort_by_key(|(rank, _)| *rank);
+    synapses.sort_by_key(|(rank, _)| *rank);
+    for block in [&pulses, &arrays, &drives] {
         network.push_str(block);
+    }
+    for (_, element) in cells_xml.iter().chain(&synapses) {
+        network.push_str(element);
     }
     let _ = writeln!(network, "    <network id=\"network_{name}\">");
     network.push_str(&populations);
@@ -526,4 +543,269 @@ fn lems_simulation(suite: &NativeSuite) -> Result<String, CodegenError> {
     let _ = writeln!(lems, "    </Simulation>");
     let _ = writeln!(lems, "</Lems>");
     Ok(lems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegen::prepare_inputs;
+    use crate::codegen::testing::{assert_well_formed_xml, example, from_yaml};
+    use crate::suite::native::Simulator;
+
+    /// Both kinds of exported cells, both receptors, a spike source with a silent cell, a
+    /// Poisson source, a step on some cells, a Poisson drive and a recorded potential.
+    const SMALL: &str = r#"
+suite: small
+engines: [jNeuroML_NEURON]
+description: "\" ' <script>alert(1)</script> ]]> &amp; --> __import__('os')"
+simulation: {duration: 50 ms, dt: 0.025 ms, seed: 7}
+populations:
+  src: {cell: spike_source, size: 2, spike_times: [[1 ms, 5 ms], []]}
+  noise: {cell: poisson_source, size: 3, parameters: {rate: 200 Hz}}
+  le: {cell: lif_curr_exp, size: 2, parameters: {i_offset: 100 pA, tau_syn_I: 5 ms}}
+  la: {cell: lif_curr_alpha, size: 3}
+projections:
+  - {from: src, to: le, connector: all_to_all, receptor: excitatory, weight: 100 pA, delay: 1 ms}
+  - {from: noise, to: la, connector: {fixed_probability: 0.5, seed: 1}, receptor: inhibitory, weight: 50 pA, delay: 2.5 ms}
+  - {from: le, to: la, connector: all_to_all, receptor: excitatory, weight: 300 pA, delay: 0.5 ms}
+stimuli:
+  - step: {target: la, cells: [1, 2], amplitude: 400 pA, start: 5 ms, stop: 40 ms}
+  - poisson: {target: le, rate: 2 kHz, weight: 30 pA, receptor: inhibitory}
+record:
+  - {population: src, variables: [spikes]}
+  - {population: le, variables: [spikes, v]}
+  - {population: la, variables: [v], cells: [2]}
+checks:
+  agreement:
+    spikes: {window: 1 ms}
+"#;
+
+    fn exported(suite: &NativeSuite) -> Export {
+        export(suite, &prepare_inputs(suite)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The value of attribute `name` in an element's line.
+    fn attr<'a>(line: &'a str, name: &str) -> &'a str {
+        let start = line
+            .find(&format!(" {name}=\""))
+            .unwrap_or_else(|| panic!("no {name} in {line}"))
+            + name.len()
+            + 3;
+        let end = line[start..].find('"').unwrap() + start;
+        &line[start..end]
+    }
+
+    #[test]
+    fn writes_well_formed_documents_named_after_the_suite() {
+        let suite = from_yaml(SMALL);
+        let dir = tempfile::tempdir().unwrap();
+        let generated = crate::codegen::generate(&suite, Simulator::JNeuroMLNeuron, dir.path())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(generated.script, "LEMS_small.xml");
+        assert_eq!(generated.kind, GeneratedKind::Lems);
+        for file in ["small.net.nml", "LEMS_small.xml"] {
+            assert_well_formed_xml(&dir.path().join(file));
+        }
+        assert!(dir.path().join(RAW_OUTPUT).is_dir());
+        let lems = std::fs::read_to_string(dir.path().join("LEMS_small.xml")).unwrap();
+        assert!(lems.contains("<Include file=\"small.net.nml\"/>"), "{lems}");
+        assert!(
+            lems.contains("length=\"50.0ms\" step=\"0.025ms\" target=\"network_small\" seed=\"7\""),
+            "{lems}"
+        );
+    }
+
+    #[test]
+    fn cells_synapses_and_inputs_in_pynn_units() {
+        let export = exported(&from_yaml(SMALL));
+        let nml = &export.network;
+        for needle in [
+            // PyNN units: nF, ms, mV, nA as bare numbers.
+            "<IF_curr_exp id=\"cell_le\" cm=\"0.25\" tau_m=\"10.0\" v_rest=\"-70.0\" v_reset=\"-70.0\" v_thresh=\"-55.0\" tau_refrac=\"2.0\" tau_syn_E=\"2.0\" tau_syn_I=\"5.0\" i_offset=\"0.1\" v_init=\"-70.0\"/>",
+            "<IF_curr_alpha id=\"cell_la\"",
+            "<expCurrSynapse id=\"syn_le_E\" tau_syn=\"2.0\"/>",
+            "<expCurrSynapse id=\"syn_le_I\" tau_syn=\"5.0\"/>",
+            "<alphaCurrSynapse id=\"syn_la_I\" tau_syn=\"2.0\"/>",
+            // One spikeArray population per source cell, its spikes half a step early; a
+            // silent cell keeps its place, with one spike after the run's end (50 ms).
+            "<spikeArray id=\"spikes0_src\">\n        <spike id=\"0\" time=\"0.9875ms\"/>\n        <spike id=\"1\" time=\"4.9875ms\"/>\n    </spikeArray>",
+            "<spikeArray id=\"spikes1_src\">\n        <spike id=\"0\" time=\"51.0ms\"/>\n    </spikeArray>",
+            "<population id=\"src1_src\" component=\"spikes1_src\" size=\"1\"/>",
+            "<population id=\"pop_la\" component=\"cell_la\" size=\"3\"/>",
+            // Steps in nA from start for (stop - start), on the selected cells only.
+            "<pulseGenerator id=\"step0\" delay=\"5.0ms\" duration=\"35.0ms\" amplitude=\"0.4nA\"/>",
+            "<inputList id=\"step0_in\" population=\"pop_la\" component=\"step0\">\n            <input id=\"0\" target=\"../pop_la[1]\" destination=\"synapses\"/>\n            <input id=\"1\" target=\"../pop_la[2]\" destination=\"synapses\"/>\n        </inputList>",
+            // The drive on the receptor's synapse, its weight the signed event in nA.
+            "<poissonFiringSynapse id=\"drive1\" averageRate=\"2000.0Hz\" synapse=\"syn_le_I\" spikeTarget=\"./syn_le_I\"/>",
+            "<inputW id=\"1\" target=\"../pop_le[1]\" destination=\"synapses\" weight=\"-0.03\"/>",
+            "<projection id=\"proj2\" presynapticPopulation=\"pop_le\" postsynapticPopulation=\"pop_la\" synapse=\"syn_la_E\">",
+        ] {
+            assert!(nml.contains(needle), "missing {needle} in\n{nml}");
+        }
+        // A silent source cell keeps its connections.
+        assert!(nml.contains("<projection id=\"proj0_src1\" presynapticPopulation=\"src1_src\" postsynapticPopulation=\"pop_le\" synapse=\"syn_le_E\">"), "{nml}");
+        assert!(!nml.contains("&"), "nothing needs escaping: {nml}");
+        let lems = &export.lems;
+        for needle in [
+            "<EventSelection id=\"1\" select=\"src1_src[0]\" eventPort=\"spike\"/>",
+            "<EventSelection id=\"1\" select=\"pop_le[1]\" eventPort=\"spike\"/>",
+            "fileName=\"lems_output/la_v.dat\">\n            <OutputColumn id=\"c0\" quantity=\"pop_la[2]/v\"/>\n        </OutputFile>",
+            "fileName=\"lems_output/spikes_le.spikes\" format=\"ID_TIME\"",
+        ] {
+            assert!(lems.contains(needle), "missing {needle} in\n{lems}");
+        }
+    }
+
+    /// Every connection crosscheck drew is there once, from its source cell to its target,
+    /// with the projection's signed weight (nA) and delay (ms).
+    #[test]
+    fn connections_carry_their_own_weight_and_delay() {
+        let suite = example("ei_network.crosscheck.yaml");
+        let inputs = prepare_inputs(&suite);
+        let export = export(&suite, &inputs).unwrap();
+        let mut found: Vec<Vec<(u32, u32)>> = vec![Vec::new(); suite.projections.len()];
+        let mut projection = None;
+        for line in export.network.lines().map(str::trim) {
+            if line.starts_with("<projection ") {
+                let id = attr(line, "id");
+                let k: usize = id["proj".len()..]
+                    .split('_')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                projection = Some(k);
+            } else if line.starts_with("<connectionWD ") {
+                let k = projection.unwrap();
+                let proj = &suite.projections[k];
+                let expected_weight = proj.receptor.sign() * proj.weight.si * 1e9;
+                let weight: f64 = attr(line, "weight").parse().unwrap();
+                assert!((weight - expected_weight).abs() < 1e-12, "{line}");
+                assert_eq!(
+                    attr(line, "delay"),
+                    format!("{}ms", code_number(proj.delay.si * 1e3)),
+                    "{line}"
+                );
+                // `../src<cell>_noise[0]` or `../pop_exc[<cell>]`.
+                let cell = |path: &str| -> u32 {
+                    let path = path.trim_start_matches("../");
+                    match path.strip_prefix("src") {
+                        Some(rest) => rest.split('_').next().unwrap().parse().unwrap(),
+                        None => path
+                            .split('[')
+                            .nth(1)
+                            .unwrap()
+                            .trim_end_matches(']')
+                            .parse()
+                            .unwrap(),
+                    }
+                };
+                found[k].push((cell(attr(line, "preCellId")), cell(attr(line, "postCellId"))));
+            }
+        }
+        for (k, mut pairs) in found.into_iter().enumerate() {
+            let mut expected = inputs.connections[k].clone();
+            pairs.sort_unstable();
+            expected.sort_unstable();
+            assert!(!expected.is_empty());
+            assert_eq!(pairs, expected, "projection {k}");
+        }
+        // Inhibitory weights are negative, in nA; delays keep their unit.
+        assert!(export
+            .network
+            .contains("weight=\"-0.8\" delay=\"1.5ms\"/>"));
+        assert!(export.network.contains("weight=\"0.22\" delay=\"1.0ms\"/>"));
+    }
+
+    /// NeuroML's schema fixes the order of a document's elements, and the validator checks it.
+    #[test]
+    fn elements_come_in_the_schemas_order() {
+        let nml = exported(&from_yaml(SMALL)).network;
+        let at = |needle: &str| {
+            nml.find(needle)
+                .unwrap_or_else(|| panic!("no {needle} in {nml}"))
+        };
+        let order = [
+            at("<pulseGenerator "),
+            at("<spikeArray "),
+            at("<poissonFiringSynapse "),
+            at("<IF_curr_alpha "),
+            at("<IF_curr_exp "),
+            at("<expCurrSynapse "),
+            at("<alphaCurrSynapse "),
+            at("<network "),
+            at("<population "),
+            at("<projection "),
+            at("<inputList "),
+        ];
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{nml}");
+    }
+
+    #[test]
+    fn cells_without_a_standard_neuroml_type_are_unsupported_with_the_reason() {
+        for (cell, reason) in [
+            ("lif_delta", "delta synapses"),
+            ("izhikevich", "izhikevichCell"),
+            ("izhikevich2007", "izhikevich2007Cell"),
+            ("adex_cond_exp", "EIF_cond_exp_isfa_ista"),
+            ("hh_curr_alpha", "HH_cond_exp"),
+        ] {
+            let suite = from_yaml(&format!(
+                "suite: s\nsimulation: {{duration: 10 ms}}\npopulations:\n  ok: {{cell: lif_curr_exp, size: 1}}\n  odd: {{cell: {cell}, size: 1}}\nrecord:\n  - {{population: odd, variables: [spikes]}}\nchecks:\n  agreement:\n    spikes: {{window: 1 ms}}\n"
+            ));
+            let dir = tempfile::tempdir().unwrap();
+            let err =
+                crate::codegen::generate(&suite, Simulator::JNeuroMLNeuron, dir.path()).unwrap_err();
+            let CodegenError::Unsupported(message) = err else {
+                panic!("{cell}: {err:?}")
+            };
+            assert!(
+                message.contains("`odd`") && message.contains(cell) && message.contains(reason),
+                "{cell}: {message}"
+            );
+            // Refused before anything is written.
+            assert!(!dir.path().join("s.net.nml").exists());
+        }
+    }
+
+    #[test]
+    fn neuroml_models_and_non_finite_numbers_are_refused() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("suites/neuroml/iaf_cells.crosscheck.yaml");
+        let model = crate::suite::native::load_suite(&path).unwrap();
+        let err = export(&model, &prepare_inputs(&model)).unwrap_err();
+        assert!(
+            matches!(&err, CodegenError::Unsupported(m) if m.contains("already a NeuroML2 file")),
+            "{err}"
+        );
+        for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(matches!(
+                xml_number(x, "x"),
+                Err(CodegenError::Unsupported(_))
+            ));
+        }
+        assert_eq!(xml_number(-0.8, "x").unwrap(), "-0.8");
+    }
+
+    /// File names and ids come from validated identifiers inside fixed prefixes: a name that
+    /// would need escaping in XML (or in a path) never becomes a suite or population name, and
+    /// the free-text description never reaches the documents.
+    #[test]
+    fn names_that_would_need_escaping_are_refused_and_free_text_stays_out() {
+        for bad in ["a\"b", "x y", "a<b", "../up", "a&b", "a.b", "a-b", "é"] {
+            assert!(Ident::new(bad).is_err(), "{bad}");
+            let yaml = SMALL.replacen("suite: small", &format!("suite: \"{}\"", bad.escape_default()), 1);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.crosscheck.yaml");
+            std::fs::write(&path, yaml).unwrap();
+            assert!(crate::suite::native::load_suite(&path).is_err(), "{bad}");
+        }
+        let export = exported(&from_yaml(SMALL));
+        for text in [&export.network, &export.lems] {
+            for leaked in ["<script>", "alert", "]]>", "&amp;", "__import__", "'"] {
+                assert!(!text.contains(leaked), "{leaked} leaked");
+            }
+        }
+        assert_eq!(network_file_name(&from_yaml(SMALL)), "small.net.nml");
+    }
 }
