@@ -208,6 +208,14 @@ fn bundled_suites_pass() {
         assert_eq!(t["status"], "pass", "{t}");
         assert!(!t["observables"].as_array().unwrap().is_empty(), "{t}");
     }
+    // The E/I network also runs as a NeuroML2 export, validated, through jNeuroML's NEURON
+    // export.
+    assert!(
+        native
+            .iter()
+            .any(|t| t["engine"] == "jNeuroML_NEURON" && t["model"] == "ei_network"),
+        "{native:#?}"
+    );
     // Brunel's four regimes, each on NEST, NEURON and Brian2, judged by its regime's criteria.
     let brunel: Vec<_> = native
         .iter()

@@ -191,8 +191,12 @@ pub fn generate(
         path: raw.clone(),
         source,
     })?;
-    let mut generated =
-        super::write_generated(dir, &lems_file_name(suite), &export.lems, GeneratedKind::Lems)?;
+    let mut generated = super::write_generated(
+        dir,
+        &lems_file_name(suite),
+        &export.lems,
+        GeneratedKind::Lems,
+    )?;
     generated.files.insert(0, network);
     Ok(generated)
 }
@@ -249,10 +253,7 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
                 let times: Vec<f64> = if given.is_empty() {
                     vec![duration_ms + 1.0]
                 } else {
-                    given
-                        .iter()
-                        .map(|t| t.max(dt_ms) - dt_ms / 2.0)
-                        .collect()
+                    given.iter().map(|t| t.max(dt_ms) - dt_ms / 2.0).collect()
                 };
                 let _ = writeln!(arrays, "    <spikeArray id=\"{id}\">");
                 for (k, t) in times.iter().enumerate() {
@@ -700,7 +701,10 @@ checks:
                             .unwrap(),
                     }
                 };
-                found[k].push((cell(attr(line, "preCellId")), cell(attr(line, "postCellId"))));
+                found[k].push((
+                    cell(attr(line, "preCellId")),
+                    cell(attr(line, "postCellId")),
+                ));
             }
         }
         for (k, mut pairs) in found.into_iter().enumerate() {
@@ -711,9 +715,7 @@ checks:
             assert_eq!(pairs, expected, "projection {k}");
         }
         // Inhibitory weights are negative, in nA; delays keep their unit.
-        assert!(export
-            .network
-            .contains("weight=\"-0.8\" delay=\"1.5ms\"/>"));
+        assert!(export.network.contains("weight=\"-0.8\" delay=\"1.5ms\"/>"));
         assert!(export.network.contains("weight=\"0.22\" delay=\"1.0ms\"/>"));
     }
 
@@ -754,8 +756,8 @@ checks:
                 "suite: s\nsimulation: {{duration: 10 ms}}\npopulations:\n  ok: {{cell: lif_curr_exp, size: 1}}\n  odd: {{cell: {cell}, size: 1}}\nrecord:\n  - {{population: odd, variables: [spikes]}}\nchecks:\n  agreement:\n    spikes: {{window: 1 ms}}\n"
             ));
             let dir = tempfile::tempdir().unwrap();
-            let err =
-                crate::codegen::generate(&suite, Simulator::JNeuroMLNeuron, dir.path()).unwrap_err();
+            let err = crate::codegen::generate(&suite, Simulator::JNeuroMLNeuron, dir.path())
+                .unwrap_err();
             let CodegenError::Unsupported(message) = err else {
                 panic!("{cell}: {err:?}")
             };
@@ -770,8 +772,8 @@ checks:
 
     #[test]
     fn neuroml_models_and_non_finite_numbers_are_refused() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("suites/neuroml/iaf_cells.crosscheck.yaml");
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/neuroml/iaf_cells.crosscheck.yaml");
         let model = crate::suite::native::load_suite(&path).unwrap();
         let err = export(&model, &prepare_inputs(&model)).unwrap_err();
         assert!(
@@ -794,7 +796,11 @@ checks:
     fn names_that_would_need_escaping_are_refused_and_free_text_stays_out() {
         for bad in ["a\"b", "x y", "a<b", "../up", "a&b", "a.b", "a-b", "é"] {
             assert!(Ident::new(bad).is_err(), "{bad}");
-            let yaml = SMALL.replacen("suite: small", &format!("suite: \"{}\"", bad.escape_default()), 1);
+            let yaml = SMALL.replacen(
+                "suite: small",
+                &format!("suite: \"{}\"", bad.escape_default()),
+                1,
+            );
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("t.crosscheck.yaml");
             std::fs::write(&path, yaml).unwrap();
