@@ -2742,7 +2742,11 @@ checks:
                     31,
                     "did you mean `Brian2`? (engine names are case-sensitive)"
                 ),
-                (2, 39, "one of: `NEURON`, `NEST`, `Brian2`, `jNeuroML`"),
+                (
+                    2,
+                    39,
+                    "one of: `NEURON`, `NEST`, `Brian2`, `jNeuroML`, `jNeuroML_NEURON`"
+                ),
             ],
             "{all:#?}"
         );
