@@ -201,6 +201,44 @@ pub fn generate(
     Ok(generated)
 }
 
+/// Every field of the model the export reads, named: the destructuring is exhaustive on
+/// purpose, so a field added to the model later (per-synapse weight or delay distributions,
+/// per-cell initial potentials, connectivity drawn by each simulator) stops the build here
+/// until the export either writes it or refuses it with [`CodegenError::Unsupported`]
+/// (exporting the suite without it would be a different network that still runs).
+fn refuse_what_cannot_be_expressed(suite: &NativeSuite) -> Result<(), CodegenError> {
+    let crate::suite::native::Simulation {
+        duration: _,
+        dt: _,
+        seed: _,
+        // NEST's threads: nothing to export.
+        threads: _,
+    } = &suite.simulation;
+    for pop in &suite.populations {
+        let Population {
+            id: _,
+            size: _,
+            kind: _,
+            params: _,
+            spike_times: _,
+            location: _,
+        } = pop;
+    }
+    for proj in &suite.projections {
+        let crate::suite::native::Projection {
+            from: _,
+            to: _,
+            // Every connector's pairs are drawn by crosscheck (`Inputs::connections`).
+            connector: _,
+            receptor: _,
+            weight: _,
+            delay: _,
+            location: _,
+        } = proj;
+    }
+    Ok(())
+}
+
 /// The NeuroML2 document and LEMS simulation of `suite` with the inputs crosscheck drew.
 pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenError> {
     if suite.model.is_some() {
@@ -208,7 +246,8 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
             "the model is already a NeuroML2 file: the NEURON engine runs jNeuroML's NEURON export of it".into(),
         ));
     }
-    // Refuse before writing anything: every cell population must have a standard type.
+    refuse_what_cannot_be_expressed(suite)?;
+    // Refused first: every cell population must have a standard type.
     let mut types = Vec::with_capacity(suite.populations.len());
     for pop in &suite.populations {
         types.push(if pop.kind.is_source {
