@@ -163,15 +163,25 @@ fn export_steps(
     let document = workdir.join(codegen::neuroml_export::network_file_name(suite));
     #[cfg(debug_assertions)]
     break_export_for_tests(&document)?;
-    let mut validate = crate::engine::jneuroml::validate(&[document], "-validate", tools)
-        .map_err(codegen::CodegenError::Unsupported)?;
+    let mut validate =
+        crate::engine::jneuroml::validate(std::slice::from_ref(&document), "-validate", tools)
+            .map_err(codegen::CodegenError::Unsupported)?;
     validate.label = VALIDATE_EXPORT.to_string();
     let mut steps = vec![validate];
     let target = workdir.join(&generated.script);
-    steps.extend(
-        crate::engine::jneuroml::neuron(&target, workdir, tools)
-            .map_err(codegen::CodegenError::Unsupported)?,
-    );
+    let mut run = crate::engine::jneuroml::neuron(&target, workdir, tools)
+        .map_err(codegen::CodegenError::Unsupported)?;
+    // A large network needs more than the 1 GiB heap jNeuroML gets elsewhere.
+    let bytes = std::fs::metadata(&document).map(|m| m.len()).unwrap_or(0);
+    let heap = format!("-Xmx{}M", codegen::neuroml_export::export_heap_mib(bytes));
+    if let Some(export) = run.first_mut() {
+        for arg in &mut export.args {
+            if arg.to_str().is_some_and(|a| a.starts_with("-Xmx")) {
+                *arg = heap.clone().into();
+            }
+        }
+    }
+    steps.extend(run);
     Ok(steps)
 }
 
