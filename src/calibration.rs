@@ -79,6 +79,17 @@ pub fn values(
     match statistic {
         Distribution::Rate => stats::per_neuron_rates(&ids, &times, n, start_ms, stop),
         Distribution::CvIsi => stats::cv_isi_distribution(&ids, &times, n, start_ms, stop).values,
+        Distribution::Correlation => {
+            let sample: Vec<u32> = (0..n.min(crate::native::CORRELATION_SAMPLE) as u32).collect();
+            stats::pairwise_correlations(
+                &ids,
+                &times,
+                &sample,
+                crate::native::CORRELATION_BIN_MS,
+                start_ms,
+                stop,
+            )
+        }
     }
 }
 

@@ -68,6 +68,22 @@ pub fn population_rate(ids: &[u32], times: &[f64], n: usize, start: f64, stop: f
     count as f64 / n as f64 / d
 }
 
+/// Mean firing rate per neuron in spikes/s counting spikes in `[start, stop]`, both ends
+/// included, over `stop − start`: how NEST's microcircuit example counts (`helpers.firing_rates`),
+/// so its published figures are reproduced to the spike. (A spike stamped with the last step's
+/// end, `stop`, is in; the half-open windows elsewhere would drop it.)
+pub fn population_rate_closed(ids: &[u32], times: &[f64], n: usize, start: f64, stop: f64) -> f64 {
+    let Some(d) = duration_s(start, stop).filter(|_| n > 0) else {
+        return f64::NAN;
+    };
+    let count = ids
+        .iter()
+        .zip(times)
+        .filter(|&(&id, &t)| (id as usize) < n && t >= start && t <= stop)
+        .count();
+    count as f64 / n as f64 / d
+}
+
 /// Each neuron's firing rate in spikes/s over `[start, stop)`, indexed by id (`n` values).
 /// All NaN when the window is empty.
 pub fn per_neuron_rates(ids: &[u32], times: &[f64], n: usize, start: f64, stop: f64) -> Vec<f64> {
@@ -286,6 +302,49 @@ pub fn effect_size(a: &[f64], b: &[f64]) -> f64 {
     } else {
         diff.signum() * f64::INFINITY
     }
+}
+
+/// Golomb's synchrony measure χ on spike counts in bins of `bin` ms over `[start, stop)`:
+/// `χ² = Var_t(mean_i c_i(t)) / mean_i Var_t(c_i(t))` over the `n` neurons (silent ones
+/// included). `None` without whole bins or when no neuron's count varies.
+pub fn chi_synchrony(
+    ids: &[u32],
+    times: &[f64],
+    n: usize,
+    bin: f64,
+    start: f64,
+    stop: f64,
+) -> Option<f64> {
+    let bins = n_bins(bin, start, stop);
+    if bins < 2 || n == 0 {
+        return None;
+    }
+    // Sparse per neuron: (sum, sum of squares) of its counts over the bins it fired in.
+    let mut per_neuron: std::collections::HashMap<(u32, usize), u32> =
+        std::collections::HashMap::new();
+    let mut population = vec![0.0_f64; bins];
+    for (&id, &t) in ids.iter().zip(times) {
+        if (id as usize) >= n {
+            continue;
+        }
+        if let Some(k) = bin_index(t, bin, start, bins) {
+            *per_neuron.entry((id, k)).or_default() += 1;
+            population[k] += 1.0 / n as f64;
+        }
+    }
+    let variance = |sum: f64, squares: f64| squares / bins as f64 - (sum / bins as f64).powi(2);
+    let mut sums = vec![(0.0_f64, 0.0_f64); n];
+    for (&(id, _), &count) in &per_neuron {
+        let c = f64::from(count);
+        sums[id as usize].0 += c;
+        sums[id as usize].1 += c * c;
+    }
+    let single = sums.iter().map(|&(s, q)| variance(s, q)).sum::<f64>() / n as f64;
+    let (s, q) = population
+        .iter()
+        .fold((0.0, 0.0), |(s, q), &x| (s + x, q + x * x));
+    let pooled = variance(s, q);
+    (single > 0.0).then(|| (pooled.max(0.0) / single).sqrt())
 }
 
 /// Pearson correlation of binned spike counts for every pair of the neurons in `sample` (the

@@ -11,10 +11,10 @@ use std::path::Path;
 
 use super::library::{cell_kind, CellKind, ParamSpec, CELL_TYPES};
 use super::{
-    CellSelection, Checks, Connector, Criterion, Distribution, DistributionCheck, Feature,
-    FeatureCheck, Ident, NativeSuite, Population, Projection, Receptor, Recording, RecordingRules,
-    Simulation, Simulator, Statistic, StatisticCheck, Stimulus, Sweep, SweepTarget, TraceRule,
-    Variable,
+    CellSelection, Checks, Connectivity, Connector, Criterion, Distribution, DistributionCheck,
+    Feature, FeatureCheck, Ident, NativeSuite, Population, Projection, PublishedCheck, Receptor,
+    Recording, RecordingRules, Simulation, Simulator, Statistic, StatisticCheck, Stimulus, Sweep,
+    SweepTarget, TraceRule, Variable,
 };
 use crate::suggest::nearest;
 use crate::suite::source::{check_keys, quoted_list, read_yaml, Source};
@@ -38,7 +38,10 @@ pub(crate) const TOP_KEYS: &[&str] = &[
 pub(crate) const MODEL_KEYS: &[&str] = &["neuroml", "network"];
 /// Keys a NeuroML model replaces: the file defines the network and its inputs.
 const MODEL_EXCLUSIVE_KEYS: &[&str] = &["populations", "projections", "stimuli", "sweep"];
-pub(crate) const SIMULATION_KEYS: &[&str] = &["duration", "dt", "seed", "threads"];
+pub(crate) const SIMULATION_KEYS: &[&str] = &["duration", "dt", "seed", "threads", "connectivity"];
+pub(crate) const CONNECTIVITIES: &[&str] = &["crosscheck", "simulator"];
+/// A per-synapse or per-cell normal distribution: `{normal: {mean: …, sd: …}}`.
+pub(crate) const NORMAL_KEYS: &[&str] = &["mean", "sd"];
 /// Most threads a suite may ask NEST for: more than any machine this runs on needs, and a
 /// typo of 1000 must not oversubscribe the runner.
 const MAX_THREADS: i64 = 64;
@@ -67,7 +70,7 @@ pub(crate) const FIXED_TOTAL_NUMBER_KEYS: &[&str] =
 pub(crate) const MAX_CONNECTIONS: i64 = 100_000_000;
 pub(crate) const RECEPTORS: &[&str] = &["excitatory", "inhibitory"];
 pub(crate) const STIMULUS_KINDS: &[&str] = &["step", "poisson"];
-pub(crate) const POISSON_KEYS: &[&str] = &["target", "rate", "weight", "receptor"];
+pub(crate) const POISSON_KEYS: &[&str] = &["target", "rate", "weight", "receptor", "delay"];
 pub(crate) const STEP_KEYS: &[&str] = &["target", "cells", "amplitude", "start", "stop"];
 pub(crate) const RECORD_KEYS: &[&str] = &["population", "variables", "cells"];
 pub(crate) const SWEEP_KEYS: &[&str] = &["parameter", "values"];
@@ -77,6 +80,15 @@ pub(crate) const CHECKS_KEYS: &[&str] = &[
     "features",
     "statistics",
     "distributions",
+    "published",
+];
+pub(crate) const PUBLISHED_KEYS: &[&str] = &[
+    "source",
+    "start",
+    "stop",
+    "tolerance",
+    "engines",
+    "mean_rate",
 ];
 pub(crate) const DISTRIBUTION_KEYS: &[&str] =
     &["reference", "seeds", "statistics", "start", "margin"];
@@ -145,12 +157,13 @@ impl Feature {
 }
 
 impl Statistic {
-    pub const ALL: [Statistic; 5] = [
+    pub const ALL: [Statistic; 6] = [
         Statistic::MeanRate,
         Statistic::CvIsi,
         Statistic::FanoFactor,
         Statistic::Correlation,
         Statistic::PowerPeak,
+        Statistic::Synchrony,
     ];
 
     pub fn name(self) -> &'static str {
@@ -160,6 +173,7 @@ impl Statistic {
             Statistic::FanoFactor => "fano_factor",
             Statistic::Correlation => "correlation",
             Statistic::PowerPeak => "power_peak",
+            Statistic::Synchrony => "synchrony",
         }
     }
 
@@ -521,6 +535,43 @@ impl<'a> Loader<'a> {
         Some(q)
     }
 
+    /// A quantity, or a normal distribution of it (`{normal: {mean: …, sd: …}}`) where
+    /// `distribution_allowed`: the mean, and the standard deviation if one was given.
+    fn quantity_or_normal(
+        &mut self,
+        node: &'a Node,
+        what: &str,
+        dim: Dimension,
+        distribution_allowed: bool,
+    ) -> Option<(Quantity, Option<Quantity>)> {
+        let Some(entries) = node.as_map() else {
+            return self.quantity(node, what, dim).map(|q| (q, None));
+        };
+        let is_normal =
+            matches!(entries, [(key, _)] if key.key_text().as_deref() == Some("normal"));
+        if !is_normal {
+            self.error_help(
+                node,
+                format!("`{what}` must be a quantity or `{{normal: {{mean: …, sd: …}}}}`"),
+                "the only distribution is `normal`",
+            );
+            return None;
+        }
+        if !distribution_allowed {
+            self.error(node, format!("`{what}` cannot be a distribution"));
+            return None;
+        }
+        let params = &entries[0].1;
+        self.mapping(params, "normal", NORMAL_KEYS)?;
+        let mean = self
+            .required(params, "mean", params, "`normal`")
+            .and_then(|m| self.quantity(m, "mean", dim));
+        let sd = self
+            .required(params, "sd", params, "`normal`")
+            .and_then(|d| self.positive(d, "sd", dim, false));
+        Some((mean?, Some(sd?)))
+    }
+
     fn suite(&mut self, root: &'a Node) -> Option<NativeSuite> {
         let Some(entries) = root.as_map() else {
             let message = format!(
@@ -763,6 +814,15 @@ impl<'a> Loader<'a> {
             None => Some(1),
             Some(t) => self.integer(t, "threads", 1, MAX_THREADS).map(|t| t as u32),
         };
+        let connectivity = match node.get("connectivity") {
+            None => Some(Connectivity::Crosscheck),
+            Some(c) => self
+                .choice(c, "connectivity", CONNECTIVITIES)
+                .map(|c| match c {
+                    "simulator" => Connectivity::Simulator,
+                    _ => Connectivity::Crosscheck,
+                }),
+        };
         if let (Some(duration), Some(dt)) = (duration, dt) {
             let at = node.get("dt").or(node.get("duration")).unwrap_or(node);
             if duration.si / dt.si > MAX_STEPS {
@@ -785,6 +845,7 @@ impl<'a> Loader<'a> {
             dt: dt?,
             seed: seed?,
             threads: threads?,
+            connectivity: connectivity?,
         })
     }
 
@@ -849,7 +910,10 @@ impl<'a> Loader<'a> {
             .and_then(|s| self.integer(s, "size", 1, MAX_POPULATION_SIZE))
             .map(|s| s as usize);
         let kind = kind?;
-        let params = self.parameters(node, kind, simulation);
+        let (params, v_init_sd) = match self.parameters(node, kind, simulation) {
+            Some((params, sd)) => (Some(params), sd),
+            None => (None, None),
+        };
         let spike_times = match (node.entry("spike_times"), kind.name) {
             (Some((_, times)), "spike_source") => {
                 size.and_then(|size| self.spike_times(times, size, simulation))
@@ -884,6 +948,7 @@ impl<'a> Loader<'a> {
             kind,
             params: params.unwrap_or_default(),
             spike_times: spike_times.unwrap_or_default(),
+            v_init_sd,
             location: self.src.location(key),
         })
     }
@@ -894,7 +959,8 @@ impl<'a> Loader<'a> {
         node: &'a Node,
         kind: &'static CellKind,
         simulation: Option<&Simulation>,
-    ) -> Option<Vec<(&'static str, Quantity)>> {
+    ) -> Option<(Vec<(&'static str, Quantity)>, Option<Quantity>)> {
+        let mut v_init_sd = None;
         let given = match node.get("parameters") {
             None => &[][..],
             Some(p) if p.is_null() => &[][..],
@@ -930,7 +996,12 @@ impl<'a> Loader<'a> {
                 continue;
             };
             let spec = slot.0;
-            match self.quantity(value, spec.name, spec.dimension) {
+            let value_or_normal =
+                self.quantity_or_normal(value, spec.name, spec.dimension, spec.name == "v_init");
+            if let Some((_, sd)) = value_or_normal {
+                v_init_sd = v_init_sd.or(sd);
+            }
+            match value_or_normal.map(|(q, _)| q) {
                 Some(q) if param_in_range(spec.name, q.si) => slot.1 = Some((value, q)),
                 Some(_) => {
                     let bound = if strictly_positive(spec.name) {
@@ -987,7 +1058,7 @@ impl<'a> Loader<'a> {
                 }
             }
         }
-        ok.then_some(params)
+        ok.then_some((params, v_init_sd))
     }
 
     /// `spike_times`: one list for every cell, or one list per cell; each time within the run.
@@ -1169,9 +1240,16 @@ impl<'a> Loader<'a> {
             },
             _ => None,
         };
+        let by_simulator = cx.simulation.map(|s| s.connectivity) == Some(Connectivity::Simulator);
+        let mut weight_sd = None;
         let weight = self.required(node, "weight", node, what).and_then(|w| {
             let dim = weight_dim?;
-            let q = self.quantity(w, "weight", dim);
+            let q = self
+                .quantity_or_normal(w, "weight", dim, true)
+                .map(|(q, sd)| {
+                    weight_sd = sd;
+                    q
+                });
             if q.is_none() {
                 if let Some(last) = self.errors.last_mut() {
                     if last.help.is_none() {
@@ -1195,8 +1273,14 @@ impl<'a> Loader<'a> {
             }
             Some(q)
         });
+        let mut delay_sd = None;
         let delay = self.required(node, "delay", node, what).and_then(|d| {
-            let q = self.positive(d, "delay", Dimension::TIME, true)?;
+            let (q, sd) = self.quantity_or_normal(d, "delay", Dimension::TIME, true)?;
+            delay_sd = sd;
+            if q.si <= 0.0 {
+                self.error(d, "`delay` must be positive");
+                return None;
+            }
             let dt = cx.simulation?.dt;
             if q.si < dt.si * (1.0 - 1e-9) {
                 self.error(d, "`delay` must be at least `dt`");
@@ -1204,6 +1288,36 @@ impl<'a> Loader<'a> {
             }
             Some(q)
         });
+        for (key, sd) in [("weight", weight_sd), ("delay", delay_sd)] {
+            if sd.is_some() && !by_simulator {
+                let at = node.get(key).unwrap_or(node);
+                self.error_help(
+                    at,
+                    format!("a per-synapse `{key}` distribution needs the simulators to draw the connections"),
+                    "add `connectivity: simulator` to `simulation` (each simulator then draws the synapses from the suite's seed)",
+                );
+            }
+        }
+        if let (true, Some(c)) = (by_simulator, &connector) {
+            let at = node.get("connector").unwrap_or(node);
+            match c {
+                Connector::FixedTotalNumber { .. }
+                | Connector::AllToAll { .. }
+                | Connector::OneToOne => {}
+                _ => self.error_help(
+                    at,
+                    "with `connectivity: simulator`, random connectors must be `fixed_total_number`",
+                    "the simulators draw these connections themselves, and `fixed_total_number` means the same on all of them; leave out `connectivity` to have crosscheck draw other connectors",
+                ),
+            }
+            if let Some(seed) = node.get("connector").and_then(|c| c.get("seed")) {
+                self.error_help(
+                    seed,
+                    "a connector's `seed` has no effect with `connectivity: simulator`",
+                    "each simulator draws from `simulation.seed`",
+                );
+            }
+        }
         if let (Some(c), Some(f), Some(t)) =
             (&connector, from.and_then(|i| cx.population(i)), target)
         {
@@ -1228,6 +1342,8 @@ impl<'a> Loader<'a> {
             receptor: receptor?,
             weight: weight?,
             delay: delay?,
+            weight_sd,
+            delay_sd,
             location: self.src.location(node),
         })
     }
@@ -1568,6 +1684,17 @@ impl<'a> Loader<'a> {
                 "inhibitory" => Receptor::Inhibitory,
                 _ => Receptor::Excitatory,
             });
+        let delay = match spec.get("delay") {
+            None => None,
+            Some(d) => match self.positive(d, "delay", Dimension::TIME, true) {
+                Some(q) if cx.simulation.is_some_and(|s| q.si < s.dt.si * (1.0 - 1e-9)) => {
+                    self.error(d, "`delay` must be at least `dt`");
+                    None
+                }
+                Some(q) => Some(q),
+                None => None,
+            },
+        };
         if self.errors.len() != before {
             return None;
         }
@@ -1576,6 +1703,7 @@ impl<'a> Loader<'a> {
             rate: rate?,
             weight: weight?,
             receptor: receptor?,
+            delay,
             location: self.src.location(kind_key),
         })
     }
@@ -1825,6 +1953,9 @@ impl<'a> Loader<'a> {
         if let Some(n) = node.get("distributions") {
             checks.distributions = self.distributions(n, cx, recordings);
         }
+        if let Some(n) = node.get("published") {
+            checks.published = self.published(n, cx, recordings);
+        }
         if self.errors.len() != before {
             return None;
         }
@@ -1833,6 +1964,7 @@ impl<'a> Loader<'a> {
             && checks.features.is_empty()
             && checks.statistics.is_empty()
             && checks.distributions.is_none()
+            && checks.published.is_none()
         {
             self.error_help(
                 node,
@@ -1887,7 +2019,10 @@ impl<'a> Loader<'a> {
             .and_then(|list| {
                 let items = self.list(list, "statistics")?;
                 if items.is_empty() {
-                    self.error(list, "`statistics` is empty: name `rate` and/or `cv_isi`");
+                    self.error(
+                        list,
+                        "`statistics` is empty: name any of `rate`, `cv_isi`, `correlation`",
+                    );
                     return None;
                 }
                 let mut out = Vec::new();
@@ -1926,6 +2061,103 @@ impl<'a> Loader<'a> {
             statistics: statistics?,
             start: start?,
             margin: margin?,
+            location: self.src.location(node),
+        })
+    }
+
+    fn published(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        recordings: Option<&[Recording]>,
+    ) -> Option<PublishedCheck> {
+        let what = "`published`";
+        self.mapping(node, "published", PUBLISHED_KEYS)?;
+        let before = self.errors.len();
+        let source = self
+            .required(node, "source", node, what)
+            .and_then(|s| self.string(s, "source"))
+            .map(str::to_string);
+        let start = self.start_time(node, cx);
+        let stop = match node.get("stop") {
+            None => cx.simulation.map(|s| s.duration),
+            Some(t) => self
+                .positive(t, "stop", Dimension::TIME, true)
+                .and_then(|q| {
+                    let duration = cx.simulation?.duration;
+                    if q.si > duration.si * (1.0 + 1e-12) {
+                        self.error(t, "`stop` is after the end of the simulation");
+                        return None;
+                    }
+                    Some(q)
+                }),
+        };
+        if let (Some(a), Some(b)) = (start, stop) {
+            if a.si >= b.si {
+                let at = node.get("stop").unwrap_or(node);
+                self.error(at, "`stop` must be after `start`");
+            }
+        }
+        let tolerance = self
+            .required(node, "tolerance", node, what)
+            .and_then(|t| self.positive(t, "tolerance", Dimension::FREQUENCY, false));
+        let engine_names: Vec<&str> = Simulator::ALL.iter().map(|s| s.name()).collect();
+        let engines = self.required(node, "engines", node, what).and_then(|list| {
+            let items = self.list(list, "engines")?;
+            if items.is_empty() {
+                self.error(
+                    list,
+                    "`engines` is empty: name the engines held to the figures",
+                );
+                return None;
+            }
+            let mut out = Vec::new();
+            for item in items {
+                let name = self.choice(item, "engine", &engine_names)?;
+                out.extend(Simulator::from_name(name).filter(|s| !out.contains(s)));
+            }
+            Some(out)
+        });
+        let rates = self
+            .required(node, "mean_rate", node, what)
+            .and_then(|map| {
+                let Some(entries) = map.as_map() else {
+                    self.error(
+                        map,
+                        format!(
+                            "`mean_rate` must map populations to rates, found {}",
+                            map.type_name()
+                        ),
+                    );
+                    return None;
+                };
+                let mut out = Vec::new();
+                for (key, value) in entries {
+                    let population = self.population_ref(key, "population", cx);
+                    let rate = self.positive(value, "mean_rate", Dimension::FREQUENCY, false);
+                    if let (Some(p), Some(rate)) = (population, rate) {
+                        if recordings.is_some_and(|r| {
+                            !r.iter().any(|r| {
+                                r.population == p && r.variables.contains(&Variable::Spikes)
+                            })
+                        }) {
+                            self.error(key, "record this population's spikes to compare its rate");
+                        }
+                        out.push((p, rate));
+                    }
+                }
+                Some(out)
+            });
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(PublishedCheck {
+            source: source?,
+            start: start?,
+            stop: stop?,
+            tolerance: tolerance?,
+            engines: engines?,
+            rates: rates?,
             location: self.src.location(node),
         })
     }

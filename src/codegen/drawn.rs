@@ -1,0 +1,149 @@
+//! Networks the simulator scripts draw themselves (`simulation.connectivity: simulator`).
+//!
+//! NEST draws such a network with `nest.Connect` rules and `nest.random` parameters (see
+//! [`super::nest`]), exactly as a published NEST model does, so its runs reproduce the
+//! published ones. NEURON and Brian2 have no such rules in common, so their scripts draw the
+//! same distributions with numpy, from the suite's seed, with the helpers below: one Python
+//! text shared by both generators, so the two cannot drift apart. The networks then differ
+//! draw by draw but not in law, which is what the statistical checks of a network compare.
+//!
+//! The draws come in a fixed order: every drawn initial potential (populations in suite order),
+//! then per projection its pairs, its weights, its delays.
+
+use serde::Serialize;
+
+use super::{number_in, CodegenError};
+use crate::suite::native::{Connector, NativeSuite, Population, Projection};
+use crate::suite::units::code_number;
+
+/// The Python helpers the NEURON and Brian2 scripts call; `DRAW_SEED` is defined before them.
+pub const PYTHON_HELPERS: &str = r#"
+# Connectivity, weights, delays and initial potentials drawn by this script from the suite's
+# seed (`connectivity: simulator`). NEST draws the same distributions with its own generator:
+# the networks are alike in law, not draw by draw.
+_draw_rng = np.random.default_rng(DRAW_SEED)
+
+
+def draw_pairs(rule, n_pre, n_post, total, exclude_self):
+    """Source and target indices: `fixed_total_number` draws `total` pairs uniformly (the same
+    pair may repeat), `all_to_all` and `one_to_one` list theirs."""
+    if rule == "all_to_all":
+        pre, post = np.meshgrid(np.arange(n_pre), np.arange(n_post), indexing="ij")
+        pre, post = pre.ravel(), post.ravel()
+        if exclude_self:
+            keep = pre != post
+            pre, post = pre[keep], post[keep]
+        return pre, post
+    if rule == "one_to_one":
+        return np.arange(min(n_pre, n_post)), np.arange(min(n_pre, n_post))
+    pre = _draw_rng.integers(0, n_pre, total)
+    post = _draw_rng.integers(0, n_post, total)
+    while exclude_self:
+        same = pre == post
+        if not same.any():
+            break
+        pre[same] = _draw_rng.integers(0, n_pre, int(same.sum()))
+        post[same] = _draw_rng.integers(0, n_post, int(same.sum()))
+    return pre, post
+
+
+def draw_normal(mean, sd, n, low, high):
+    """`n` values of a normal distribution, each redrawn until it lies in [low, high] (what
+    nest.math.redraw does); the mean itself when there is no spread."""
+    if sd is None:
+        return np.full(n, float(mean))
+    values = _draw_rng.normal(mean, sd, n)
+    while True:
+        bad = (values < low) | (values > high)
+        if not bad.any():
+            return values
+        values[bad] = _draw_rng.normal(mean, sd, int(bad.sum()))
+
+
+def on_steps(delays_ms, dt_ms):
+    """Delays rounded to whole steps, at least one, as NEST rounds them."""
+    return np.maximum(np.floor(delays_ms / dt_ms + 0.5), 1.0) * dt_ms
+"#;
+
+/// How a script draws one projection: every field is a number, a Python literal or a fixed
+/// word, ready for the template.
+#[derive(Debug, Serialize)]
+pub struct DrawnProjection {
+    /// `fixed_total_number`, `all_to_all` or `one_to_one`.
+    pub rule: &'static str,
+    pub n_pre: usize,
+    pub n_post: usize,
+    pub total: usize,
+    /// `True` when a cell may not connect to itself.
+    pub exclude_self: &'static str,
+    /// The weight in the simulator's unit, signed as it takes it, and its spread (`None`).
+    pub weight_mean: String,
+    pub weight_sd: String,
+    /// The interval a weight is redrawn into: the sign never changes.
+    pub weight_low: &'static str,
+    pub weight_high: &'static str,
+    pub delay_mean: String,
+    pub delay_sd: String,
+}
+
+impl DrawnProjection {
+    /// `signed_weight` is the weight as the simulator takes it, in `unit` (its sign decides the
+    /// interval the draws stay in).
+    pub fn new(
+        suite: &NativeSuite,
+        proj: &Projection,
+        signed_weight: f64,
+        unit: &str,
+    ) -> Result<DrawnProjection, CodegenError> {
+        let pre = &suite.populations[proj.from];
+        let post = &suite.populations[proj.to];
+        let same = proj.from == proj.to;
+        let (rule, total, allow_self) = match &proj.connector {
+            Connector::FixedTotalNumber {
+                total,
+                allow_self_connections,
+                ..
+            } => ("fixed_total_number", *total, *allow_self_connections),
+            Connector::AllToAll {
+                allow_self_connections,
+            } => ("all_to_all", 0, *allow_self_connections),
+            Connector::OneToOne => ("one_to_one", 0, true),
+            other => {
+                return Err(CodegenError::Unsupported(format!(
+                    "with `connectivity: simulator`, the script cannot draw {other:?}"
+                )))
+            }
+        };
+        let negative = signed_weight < 0.0;
+        let optional = |q: Option<crate::suite::units::Quantity>, unit: &str| match q {
+            Some(q) => number_in(&q, unit),
+            None => Ok("None".to_string()),
+        };
+        Ok(DrawnProjection {
+            rule,
+            n_pre: pre.size,
+            n_post: post.size,
+            total,
+            exclude_self: if same && !allow_self { "True" } else { "False" },
+            weight_mean: code_number(signed_weight),
+            weight_sd: optional(proj.weight_sd, unit)?,
+            weight_low: if negative { "-np.inf" } else { "0.0" },
+            weight_high: if negative { "0.0" } else { "np.inf" },
+            delay_mean: number_in(&proj.delay, "ms")?,
+            delay_sd: optional(proj.delay_sd, "ms")?,
+        })
+    }
+}
+
+/// A population's drawn initial potential: `(mean, sd)` in mV.
+pub fn initial_potential(pop: &Population) -> Result<Option<(String, String)>, CodegenError> {
+    match (pop.v_init_sd, pop.param("v_init")) {
+        (Some(sd), Some(mean)) => Ok(Some((number_in(mean, "mV")?, number_in(&sd, "mV")?))),
+        _ => Ok(None),
+    }
+}
+
+/// The seed of the scripts' numpy generator.
+pub fn seed(suite: &NativeSuite) -> u64 {
+    suite.simulation.seed
+}
