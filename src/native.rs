@@ -526,7 +526,8 @@ pub fn judge_published(job: &NativeJob, recordings: &Recordings) -> Vec<Observab
     let Some(check) = &suite.checks.published else {
         return vec![];
     };
-    if !check.engines.contains(&job.simulator) {
+    // The figures are for the suite's own seed; calibration runs at other seeds are not judged.
+    if !check.engines.contains(&job.simulator) || job.seed.is_some() || job.point.is_some() {
         return vec![];
     }
     let (start, stop) = (ms(&check.start), ms(&check.stop));

@@ -1965,6 +1965,8 @@ impl<'a> Loader<'a> {
             && checks.statistics.is_empty()
             && checks.distributions.is_none()
             && checks.published.is_none()
+            // Given but not resolved (the simulation it refers to was invalid, reported there).
+            && node.get("published").is_none()
         {
             self.error_help(
                 node,
@@ -3337,6 +3339,153 @@ checks:
             "{statistic: cv_isi, population: exc, min: 0.5, start: 100 ms}",
         ));
         assert_eq!(message, "`start` must be before the end of the simulation");
+    }
+
+    /// A drawn network: `connectivity: simulator`, normal weights, delays and potentials.
+    const DRAWN: &str = "suite: s\nsimulation: {duration: 100 ms, dt: 0.1 ms, seed: 55, connectivity: MODE}\npopulations:\n  e: {cell: lif_curr_exp, size: 10, parameters: {v_init: VINIT}}\nprojections:\n  - {from: e, to: e, connector: CONNECTOR, receptor: inhibitory, weight: WEIGHT, delay: DELAY}\nstimuli:\n  - poisson: {target: e, rate: 1 kHz, weight: 80 pA, receptor: excitatory, delay: 1.5 ms}\nrecord: [{population: e, variables: [spikes]}]\nchecks:\n  published: {source: a paper, start: 10 ms, stop: 100 ms, tolerance: 0.5 Hz, engines: [NEST], mean_rate: {e: 4 Hz}}\n";
+
+    fn drawn(conn: &str, vinit: &str, connector: &str, weight: &str, delay: &str) -> String {
+        DRAWN
+            .replace("MODE", conn)
+            .replace("VINIT", vinit)
+            .replace("CONNECTOR", connector)
+            .replace("WEIGHT", weight)
+            .replace("DELAY", delay)
+    }
+
+    #[test]
+    fn drawn_networks_with_distributions() {
+        let normal_w = "{normal: {mean: 351.2 pA, sd: 35.12 pA}}";
+        let normal_d = "{normal: {mean: 0.75 ms, sd: 0.375 ms}}";
+        let total = "{fixed_total_number: 30, allow_self_connections: true}";
+        let normal_v = "{normal: {mean: -68.28 mV, sd: 5.36 mV}}";
+        let suite =
+            load_text(&drawn("simulator", normal_v, total, normal_w, normal_d)).expect("valid");
+        assert_eq!(suite.simulation.connectivity, Connectivity::Simulator);
+        let pop = &suite.populations[0];
+        assert!(close(si(pop.param("v_init").unwrap()), -0.06828));
+        assert!(close(si(pop.v_init_sd.as_ref().unwrap()), 0.00536));
+        let proj = &suite.projections[0];
+        assert!(
+            close(si(&proj.weight), 351.2e-12)
+                && close(si(proj.weight_sd.as_ref().unwrap()), 35.12e-12)
+        );
+        assert!(
+            close(si(&proj.delay), 0.75e-3) && close(si(proj.delay_sd.as_ref().unwrap()), 0.375e-3)
+        );
+        let Stimulus::Poisson { delay, .. } = &suite.stimuli[0] else {
+            panic!("a poisson drive")
+        };
+        assert!(close(si(delay.as_ref().unwrap()), 1.5e-3));
+        let published = suite.checks.published.as_ref().expect("published");
+        assert_eq!(published.engines, vec![Simulator::Nest]);
+        assert_eq!(published.rates.len(), 1);
+        assert!(close(si(&published.stop), 0.1) && close(si(&published.tolerance), 0.5));
+        // Plain values stay plain; crosscheck draws by default.
+        let plain =
+            load_text(&drawn("crosscheck", "-65 mV", total, "351.2 pA", "0.75 ms")).expect("valid");
+        assert_eq!(plain.simulation.connectivity, Connectivity::Crosscheck);
+        assert!(
+            plain.projections[0].weight_sd.is_none() && plain.populations[0].v_init_sd.is_none()
+        );
+
+        // Distributions need the simulators to draw the synapses.
+        let (line, _, message, help) =
+            error(&drawn("crosscheck", "-65 mV", total, normal_w, "1 ms"));
+        assert_eq!(line, 6);
+        assert!(
+            message.contains("per-synapse `weight` distribution"),
+            "{message}"
+        );
+        assert!(help.contains("connectivity: simulator"), "{help}");
+        // ... which draw fixed_total_number only, from the suite's seed.
+        let (line, _, message, _) = error(&drawn(
+            "simulator",
+            "-65 mV",
+            "{fixed_probability: 0.1}",
+            "1 pA",
+            "1 ms",
+        ));
+        assert_eq!(line, 6);
+        assert!(
+            message.contains("must be `fixed_total_number`"),
+            "{message}"
+        );
+        let (_, _, message, _) = error(&drawn(
+            "simulator",
+            "-65 mV",
+            "{fixed_total_number: 3, seed: 4}",
+            "1 pA",
+            "1 ms",
+        ));
+        assert!(message.contains("`seed` has no effect"), "{message}");
+        // Only `normal`, only where a distribution is allowed, with a non-negative sd.
+        let (_, _, message, _) = error(&drawn(
+            "simulator",
+            "{uniform: {low: 1 mV}}",
+            total,
+            "1 pA",
+            "1 ms",
+        ));
+        assert!(message.contains("a quantity or `{normal"), "{message}");
+        let (_, _, message, _) = error(&drawn(
+            "simulator",
+            "-65 mV",
+            total,
+            "{normal: {mean: 1 pA, sd: -1 pA}}",
+            "1 ms",
+        ));
+        assert_eq!(message, "`sd` must be zero or positive");
+        let (_, _, message, _) = error(&drawn(
+            "simulator",
+            "-65 mV",
+            total,
+            "{normal: {mean: 1 pA}}",
+            "1 ms",
+        ));
+        assert!(message.contains("missing required key `sd`"), "{message}");
+        let (_, _, message, _) = error(&drawn("nobody", "-65 mV", total, "1 pA", "1 ms"));
+        assert!(message.contains("connectivity"), "{message}");
+        let bad_cm = DRAWN.replace("v_init: VINIT", "cm: {normal: {mean: 1 pF, sd: 0.1 pF}}");
+        let (_, _, message, _) = error(&drawn_from(&bad_cm, total));
+        assert_eq!(message, "`cm` cannot be a distribution");
+    }
+
+    fn drawn_from(text: &str, connector: &str) -> String {
+        text.replace("MODE", "simulator")
+            .replace("CONNECTOR", connector)
+            .replace("WEIGHT", "1 pA")
+            .replace("DELAY", "1 ms")
+    }
+
+    #[test]
+    fn published_figures_are_checked() {
+        let ok = drawn(
+            "simulator",
+            "-65 mV",
+            "{fixed_total_number: 3}",
+            "1 pA",
+            "1 ms",
+        );
+        let case = |from: &str, to: &str| error(&ok.replace(from, to));
+        let (line, _, message, _) = case("stop: 100 ms", "stop: 200 ms");
+        assert_eq!(line, 11);
+        assert_eq!(message, "`stop` is after the end of the simulation");
+        let (_, _, message, _) = case("stop: 100 ms", "stop: 5 ms");
+        assert_eq!(message, "`stop` must be after `start`");
+        let (_, _, message, _) = case("engines: [NEST]", "engines: [NEZT]");
+        assert!(message.contains("NEZT"), "{message}");
+        let (_, _, message, _) = case("mean_rate: {e: 4 Hz}", "mean_rate: {x: 4 Hz}");
+        assert!(message.contains("`x`"), "{message}");
+        let (_, _, message, _) = case("mean_rate: {e: 4 Hz}", "mean_rate: {e: 4 mV}");
+        assert!(message.contains("mean_rate"), "{message}");
+        let (_, _, message, _) = case("source: a paper, ", "");
+        assert!(
+            message.contains("missing required key `source`"),
+            "{message}"
+        );
+        let (_, _, message, _) = case("delay: 1.5 ms}", "delay: 0.01 ms}");
+        assert_eq!(message, "`delay` must be at least `dt`");
     }
 
     #[test]
