@@ -147,3 +147,96 @@ pub fn initial_potential(pop: &Population) -> Result<Option<(String, String)>, C
 pub fn seed(suite: &NativeSuite) -> u64 {
     suite.simulation.seed
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::codegen::testing::{assert_parses_as_python, from_yaml};
+    use crate::codegen::{generate, prepare_inputs, write_inputs};
+    use crate::suite::native::Simulator;
+
+    /// Two populations with every drawn feature: potentials, a total number of pairs with
+    /// normal weights and delays (one inhibitory), a delayed Poisson drive.
+    const SUITE: &str = "suite: drawn\nsimulation: {duration: 50 ms, dt: 0.1 ms, seed: 55, connectivity: simulator}\npopulations:\n  e: {cell: lif_curr_exp, size: 20, parameters: {v_init: {normal: {mean: -68.28 mV, sd: 5.36 mV}}}}\n  i: {cell: lif_curr_exp, size: 5}\nprojections:\n  - {from: e, to: i, connector: {fixed_total_number: 40, allow_self_connections: true}, receptor: excitatory, weight: {normal: {mean: 87.8 pA, sd: 8.78 pA}}, delay: {normal: {mean: 1.5 ms, sd: 0.75 ms}}}\n  - {from: i, to: e, connector: {fixed_total_number: 30}, receptor: inhibitory, weight: {normal: {mean: 351.2 pA, sd: 35.12 pA}}, delay: 0.8 ms}\nstimuli:\n  - poisson: {target: e, rate: 1280 Hz, weight: 87.8 pA, receptor: excitatory, delay: 1.5 ms}\nrecord: [{population: e, variables: [spikes]}]\nchecks:\n  statistics: [{statistic: mean_rate, population: e, min: 0 Hz}]\n";
+
+    fn code(simulator: Simulator) -> (String, tempfile::TempDir) {
+        let suite = from_yaml(SUITE);
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = prepare_inputs(&suite);
+        assert!(inputs.connections.iter().all(Vec::is_empty));
+        write_inputs(dir.path(), &suite, &inputs).unwrap();
+        let generated = generate(&suite, simulator, dir.path()).unwrap();
+        let path = dir.path().join(&generated.script);
+        assert_parses_as_python(&path);
+        (std::fs::read_to_string(path).unwrap(), dir)
+    }
+
+    #[test]
+    fn nest_draws_with_its_own_rules_in_the_reference_implementations_terms() {
+        let (code, dir) = code(Simulator::Nest);
+        // No connection files: the simulators draw.
+        assert!(!dir.path().join("inputs/connections_0.txt").exists());
+        assert!(
+            code.contains("pop_e.set(V_m=nest.random.normal(-68.28, 5.36))"),
+            "{code}"
+        );
+        assert!(code.contains(
+            "nest.Connect(pop_e, pop_i, {\"rule\": \"fixed_total_number\", \"N\": 40, \"allow_autapses\": True, \"allow_multapses\": True}"
+        ), "{code}");
+        assert!(code.contains("\"weight\": nest.math.redraw(nest.random.normal(mean=87.8, std=8.78), min=0.0, max=np.inf)"), "{code}");
+        assert!(code.contains("\"delay\": nest.math.redraw(nest.random.normal(mean=1.5, std=0.75), min=nest.resolution - 0.5 * nest.resolution, max=np.inf)"), "{code}");
+        // Inhibitory weights are drawn negative and kept so.
+        assert!(
+            code.contains("nest.random.normal(mean=-351.2, std=35.12), min=-np.inf, max=0.0)"),
+            "{code}"
+        );
+        assert!(code.contains("\"allow_autapses\": False"), "{code}");
+        assert!(code.contains("\"delay\": 0.8,"), "{code}");
+        assert!(
+            code.contains("{\"weight\": 87.8, \"delay\": 1.5}"),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn neuron_and_brian2_draw_the_same_distributions_with_numpy() {
+        for simulator in [Simulator::Neuron, Simulator::Brian2] {
+            let (code, _dir) = code(simulator);
+            assert!(code.contains("DRAW_SEED = 55"), "{code}");
+            assert!(code.contains("def draw_pairs("), "{code}");
+            assert!(
+                code.contains("draw_normal(-68.28, 5.36, 20, -np.inf, np.inf)"),
+                "{code}"
+            );
+            assert!(
+                code.contains("draw_pairs(\"fixed_total_number\", 20, 5, 40, False)"),
+                "{code}"
+            );
+            assert!(
+                code.contains("draw_pairs(\"fixed_total_number\", 5, 20, 30, False)"),
+                "{code}"
+            );
+            assert!(
+                code.contains("draw_normal(87.8, 8.78, len(_pre), 0.0, np.inf)"),
+                "{code}"
+            );
+            assert!(
+                code.contains("draw_normal(-351.2, 35.12, len(_pre), -np.inf, 0.0)"),
+                "{code}"
+            );
+            assert!(code.contains("draw_normal(0.8, None, len(_pre)"), "{code}");
+            assert!(!code.contains("inputs/connections_"), "{code}");
+        }
+        // The Poisson drive onto current synapses adds to the excitatory current.
+        let (brian2, _dir) = code(Simulator::Brian2);
+        assert!(
+            brian2.contains("PoissonInput(pop_e, \"I_syn_E\","),
+            "{brian2}"
+        );
+        let (neuron, _dir) = code(Simulator::Neuron);
+        assert!(neuron.contains("\"drive_weight\": 87.8,"), "{neuron}");
+        assert!(
+            neuron.contains("h.cc_lif_exp(_seed_section(0.5))"),
+            "{neuron}"
+        );
+    }
+}

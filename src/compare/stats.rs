@@ -423,6 +423,47 @@ mod tests {
     }
 
     #[test]
+    fn closed_window_rates_count_both_ends() {
+        // Spikes at the window's ends count, as NEST's microcircuit example counts them.
+        let ids = [0, 1, 0, 1];
+        let times = [500.0, 1000.0, 1500.0, 1500.1];
+        assert!(close(
+            population_rate_closed(&ids, &times, 2, 500.0, 1500.0),
+            1.5
+        ));
+        // The half-open window drops the spike at 1500.
+        assert!(close(population_rate(&ids, &times, 2, 500.0, 1500.0), 1.0));
+        assert!(population_rate_closed(&ids, &times, 0, 0.0, 1.0).is_nan());
+    }
+
+    #[test]
+    fn chi_is_one_for_identical_cells_and_small_for_independent_ones() {
+        // Ten cells firing together in every fifth bin (2 ms bins over 1 s).
+        let mut ids = Vec::new();
+        let mut times = Vec::new();
+        for k in (0..500).step_by(5) {
+            for cell in 0..10 {
+                ids.push(cell);
+                times.push(k as f64 * 2.0 + 0.5);
+            }
+        }
+        let chi = chi_synchrony(&ids, &times, 10, 2.0, 0.0, 1000.0).unwrap();
+        assert!(close(chi, 1.0), "{chi}");
+        // The same spikes, each cell shifted by its own bin: no two cells share a bin.
+        let shifted: Vec<f64> = ids
+            .iter()
+            .zip(&times)
+            .map(|(&c, &t)| t + 2.0 * f64::from(c % 5))
+            .collect();
+        let ids_half: Vec<u32> = ids.iter().map(|c| c % 5).collect();
+        let chi = chi_synchrony(&ids_half, &shifted, 5, 2.0, 0.0, 1000.0).unwrap();
+        assert!(chi < 0.2, "{chi}");
+        // Silent or windowless: no value.
+        assert!(chi_synchrony(&[], &[], 10, 2.0, 0.0, 1000.0).is_none());
+        assert!(chi_synchrony(&ids, &times, 10, 2.0, 0.0, 1.0).is_none());
+    }
+
+    #[test]
     fn cv_per_neuron() {
         // Neuron 0 regular (CV 0), neuron 1 ISIs 10, 20 (CV 1/3), neuron 2 two spikes (left out).
         let ids = [1, 0, 0, 1, 0, 2, 1, 2, 0];

@@ -22,6 +22,9 @@ use crate::suite::units::{parse_expecting, Dimension, Quantity, UnitError};
 use crate::suite::yaml::{Node, NodeKind};
 use crate::suite::{LoadError, Location};
 
+/// A population's parameters, in the library's order.
+type Parameters = Vec<(&'static str, Quantity)>;
+
 pub(crate) const TOP_KEYS: &[&str] = &[
     "suite",
     "description",
@@ -953,13 +956,14 @@ impl<'a> Loader<'a> {
         })
     }
 
-    /// Every parameter of `kind`, given ones checked, the rest from the library's defaults.
+    /// Every parameter of `kind`, given ones checked, the rest from the library's defaults; and
+    /// the spread of `v_init` when it is drawn.
     fn parameters(
         &mut self,
         node: &'a Node,
         kind: &'static CellKind,
         simulation: Option<&Simulation>,
-    ) -> Option<(Vec<(&'static str, Quantity)>, Option<Quantity>)> {
+    ) -> Option<(Parameters, Option<Quantity>)> {
         let mut v_init_sd = None;
         let given = match node.get("parameters") {
             None => &[][..],
