@@ -308,7 +308,10 @@ pub fn summaries(
     recordings: &Recordings,
     root: &Path,
 ) -> Vec<PopulationSummary> {
-    if suite.checks.statistics.is_empty() && suite.checks.distributions.is_none() {
+    if suite.checks.statistics.is_empty()
+        && suite.checks.distributions.is_none()
+        && suite.checks.published.is_none()
+    {
         return vec![];
     }
     let start_ms = suite
@@ -348,6 +351,12 @@ pub fn summaries(
                 mean_rate: stats::population_rate(&ids, &times, n, start_ms, stop),
                 seed_band: band,
                 band_engine: band.and(calibration.as_ref().map(|c| c.provenance.engine.clone())),
+                published: suite.checks.published.as_ref().and_then(|p| {
+                    p.rates
+                        .iter()
+                        .find(|(index, _)| *index == population)
+                        .map(|(_, rate)| rate.si)
+                }),
                 population: id,
             }
         })

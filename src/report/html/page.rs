@@ -767,11 +767,12 @@ fn rate_bars(
         }
         None => None,
     };
+    let published = summaries.iter().find_map(|(_, p)| p.published);
     let title = format!("{population} mean rate per simulator");
     plots.add(
         Kind::Histogram,
         &title,
-        svg::bars(&title, "rate (Hz)", &bars, band)?,
+        svg::bars(&title, "rate (Hz)", &bars, band, published)?,
     );
     Ok(())
 }

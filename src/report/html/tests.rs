@@ -301,6 +301,7 @@ fn a_network_run_gets_rate_bars_with_the_seed_band() {
                 mean_rate: 40.0 + k as f64,
                 seed_band: Some((38.5, 42.5)),
                 band_engine: Some("NEST".into()),
+                published: Some(41.25),
             }];
         }
     }
@@ -312,6 +313,8 @@ fn a_network_run_gets_rate_bars_with_the_seed_band() {
         .find(|svg| svg.contains("cell mean rate per simulator"))
         .expect("a bar chart");
     assert!(bars.contains("NEST over its seeds"), "{bars}");
+    // The published figure is drawn and named in the legend.
+    assert!(bars.contains("\npublished\n"), "{bars}");
     for engine in ["NEURON", "NEST", "Brian2"] {
         assert!(bars.contains(engine), "{engine} bar labelled");
     }
