@@ -9,7 +9,12 @@ scale. Usage:
       --presim MS         warm-up excluded from the statistics (default 500)
       --sim MS            simulated time after the warm-up (default 1000)
       --name NAME         suite name (default from the scaling)
-      --no-checks         write no checks section (for a quick look at a new scale)
+      --no-checks         only loose rate ranges (for a quick look at a new scale)
+      --checks-file F     append F (YAML) as the suite's checks section
+      --published-full-scale TOL
+                          check NEST's mean rates against the full-scale figures of NEST's
+                          example (FULL_MEAN_RATES below), within TOL spikes/s
+      --threads T         NEST threads (simulation.threads; default 1)
 
 The derived quantities follow NEST's PyNEST example (pynest/examples/Potjans_2014, NEST 3.x)
 step for step, in numpy float64, so NEST runs the same numbers as its reference
@@ -118,6 +123,8 @@ def main():
     parser.add_argument("--name")
     parser.add_argument("--no-checks", action="store_true")
     parser.add_argument("--checks-file", help="YAML text appended as the suite's checks section")
+    parser.add_argument("--published-full-scale", type=float, metavar="TOL")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     if not (0 < args.n_scaling <= 1 and 0 < args.k_scaling <= 1):
         sys.exit("N_SCALING and K_SCALING must be in (0, 1]")
@@ -145,6 +152,7 @@ def main():
         f"  duration: {args.presim + args.sim:g} ms",
         "  dt: 0.1 ms",
         f"  seed: {args.seed}",
+        f"  threads: {args.threads}",
         "  # Each simulator draws connections, weights, delays and initial potentials itself",
         "  # (NEST exactly as its reference implementation does).",
         "  connectivity: simulator",
@@ -197,7 +205,20 @@ def main():
     lines += ["", "record:"]
     for pop in POPULATIONS:
         lines.append(f"  - {{population: {pop}, variables: [spikes]}}")
-    if args.checks_file:
+    if args.published_full_scale is not None:
+        lines += [
+            "",
+            "checks:",
+            "  published:",
+            '    source: "full-scale mean rates of NEST\'s PyNEST microcircuit example (network_params.py, full_mean_rates)"',
+            f"    start: {args.presim:g} ms",
+            f"    tolerance: {args.published_full_scale!r} Hz",
+            "    engines: [NEST]",
+            "    mean_rate: {"
+            + ", ".join(f"{pop}: {q(rate, 'Hz')}" for pop, rate in zip(POPULATIONS, FULL_MEAN_RATES))
+            + "}",
+        ]
+    elif args.checks_file:
         lines += ["", open(args.checks_file).read().rstrip()]
     elif not args.no_checks:
         lines += [

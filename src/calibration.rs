@@ -4,8 +4,9 @@
 //! Spike-exact agreement is impossible for a chaotic network whose simulators draw their own
 //! random input, and a fixed tolerance says nothing about what "close" means for a given
 //! network and size. So `crosscheck bless` runs the reference engine (NEST, say) at the suite's
-//! seed and at each extra seed of the check, and stores, per recorded population and per-neuron
-//! statistic (rates, CVs of ISIs):
+//! seed and at each extra seed of the check, and stores, per recorded population and
+//! statistic (per-neuron rates, CVs of ISIs, or the pairwise count correlations of a fixed
+//! sample of cells):
 //!
 //! - the reference distribution (the values at the suite's own seed),
 //! - the KS distance between every pair of seeds, and the largest of them: the baseline, how
@@ -48,9 +49,9 @@ pub struct Calibration {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub population: String,
-    /// `rate` or `cv_isi`.
+    /// `rate`, `cv_isi` or `correlation`.
     pub statistic: String,
-    /// The reference engine's per-neuron values at the suite's own seed.
+    /// The reference engine's values at the suite's own seed (per neuron, or per pair).
     pub values: Vec<f64>,
     /// KS distance of every pair of seeds, in the order (0,1), (0,2), …, (1,2), …
     pub seed_distances: Vec<f64>,
