@@ -855,6 +855,28 @@ checks:
     }
 }
 
+/// A copy of `suites/cortical/<name>.crosscheck.yaml` edited by `edit`, in a temporary folder
+/// beside a copy of its blessed distributions (so the copy is judged by the real calibration).
+fn perturbed_cortical_suite(
+    name: &str,
+    edit: impl FnOnce(&str) -> String,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text =
+        fs::read_to_string(repo.join(format!("suites/cortical/{name}.crosscheck.yaml"))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join(format!("{name}.crosscheck.yaml"));
+    fs::write(&suite, edit(&text)).unwrap();
+    let blessed = dir.path().join("reference-data").join(name);
+    fs::create_dir_all(&blessed).unwrap();
+    fs::copy(
+        repo.join("reference-data").join(name).join("distributions.json"),
+        blessed.join("distributions.json"),
+    )
+    .unwrap();
+    (dir, suite)
+}
+
 /// The regime checks have teeth: Brunel's asynchronous irregular network with the inhibition
 /// weakened (g = 5 → 4) leaves the regime on every simulator, and the failure names the
 /// statistics, their values and the bounds they missed (measured on NEST: 136 Hz, CV 0.77,
@@ -863,20 +885,11 @@ checks:
 /// the failure gives the KS distance and the baseline.
 #[test]
 fn weakened_inhibition_leaves_the_asynchronous_irregular_regime() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = fs::read_to_string(repo.join("suites/cortical/brunel_ai.crosscheck.yaml")).unwrap();
     // g J = 2.5 mV becomes 2 mV on both inhibitory projections.
-    assert_eq!(text.matches("weight: 2.5 mV").count(), 2);
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("brunel_ai.crosscheck.yaml");
-    fs::write(&suite, text.replace("weight: 2.5 mV", "weight: 2.0 mV")).unwrap();
-    let blessed = dir.path().join("reference-data/brunel_ai");
-    fs::create_dir_all(&blessed).unwrap();
-    fs::copy(
-        repo.join("reference-data/brunel_ai/distributions.json"),
-        blessed.join("distributions.json"),
-    )
-    .unwrap();
+    let (dir, suite) = perturbed_cortical_suite("brunel_ai", |text| {
+        assert_eq!(text.matches("weight: 2.5 mV").count(), 2);
+        text.replace("weight: 2.5 mV", "weight: 2.0 mV")
+    });
     let json = dir.path().join("r.json");
     run_json(&suite, &json).code(1);
     let report = read_json(&json);
@@ -971,26 +984,12 @@ fn drawn_network_helpers_keep_signs_ranges_and_steps() {
 /// the baseline.
 #[test]
 fn weaker_layer_4_background_fails_the_microcircuit_checks_with_the_distances() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text =
-        fs::read_to_string(repo.join("suites/cortical/potjans_diesmann.crosscheck.yaml")).unwrap();
     let l4e = "poisson: {target: L4e, rate: 1680.0 Hz,";
-    assert_eq!(text.matches(l4e).count(), 1);
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("potjans_diesmann.crosscheck.yaml");
-    fs::write(
-        &suite,
+    let (dir, suite) = perturbed_cortical_suite("potjans_diesmann", |text| {
+        assert_eq!(text.matches(l4e).count(), 1);
         text.replace(l4e, "poisson: {target: L4e, rate: 1512.0 Hz,")
-            .replace("engines: [NEST, NEURON, Brian2]", "engines: [NEST]"),
-    )
-    .unwrap();
-    let blessed = dir.path().join("reference-data/potjans_diesmann");
-    fs::create_dir_all(&blessed).unwrap();
-    fs::copy(
-        repo.join("reference-data/potjans_diesmann/distributions.json"),
-        blessed.join("distributions.json"),
-    )
-    .unwrap();
+            .replace("engines: [NEST, NEURON, Brian2]", "engines: [NEST]")
+    });
     let json = dir.path().join("r.json");
     run_json(&suite, &json).code(1);
     let report = read_json(&json);

@@ -135,6 +135,91 @@ impl DrawnProjection {
     }
 }
 
+/// One synapse of a drawn network, as crosscheck draws it for a target that cannot draw
+/// (the NeuroML export): indices, the signed weight in SI units, the delay in ms (whole steps).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Synapse {
+    pub pre: u32,
+    pub post: u32,
+    pub weight_si: f64,
+    pub delay_ms: f64,
+}
+
+/// Draws projection `index` of a `connectivity: simulator` suite with crosscheck's own
+/// generator (from the suite's seed, one stream per projection): the same distributions as the
+/// simulators' draws, as explicit synapses.
+pub fn draw_synapses(suite: &NativeSuite, index: usize) -> Result<Vec<Synapse>, CodegenError> {
+    use super::random::{fixed_total_number, normal_within, SplitMix64};
+    let proj = &suite.projections[index];
+    let (n_pre, n_post) = (
+        suite.populations[proj.from].size,
+        suite.populations[proj.to].size,
+    );
+    let same = proj.from == proj.to;
+    let mut rng = SplitMix64::new(suite.simulation.seed, 0xD0A7_0000 + index as u64);
+    let pairs: Vec<(u32, u32)> = match &proj.connector {
+        Connector::FixedTotalNumber {
+            total,
+            allow_self_connections,
+            ..
+        } => fixed_total_number(&mut rng, n_pre, n_post, *total, same && !allow_self_connections),
+        Connector::AllToAll {
+            allow_self_connections,
+        } => (0..n_pre as u32)
+            .flat_map(|a| (0..n_post as u32).map(move |b| (a, b)))
+            .filter(|(a, b)| *allow_self_connections || !same || a != b)
+            .collect(),
+        Connector::OneToOne => (0..n_pre.min(n_post) as u32).map(|i| (i, i)).collect(),
+        other => {
+            return Err(CodegenError::Unsupported(format!(
+                "with `connectivity: simulator`, crosscheck cannot draw {other:?}"
+            )))
+        }
+    };
+    let sign = proj.receptor.sign();
+    let weight = sign * proj.weight.si;
+    let (low, high) = if weight < 0.0 {
+        (f64::NEG_INFINITY, 0.0)
+    } else {
+        (0.0, f64::INFINITY)
+    };
+    let dt_ms = suite.simulation.dt.si * 1e3;
+    let delay_ms = proj.delay.si * 1e3;
+    let weight_sd = proj.weight_sd.map(|q| q.si);
+    let delay_sd = proj.delay_sd.map(|q| q.si * 1e3);
+    let weights: Vec<f64> = pairs
+        .iter()
+        .map(|_| normal_within(&mut rng, weight, weight_sd, low, high))
+        .collect();
+    Ok(pairs
+        .into_iter()
+        .zip(weights)
+        .map(|((pre, post), weight_si)| {
+            let d = normal_within(&mut rng, delay_ms, delay_sd, 0.5 * dt_ms, f64::INFINITY);
+            Synapse {
+                pre,
+                post,
+                weight_si,
+                delay_ms: (d / dt_ms + 0.5).floor().max(1.0) * dt_ms,
+            }
+        })
+        .collect())
+}
+
+/// Each cell's initial potential (mV) of a population whose `v_init` is drawn, with
+/// crosscheck's own generator; `None` when it is not drawn.
+pub fn draw_initial_potentials(suite: &NativeSuite, population: usize) -> Option<Vec<f64>> {
+    let pop = &suite.populations[population];
+    let sd = pop.v_init_sd?.si * 1e3;
+    let mean = pop.param("v_init")?.si * 1e3;
+    let mut rng = super::random::SplitMix64::new(suite.simulation.seed, 0x0F17_0000 + population as u64);
+    Some(
+        (0..pop.size)
+            .map(|_| super::random::normal(&mut rng, mean, sd))
+            .collect(),
+    )
+}
+
 /// A population's drawn initial potential: `(mean, sd)` in mV.
 pub fn initial_potential(pop: &Population) -> Result<Option<(String, String)>, CodegenError> {
     match (pop.v_init_sd, pop.param("v_init")) {
@@ -168,6 +253,32 @@ mod tests {
         let path = dir.path().join(&generated.script);
         assert_parses_as_python(&path);
         (std::fs::read_to_string(path).unwrap(), dir)
+    }
+
+    #[test]
+    fn crosscheck_draws_explicit_synapses_for_targets_that_cannot() {
+        let suite = from_yaml(SUITE);
+        let inhibitory = super::draw_synapses(&suite, 1).unwrap();
+        assert_eq!(inhibitory.len(), 30);
+        assert!(inhibitory.iter().all(|s| s.pre < 5 && s.post < 20));
+        assert!(inhibitory.iter().all(|s| s.weight_si <= 0.0));
+        // A plain delay stays itself (0.8 ms is 8 steps).
+        assert!(inhibitory.iter().all(|s| (s.delay_ms - 0.8).abs() < 1e-9));
+        let excitatory = super::draw_synapses(&suite, 0).unwrap();
+        assert!(excitatory.iter().all(|s| s.weight_si >= 0.0 && s.delay_ms >= 0.1 - 1e-12));
+        // Delays are whole steps; weights vary around the mean.
+        assert!(excitatory
+            .iter()
+            .all(|s| ((s.delay_ms / 0.1) - (s.delay_ms / 0.1).round()).abs() < 1e-9));
+        let distinct: std::collections::BTreeSet<u64> =
+            excitatory.iter().map(|s| s.weight_si.to_bits()).collect();
+        assert!(distinct.len() > 30, "{excitatory:?}");
+        // The same seed draws the same network.
+        assert_eq!(excitatory, super::draw_synapses(&suite, 0).unwrap());
+        let v = super::draw_initial_potentials(&suite, 0).unwrap();
+        assert_eq!(v.len(), 20);
+        assert!(v.iter().any(|x| *x != v[0]));
+        assert!(super::draw_initial_potentials(&suite, 1).is_none());
     }
 
     #[test]
