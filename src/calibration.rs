@@ -4,8 +4,9 @@
 //! Spike-exact agreement is impossible for a chaotic network whose simulators draw their own
 //! random input, and a fixed tolerance says nothing about what "close" means for a given
 //! network and size. So `crosscheck bless` runs the reference engine (NEST, say) at the suite's
-//! seed and at each extra seed of the check, and stores, per recorded population and per-neuron
-//! statistic (rates, CVs of ISIs):
+//! seed and at each extra seed of the check, and stores, per recorded population and
+//! statistic (per-neuron rates, CVs of ISIs, or the pairwise count correlations of a fixed
+//! sample of cells):
 //!
 //! - the reference distribution (the values at the suite's own seed),
 //! - the KS distance between every pair of seeds, and the largest of them: the baseline, how
@@ -48,9 +49,9 @@ pub struct Calibration {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub population: String,
-    /// `rate` or `cv_isi`.
+    /// `rate`, `cv_isi` or `correlation`.
     pub statistic: String,
-    /// The reference engine's per-neuron values at the suite's own seed.
+    /// The reference engine's values at the suite's own seed (per neuron, or per pair).
     pub values: Vec<f64>,
     /// KS distance of every pair of seeds, in the order (0,1), (0,2), …, (1,2), …
     pub seed_distances: Vec<f64>,
@@ -79,6 +80,17 @@ pub fn values(
     match statistic {
         Distribution::Rate => stats::per_neuron_rates(&ids, &times, n, start_ms, stop),
         Distribution::CvIsi => stats::cv_isi_distribution(&ids, &times, n, start_ms, stop).values,
+        Distribution::Correlation => {
+            let sample: Vec<u32> = (0..n.min(crate::native::CORRELATION_SAMPLE) as u32).collect();
+            stats::pairwise_correlations(
+                &ids,
+                &times,
+                &sample,
+                crate::native::CORRELATION_BIN_MS,
+                start_ms,
+                stop,
+            )
+        }
     }
 }
 
@@ -297,7 +309,10 @@ pub fn summaries(
     recordings: &Recordings,
     root: &Path,
 ) -> Vec<PopulationSummary> {
-    if suite.checks.statistics.is_empty() && suite.checks.distributions.is_none() {
+    if suite.checks.statistics.is_empty()
+        && suite.checks.distributions.is_none()
+        && suite.checks.published.is_none()
+    {
         return vec![];
     }
     let start_ms = suite
@@ -337,6 +352,12 @@ pub fn summaries(
                 mean_rate: stats::population_rate(&ids, &times, n, start_ms, stop),
                 seed_band: band,
                 band_engine: band.and(calibration.as_ref().map(|c| c.provenance.engine.clone())),
+                published: suite.checks.published.as_ref().and_then(|p| {
+                    p.rates
+                        .iter()
+                        .find(|(index, _)| *index == population)
+                        .map(|(_, rate)| rate.si)
+                }),
                 population: id,
             }
         })

@@ -369,7 +369,7 @@ fn slurm_emit(args: &SlurmEmitArgs) -> Exit {
         .unwrap_or_else(|| (largest as u32).clamp(1, 8).max(widest_job));
     if cpus < widest_job {
         eprintln!(
-            "note: the plan has jobs on {widest_job} MPI ranks, more than --cpus-per-task {cpus}: they will run alone in their task, their ranks sharing {cpus} CPU(s)"
+            "note: the plan has jobs holding {widest_job} CPUs (MPI ranks or NEST threads), more than --cpus-per-task {cpus}: they will run alone in their task, sharing {cpus} CPU(s)"
         );
     }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("crosscheck"));
@@ -528,7 +528,7 @@ fn note_jobs_beyond_the_budget(jobs: &[Job], jobs_allowed: usize) {
         let engine = job.engine_label();
         if !noted.contains(&engine) {
             eprintln!(
-                "note: {engine} runs {} MPI ranks, more than the {budget} CPU(s) of -j {jobs_allowed}: its jobs run alone, their ranks sharing the {budget} CPU(s)",
+                "note: {engine} holds {} CPUs (MPI ranks or NEST threads), more than the {budget} of -j {jobs_allowed}: its jobs run alone, sharing the {budget} CPU(s)",
                 job.cpus()
             );
             noted.push(engine);

@@ -447,10 +447,10 @@ pub fn judge_features(job: &NativeJob, recordings: &Recordings) -> Vec<Observabl
 /// Bin of the population count whose Fano factor is taken.
 const FANO_BIN_MS: f64 = 10.0;
 /// Bin of the spike counts correlated pairwise (as in Potjans & Diesmann's analysis).
-const CORRELATION_BIN_MS: f64 = 2.0;
+pub(crate) const CORRELATION_BIN_MS: f64 = 2.0;
 /// Cells sampled for pairwise correlations (the first ones recorded): all pairs of a large
 /// population would cost O(n²).
-const CORRELATION_SAMPLE: usize = 100;
+pub(crate) const CORRELATION_SAMPLE: usize = 100;
 /// Bin of the population rate whose spectrum is taken: 1 ms resolves oscillations up to
 /// 500 Hz (Brunel's fast oscillations are near 180 Hz, synchronous regular firing ~300 Hz).
 const SPECTRUM_BIN_MS: f64 = 1.0;
@@ -522,6 +522,9 @@ pub fn judge_statistics(job: &NativeJob, recordings: &Recordings) -> Vec<Observa
                 SPECTRUM_MIN_HZ,
             )
             .map(|peak| peak.frequency),
+            Statistic::Synchrony => {
+                stats::chi_synchrony(&ids, &times, n, CORRELATION_BIN_MS, from, duration_ms)
+            }
         }
         .filter(|v| v.is_finite());
         let name = check.statistic.name();
@@ -586,6 +589,58 @@ pub fn judge_statistics(job: &NativeJob, recordings: &Recordings) -> Vec<Observa
         });
     }
     out
+}
+
+/// A suite's published mean rates, judged on the engines the figures are held to.
+pub fn judge_published(job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+    let suite = &job.suite;
+    let Some(check) = &suite.checks.published else {
+        return vec![];
+    };
+    // The figures are for the suite's own seed; calibration runs at other seeds are not judged.
+    if !check.engines.contains(&job.simulator) || job.seed.is_some() || job.point.is_some() {
+        return vec![];
+    }
+    let (start, stop) = (ms(&check.start), ms(&check.stop));
+    let tolerance = check.tolerance.si;
+    check
+        .rates
+        .iter()
+        .map(|&(population, expected)| {
+            let pop = &suite.populations[population];
+            let (ids, times, n) = population_events(suite, population, recordings);
+            let observed = stats::population_rate_closed(&ids, &times, n, start, stop);
+            let expected = expected.si;
+            let off = observed - expected;
+            let (status, message) = if !observed.is_finite() {
+                (CheckStatus::Fail, not_computed("mean_rate"))
+            } else if off.abs() <= tolerance {
+                (
+                    CheckStatus::Pass,
+                    format!("mean_rate {observed:.4} (published {expected} ± {tolerance})"),
+                )
+            } else {
+                (
+                    CheckStatus::Fail,
+                    format!(
+                        "mean_rate {observed:.4}, published {expected} ± {tolerance}: off by {off:+.4}"
+                    ),
+                )
+            };
+            ObservableResult {
+                experiment: format!("{} population", pop.id),
+                observable: "published mean_rate".to_string(),
+                status,
+                tolerance,
+                expected: Some(Value::Scalar(expected)),
+                observed: observed.is_finite().then_some(Value::Scalar(observed)),
+                message,
+                min_passing_tolerance: observed.is_finite().then_some(off.abs()),
+                file: check.location.file.clone(),
+                line: check.location.line,
+            }
+        })
+        .collect()
 }
 
 fn not_computed(name: &str) -> String {

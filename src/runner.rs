@@ -624,6 +624,7 @@ async fn execute_native(
             native::read_recordings(&suite, job.simulator, &workdir).map(|recordings| {
                 let mut observables = native::judge_features(&job, &recordings);
                 observables.extend(native::judge_statistics(&job, &recordings));
+                observables.extend(native::judge_published(&job, &recordings));
                 (observables, recordings)
             })
         })

@@ -970,7 +970,7 @@ fn slurm_emit_gives_each_task_the_cpus_of_the_largest_job() {
     assert!(text.contains("#SBATCH --cpus-per-task=4\n"), "{text}");
     assert!(text.contains("-j \"${SLURM_CPUS_PER_TASK:-4}\""), "{text}");
     emit(&["--cpus-per-task", "2"]).stderr(predicate::str::contains(
-        "jobs on 4 MPI ranks, more than --cpus-per-task 2",
+        "jobs holding 4 CPUs (MPI ranks or NEST threads), more than --cpus-per-task 2",
     ));
     // Without the MPI test, the one-CPU job alone needs 1.
     fs::remove_file(dir.path().join("net/.test.np4.omt")).unwrap();

@@ -597,7 +597,7 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
     run(&root, &cache, &engines, &json)
         .code(1)
         .stderr(predicate::str::contains(
-            "note: NetPyNE_NP4 runs 4 MPI ranks, more than the 2 CPU(s) of -j 2",
+            "note: NetPyNE_NP4 holds 4 CPUs (MPI ranks or NEST threads), more than the 2 of -j 2",
         ));
     let report = read_json(&json);
     let mut statuses = statuses_by_id(&report);

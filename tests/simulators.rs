@@ -222,6 +222,28 @@ fn bundled_suites_pass() {
         .filter(|t| t["model"].as_str().unwrap_or("").starts_with("brunel_"))
         .collect();
     assert_eq!(brunel.len(), 12, "{brunel:#?}");
+    // The Potjans–Diesmann microcircuit at 10 % scale on the same three; NEST reproduces its
+    // reference implementation's published rates (seed 55) to the spike.
+    let microcircuit: Vec<_> = native
+        .iter()
+        .filter(|t| t["model"] == "potjans_diesmann")
+        .collect();
+    assert_eq!(microcircuit.len(), 3, "{microcircuit:#?}");
+    let nest_microcircuit = microcircuit.iter().find(|t| t["engine"] == "NEST").unwrap();
+    let published: Vec<_> = nest_microcircuit["observables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["observable"] == "published mean_rate")
+        .collect();
+    assert_eq!(published.len(), 8, "{nest_microcircuit}");
+    for o in &published {
+        let (observed, expected) = (
+            o["observed"].as_f64().unwrap(),
+            o["expected"].as_f64().unwrap(),
+        );
+        assert!((observed - expected).abs() <= 0.0005, "{o}");
+    }
     let nest = native.iter().find(|t| t["engine"] == "NEST").unwrap();
     assert!(nest["engine_version"]
         .as_str()
@@ -261,7 +283,7 @@ fn bundled_suites_pass() {
         // where a simulator cannot express the model or see its spikes.
         let expected = if entry["suite"]
             .as_str()
-            .is_some_and(|s| s.starts_with("brunel_"))
+            .is_some_and(|s| s.starts_with("brunel_") || s == "potjans_diesmann")
         {
             // The cortical networks: jNeuroML takes no Poisson drive (and would take minutes).
             vec!["NEURON", "NEST", "Brian2"]
@@ -841,6 +863,28 @@ checks:
     }
 }
 
+/// A copy of `suites/cortical/<name>.crosscheck.yaml` edited by `edit`, in a temporary folder
+/// beside a copy of its blessed distributions (so the copy is judged by the real calibration).
+fn perturbed_cortical_suite(
+    name: &str,
+    edit: impl FnOnce(&str) -> String,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text =
+        fs::read_to_string(repo.join(format!("suites/cortical/{name}.crosscheck.yaml"))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join(format!("{name}.crosscheck.yaml"));
+    fs::write(&suite, edit(&text)).unwrap();
+    let blessed = dir.path().join("reference-data").join(name);
+    fs::create_dir_all(&blessed).unwrap();
+    fs::copy(
+        repo.join("reference-data").join(name).join("distributions.json"),
+        blessed.join("distributions.json"),
+    )
+    .unwrap();
+    (dir, suite)
+}
+
 /// The regime checks have teeth: Brunel's asynchronous irregular network with the inhibition
 /// weakened (g = 5 → 4) leaves the regime on every simulator, and the failure names the
 /// statistics, their values and the bounds they missed (measured on NEST: 136 Hz, CV 0.77,
@@ -849,20 +893,11 @@ checks:
 /// the failure gives the KS distance and the baseline.
 #[test]
 fn weakened_inhibition_leaves_the_asynchronous_irregular_regime() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = fs::read_to_string(repo.join("suites/cortical/brunel_ai.crosscheck.yaml")).unwrap();
     // g J = 2.5 mV becomes 2 mV on both inhibitory projections.
-    assert_eq!(text.matches("weight: 2.5 mV").count(), 2);
-    let dir = tempfile::tempdir().unwrap();
-    let suite = dir.path().join("brunel_ai.crosscheck.yaml");
-    fs::write(&suite, text.replace("weight: 2.5 mV", "weight: 2.0 mV")).unwrap();
-    let blessed = dir.path().join("reference-data/brunel_ai");
-    fs::create_dir_all(&blessed).unwrap();
-    fs::copy(
-        repo.join("reference-data/brunel_ai/distributions.json"),
-        blessed.join("distributions.json"),
-    )
-    .unwrap();
+    let (dir, suite) = perturbed_cortical_suite("brunel_ai", |text| {
+        assert_eq!(text.matches("weight: 2.5 mV").count(), 2);
+        text.replace("weight: 2.5 mV", "weight: 2.0 mV")
+    });
     let json = dir.path().join("r.json");
     run_json(&suite, &json).code(1);
     let report = read_json(&json);
@@ -907,6 +942,92 @@ fn weakened_inhibition_leaves_the_asynchronous_irregular_regime() {
             "{failed:?}"
         );
     }
+}
+
+/// The numpy helpers with which NEURON's and Brian2's scripts draw a network
+/// (`connectivity: simulator`) keep what they promise: pairs in range (no autapses when
+/// excluded), weights that keep their sign, delays of at least one step.
+#[test]
+fn drawn_network_helpers_keep_signs_ranges_and_steps() {
+    crosscheck(&shared_home())
+        .args(["install", "brian2"])
+        .timeout(Duration::from_secs(1800))
+        .assert()
+        .success();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("check.py");
+    fs::write(
+        &script,
+        format!(
+            "import numpy as np\nDRAW_SEED = 3\n{}\n\
+             pre, post = draw_pairs('fixed_total_number', 4, 4, 2000, True)\n\
+             assert len(pre) == 2000 and (pre != post).all() and pre.max() == 3 and post.min() == 0\n\
+             w = draw_normal(-1.0, 2.0, 5000, -np.inf, 0.0)\n\
+             assert (w <= 0).all() and -2.0 < np.median(w) < -1.6\n\
+             d = on_steps(draw_normal(0.75, 0.375, 5000, 0.05, np.inf), 0.1)\n\
+             assert d.min() >= 0.1 and np.allclose(d / 0.1, np.round(d / 0.1))\n\
+             a, b = draw_pairs('all_to_all', 3, 3, 0, True)\n\
+             assert len(a) == 6 and (a != b).all()\n\
+             assert (draw_normal(2.0, None, 3, 0, 9) == 2.0).all()\n\
+             print('ok')\n",
+            crosscheck::codegen::drawn::PYTHON_HELPERS
+        ),
+    )
+    .unwrap();
+    // Median of N(-1, 2) kept in (-inf, 0]: the 0.346 quantile of N(-1, 2), -1.79.
+    let output = std::process::Command::new(shared_home().join("venv/bin/python"))
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success() && String::from_utf8_lossy(&output.stdout).trim() == "ok",
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The microcircuit's checks have teeth: with layer 4's excitatory background lowered by 10 %
+/// (1680 → 1512 Hz per cell), NEST no longer reproduces its published rates, and L4e's rate
+/// distribution leaves NEST's own seed-to-seed spread, the failure giving the KS distance and
+/// the baseline.
+#[test]
+fn weaker_layer_4_background_fails_the_microcircuit_checks_with_the_distances() {
+    let l4e = "poisson: {target: L4e, rate: 1680.0 Hz,";
+    let (dir, suite) = perturbed_cortical_suite("potjans_diesmann", |text| {
+        assert_eq!(text.matches(l4e).count(), 1);
+        text.replace(l4e, "poisson: {target: L4e, rate: 1512.0 Hz,")
+            .replace("engines: [NEST, NEURON, Brian2]", "engines: [NEST]")
+    });
+    let json = dir.path().join("r.json");
+    run_json(&suite, &json).code(1);
+    let report = read_json(&json);
+    let tests = report["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 1, "{tests:#?}");
+    let observables = tests[0]["observables"].as_array().unwrap();
+    let find = |name: &str, experiment: &str| {
+        observables
+            .iter()
+            .find(|o| o["observable"] == name && o["experiment"] == experiment)
+            .unwrap_or_else(|| panic!("no {experiment} / {name} in {observables:#?}"))
+    };
+    let published = find("published mean_rate", "L4e population");
+    assert_eq!(published["status"], "fail", "{published}");
+    assert!(
+        published["observed"].as_f64().unwrap() < 3.88 - 0.1,
+        "{published}"
+    );
+    let distribution = find("L4e rate distribution", "distributions");
+    assert_eq!(distribution["status"], "fail", "{distribution}");
+    let message = distribution["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("outside the seed-to-seed spread: KS distance ")
+            && message.contains("to NEST's (baseline: seed-to-seed KS up to 0.")
+            && message.contains("effect size -"),
+        "{message}"
+    );
+    assert!(
+        distribution["observed"].as_f64().unwrap() > distribution["tolerance"].as_f64().unwrap()
+    );
 }
 
 /// `bless` calibrates a `distributions` check on the reference engine's other seeds (written

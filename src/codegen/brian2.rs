@@ -49,7 +49,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{NativeSuite, Population, Receptor, Stimulus};
+use crate::suite::native::{Connectivity, NativeSuite, Population, Receptor, Stimulus};
 use crate::suite::units::{brian2_expr, code_number, Quantity};
 
 const TEMPLATE: &str = include_str!("templates/brian2.py.tera");
@@ -371,6 +371,9 @@ struct Context {
     dt: String,
     duration: String,
     seed: u64,
+    /// The numpy seed of drawn networks and potentials, and the helpers that draw.
+    draw_seed: Option<u64>,
+    draw_helpers: &'static str,
     populations: Vec<Pop>,
     projections: Vec<Proj>,
     steps: Vec<Step>,
@@ -382,6 +385,8 @@ struct Context {
 #[derive(Serialize)]
 struct Drive {
     target: String,
+    /// The variable each event adds to (`v` for delta synapses, a synaptic current).
+    variable: &'static str,
     n: u64,
     rate_hz: String,
     /// A Brian2 expression in the target's namespace (the signed weight, masked while
@@ -407,6 +412,8 @@ struct Pop {
     /// (variable, Python expression): numbers from the suite, or fixed expressions.
     init: Vec<(&'static str, String)>,
     every_step: Option<(&'static str, &'static str)>,
+    /// `(mean, sd)` in mV when each cell's initial potential is drawn.
+    v_init_normal: Option<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -418,6 +425,11 @@ struct Proj {
     on_pre: &'static str,
     /// In steps, one less than the suite's (see the module documentation).
     delay_steps: u64,
+    /// Set when the script draws the connections itself; weights are then per synapse, in
+    /// `weight_unit` (a Brian2 unit name), and `weight_dimension` declares them.
+    drawn: Option<super::drawn::DrawnProjection>,
+    weight_unit: &'static str,
+    weight_dimension: &'static str,
 }
 
 #[derive(Serialize)]
@@ -502,6 +514,7 @@ pub fn generate(
                 method_note: "",
                 init: vec![],
                 every_step: None,
+                v_init_normal: None,
             });
             continue;
         }
@@ -565,6 +578,7 @@ pub fn generate(
             method_note: model.method_note,
             init,
             every_step: model.every_step,
+            v_init_normal: super::drawn::initial_potential(pop)?,
         });
     }
 
@@ -592,6 +606,32 @@ pub fn generate(
             Receptor::Inhibitory => model.on_pre[1],
         };
         let delay_steps = steps_of(&proj.delay, dt)?.max(1) - 1;
+        let (weight_unit, weight_dimension) = match target.kind.synapse {
+            crate::suite::native::SynapseKind::ConductanceExp => ("nS", "siemens"),
+            crate::suite::native::SynapseKind::Delta => ("mV", "volt"),
+            _ => ("pA", "amp"),
+        };
+        let drawn = match suite.simulation.connectivity {
+            Connectivity::Crosscheck => None,
+            Connectivity::Simulator => {
+                let source = &suite.populations[proj.from];
+                if source.kind.is_source {
+                    return Err(CodegenError::Unsupported(format!(
+                        "with `connectivity: simulator`, Brian2 draws connections between cells only (`{}` is a source)",
+                        source.id
+                    )));
+                }
+                let signed = weight
+                    .value_in(weight_unit)
+                    .map_err(|e| CodegenError::Units(e.to_string()))?;
+                Some(super::drawn::DrawnProjection::new(
+                    suite,
+                    proj,
+                    signed,
+                    weight_unit,
+                )?)
+            }
+        };
         projections.push(Proj {
             index,
             pre: suite.populations[proj.from].id.to_string(),
@@ -599,13 +639,16 @@ pub fn generate(
             weight: brian2_expr(&weight),
             on_pre,
             delay_steps,
+            drawn,
+            weight_unit,
+            weight_dimension,
         });
     }
 
     let mut steps = Vec::new();
     for stimulus in &suite.stimuli {
         match stimulus {
-            // Drawn by PoissonInput (see `delta_drives` below).
+            // Drawn by PoissonInput (see `poisson_drives` below).
             Stimulus::Poisson { .. } => {}
             Stimulus::Step {
                 target,
@@ -652,13 +695,25 @@ pub fn generate(
     }
 
     let mut drives = Vec::new();
-    for drive in super::delta_drives(suite, "crosscheck's Brian2 generation")? {
+    for drive in super::poisson_drives(suite, "crosscheck's Brian2 generation")? {
         let n = (drive.rate.si * dt.si / DRIVE_MAX_P).ceil().clamp(1.0, 1e9) as u64;
+        let pop = &suite.populations[drive.target];
+        // A delta synapse's input is dropped while refractory (NEST's iaf_psc_delta); a
+        // current synapse keeps integrating (iaf_psc_exp clamps only the potential).
+        let (variable, weight) = match (pop.kind.name, drive.weight.si < 0.0) {
+            ("lif_delta", _) => (
+                "v",
+                format!("{}*int(not_refractory)", brian2_expr(&drive.weight)),
+            ),
+            (_, false) => ("I_syn_E", brian2_expr(&drive.weight)),
+            (_, true) => ("I_syn_I", brian2_expr(&drive.weight)),
+        };
         drives.push(Drive {
-            target: suite.populations[drive.target].id.to_string(),
+            target: pop.id.to_string(),
+            variable,
             n,
             rate_hz: code_number(drive.rate.si / n as f64),
-            weight: format!("{}*int(not_refractory)", brian2_expr(&drive.weight)),
+            weight,
         });
     }
 
@@ -669,6 +724,10 @@ pub fn generate(
         duration: number_in(&suite.simulation.duration, "ms")?,
         // numpy's seed is 32 bits (only a Poisson drive draws numbers in the script).
         seed: suite.simulation.seed & 0xFFFF_FFFF,
+        draw_seed: (suite.simulation.connectivity == Connectivity::Simulator
+            || suite.populations.iter().any(|p| p.v_init_sd.is_some()))
+        .then(|| super::drawn::seed(suite)),
+        draw_helpers: super::drawn::PYTHON_HELPERS,
         populations,
         projections,
         steps,

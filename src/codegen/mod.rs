@@ -15,6 +15,7 @@
 //!   `output/<population>_<variable>.txt` (`time_ms` then one column per recorded cell).
 
 pub mod brian2;
+pub mod drawn;
 pub mod lems;
 pub mod nest;
 pub mod neuroml;
@@ -28,7 +29,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::suite::native::{
-    CellSelection, Connector, NativeSuite, Simulator, Stimulus, SweepTarget,
+    CellSelection, Connectivity, Connector, NativeSuite, Simulator, Stimulus, SweepTarget,
 };
 use crate::suite::units::{code_number, Quantity};
 
@@ -120,6 +121,10 @@ pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
         .iter()
         .enumerate()
         .map(|(k, proj)| {
+            if suite.simulation.connectivity == Connectivity::Simulator {
+                // Each simulator draws these itself; nothing to hand over.
+                return Vec::new();
+            }
             let pre = suite.populations[proj.from].size;
             let post = suite.populations[proj.to].size;
             let same = proj.from == proj.to;
@@ -208,6 +213,9 @@ pub fn write_inputs(
         }
     }
     for (k, pairs) in inputs.connections.iter().enumerate() {
+        if suite.simulation.connectivity == Connectivity::Simulator {
+            break;
+        }
         let mut text = String::with_capacity(pairs.len() * 8);
         for (a, b) in pairs {
             let _ = writeln!(text, "{a} {b}");
@@ -361,20 +369,24 @@ pub(crate) fn hh_steady_state(v_mv: f64) -> (f64, f64, f64) {
 }
 
 /// A Poisson drive (`poisson` stimulus) as NEURON's and Brian2's generators take it.
-pub(crate) struct DeltaDrive {
+pub(crate) struct PoissonDrive {
     pub target: usize,
     pub rate: Quantity,
     /// Signed by the receptor, as NEST signs weights.
     pub weight: Quantity,
 }
 
-/// The Poisson drives of `suite`, for a generator (`who`) that takes them on `lif_delta` cells
-/// only (as a voltage jump drawn each step), one per population.
-pub(crate) fn delta_drives(
+/// Cell types whose Poisson drive NEURON's and Brian2's generators draw each step: a voltage
+/// jump on `lif_delta`, a jump of the synaptic current on `lif_curr_exp`.
+pub(crate) const DRIVEN_CELLS: &[&str] = &["lif_delta", "lif_curr_exp"];
+
+/// The Poisson drives of `suite`, for a generator (`who`) that takes them on
+/// [`DRIVEN_CELLS`] only, one per population.
+pub(crate) fn poisson_drives(
     suite: &NativeSuite,
     who: &str,
-) -> Result<Vec<DeltaDrive>, CodegenError> {
-    let mut drives: Vec<DeltaDrive> = Vec::new();
+) -> Result<Vec<PoissonDrive>, CodegenError> {
+    let mut drives: Vec<PoissonDrive> = Vec::new();
     for stimulus in &suite.stimuli {
         let Stimulus::Poisson {
             target,
@@ -387,9 +399,9 @@ pub(crate) fn delta_drives(
             continue;
         };
         let pop = &suite.populations[*target];
-        if pop.kind.name != "lif_delta" {
+        if !DRIVEN_CELLS.contains(&pop.kind.name) {
             return Err(CodegenError::Unsupported(format!(
-                "{who} takes a Poisson drive on `lif_delta` cells only (`{}` is {})",
+                "{who} takes a Poisson drive on `lif_delta` and `lif_curr_exp` cells only (`{}` is {})",
                 pop.id, pop.kind.name
             )));
         }
@@ -399,7 +411,7 @@ pub(crate) fn delta_drives(
                 pop.id
             )));
         }
-        drives.push(DeltaDrive {
+        drives.push(PoissonDrive {
             target: *target,
             rate: *rate,
             weight: Quantity {

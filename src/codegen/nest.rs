@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::suite::units::{code_number, Dimension, Quantity};
 
 use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{NativeSuite, Population, Receptor, Stimulus};
+use crate::suite::native::{Connectivity, Connector, NativeSuite, Population, Receptor, Stimulus};
 
 const TEMPLATE: &str = include_str!("templates/nest.py.tera");
 pub const SCRIPT: &str = "run_nest.py";
@@ -256,6 +256,8 @@ struct Pop {
     model: &'static str,
     size: usize,
     params: Vec<(&'static str, String)>,
+    /// `(mean, sd)` in mV when each cell's initial potential is drawn.
+    v_init_normal: Option<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -263,6 +265,10 @@ struct Proj {
     index: usize,
     pre: String,
     post: String,
+    /// NEST's `conn_spec` when NEST draws the connections itself
+    /// ([`Connectivity::Simulator`]); otherwise the pairs come from crosscheck's input file.
+    conn_spec: Option<String>,
+    /// Python expressions: a number, or a `nest.random` parameter drawn per synapse.
     weight: String,
     delay: String,
 }
@@ -281,6 +287,7 @@ struct Drive {
     target: String,
     rate_hz: String,
     weight: String,
+    delay: String,
 }
 
 #[derive(Serialize)]
@@ -311,16 +318,47 @@ fn izhikevich2007_synapses(target: &Population) -> CodegenError {
     ))
 }
 
+/// NEST's unit for a weight onto `target`.
+fn weight_unit(target: &Population) -> &'static str {
+    match target.kind.synapse.weight_dimension() {
+        Some(d) if d == Dimension::CONDUCTANCE => "nS",
+        Some(d) if d == Dimension::VOLTAGE => "mV",
+        _ => "pA",
+    }
+}
+
+/// The `conn_spec` with which NEST draws `connector` itself. Only connectors that mean the
+/// same on every simulator are accepted by the loader under `connectivity: simulator`.
+fn nest_conn_spec(connector: &Connector) -> Result<String, CodegenError> {
+    let python_bool = |b: bool| if b { "True" } else { "False" };
+    match connector {
+        Connector::FixedTotalNumber {
+            total,
+            allow_self_connections,
+            ..
+        } => Ok(format!(
+            "{{\"rule\": \"fixed_total_number\", \"N\": {total}, \"allow_autapses\": {}, \"allow_multapses\": True}}",
+            python_bool(*allow_self_connections)
+        )),
+        Connector::AllToAll {
+            allow_self_connections,
+        } => Ok(format!(
+            "{{\"rule\": \"all_to_all\", \"allow_autapses\": {}}}",
+            python_bool(*allow_self_connections)
+        )),
+        Connector::OneToOne => Ok("{\"rule\": \"one_to_one\"}".to_string()),
+        other => Err(CodegenError::Unsupported(format!(
+            "with `connectivity: simulator`, NEST does not draw {other:?} connectors"
+        ))),
+    }
+}
+
 fn signed_weight(
     target: &Population,
     weight: &Quantity,
     receptor: Receptor,
 ) -> Result<String, CodegenError> {
-    let unit = match target.kind.synapse.weight_dimension() {
-        Some(d) if d == Dimension::CONDUCTANCE => "nS",
-        Some(d) if d == Dimension::VOLTAGE => "mV",
-        _ => "pA",
-    };
+    let unit = weight_unit(target);
     let magnitude = weight
         .value_in(unit)
         .map_err(|e| CodegenError::Units(e.to_string()))?;
@@ -338,12 +376,19 @@ pub fn generate(
     for (index, pop) in suite.populations.iter().enumerate() {
         if pop.kind.name == "izhikevich2007" {
             let map = Izhikevich2007OnNest::new(pop)?;
+            if pop.v_init_sd.is_some() {
+                return Err(CodegenError::Unsupported(format!(
+                    "a drawn `v_init` on izhikevich2007 population `{}` has no NEST counterpart",
+                    pop.id
+                )));
+            }
             populations.push(Pop {
                 id: pop.id.to_string(),
                 is_source: false,
                 model: "izhikevich",
                 size: pop.size,
                 params: map.params(pop)?,
+                v_init_normal: None,
             });
             izh2007.insert(index, map);
             continue;
@@ -355,6 +400,7 @@ pub fn generate(
                 model: "spike_generator",
                 size: pop.size,
                 params: vec![],
+                v_init_normal: None,
             });
             continue;
         }
@@ -379,12 +425,14 @@ pub fn generate(
             params.push(("Inact_h", code_number(h)));
             params.push(("Act_n", code_number(n)));
         }
+        let v_init_normal = super::drawn::initial_potential(pop)?;
         populations.push(Pop {
             id: pop.id.to_string(),
             is_source: false,
             model: model.model,
             size: pop.size,
             params,
+            v_init_normal,
         });
     }
 
@@ -394,12 +442,43 @@ pub fn generate(
         if izh2007.contains_key(&proj.to) {
             return Err(izhikevich2007_synapses(target));
         }
+        let weight = signed_weight(target, &proj.weight, proj.receptor)?;
+        let weight = match proj.weight_sd {
+            None => weight,
+            // Redrawn until the sign is the receptor's, as the microcircuit's reference
+            // implementation does (and with its arguments, so the draws are its draws).
+            Some(sd) => {
+                let unit = weight_unit(target);
+                let (min, max) = match proj.receptor {
+                    Receptor::Excitatory => ("0.0", "np.inf"),
+                    Receptor::Inhibitory => ("-np.inf", "0.0"),
+                };
+                format!(
+                    "nest.math.redraw(nest.random.normal(mean={weight}, std={}), min={min}, max={max})",
+                    number_in(&sd, unit)?
+                )
+            }
+        };
+        let delay = number_in(&proj.delay, "ms")?;
+        let delay = match proj.delay_sd {
+            None => delay,
+            // At least half a step, which NEST rounds to one step.
+            Some(sd) => format!(
+                "nest.math.redraw(nest.random.normal(mean={delay}, std={}), \
+                 min=nest.resolution - 0.5 * nest.resolution, max=np.inf)",
+                number_in(&sd, "ms")?
+            ),
+        };
         projections.push(Proj {
             index,
             pre: suite.populations[proj.from].id.to_string(),
             post: target.id.to_string(),
-            weight: signed_weight(target, &proj.weight, proj.receptor)?,
-            delay: number_in(&proj.delay, "ms")?,
+            conn_spec: match suite.simulation.connectivity {
+                Connectivity::Crosscheck => None,
+                Connectivity::Simulator => Some(nest_conn_spec(&proj.connector)?),
+            },
+            weight,
+            delay,
         });
     }
 
@@ -412,6 +491,7 @@ pub fn generate(
                 rate,
                 weight,
                 receptor,
+                delay,
                 ..
             } => {
                 let pop = &suite.populations[*target];
@@ -422,6 +502,7 @@ pub fn generate(
                     target: pop.id.to_string(),
                     rate_hz: number_in(rate, "Hz")?,
                     weight: signed_weight(pop, weight, *receptor)?,
+                    delay: number_in(delay.as_ref().unwrap_or(&suite.simulation.dt), "ms")?,
                 });
             }
             Stimulus::Step {

@@ -24,6 +24,14 @@
 //! because jNeuroML's NEURON export turns them into hoc object and NMODL mechanism names, where
 //! a bare `hh`, `pas` or `v` would collide with NEURON's own.
 //!
+//! A network each simulator draws (`connectivity: simulator`: per-synapse normal weights and
+//! delays) is drawn by crosscheck for the export ([`super::drawn::draw_synapses`]) and written
+//! connection by connection. A drawn initial potential (`v_init: {normal: …}`) is exported as
+//! its mean: NeuroML's PyNN cells take one `v_init` per cell type, and one component and
+//! population per cell would break every projection into single cells. Networks with drawn
+//! potentials leave the opening transient out of their statistics (`start`), which is where
+//! the difference shows.
+//!
 //! What has no NeuroML2 standard equivalent with the library's semantics is refused with
 //! [`CodegenError::Unsupported`] (the job is then a skip with the reason): delta synapses
 //! (`lif_delta`, `izhikevich`), and the other cell types, whose NeuroML/PyNN namesakes are
@@ -35,7 +43,9 @@ use std::path::Path;
 
 use super::lems::{raw_spike_file, raw_trace_file, RAW_OUTPUT};
 use super::{cells, ms, CodegenError, Generated, GeneratedKind, Inputs};
-use crate::suite::native::{Ident, NativeSuite, Population, Receptor, Stimulus, Variable};
+use crate::suite::native::{
+    Connectivity, Ident, NativeSuite, Population, Receptor, Stimulus, Variable,
+};
 use crate::suite::units::{code_number, Quantity};
 
 /// The NeuroML2 document's name for a suite (the suite name is a validated identifier).
@@ -226,6 +236,8 @@ fn refuse_what_cannot_be_expressed(suite: &NativeSuite) -> Result<(), CodegenErr
         seed: _,
         // NEST's threads: nothing to export.
         threads: _,
+        // Drawn by each simulator: crosscheck draws it for the export ([`drawn_synapses`]).
+        connectivity: _,
     } = &suite.simulation;
     for pop in &suite.populations {
         let Population {
@@ -234,6 +246,9 @@ fn refuse_what_cannot_be_expressed(suite: &NativeSuite) -> Result<(), CodegenErr
             kind: _,
             params: _,
             spike_times: _,
+            // NeuroML's PyNN cells take one `v_init` per cell type: a drawn initial potential
+            // is exported as its mean (see the module documentation).
+            v_init_sd: _,
             location: _,
         } = pop;
     }
@@ -241,11 +256,15 @@ fn refuse_what_cannot_be_expressed(suite: &NativeSuite) -> Result<(), CodegenErr
         let crate::suite::native::Projection {
             from: _,
             to: _,
-            // Every connector's pairs are drawn by crosscheck (`Inputs::connections`).
+            // Every connector's pairs are drawn by crosscheck (`Inputs::connections`, or
+            // `drawn::draw_synapses` when each simulator draws).
             connector: _,
             receptor: _,
             weight: _,
             delay: _,
+            // Per-synapse values: written per connection.
+            weight_sd: _,
+            delay_sd: _,
             location: _,
         } = proj;
     }
@@ -362,25 +381,44 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
             )));
         }
         // Current synapses take signed weights in nA (PyNN's unit), as NEST does; the receptor
-        // gives the sign. Every connection of a projection has the projection's weight and
-        // delay, written per connection so that per-synapse values fit the same element.
-        let magnitude = proj
-            .weight
-            .value_in("nA")
-            .map_err(|e| CodegenError::Units(e.to_string()))?;
-        let weight = xml_number(
-            proj.receptor.sign() * magnitude,
-            &format!("projection {k}'s weight"),
-        )?;
-        let delay = number_in(&proj.delay, "ms", &format!("projection {k}'s delay"))?;
+        // gives the sign. Each connection carries its own weight and delay: the projection's,
+        // or, in a network each simulator draws, the ones crosscheck draws for the export.
         let synapse = synapse_id(post, proj.receptor);
-        let pairs = inputs.connections.get(k).map(Vec::as_slice).unwrap_or(&[]);
+        let connections: Vec<(u32, u32, String, String)> =
+            if suite.simulation.connectivity == Connectivity::Simulator {
+                super::drawn::draw_synapses(suite, k)?
+                    .into_iter()
+                    .map(|s| {
+                        Ok((
+                            s.pre,
+                            s.post,
+                            xml_number(s.weight_si * 1e9, &format!("projection {k}'s weight"))?,
+                            xml_number(s.delay_ms, &format!("projection {k}'s delay"))?,
+                        ))
+                    })
+                    .collect::<Result<_, CodegenError>>()?
+            } else {
+                let magnitude = proj
+                    .weight
+                    .value_in("nA")
+                    .map_err(|e| CodegenError::Units(e.to_string()))?;
+                let weight = xml_number(
+                    proj.receptor.sign() * magnitude,
+                    &format!("projection {k}'s weight"),
+                )?;
+                let delay = number_in(&proj.delay, "ms", &format!("projection {k}'s delay"))?;
+                let pairs = inputs.connections.get(k).map(Vec::as_slice).unwrap_or(&[]);
+                pairs
+                    .iter()
+                    .map(|&(a, b)| (a, b, weight.clone(), delay.clone()))
+                    .collect()
+            };
         // A projection has one presynaptic population, and every source cell is a population
         // of its own: one projection per source cell with connections.
-        let mut groups: BTreeMap<Option<u32>, Vec<(u32, u32)>> = BTreeMap::new();
-        for &(a, b) in pairs {
-            let key = pre.kind.is_source.then_some(a);
-            groups.entry(key).or_default().push((a, b));
+        let mut groups: BTreeMap<Option<u32>, Vec<(u32, u32, String, String)>> = BTreeMap::new();
+        for connection in connections {
+            let key = pre.kind.is_source.then_some(connection.0);
+            groups.entry(key).or_default().push(connection);
         }
         for (source_cell, pairs) in groups {
             let (id, pre_pop) = match source_cell {
@@ -395,7 +433,7 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
                 "        <projection id=\"{id}\" presynapticPopulation=\"{pre_pop}\" postsynapticPopulation=\"{}\" synapse=\"{synapse}\">",
                 pop_id(post)
             );
-            for (n, (a, b)) in pairs.iter().enumerate() {
+            for (n, (a, b, weight, delay)) in pairs.iter().enumerate() {
                 let _ = writeln!(
                     projections,
                     "            <connectionWD id=\"{n}\" preCellId=\"../{}\" postCellId=\"../{}\" weight=\"{weight}\" delay=\"{delay}ms\"/>",

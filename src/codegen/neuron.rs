@@ -52,7 +52,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{cells, list_literal, ms, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{NativeSuite, Receptor, Stimulus, SynapseKind};
+use crate::suite::native::{Connectivity, NativeSuite, Receptor, Stimulus, SynapseKind};
 use crate::suite::units::code_number;
 
 const TEMPLATE: &str = include_str!("templates/neuron.py.tera");
@@ -209,8 +209,13 @@ struct Context {
     dt: String,
     duration: String,
     mechanisms: Vec<&'static str>,
-    /// Seeds the Poisson drive of `cc_lif_delta` (NEURON's scop_random), when there is one.
+    /// Seeds the Poisson drives (NEURON's scop_random, shared by every mechanism), when there
+    /// are any, through `drive_mechanism`'s `seed_drive`.
     drive_seed: Option<String>,
+    drive_mechanism: &'static str,
+    /// The numpy seed of drawn networks (`connectivity: simulator`), and the helpers that draw.
+    draw_seed: Option<u64>,
+    draw_helpers: &'static str,
     populations: Vec<Pop>,
     projections: Vec<Proj>,
     steps: Vec<Step>,
@@ -224,6 +229,8 @@ struct Pop {
     mechanism: &'static str,
     size: usize,
     params: Vec<(&'static str, String)>,
+    /// `(mean, sd)` in mV when each cell's initial potential is drawn.
+    v_init_normal: Option<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -238,6 +245,8 @@ struct Proj {
     /// NET_RECEIVE kind: 0 excitatory, 1 inhibitory.
     kind: u8,
     delay: String,
+    /// Set when the script draws the connections itself.
+    drawn: Option<super::drawn::DrawnProjection>,
 }
 
 #[derive(Serialize)]
@@ -265,17 +274,23 @@ fn unsupported_cell(kind: &str, pop: &str) -> CodegenError {
     ))
 }
 
-/// The Poisson drives, as `(population, drive_rate in 1/ms, signed drive_weight in mV)`: the
-/// parameters of `cc_lif_delta`, which draws the drive inside its step (a NetStim per cell at
-/// tens of kHz would put millions of events a second through NEURON's queue).
+/// The Poisson drives, as `(population, drive_rate in 1/ms, signed drive_weight)`: parameters
+/// of `cc_lif_delta` (weight in mV) and `cc_lif_exp` (pA), which draw the drive inside their
+/// step (a NetStim per cell at tens of kHz would put millions of events a second through
+/// NEURON's queue).
 fn poisson_drives(suite: &NativeSuite) -> Result<Vec<(usize, String, String)>, CodegenError> {
-    super::delta_drives(suite, "crosscheck's NEURON mechanism cc_lif_delta")?
+    super::poisson_drives(suite, "crosscheck's NEURON mechanisms")?
         .into_iter()
         .map(|d| {
+            let unit = if suite.populations[d.target].kind.name == "lif_delta" {
+                "mV"
+            } else {
+                "pA"
+            };
             Ok((
                 d.target,
                 number_in(&d.rate, "1/ms")?,
-                number_in(&d.weight, "mV")?,
+                number_in(&d.weight, unit)?,
             ))
         })
         .collect()
@@ -298,6 +313,7 @@ pub fn generate(
                 mechanism: "",
                 size: pop.size,
                 params: vec![],
+                v_init_normal: None,
             });
             continue;
         }
@@ -319,6 +335,7 @@ pub fn generate(
             mechanism: mech.name,
             size: pop.size,
             params,
+            v_init_normal: super::drawn::initial_potential(pop)?,
         });
         if !used.iter().any(|m| m.name == mech.name) {
             used.push(mech);
@@ -349,6 +366,18 @@ pub fn generate(
             Receptor::Inhibitory if signed => (-magnitude, 1),
             Receptor::Inhibitory => (magnitude, 1),
         };
+        let drawn = match suite.simulation.connectivity {
+            Connectivity::Crosscheck => None,
+            Connectivity::Simulator if source.kind.is_source => {
+                return Err(CodegenError::Unsupported(format!(
+                    "with `connectivity: simulator`, NEURON draws connections between cells only (`{}` is a source)",
+                    source.id
+                )))
+            }
+            Connectivity::Simulator => {
+                Some(super::drawn::DrawnProjection::new(suite, proj, weight, unit)?)
+            }
+        };
         projections.push(Proj {
             index,
             pre: source.id.to_string(),
@@ -357,6 +386,7 @@ pub fn generate(
             weight: code_number(weight),
             kind,
             delay: number_in(&proj.delay, "ms")?,
+            drawn,
         });
     }
 
@@ -429,6 +459,14 @@ pub fn generate(
         mechanisms: used.iter().map(|m| m.name).collect(),
         // scop_random's seed is a double; keep it exact.
         drive_seed: (!drives.is_empty()).then(|| (suite.simulation.seed % (1 << 52)).to_string()),
+        drive_mechanism: drives
+            .first()
+            .and_then(|d| mechanism(suite.populations[d.0].kind.name))
+            .map_or("", |m| m.name),
+        draw_seed: (suite.simulation.connectivity == Connectivity::Simulator
+            || suite.populations.iter().any(|p| p.v_init_sd.is_some()))
+        .then(|| super::drawn::seed(suite)),
+        draw_helpers: super::drawn::PYTHON_HELPERS,
         populations,
         projections,
         steps,

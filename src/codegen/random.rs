@@ -161,6 +161,29 @@ pub fn fixed_total_number(
     pairs
 }
 
+/// A normal deviate (Box–Muller; one of the pair is used, so the stream stays simple).
+pub fn normal(rng: &mut SplitMix64, mean: f64, sd: f64) -> f64 {
+    let u1 = 1.0 - rng.next_f64(); // (0, 1]: the logarithm is finite
+    let u2 = rng.next_f64();
+    mean + sd * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// A normal deviate redrawn until it lies in `[low, high]` (NEST's `nest.math.redraw`); the
+/// mean itself without spread. Gives up after 1000 draws with the nearest bound, so a nonsense
+/// interval cannot hang (the loader's intervals always hold most of the mass).
+pub fn normal_within(rng: &mut SplitMix64, mean: f64, sd: Option<f64>, low: f64, high: f64) -> f64 {
+    let Some(sd) = sd.filter(|s| *s > 0.0) else {
+        return mean;
+    };
+    for _ in 0..1000 {
+        let x = normal(rng, mean, sd);
+        if (low..=high).contains(&x) {
+            return x;
+        }
+    }
+    mean.clamp(low, high)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,5 +262,19 @@ mod tests {
             pairs.len()
         );
         assert!(pairs.iter().all(|(a, b)| a != b));
+    }
+
+    #[test]
+    fn normal_draws_have_their_moments_and_stay_within_bounds() {
+        let mut rng = SplitMix64::new(7, 1);
+        let xs: Vec<f64> = (0..20_000).map(|_| normal(&mut rng, 2.0, 0.5)).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
+        assert!((mean - 2.0).abs() < 0.02 && (var.sqrt() - 0.5).abs() < 0.02, "{mean} {var}");
+        let kept: Vec<f64> = (0..5000)
+            .map(|_| normal_within(&mut rng, -1.0, Some(2.0), f64::NEG_INFINITY, 0.0))
+            .collect();
+        assert!(kept.iter().all(|x| *x <= 0.0));
+        assert_eq!(normal_within(&mut rng, 3.0, None, 0.0, 1.0), 3.0);
     }
 }

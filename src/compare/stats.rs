@@ -68,6 +68,22 @@ pub fn population_rate(ids: &[u32], times: &[f64], n: usize, start: f64, stop: f
     count as f64 / n as f64 / d
 }
 
+/// Mean firing rate per neuron in spikes/s counting spikes in `[start, stop]`, both ends
+/// included, over `stop − start`: how NEST's microcircuit example counts (`helpers.firing_rates`),
+/// so its published figures are reproduced to the spike. (A spike stamped with the last step's
+/// end, `stop`, is in; the half-open windows elsewhere would drop it.)
+pub fn population_rate_closed(ids: &[u32], times: &[f64], n: usize, start: f64, stop: f64) -> f64 {
+    let Some(d) = duration_s(start, stop).filter(|_| n > 0) else {
+        return f64::NAN;
+    };
+    let count = ids
+        .iter()
+        .zip(times)
+        .filter(|&(&id, &t)| (id as usize) < n && t >= start && t <= stop)
+        .count();
+    count as f64 / n as f64 / d
+}
+
 /// Each neuron's firing rate in spikes/s over `[start, stop)`, indexed by id (`n` values).
 /// All NaN when the window is empty.
 pub fn per_neuron_rates(ids: &[u32], times: &[f64], n: usize, start: f64, stop: f64) -> Vec<f64> {
@@ -288,6 +304,49 @@ pub fn effect_size(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
+/// Golomb's synchrony measure χ on spike counts in bins of `bin` ms over `[start, stop)`:
+/// `χ² = Var_t(mean_i c_i(t)) / mean_i Var_t(c_i(t))` over the `n` neurons (silent ones
+/// included). `None` without whole bins or when no neuron's count varies.
+pub fn chi_synchrony(
+    ids: &[u32],
+    times: &[f64],
+    n: usize,
+    bin: f64,
+    start: f64,
+    stop: f64,
+) -> Option<f64> {
+    let bins = n_bins(bin, start, stop);
+    if bins < 2 || n == 0 {
+        return None;
+    }
+    // Sparse per neuron: (sum, sum of squares) of its counts over the bins it fired in.
+    let mut per_neuron: std::collections::HashMap<(u32, usize), u32> =
+        std::collections::HashMap::new();
+    let mut population = vec![0.0_f64; bins];
+    for (&id, &t) in ids.iter().zip(times) {
+        if (id as usize) >= n {
+            continue;
+        }
+        if let Some(k) = bin_index(t, bin, start, bins) {
+            *per_neuron.entry((id, k)).or_default() += 1;
+            population[k] += 1.0 / n as f64;
+        }
+    }
+    let variance = |sum: f64, squares: f64| squares / bins as f64 - (sum / bins as f64).powi(2);
+    let mut sums = vec![(0.0_f64, 0.0_f64); n];
+    for (&(id, _), &count) in &per_neuron {
+        let c = f64::from(count);
+        sums[id as usize].0 += c;
+        sums[id as usize].1 += c * c;
+    }
+    let single = sums.iter().map(|&(s, q)| variance(s, q)).sum::<f64>() / n as f64;
+    let (s, q) = population
+        .iter()
+        .fold((0.0, 0.0), |(s, q), &x| (s + x, q + x * x));
+    let pooled = variance(s, q);
+    (single > 0.0).then(|| (pooled.max(0.0) / single).sqrt())
+}
+
 /// Pearson correlation of binned spike counts for every pair of the neurons in `sample` (the
 /// distribution whose mean is [`pairwise_correlation`]), pairs in sample order. Rules as there.
 pub fn pairwise_correlations(
@@ -361,6 +420,47 @@ mod tests {
         assert_eq!(population_rate(&[], &[], 3, 0.0, 1.0), 0.0);
         // Mismatched lengths use the common length.
         assert_eq!(per_neuron_rates(&[0, 0], &[1.0], 1, 0.0, 1000.0), vec![1.0]);
+    }
+
+    #[test]
+    fn closed_window_rates_count_both_ends() {
+        // Spikes at the window's ends count, as NEST's microcircuit example counts them.
+        let ids = [0, 1, 0, 1];
+        let times = [500.0, 1000.0, 1500.0, 1500.1];
+        assert!(close(
+            population_rate_closed(&ids, &times, 2, 500.0, 1500.0),
+            1.5
+        ));
+        // The half-open window drops the spike at 1500.
+        assert!(close(population_rate(&ids, &times, 2, 500.0, 1500.0), 1.0));
+        assert!(population_rate_closed(&ids, &times, 0, 0.0, 1.0).is_nan());
+    }
+
+    #[test]
+    fn chi_is_one_for_identical_cells_and_small_for_independent_ones() {
+        // Ten cells firing together in every fifth bin (2 ms bins over 1 s).
+        let mut ids = Vec::new();
+        let mut times = Vec::new();
+        for k in (0..500).step_by(5) {
+            for cell in 0..10 {
+                ids.push(cell);
+                times.push(k as f64 * 2.0 + 0.5);
+            }
+        }
+        let chi = chi_synchrony(&ids, &times, 10, 2.0, 0.0, 1000.0).unwrap();
+        assert!(close(chi, 1.0), "{chi}");
+        // The same spikes, each cell shifted by its own bin: no two cells share a bin.
+        let shifted: Vec<f64> = ids
+            .iter()
+            .zip(&times)
+            .map(|(&c, &t)| t + 2.0 * f64::from(c % 5))
+            .collect();
+        let ids_half: Vec<u32> = ids.iter().map(|c| c % 5).collect();
+        let chi = chi_synchrony(&ids_half, &shifted, 5, 2.0, 0.0, 1000.0).unwrap();
+        assert!(chi < 0.2, "{chi}");
+        // Silent or windowless: no value.
+        assert!(chi_synchrony(&[], &[], 10, 2.0, 0.0, 1000.0).is_none());
+        assert!(chi_synchrony(&ids, &times, 10, 2.0, 0.0, 1.0).is_none());
     }
 
     #[test]

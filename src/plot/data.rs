@@ -71,6 +71,9 @@ pub struct PopulationSummary {
     /// The engine that band comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub band_engine: Option<String>,
+    /// The suite's published mean rate of the population (`checks.published`), spikes/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<f64>,
 }
 
 /// One recorded variable of one cell, decimated.

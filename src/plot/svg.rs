@@ -375,11 +375,13 @@ pub fn bars(
     y_desc: &str,
     bars: &[(String, RGBColor, f64)],
     band: Option<(f64, f64, &str)>,
+    published: Option<f64>,
 ) -> Result<String, PlotError> {
     let top = bars
         .iter()
         .map(|b| b.2)
         .chain(band.map(|b| b.1))
+        .chain(published)
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max)
         .max(1e-9)
@@ -438,7 +440,19 @@ pub fn bars(
                 )
             }))
             .map_err(err)?;
-        if band.is_some() {
+        if let Some(value) = published.filter(|v| v.is_finite()) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(0.0, value), (n, value)],
+                    BLACK.stroke_width(2),
+                )))
+                .map_err(err)?
+                .label("published")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(2))
+                });
+        }
+        if band.is_some() || published.is_some() {
             draw_legend(&mut chart, 10)?;
         }
         root.present().map_err(err)?;
@@ -462,6 +476,7 @@ mod tests {
             "rate (Hz)",
             &runs,
             Some((43.6, 53.9, "NEST seeds")),
+            Some(48.0),
         )
         .unwrap();
         assert!(svg.starts_with("<svg"));
@@ -470,7 +485,8 @@ mod tests {
         assert!(svg.contains("NEST seeds"));
         // Three bars and the band (and the legend's swatch) are rectangles.
         assert!(svg.matches("<rect").count() >= 5, "{svg}");
-        assert!(bars("empty", "rate (Hz)", &[], None)
+        assert!(svg.contains("published"));
+        assert!(bars("empty", "rate (Hz)", &[], None, None)
             .unwrap()
             .starts_with("<svg"));
     }

@@ -555,6 +555,31 @@ fn native_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), Htm
                 &name,
                 svg::histogram(&name, "ISI (ms)", &isis, 30)?,
             );
+            // The distributions a network is judged by, over the cells the report keeps.
+            let cvs: Vec<_> = series
+                .iter()
+                .map(|(name, s)| (name.clone(), color(name), cell_cvs(s, x)))
+                .collect();
+            if cvs.iter().any(|(_, _, v)| !v.is_empty()) {
+                let name = format!("{population} CV of ISIs per cell");
+                plots.add(
+                    Kind::Histogram,
+                    &name,
+                    svg::histogram(&name, "CV of ISIs", &cvs, 20)?,
+                );
+            }
+            let correlations: Vec<_> = series
+                .iter()
+                .map(|(name, s)| (name.clone(), color(name), pair_correlations(s, x)))
+                .collect();
+            if correlations.iter().any(|(_, _, v)| !v.is_empty()) {
+                let name = format!("{population} pairwise count correlations");
+                plots.add(
+                    Kind::Histogram,
+                    &name,
+                    svg::histogram(&name, "correlation (2 ms bins)", &correlations, 30)?,
+                );
+            }
         }
     }
     Ok(())
@@ -767,11 +792,12 @@ fn rate_bars(
         }
         None => None,
     };
+    let published = summaries.iter().find_map(|(_, p)| p.published);
     let title = format!("{population} mean rate per simulator");
     plots.add(
         Kind::Histogram,
         &title,
-        svg::bars(&title, "rate (Hz)", &bars, band)?,
+        svg::bars(&title, "rate (Hz)", &bars, band, published)?,
     );
     Ok(())
 }
@@ -787,6 +813,35 @@ fn cell_rates(s: &SpikeSeries, seconds: f64) -> Vec<f64> {
         .values()
         .map(|n| *n as f64 / seconds.max(1e-12))
         .collect()
+}
+
+/// The spikes of a series as `(ids, times)` for the statistics module.
+fn events_of(s: &SpikeSeries) -> (Vec<u32>, Vec<f64>) {
+    s.events.iter().map(|(c, t)| (*c, f64::from(*t))).unzip()
+}
+
+/// Each kept cell's CV of ISIs (cells with at least three spikes).
+fn cell_cvs(s: &SpikeSeries, window: (f64, f64)) -> Vec<f64> {
+    let (ids, times) = events_of(s);
+    let n = s.cells.iter().map(|c| *c as usize + 1).max().unwrap_or(0);
+    crate::compare::stats::cv_isi_distribution(&ids, &times, n, window.0, window.1 + 1e-9).values
+}
+
+/// Pairwise spike-count correlations (2 ms bins) of the first 100 kept cells.
+fn pair_correlations(s: &SpikeSeries, window: (f64, f64)) -> Vec<f64> {
+    let (ids, times) = events_of(s);
+    let sample: Vec<u32> = s.cells.iter().copied().take(100).collect();
+    crate::compare::stats::pairwise_correlations(
+        &ids,
+        &times,
+        &sample,
+        2.0,
+        window.0,
+        window.1 + 1e-9,
+    )
+    .into_iter()
+    .filter(|c| c.is_finite())
+    .collect()
 }
 
 fn intervals(s: &SpikeSeries) -> Vec<f64> {

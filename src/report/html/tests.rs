@@ -301,6 +301,19 @@ fn a_network_run_gets_rate_bars_with_the_seed_band() {
                 mean_rate: 40.0 + k as f64,
                 seed_band: Some((38.5, 42.5)),
                 band_engine: Some("NEST".into()),
+                published: Some(41.25),
+            }];
+            // Three cells firing irregularly, partly together.
+            let events: Vec<(u32, f32)> = (0..60u32)
+                .map(|k| (k % 3, (k * k % 97) as f32 + k as f32 * 0.5))
+                .collect();
+            let mut events = events;
+            events.sort_by(|a, b| a.1.total_cmp(&b.1));
+            plots.spikes = vec![SpikeSeries {
+                population: "cell".into(),
+                cells: vec![0, 1, 2],
+                total: events.len(),
+                events,
             }];
         }
     }
@@ -312,6 +325,20 @@ fn a_network_run_gets_rate_bars_with_the_seed_band() {
         .find(|svg| svg.contains("cell mean rate per simulator"))
         .expect("a bar chart");
     assert!(bars.contains("NEST over its seeds"), "{bars}");
+    // The published figure is drawn and named in the legend.
+    assert!(bars.contains("\npublished\n"), "{bars}");
+    // The distributions a network is judged by, overlaid per simulator.
+    let svgs: Vec<String> = outputs
+        .iter()
+        .filter(|o| o.path.ends_with(".svg"))
+        .map(|o| String::from_utf8_lossy(&o.bytes).into_owned())
+        .collect();
+    for title in [
+        "cell CV of ISIs per cell",
+        "cell pairwise count correlations",
+    ] {
+        assert!(svgs.iter().any(|svg| svg.contains(title)), "no {title}");
+    }
     for engine in ["NEURON", "NEST", "Brian2"] {
         assert!(bars.contains(engine), "{engine} bar labelled");
     }

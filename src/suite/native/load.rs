@@ -11,16 +11,19 @@ use std::path::Path;
 
 use super::library::{cell_kind, CellKind, ParamSpec, CELL_TYPES};
 use super::{
-    CellSelection, Checks, Connector, Criterion, Distribution, DistributionCheck, Feature,
-    FeatureCheck, Ident, NativeSuite, Population, Projection, Receptor, Recording, RecordingRules,
-    Simulation, Simulator, Statistic, StatisticCheck, Stimulus, Sweep, SweepTarget, TraceRule,
-    Variable,
+    CellSelection, Checks, Connectivity, Connector, Criterion, Distribution, DistributionCheck,
+    Feature, FeatureCheck, Ident, NativeSuite, Population, Projection, PublishedCheck, Receptor,
+    Recording, RecordingRules, Simulation, Simulator, Statistic, StatisticCheck, Stimulus, Sweep,
+    SweepTarget, TraceRule, Variable,
 };
 use crate::suggest::nearest;
 use crate::suite::source::{check_keys, quoted_list, read_yaml, Source};
 use crate::suite::units::{parse_expecting, Dimension, Quantity, UnitError};
 use crate::suite::yaml::{Node, NodeKind};
 use crate::suite::{LoadError, Location};
+
+/// A population's parameters, in the library's order.
+type Parameters = Vec<(&'static str, Quantity)>;
 
 pub(crate) const TOP_KEYS: &[&str] = &[
     "suite",
@@ -38,7 +41,10 @@ pub(crate) const TOP_KEYS: &[&str] = &[
 pub(crate) const MODEL_KEYS: &[&str] = &["neuroml", "network"];
 /// Keys a NeuroML model replaces: the file defines the network and its inputs.
 const MODEL_EXCLUSIVE_KEYS: &[&str] = &["populations", "projections", "stimuli", "sweep"];
-pub(crate) const SIMULATION_KEYS: &[&str] = &["duration", "dt", "seed", "threads"];
+pub(crate) const SIMULATION_KEYS: &[&str] = &["duration", "dt", "seed", "threads", "connectivity"];
+pub(crate) const CONNECTIVITIES: &[&str] = &["crosscheck", "simulator"];
+/// A per-synapse or per-cell normal distribution: `{normal: {mean: …, sd: …}}`.
+pub(crate) const NORMAL_KEYS: &[&str] = &["mean", "sd"];
 /// Most threads a suite may ask NEST for: more than any machine this runs on needs, and a
 /// typo of 1000 must not oversubscribe the runner.
 const MAX_THREADS: i64 = 64;
@@ -67,7 +73,7 @@ pub(crate) const FIXED_TOTAL_NUMBER_KEYS: &[&str] =
 pub(crate) const MAX_CONNECTIONS: i64 = 100_000_000;
 pub(crate) const RECEPTORS: &[&str] = &["excitatory", "inhibitory"];
 pub(crate) const STIMULUS_KINDS: &[&str] = &["step", "poisson"];
-pub(crate) const POISSON_KEYS: &[&str] = &["target", "rate", "weight", "receptor"];
+pub(crate) const POISSON_KEYS: &[&str] = &["target", "rate", "weight", "receptor", "delay"];
 pub(crate) const STEP_KEYS: &[&str] = &["target", "cells", "amplitude", "start", "stop"];
 pub(crate) const RECORD_KEYS: &[&str] = &["population", "variables", "cells"];
 pub(crate) const SWEEP_KEYS: &[&str] = &["parameter", "values"];
@@ -77,6 +83,15 @@ pub(crate) const CHECKS_KEYS: &[&str] = &[
     "features",
     "statistics",
     "distributions",
+    "published",
+];
+pub(crate) const PUBLISHED_KEYS: &[&str] = &[
+    "source",
+    "start",
+    "stop",
+    "tolerance",
+    "engines",
+    "mean_rate",
 ];
 pub(crate) const DISTRIBUTION_KEYS: &[&str] =
     &["reference", "seeds", "statistics", "start", "margin"];
@@ -145,12 +160,13 @@ impl Feature {
 }
 
 impl Statistic {
-    pub const ALL: [Statistic; 5] = [
+    pub const ALL: [Statistic; 6] = [
         Statistic::MeanRate,
         Statistic::CvIsi,
         Statistic::FanoFactor,
         Statistic::Correlation,
         Statistic::PowerPeak,
+        Statistic::Synchrony,
     ];
 
     pub fn name(self) -> &'static str {
@@ -160,6 +176,7 @@ impl Statistic {
             Statistic::FanoFactor => "fano_factor",
             Statistic::Correlation => "correlation",
             Statistic::PowerPeak => "power_peak",
+            Statistic::Synchrony => "synchrony",
         }
     }
 
@@ -521,6 +538,43 @@ impl<'a> Loader<'a> {
         Some(q)
     }
 
+    /// A quantity, or a normal distribution of it (`{normal: {mean: …, sd: …}}`) where
+    /// `distribution_allowed`: the mean, and the standard deviation if one was given.
+    fn quantity_or_normal(
+        &mut self,
+        node: &'a Node,
+        what: &str,
+        dim: Dimension,
+        distribution_allowed: bool,
+    ) -> Option<(Quantity, Option<Quantity>)> {
+        let Some(entries) = node.as_map() else {
+            return self.quantity(node, what, dim).map(|q| (q, None));
+        };
+        let is_normal =
+            matches!(entries, [(key, _)] if key.key_text().as_deref() == Some("normal"));
+        if !is_normal {
+            self.error_help(
+                node,
+                format!("`{what}` must be a quantity or `{{normal: {{mean: …, sd: …}}}}`"),
+                "the only distribution is `normal`",
+            );
+            return None;
+        }
+        if !distribution_allowed {
+            self.error(node, format!("`{what}` cannot be a distribution"));
+            return None;
+        }
+        let params = &entries[0].1;
+        self.mapping(params, "normal", NORMAL_KEYS)?;
+        let mean = self
+            .required(params, "mean", params, "`normal`")
+            .and_then(|m| self.quantity(m, "mean", dim));
+        let sd = self
+            .required(params, "sd", params, "`normal`")
+            .and_then(|d| self.positive(d, "sd", dim, false));
+        Some((mean?, Some(sd?)))
+    }
+
     fn suite(&mut self, root: &'a Node) -> Option<NativeSuite> {
         let Some(entries) = root.as_map() else {
             let message = format!(
@@ -763,6 +817,15 @@ impl<'a> Loader<'a> {
             None => Some(1),
             Some(t) => self.integer(t, "threads", 1, MAX_THREADS).map(|t| t as u32),
         };
+        let connectivity = match node.get("connectivity") {
+            None => Some(Connectivity::Crosscheck),
+            Some(c) => self
+                .choice(c, "connectivity", CONNECTIVITIES)
+                .map(|c| match c {
+                    "simulator" => Connectivity::Simulator,
+                    _ => Connectivity::Crosscheck,
+                }),
+        };
         if let (Some(duration), Some(dt)) = (duration, dt) {
             let at = node.get("dt").or(node.get("duration")).unwrap_or(node);
             if duration.si / dt.si > MAX_STEPS {
@@ -785,6 +848,7 @@ impl<'a> Loader<'a> {
             dt: dt?,
             seed: seed?,
             threads: threads?,
+            connectivity: connectivity?,
         })
     }
 
@@ -849,7 +913,10 @@ impl<'a> Loader<'a> {
             .and_then(|s| self.integer(s, "size", 1, MAX_POPULATION_SIZE))
             .map(|s| s as usize);
         let kind = kind?;
-        let params = self.parameters(node, kind, simulation);
+        let (params, v_init_sd) = match self.parameters(node, kind, simulation) {
+            Some((params, sd)) => (Some(params), sd),
+            None => (None, None),
+        };
         let spike_times = match (node.entry("spike_times"), kind.name) {
             (Some((_, times)), "spike_source") => {
                 size.and_then(|size| self.spike_times(times, size, simulation))
@@ -884,17 +951,20 @@ impl<'a> Loader<'a> {
             kind,
             params: params.unwrap_or_default(),
             spike_times: spike_times.unwrap_or_default(),
+            v_init_sd,
             location: self.src.location(key),
         })
     }
 
-    /// Every parameter of `kind`, given ones checked, the rest from the library's defaults.
+    /// Every parameter of `kind`, given ones checked, the rest from the library's defaults; and
+    /// the spread of `v_init` when it is drawn.
     fn parameters(
         &mut self,
         node: &'a Node,
         kind: &'static CellKind,
         simulation: Option<&Simulation>,
-    ) -> Option<Vec<(&'static str, Quantity)>> {
+    ) -> Option<(Parameters, Option<Quantity>)> {
+        let mut v_init_sd = None;
         let given = match node.get("parameters") {
             None => &[][..],
             Some(p) if p.is_null() => &[][..],
@@ -930,7 +1000,12 @@ impl<'a> Loader<'a> {
                 continue;
             };
             let spec = slot.0;
-            match self.quantity(value, spec.name, spec.dimension) {
+            let value_or_normal =
+                self.quantity_or_normal(value, spec.name, spec.dimension, spec.name == "v_init");
+            if let Some((_, sd)) = value_or_normal {
+                v_init_sd = v_init_sd.or(sd);
+            }
+            match value_or_normal.map(|(q, _)| q) {
                 Some(q) if param_in_range(spec.name, q.si) => slot.1 = Some((value, q)),
                 Some(_) => {
                     let bound = if strictly_positive(spec.name) {
@@ -987,7 +1062,7 @@ impl<'a> Loader<'a> {
                 }
             }
         }
-        ok.then_some(params)
+        ok.then_some((params, v_init_sd))
     }
 
     /// `spike_times`: one list for every cell, or one list per cell; each time within the run.
@@ -1169,9 +1244,16 @@ impl<'a> Loader<'a> {
             },
             _ => None,
         };
+        let by_simulator = cx.simulation.map(|s| s.connectivity) == Some(Connectivity::Simulator);
+        let mut weight_sd = None;
         let weight = self.required(node, "weight", node, what).and_then(|w| {
             let dim = weight_dim?;
-            let q = self.quantity(w, "weight", dim);
+            let q = self
+                .quantity_or_normal(w, "weight", dim, true)
+                .map(|(q, sd)| {
+                    weight_sd = sd;
+                    q
+                });
             if q.is_none() {
                 if let Some(last) = self.errors.last_mut() {
                     if last.help.is_none() {
@@ -1195,8 +1277,14 @@ impl<'a> Loader<'a> {
             }
             Some(q)
         });
+        let mut delay_sd = None;
         let delay = self.required(node, "delay", node, what).and_then(|d| {
-            let q = self.positive(d, "delay", Dimension::TIME, true)?;
+            let (q, sd) = self.quantity_or_normal(d, "delay", Dimension::TIME, true)?;
+            delay_sd = sd;
+            if q.si <= 0.0 {
+                self.error(d, "`delay` must be positive");
+                return None;
+            }
             let dt = cx.simulation?.dt;
             if q.si < dt.si * (1.0 - 1e-9) {
                 self.error(d, "`delay` must be at least `dt`");
@@ -1204,6 +1292,36 @@ impl<'a> Loader<'a> {
             }
             Some(q)
         });
+        for (key, sd) in [("weight", weight_sd), ("delay", delay_sd)] {
+            if sd.is_some() && !by_simulator {
+                let at = node.get(key).unwrap_or(node);
+                self.error_help(
+                    at,
+                    format!("a per-synapse `{key}` distribution needs the simulators to draw the connections"),
+                    "add `connectivity: simulator` to `simulation` (each simulator then draws the synapses from the suite's seed)",
+                );
+            }
+        }
+        if let (true, Some(c)) = (by_simulator, &connector) {
+            let at = node.get("connector").unwrap_or(node);
+            match c {
+                Connector::FixedTotalNumber { .. }
+                | Connector::AllToAll { .. }
+                | Connector::OneToOne => {}
+                _ => self.error_help(
+                    at,
+                    "with `connectivity: simulator`, random connectors must be `fixed_total_number`",
+                    "the simulators draw these connections themselves, and `fixed_total_number` means the same on all of them; leave out `connectivity` to have crosscheck draw other connectors",
+                ),
+            }
+            if let Some(seed) = node.get("connector").and_then(|c| c.get("seed")) {
+                self.error_help(
+                    seed,
+                    "a connector's `seed` has no effect with `connectivity: simulator`",
+                    "each simulator draws from `simulation.seed`",
+                );
+            }
+        }
         if let (Some(c), Some(f), Some(t)) =
             (&connector, from.and_then(|i| cx.population(i)), target)
         {
@@ -1228,6 +1346,8 @@ impl<'a> Loader<'a> {
             receptor: receptor?,
             weight: weight?,
             delay: delay?,
+            weight_sd,
+            delay_sd,
             location: self.src.location(node),
         })
     }
@@ -1568,6 +1688,17 @@ impl<'a> Loader<'a> {
                 "inhibitory" => Receptor::Inhibitory,
                 _ => Receptor::Excitatory,
             });
+        let delay = match spec.get("delay") {
+            None => None,
+            Some(d) => match self.positive(d, "delay", Dimension::TIME, true) {
+                Some(q) if cx.simulation.is_some_and(|s| q.si < s.dt.si * (1.0 - 1e-9)) => {
+                    self.error(d, "`delay` must be at least `dt`");
+                    None
+                }
+                Some(q) => Some(q),
+                None => None,
+            },
+        };
         if self.errors.len() != before {
             return None;
         }
@@ -1576,6 +1707,7 @@ impl<'a> Loader<'a> {
             rate: rate?,
             weight: weight?,
             receptor: receptor?,
+            delay,
             location: self.src.location(kind_key),
         })
     }
@@ -1825,6 +1957,9 @@ impl<'a> Loader<'a> {
         if let Some(n) = node.get("distributions") {
             checks.distributions = self.distributions(n, cx, recordings);
         }
+        if let Some(n) = node.get("published") {
+            checks.published = self.published(n, cx, recordings);
+        }
         if self.errors.len() != before {
             return None;
         }
@@ -1833,6 +1968,9 @@ impl<'a> Loader<'a> {
             && checks.features.is_empty()
             && checks.statistics.is_empty()
             && checks.distributions.is_none()
+            && checks.published.is_none()
+            // Given but not resolved (the simulation it refers to was invalid, reported there).
+            && node.get("published").is_none()
         {
             self.error_help(
                 node,
@@ -1887,7 +2025,10 @@ impl<'a> Loader<'a> {
             .and_then(|list| {
                 let items = self.list(list, "statistics")?;
                 if items.is_empty() {
-                    self.error(list, "`statistics` is empty: name `rate` and/or `cv_isi`");
+                    self.error(
+                        list,
+                        "`statistics` is empty: name any of `rate`, `cv_isi`, `correlation`",
+                    );
                     return None;
                 }
                 let mut out = Vec::new();
@@ -1926,6 +2067,103 @@ impl<'a> Loader<'a> {
             statistics: statistics?,
             start: start?,
             margin: margin?,
+            location: self.src.location(node),
+        })
+    }
+
+    fn published(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        recordings: Option<&[Recording]>,
+    ) -> Option<PublishedCheck> {
+        let what = "`published`";
+        self.mapping(node, "published", PUBLISHED_KEYS)?;
+        let before = self.errors.len();
+        let source = self
+            .required(node, "source", node, what)
+            .and_then(|s| self.string(s, "source"))
+            .map(str::to_string);
+        let start = self.start_time(node, cx);
+        let stop = match node.get("stop") {
+            None => cx.simulation.map(|s| s.duration),
+            Some(t) => self
+                .positive(t, "stop", Dimension::TIME, true)
+                .and_then(|q| {
+                    let duration = cx.simulation?.duration;
+                    if q.si > duration.si * (1.0 + 1e-12) {
+                        self.error(t, "`stop` is after the end of the simulation");
+                        return None;
+                    }
+                    Some(q)
+                }),
+        };
+        if let (Some(a), Some(b)) = (start, stop) {
+            if a.si >= b.si {
+                let at = node.get("stop").unwrap_or(node);
+                self.error(at, "`stop` must be after `start`");
+            }
+        }
+        let tolerance = self
+            .required(node, "tolerance", node, what)
+            .and_then(|t| self.positive(t, "tolerance", Dimension::FREQUENCY, false));
+        let engine_names: Vec<&str> = Simulator::ALL.iter().map(|s| s.name()).collect();
+        let engines = self.required(node, "engines", node, what).and_then(|list| {
+            let items = self.list(list, "engines")?;
+            if items.is_empty() {
+                self.error(
+                    list,
+                    "`engines` is empty: name the engines held to the figures",
+                );
+                return None;
+            }
+            let mut out = Vec::new();
+            for item in items {
+                let name = self.choice(item, "engine", &engine_names)?;
+                out.extend(Simulator::from_name(name).filter(|s| !out.contains(s)));
+            }
+            Some(out)
+        });
+        let rates = self
+            .required(node, "mean_rate", node, what)
+            .and_then(|map| {
+                let Some(entries) = map.as_map() else {
+                    self.error(
+                        map,
+                        format!(
+                            "`mean_rate` must map populations to rates, found {}",
+                            map.type_name()
+                        ),
+                    );
+                    return None;
+                };
+                let mut out = Vec::new();
+                for (key, value) in entries {
+                    let population = self.population_ref(key, "population", cx);
+                    let rate = self.positive(value, "mean_rate", Dimension::FREQUENCY, false);
+                    if let (Some(p), Some(rate)) = (population, rate) {
+                        if recordings.is_some_and(|r| {
+                            !r.iter().any(|r| {
+                                r.population == p && r.variables.contains(&Variable::Spikes)
+                            })
+                        }) {
+                            self.error(key, "record this population's spikes to compare its rate");
+                        }
+                        out.push((p, rate));
+                    }
+                }
+                Some(out)
+            });
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(PublishedCheck {
+            source: source?,
+            start: start?,
+            stop: stop?,
+            tolerance: tolerance?,
+            engines: engines?,
+            rates: rates?,
             location: self.src.location(node),
         })
     }
@@ -3109,6 +3347,153 @@ checks:
             "{statistic: cv_isi, population: exc, min: 0.5, start: 100 ms}",
         ));
         assert_eq!(message, "`start` must be before the end of the simulation");
+    }
+
+    /// A drawn network: `connectivity: simulator`, normal weights, delays and potentials.
+    const DRAWN: &str = "suite: s\nsimulation: {duration: 100 ms, dt: 0.1 ms, seed: 55, connectivity: MODE}\npopulations:\n  e: {cell: lif_curr_exp, size: 10, parameters: {v_init: VINIT}}\nprojections:\n  - {from: e, to: e, connector: CONNECTOR, receptor: inhibitory, weight: WEIGHT, delay: DELAY}\nstimuli:\n  - poisson: {target: e, rate: 1 kHz, weight: 80 pA, receptor: excitatory, delay: 1.5 ms}\nrecord: [{population: e, variables: [spikes]}]\nchecks:\n  published: {source: a paper, start: 10 ms, stop: 100 ms, tolerance: 0.5 Hz, engines: [NEST], mean_rate: {e: 4 Hz}}\n";
+
+    fn drawn(conn: &str, vinit: &str, connector: &str, weight: &str, delay: &str) -> String {
+        DRAWN
+            .replace("MODE", conn)
+            .replace("VINIT", vinit)
+            .replace("CONNECTOR", connector)
+            .replace("WEIGHT", weight)
+            .replace("DELAY", delay)
+    }
+
+    #[test]
+    fn drawn_networks_with_distributions() {
+        let normal_w = "{normal: {mean: 351.2 pA, sd: 35.12 pA}}";
+        let normal_d = "{normal: {mean: 0.75 ms, sd: 0.375 ms}}";
+        let total = "{fixed_total_number: 30, allow_self_connections: true}";
+        let normal_v = "{normal: {mean: -68.28 mV, sd: 5.36 mV}}";
+        let suite =
+            load_text(&drawn("simulator", normal_v, total, normal_w, normal_d)).expect("valid");
+        assert_eq!(suite.simulation.connectivity, Connectivity::Simulator);
+        let pop = &suite.populations[0];
+        assert!(close(si(pop.param("v_init").unwrap()), -0.06828));
+        assert!(close(si(pop.v_init_sd.as_ref().unwrap()), 0.00536));
+        let proj = &suite.projections[0];
+        assert!(
+            close(si(&proj.weight), 351.2e-12)
+                && close(si(proj.weight_sd.as_ref().unwrap()), 35.12e-12)
+        );
+        assert!(
+            close(si(&proj.delay), 0.75e-3) && close(si(proj.delay_sd.as_ref().unwrap()), 0.375e-3)
+        );
+        let Stimulus::Poisson { delay, .. } = &suite.stimuli[0] else {
+            panic!("a poisson drive")
+        };
+        assert!(close(si(delay.as_ref().unwrap()), 1.5e-3));
+        let published = suite.checks.published.as_ref().expect("published");
+        assert_eq!(published.engines, vec![Simulator::Nest]);
+        assert_eq!(published.rates.len(), 1);
+        assert!(close(si(&published.stop), 0.1) && close(si(&published.tolerance), 0.5));
+        // Plain values stay plain; crosscheck draws by default.
+        let plain =
+            load_text(&drawn("crosscheck", "-65 mV", total, "351.2 pA", "0.75 ms")).expect("valid");
+        assert_eq!(plain.simulation.connectivity, Connectivity::Crosscheck);
+        assert!(
+            plain.projections[0].weight_sd.is_none() && plain.populations[0].v_init_sd.is_none()
+        );
+
+        // Distributions need the simulators to draw the synapses.
+        let (line, _, message, help) =
+            error(&drawn("crosscheck", "-65 mV", total, normal_w, "1 ms"));
+        assert_eq!(line, 6);
+        assert!(
+            message.contains("per-synapse `weight` distribution"),
+            "{message}"
+        );
+        assert!(help.contains("connectivity: simulator"), "{help}");
+        // ... which draw fixed_total_number only, from the suite's seed.
+        let (line, _, message, _) = error(&drawn(
+            "simulator",
+            "-65 mV",
+            "{fixed_probability: 0.1}",
+            "1 pA",
+            "1 ms",
+        ));
+        assert_eq!(line, 6);
+        assert!(
+            message.contains("must be `fixed_total_number`"),
+            "{message}"
+        );
+        let (_, _, message, _) = error(&drawn(
+            "simulator",
+            "-65 mV",
+            "{fixed_total_number: 3, seed: 4}",
+            "1 pA",
+            "1 ms",
+        ));
+        assert!(message.contains("`seed` has no effect"), "{message}");
+        // Only `normal`, only where a distribution is allowed, with a non-negative sd.
+        let (_, _, message, _) = error(&drawn(
+            "simulator",
+            "{uniform: {low: 1 mV}}",
+            total,
+            "1 pA",
+            "1 ms",
+        ));
+        assert!(message.contains("a quantity or `{normal"), "{message}");
+        let (_, _, message, _) = error(&drawn(
+            "simulator",
+            "-65 mV",
+            total,
+            "{normal: {mean: 1 pA, sd: -1 pA}}",
+            "1 ms",
+        ));
+        assert_eq!(message, "`sd` must be zero or positive");
+        let (_, _, message, _) = error(&drawn(
+            "simulator",
+            "-65 mV",
+            total,
+            "{normal: {mean: 1 pA}}",
+            "1 ms",
+        ));
+        assert!(message.contains("missing required key `sd`"), "{message}");
+        let (_, _, message, _) = error(&drawn("nobody", "-65 mV", total, "1 pA", "1 ms"));
+        assert!(message.contains("connectivity"), "{message}");
+        let bad_cm = DRAWN.replace("v_init: VINIT", "cm: {normal: {mean: 1 pF, sd: 0.1 pF}}");
+        let (_, _, message, _) = error(&drawn_from(&bad_cm, total));
+        assert_eq!(message, "`cm` cannot be a distribution");
+    }
+
+    fn drawn_from(text: &str, connector: &str) -> String {
+        text.replace("MODE", "simulator")
+            .replace("CONNECTOR", connector)
+            .replace("WEIGHT", "1 pA")
+            .replace("DELAY", "1 ms")
+    }
+
+    #[test]
+    fn published_figures_are_checked() {
+        let ok = drawn(
+            "simulator",
+            "-65 mV",
+            "{fixed_total_number: 3}",
+            "1 pA",
+            "1 ms",
+        );
+        let case = |from: &str, to: &str| error(&ok.replace(from, to));
+        let (line, _, message, _) = case("stop: 100 ms", "stop: 200 ms");
+        assert_eq!(line, 11);
+        assert_eq!(message, "`stop` is after the end of the simulation");
+        let (_, _, message, _) = case("stop: 100 ms", "stop: 5 ms");
+        assert_eq!(message, "`stop` must be after `start`");
+        let (_, _, message, _) = case("engines: [NEST]", "engines: [NEZT]");
+        assert!(message.contains("NEZT"), "{message}");
+        let (_, _, message, _) = case("mean_rate: {e: 4 Hz}", "mean_rate: {x: 4 Hz}");
+        assert!(message.contains("`x`"), "{message}");
+        let (_, _, message, _) = case("mean_rate: {e: 4 Hz}", "mean_rate: {e: 4 mV}");
+        assert!(message.contains("mean_rate"), "{message}");
+        let (_, _, message, _) = case("source: a paper, ", "");
+        assert!(
+            message.contains("missing required key `source`"),
+            "{message}"
+        );
+        let (_, _, message, _) = case("delay: 1.5 ms}", "delay: 0.01 ms}");
+        assert_eq!(message, "`delay` must be at least `dt`");
     }
 
     #[test]

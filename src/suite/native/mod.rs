@@ -144,6 +144,24 @@ pub struct Simulation {
     /// Threads NEST simulates with (`local_num_threads`); the job holds this many CPUs of the
     /// runner's budget. The other simulators run single-threaded.
     pub threads: u32,
+    /// Who draws random connectivity and per-synapse weights and delays.
+    pub connectivity: Connectivity,
+}
+
+/// Who draws a network's random connectivity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Connectivity {
+    /// crosscheck draws the pairs from the seed and hands every simulator the same list: the
+    /// same network everywhere, so single-cell and small-network runs can agree spike for spike.
+    #[default]
+    Crosscheck,
+    /// Each simulator draws the connections (and per-synapse weights and delays) with its own
+    /// generator from the suite's seed: the networks differ in their draws but not in their
+    /// statistics. This is how a published network is reproduced bit for bit on the simulator
+    /// it was published with (NEST's `fixed_total_number` with `nest.random.normal` weights, in
+    /// the order its reference implementation calls them), and how a network of millions of
+    /// synapses avoids a connection file per job.
+    Simulator,
 }
 
 /// A group of identical cells (or sources).
@@ -159,6 +177,10 @@ pub struct Population {
     /// up memory) or one list per cell (length `size`). Read them with
     /// [`Population::spike_times_of`]. Empty for every other cell type.
     pub spike_times: Vec<Vec<Quantity>>,
+    /// When `v_init` is a normal distribution (`{normal: {mean, sd}}`): its standard deviation
+    /// (the mean is the `v_init` parameter). Each simulator draws each cell's initial potential
+    /// from the suite's seed, as NEST's microcircuit does with `nest.random.normal`.
+    pub v_init_sd: Option<Quantity>,
     pub location: Location,
 }
 
@@ -242,6 +264,13 @@ pub struct Projection {
     /// Dimension set by the target's synapse kind (current, conductance or voltage).
     pub weight: Quantity,
     pub delay: Quantity,
+    /// Per-synapse spread (`{normal: {mean, sd}}`): each synapse's weight is drawn from a normal
+    /// distribution around `weight` and redrawn until it keeps the receptor's sign (a weight
+    /// never turns an excitatory synapse inhibitory), as in Potjans & Diesmann (2014).
+    pub weight_sd: Option<Quantity>,
+    /// Per-synapse spread of the delay, redrawn until it is at least half a step (so that it
+    /// rounds to at least one step).
+    pub delay_sd: Option<Quantity>,
     pub location: Location,
 }
 
@@ -265,6 +294,11 @@ pub enum Stimulus {
         rate: Quantity,
         weight: Quantity,
         receptor: Receptor,
+        /// When the events reach the cells: NEST delivers them after this delay (default one
+        /// step). A constant delay changes nothing in a Poisson train's statistics, so the other
+        /// simulators start the drive at once; it matters only for reproducing a NEST run bit
+        /// for bit (the microcircuit's `delay_poisson`).
+        delay: Option<Quantity>,
         location: Location,
     },
 }
@@ -327,6 +361,26 @@ pub struct Checks {
     pub features: Vec<FeatureCheck>,
     pub statistics: Vec<StatisticCheck>,
     pub distributions: Option<DistributionCheck>,
+    pub published: Option<PublishedCheck>,
+}
+
+/// Mean firing rates a publication reports for this model at this scale: judged on `engines`
+/// (the simulator the figures come from, which reproduces them exactly with the same seed and
+/// call order) and drawn on every engine's rate bars in the report.
+#[derive(Debug, Clone)]
+pub struct PublishedCheck {
+    /// Where the figures come from, with the scale and the conditions (shown in the report).
+    pub source: String,
+    /// Spikes counted over `[start, stop]`, both ends included, divided by `stop − start`: the
+    /// way NEST's microcircuit example computes its rates (`helpers.firing_rates`).
+    pub start: Quantity,
+    pub stop: Quantity,
+    /// Half a unit of the figures' last printed digit, for an exact reproduction.
+    pub tolerance: Quantity,
+    pub engines: Vec<Simulator>,
+    /// (population index, mean rate).
+    pub rates: Vec<(usize, Quantity)>,
+    pub location: Location,
 }
 
 /// A per-neuron statistic whose distribution across a population is compared between
@@ -337,15 +391,24 @@ pub enum Distribution {
     Rate,
     /// Each neuron's CV of inter-spike intervals (neurons with at least 3 spikes).
     CvIsi,
+    /// Pearson correlation coefficient of the spike counts (2 ms bins) of every pair of a fixed
+    /// sample of the population (its first 100 recorded cells; pairs with a silent cell have
+    /// none), as in Potjans & Diesmann's analysis.
+    Correlation,
 }
 
 impl Distribution {
-    pub const ALL: [Distribution; 2] = [Distribution::Rate, Distribution::CvIsi];
+    pub const ALL: [Distribution; 3] = [
+        Distribution::Rate,
+        Distribution::CvIsi,
+        Distribution::Correlation,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Distribution::Rate => "rate",
             Distribution::CvIsi => "cv_isi",
+            Distribution::Correlation => "correlation",
         }
     }
 }
@@ -417,6 +480,10 @@ pub enum Statistic {
     Correlation,
     /// Frequency of the population rate's strongest oscillation (spectrum peak).
     PowerPeak,
+    /// Golomb's χ from spike counts (2 ms bins): the standard deviation of the population's
+    /// mean count over that of single cells' counts; ~1/√N for independent cells, 1 for
+    /// perfectly synchronous ones.
+    Synchrony,
 }
 
 /// A population statistic (networks), judged on every engine.

@@ -423,6 +423,7 @@ impl Importer<'_> {
             kind,
             params,
             spike_times,
+            v_init_sd: None,
             location: at.clone(),
         });
         Ok(())
@@ -815,6 +816,8 @@ impl Importer<'_> {
                         si: f64::from_bits(delay),
                         dim: Dimension::TIME,
                     },
+                    weight_sd: None,
+                    delay_sd: None,
                     location: p.location.clone(),
                 });
             }

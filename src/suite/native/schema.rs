@@ -83,7 +83,42 @@ fn time(what: &str) -> Value {
 
 fn param(spec: &ParamSpec) -> Value {
     let what = format!("{} (default {})", spec.doc, spec.default);
-    quantity(spec.dimension, &what, Some(spec.default))
+    let value = quantity(spec.dimension, &what, Some(spec.default));
+    if spec.name == "v_init" {
+        // Each cell's initial potential may be drawn.
+        json!({
+            "anyOf": [value, normal(spec.dimension, "each cell's initial potential, drawn by each simulator from the seed")],
+            "description": format!("{what}; or a normal distribution, drawn per cell"),
+        })
+    } else {
+        value
+    }
+}
+
+/// `{normal: {mean, sd}}`: drawn per cell or per synapse.
+fn normal(dim: Dimension, what: &str) -> Value {
+    normal_of(
+        quantity(dim, "mean", None),
+        quantity(dim, "standard deviation (zero or positive)", None),
+        what,
+    )
+}
+
+fn normal_of(mean: Value, sd: Value, what: &str) -> Value {
+    let mut schema = object(
+        properties(&["normal"], |_| {
+            Some(object(
+                properties(super::load::NORMAL_KEYS, |k| match k {
+                    "mean" => Some(mean.clone()),
+                    _ => Some(sd.clone()),
+                }),
+                super::load::NORMAL_KEYS,
+            ))
+        }),
+        &["normal"],
+    );
+    schema["description"] = json!(what);
+    schema
 }
 
 /// `if cell == kind then parameters/spike_times as the kind allows`.
@@ -195,15 +230,23 @@ fn connector() -> Value {
 
 fn projection() -> Value {
     object(
-        properties(PROJECTION_KEYS, |k| {
-            match k {
+        properties(PROJECTION_KEYS, |k| match k {
             "from" | "to" => Some(identifier()),
             "connector" => Some(connector()),
             "receptor" => Some(json!({"enum": super::load::RECEPTORS})),
-            "weight" => Some(any_quantity("positive; a current, conductance or voltage, as the target cell's synapse takes (see the cell types)")),
-            "delay" => Some(time("synaptic delay, at least dt")),
+            "weight" => {
+                let weight = any_quantity("positive; a current, conductance or voltage, as the target cell's synapse takes (see the cell types)");
+                Some(
+                    json!({"anyOf": [weight.clone(), normal_of(weight.clone(), weight, "per synapse, redrawn until it keeps the receptor's sign; needs `connectivity: simulator`")]}),
+                )
+            }
+            "delay" => {
+                let delay = time("synaptic delay, at least dt");
+                Some(
+                    json!({"anyOf": [delay, normal(Dimension::TIME, "per synapse, redrawn until at least half a step; needs `connectivity: simulator`")]}),
+                )
+            }
             _ => None,
-        }
         }),
         PROJECTION_KEYS,
     )
@@ -221,7 +264,8 @@ fn stimulus() -> Value {
         &["target", "amplitude", "start", "stop"],
     );
     let poisson = object(
-        properties(super::load::POISSON_KEYS, |k| match k {
+        properties(super::load::POISSON_KEYS, |k| {
+            match k {
             "target" => Some(identifier()),
             "rate" => Some(quantity(
                 Dimension::FREQUENCY,
@@ -232,9 +276,11 @@ fn stimulus() -> Value {
                 "positive; the target cell's synapse weight (see the cell types)",
             )),
             "receptor" => Some(json!({"enum": super::load::RECEPTORS})),
+            "delay" => Some(time("when the events reach the cells on NEST (default one step; statistically irrelevant elsewhere)")),
             _ => None,
+        }
         }),
-        super::load::POISSON_KEYS,
+        &["target", "rate", "weight", "receptor"],
     );
     json!({
         "oneOf": [
@@ -386,6 +432,26 @@ fn distributions() -> Value {
     schema
 }
 
+fn published() -> Value {
+    let engines: Vec<&str> = Simulator::ALL.iter().map(|s| s.name()).collect();
+    let mut schema = object(
+        properties(super::load::PUBLISHED_KEYS, |k| {
+            match k {
+            "source" => Some(json!({"type": "string", "description": "where the figures come from, with the scale and conditions (shown in the report)"})),
+            "start" => Some(time("spikes counted from this time (included; default 0 ms)")),
+            "stop" => Some(time("spikes counted up to this time (included; default the end)")),
+            "tolerance" => Some(quantity(Dimension::FREQUENCY, "absolute tolerance (half a unit of the figures' last digit for an exact reproduction)", None)),
+            "engines" => Some(json!({"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": engines}, "description": "engines held to the figures; the others show them in the report"})),
+            "mean_rate" => Some(json!({"type": "object", "minProperties": 1, "additionalProperties": quantity(Dimension::FREQUENCY, "published mean rate of the population", None), "description": "population name to published mean rate"})),
+            _ => None,
+        }
+        }),
+        &["source", "tolerance", "engines", "mean_rate"],
+    );
+    schema["description"] = json!("published mean rates of the model at this scale, judged on `engines` and drawn on the report's rate bars");
+    schema
+}
+
 fn checks() -> Value {
     let mut schema = object(
         properties(CHECKS_KEYS, |k| match k {
@@ -393,6 +459,7 @@ fn checks() -> Value {
             "features" => Some(json!({"type": "array", "items": {"$ref": "#/$defs/feature"}})),
             "statistics" => Some(json!({"type": "array", "items": {"$ref": "#/$defs/statistic"}})),
             "distributions" => Some(distributions()),
+            "published" => Some(published()),
             _ => None,
         }),
         &[],
@@ -420,6 +487,10 @@ pub fn json_schema() -> Value {
                 "seed" => {
                     Some(json!({"type": "integer", "minimum": 0, "description": "default 1"}))
                 }
+                "connectivity" => Some(json!({
+                    "enum": super::load::CONNECTIVITIES,
+                    "description": "who draws random connectivity: `crosscheck` (default; the same network everywhere) or `simulator` (each simulator from the seed; allows per-synapse distributions)",
+                })),
                 "threads" => Some(json!({
                     "type": "integer", "minimum": 1, "maximum": 64,
                     "description": "threads NEST simulates with (default 1); the job holds as many CPUs of the runner's budget",

@@ -15,12 +15,20 @@ Spikes arrive in NET_RECEIVE one step early (the generated NetCon delays are the
 delay minus dt) and wait in in_ex/in_in until step 2, which reproduces NEST's ring buffer.
 NET_RECEIVE kinds: 0 excitatory, 1 inhibitory (weights in pA, signed as in NEST),
 2 a change of injected current (pA) effective from this step on.
+
+The Poisson drive (a `poisson` stimulus) adds drive_weight times a Poisson count of mean
+drive_rate * dt to the excitatory (drive_weight > 0) or inhibitory current each step, as
+NEST's poisson_generator does (one count per step and target, sent with that multiplicity):
+a cortical network's background of thousands of events per second per cell would otherwise
+go through NEURON's event queue one by one. Counts come from NEURON's scop_random generator,
+seeded once by seed_drive(): the drive is statistically, not spike by spike, the others'.
 ENDCOMMENT
 
 NEURON {
     POINT_PROCESS cc_lif_exp
     RANGE cm, tau_m, v_rest, v_reset, v_thresh, tau_refrac, tau_syn_E, tau_syn_I
     RANGE i_offset, v_init
+    RANGE drive_rate, drive_weight
     RANGE vm, i_ex, i_in, i_stim, in_ex, in_in, spiked, nspikes
 }
 
@@ -35,6 +43,8 @@ PARAMETER {
     tau_syn_I = 2 (ms)
     i_offset = 0 (pA)
     v_init = -70 (mV)
+    drive_rate = 0 (/ms)
+    drive_weight = 0 (pA)
 }
 
 ASSIGNED {
@@ -56,6 +66,7 @@ ASSIGNED {
     p21_e
     p11_i
     p21_i
+    drive_mean
 }
 
 INITIAL {
@@ -75,6 +86,7 @@ INITIAL {
     p21_e = prop21(tau_syn_E)
     p11_i = exp(-dt / tau_syn_I)
     p21_i = prop21(tau_syn_I)
+    drive_mean = drive_rate * dt
 }
 
 : Effect of an exponentially decaying current on vm over one step (exact solution of
@@ -105,12 +117,25 @@ PROCEDURE advance() {
     i_in = p11_i * i_in + in_in
     in_ex = 0
     in_in = 0
+    if (drive_mean > 0) {
+        if (drive_weight > 0) {
+            i_ex = i_ex + drive_weight * poisrand(drive_mean)
+        } else {
+            i_in = i_in + drive_weight * poisrand(drive_mean)
+        }
+    }
     if (vm >= v_thresh) {
         refr_left = refr_steps
         vm = v_reset
         spiked = 1
         nspikes = nspikes + 1
     }
+}
+
+: Seeds the generator of every cc_lif_exp's Poisson drive (one stream for all cells).
+FUNCTION seed_drive(seed) {
+    set_seed(seed)
+    seed_drive = seed
 }
 
 NET_RECEIVE(w, kind) {
