@@ -54,11 +54,32 @@ pub struct Entry {
     /// The reference engine's values at the suite's own seed (per neuron, or per pair).
     pub values: Vec<f64>,
     /// KS distance of every pair of seeds, in the order (0,1), (0,2), …, (1,2), …
+    #[serde(deserialize_with = "nan_as_null::vec")]
     pub seed_distances: Vec<f64>,
     /// The largest seed-to-seed KS distance: the agreement threshold.
+    #[serde(deserialize_with = "nan_as_null::one")]
     pub baseline: f64,
     /// Mean of the values at each seed (the report's seed band).
+    #[serde(deserialize_with = "nan_as_null::vec")]
     pub seed_means: Vec<f64>,
+}
+
+/// JSON has no NaN: serde_json writes a NaN (the mean or KS distance of an empty distribution,
+/// such as the CVs of a population too quiet for three spikes per cell) as `null`, and these
+/// read it back as NaN, so such a calibration stays readable.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn one<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+
+    pub fn vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<Option<f64>>::deserialize(d)?
+            .into_iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
+    }
 }
 
 /// Where a suite's calibration lives under the reference root.
@@ -405,6 +426,27 @@ mod tests {
             command: vec!["crosscheck".into(), "bless".into()],
             model_files: vec![],
         }
+    }
+
+    /// A population too quiet for any CV (NaN means and distances) is written as JSON nulls and
+    /// read back as NaN, not refused as unreadable.
+    #[test]
+    fn an_empty_distribution_survives_writing_and_reading() {
+        let suite = suite();
+        let silent = Recordings {
+            spikes: BTreeMap::from([("exc".to_string(), vec![])]),
+            ..Default::default()
+        };
+        let runs: Vec<(u64, &Recordings)> = vec![(1, &silent), (2, &silent)];
+        let mut calibration = calibrate(&suite, &runs, provenance()).expect("calibrated");
+        calibration.entries[0].baseline = f64::NAN;
+        calibration.entries[0].seed_means = vec![f64::NAN, 1.0];
+        let root = tempfile::tempdir().unwrap();
+        let path = write(root.path(), &suite, &calibration).unwrap();
+        assert!(std::fs::read_to_string(&path).unwrap().contains("null"));
+        let back = read(root.path(), &suite).unwrap().expect("readable");
+        assert!(back.entries[0].baseline.is_nan());
+        assert!(back.entries[0].seed_means[0].is_nan() && back.entries[0].seed_means[1] == 1.0);
     }
 
     #[test]

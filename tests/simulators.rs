@@ -878,7 +878,9 @@ fn perturbed_cortical_suite(
     let blessed = dir.path().join("reference-data").join(name);
     fs::create_dir_all(&blessed).unwrap();
     fs::copy(
-        repo.join("reference-data").join(name).join("distributions.json"),
+        repo.join("reference-data")
+            .join(name)
+            .join("distributions.json"),
         blessed.join("distributions.json"),
     )
     .unwrap();

@@ -162,7 +162,13 @@ pub fn draw_synapses(suite: &NativeSuite, index: usize) -> Result<Vec<Synapse>, 
             total,
             allow_self_connections,
             ..
-        } => fixed_total_number(&mut rng, n_pre, n_post, *total, same && !allow_self_connections),
+        } => fixed_total_number(
+            &mut rng,
+            n_pre,
+            n_post,
+            *total,
+            same && !allow_self_connections,
+        ),
         Connector::AllToAll {
             allow_self_connections,
         } => (0..n_pre as u32)
@@ -212,7 +218,8 @@ pub fn draw_initial_potentials(suite: &NativeSuite, population: usize) -> Option
     let pop = &suite.populations[population];
     let sd = pop.v_init_sd?.si * 1e3;
     let mean = pop.param("v_init")?.si * 1e3;
-    let mut rng = super::random::SplitMix64::new(suite.simulation.seed, 0x0F17_0000 + population as u64);
+    let mut rng =
+        super::random::SplitMix64::new(suite.simulation.seed, 0x0F17_0000 + population as u64);
     Some(
         (0..pop.size)
             .map(|_| super::random::normal(&mut rng, mean, sd))
@@ -265,7 +272,9 @@ mod tests {
         // A plain delay stays itself (0.8 ms is 8 steps).
         assert!(inhibitory.iter().all(|s| (s.delay_ms - 0.8).abs() < 1e-9));
         let excitatory = super::draw_synapses(&suite, 0).unwrap();
-        assert!(excitatory.iter().all(|s| s.weight_si >= 0.0 && s.delay_ms >= 0.1 - 1e-12));
+        assert!(excitatory
+            .iter()
+            .all(|s| s.weight_si >= 0.0 && s.delay_ms >= 0.1 - 1e-12));
         // Delays are whole steps; weights vary around the mean.
         assert!(excitatory
             .iter()

@@ -270,7 +270,10 @@ mod tests {
         let xs: Vec<f64> = (0..20_000).map(|_| normal(&mut rng, 2.0, 0.5)).collect();
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
-        assert!((mean - 2.0).abs() < 0.02 && (var.sqrt() - 0.5).abs() < 0.02, "{mean} {var}");
+        assert!(
+            (mean - 2.0).abs() < 0.02 && (var.sqrt() - 0.5).abs() < 0.02,
+            "{mean} {var}"
+        );
         let kept: Vec<f64> = (0..5000)
             .map(|_| normal_within(&mut rng, -1.0, Some(2.0), f64::NEG_INFINITY, 0.0))
             .collect();
