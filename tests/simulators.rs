@@ -229,6 +229,24 @@ fn bundled_suites_pass() {
         .filter(|t| t["model"] == "potjans_diesmann")
         .collect();
     assert_eq!(microcircuit.len(), 3, "{microcircuit:#?}");
+    // ... and at 2 % scale through its NeuroML2 export, validated and run by jNeuroML's NEURON
+    // export, against NEST's seed spread like the simulators' own code.
+    let exported: Vec<_> = native
+        .iter()
+        .filter(|t| t["model"] == "potjans_diesmann_neuroml")
+        .collect();
+    assert_eq!(exported.len(), 4, "{exported:#?}");
+    let export = exported
+        .iter()
+        .find(|t| t["engine"] == "jNeuroML_NEURON")
+        .expect("the NeuroML2 export ran");
+    let distributions = export["observables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["experiment"] == "distributions" && o["status"] == "pass")
+        .count();
+    assert_eq!(distributions, 8, "{export}");
     let nest_microcircuit = microcircuit.iter().find(|t| t["engine"] == "NEST").unwrap();
     let published: Vec<_> = nest_microcircuit["observables"]
         .as_array()
@@ -287,6 +305,9 @@ fn bundled_suites_pass() {
         {
             // The cortical networks: jNeuroML takes no Poisson drive (and would take minutes).
             vec!["NEURON", "NEST", "Brian2"]
+        } else if entry["suite"] == "potjans_diesmann_neuroml" {
+            // The microcircuit through its NeuroML2 export as well.
+            vec!["NEURON", "NEST", "Brian2", "jNeuroML_NEURON"]
         } else if entry["suite"] == "neuroml_adex_izhikevich" {
             // jNeuroML's NEURON export cannot detect these cells' spikes (see the suite).
             vec!["NEST", "Brian2", "jNeuroML"]
