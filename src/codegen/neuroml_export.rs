@@ -48,6 +48,9 @@ use crate::suite::native::{
 };
 use crate::suite::units::{code_number, Quantity};
 
+/// One `<connectionWD>`: pre and post cell indices, the weight (nA) and delay (ms) as written.
+type Connection = (u32, u32, String, String);
+
 /// The NeuroML2 document's name for a suite (the suite name is a validated identifier).
 pub fn network_file_name(suite: &NativeSuite) -> String {
     network_file_for(&suite.name)
@@ -384,7 +387,7 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
         // gives the sign. Each connection carries its own weight and delay: the projection's,
         // or, in a network each simulator draws, the ones crosscheck draws for the export.
         let synapse = synapse_id(post, proj.receptor);
-        let connections: Vec<(u32, u32, String, String)> =
+        let connections: Vec<Connection> =
             if suite.simulation.connectivity == Connectivity::Simulator {
                 super::drawn::draw_synapses(suite, k)?
                     .into_iter()
@@ -415,7 +418,7 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
             };
         // A projection has one presynaptic population, and every source cell is a population
         // of its own: one projection per source cell with connections.
-        let mut groups: BTreeMap<Option<u32>, Vec<(u32, u32, String, String)>> = BTreeMap::new();
+        let mut groups: BTreeMap<Option<u32>, Vec<Connection>> = BTreeMap::new();
         for connection in connections {
             let key = pre.kind.is_source.then_some(connection.0);
             groups.entry(key).or_default().push(connection);
