@@ -883,6 +883,11 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             return Exit::NoTests;
         }
         // A `distributions` check is calibrated on the reference engine's other seeds.
+        for (suite, engine) in plan::uncalibrated_suites(&jobs) {
+            eprintln!(
+                "note: {suite}: its distributions are calibrated on {engine}, which this bless does not run; the blessed calibration is kept (add -e {engine} to renew it)"
+            );
+        }
         let calibration = plan::calibration_jobs(&jobs);
         jobs.extend(calibration);
     }

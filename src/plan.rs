@@ -416,6 +416,29 @@ pub fn calibration_jobs(jobs: &[Job]) -> Vec<Job> {
     extra
 }
 
+/// Suites whose `distributions` check calibrates on an engine these jobs do not run (a
+/// `bless -e` of other engines): `(suite, reference engine)`, each once. Their calibration is
+/// left as it is, and `bless` says so rather than skipping it silently.
+pub fn uncalibrated_suites(jobs: &[Job]) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for job in jobs {
+        let Work::Native(native) = &job.work else {
+            continue;
+        };
+        let Some(check) = &native.suite.checks.distributions else {
+            continue;
+        };
+        let calibrated = jobs.iter().any(|other| {
+            matches!(&other.work, Work::Native(n) if n.file == native.file && n.simulator == check.reference)
+        });
+        let entry = (native.suite.name.to_string(), check.reference.name());
+        if !calibrated && !out.contains(&entry) {
+            out.push(entry);
+        }
+    }
+    out
+}
+
 /// The runnable OMV engines used by `jobs`, each once.
 pub fn engines_used(jobs: &[Job]) -> Vec<&'static EngineDef> {
     let mut used: Vec<&'static EngineDef> = Vec::new();
@@ -582,6 +605,32 @@ mod tests {
                 "{bad}: {errors:?}"
             );
         }
+    }
+
+    /// Blessing other engines than a suite's calibration engine names the suite.
+    #[test]
+    fn suites_whose_calibration_engine_is_not_run_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("net.crosscheck.yaml"),
+            "suite: net\nengines: [NEST, Brian2]\nsimulation: {duration: 100 ms}\n\
+             populations:\n  p: {cell: lif_delta, size: 10}\n\
+             record:\n  - {population: p, variables: [spikes]}\n\
+             checks: {distributions: {reference: NEST, seeds: [2], statistics: [rate]}}\n",
+        )
+        .unwrap();
+        let loaded = load(&[dir.path().to_path_buf()]).unwrap();
+        assert!(loaded.invalid.is_empty(), "{:?}", loaded.invalid);
+        let jobs = plan(&loaded, &[]);
+        assert!(uncalibrated_suites(&jobs).is_empty());
+        let brian2_only: Vec<Job> = jobs
+            .into_iter()
+            .filter(|j| j.engine_label() == "Brian2")
+            .collect();
+        assert_eq!(
+            uncalibrated_suites(&brian2_only),
+            vec![("net".to_string(), "NEST")]
+        );
     }
 
     #[test]
