@@ -34,6 +34,25 @@ fn statistic(test: &serde_json::Value, population: &str, observable: &str) -> f6
         .unwrap()
 }
 
+/// Runs `suite` with its JSON results in `dir`, requires every job to pass, and returns the
+/// report.
+fn run_passing(suite: &Path, dir: &Path, timeout_s: u64) -> serde_json::Value {
+    let json = dir.join("r.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(suite)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(timeout_s))
+        .assert()
+        .success();
+    let report = read_json(&json);
+    for test in report["tests"].as_array().unwrap() {
+        assert_eq!(test["status"], "pass", "{test}");
+    }
+    report
+}
+
 fn argv(command: &serde_json::Value) -> Vec<String> {
     command["argv"]
         .as_array()
@@ -160,19 +179,7 @@ fn a_deterministic_network_matches_neuron_spike_for_spike() {
     // through the `le` → `la` synapses (`la` spikes up to 3 steps apart); potentials RMS at
     // most 0.61 mV apart (a spike one step apart is a 15 mV difference at one sample).
     fs::write(&suite, DETERMINISTIC).unwrap();
-    let json = dir.path().join("r.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&json)
-        .timeout(Duration::from_secs(600))
-        .assert()
-        .success();
-    let report = read_json(&json);
-    for test in report["tests"].as_array().unwrap() {
-        assert_eq!(test["status"], "pass", "{test}");
-    }
+    let report = run_passing(&suite, dir.path(), 600);
     let pair = &report["agreement"][0]["pairs"][0];
     assert_eq!(pair["status"], "pass", "{pair}");
 }
@@ -195,19 +202,7 @@ fn poisson_drives_fire_the_cells_as_on_nest() {
          checks:\n  statistics:\n    - {statistic: mean_rate, population: cells, expected: 23.3 Hz, tolerance: 1.5 Hz}\n",
     )
     .unwrap();
-    let json = dir.path().join("r.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&json)
-        .timeout(Duration::from_secs(600))
-        .assert()
-        .success();
-    let report = read_json(&json);
-    for test in report["tests"].as_array().unwrap() {
-        assert_eq!(test["status"], "pass", "{test}");
-    }
+    run_passing(&suite, dir.path(), 600);
 }
 
 /// A deliberately broken export (a test-only hook of debug builds puts an element NeuroML2

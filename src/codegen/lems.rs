@@ -345,13 +345,7 @@ pub fn generate(
 
     for (index, pop) in suite.populations.iter().enumerate() {
         if pop.kind.is_source {
-            let trains = inputs
-                .source_spikes
-                .get(index)
-                .and_then(Option::as_ref)
-                .ok_or_else(|| {
-                    CodegenError::Template(format!("no prepared spikes for `{}`", pop.id))
-                })?;
+            let trains = super::source_trains(inputs, index, pop)?;
             for cell in 0..pop.size {
                 let id = format!("spikes{cell}_{}", pop.id);
                 // jLEMS fires a `spike` at the first step with t >= time, and t is a sum of

@@ -423,6 +423,20 @@ pub(crate) fn poisson_drives(
     Ok(drives)
 }
 
+/// The spike trains crosscheck prepared for source population `index` (an error, a bug in
+/// crosscheck, when there are none).
+pub(crate) fn source_trains<'a>(
+    inputs: &'a Inputs,
+    index: usize,
+    pop: &crate::suite::native::Population,
+) -> Result<&'a Vec<Vec<f64>>, CodegenError> {
+    inputs
+        .source_spikes
+        .get(index)
+        .and_then(Option::as_ref)
+        .ok_or_else(|| CodegenError::Template(format!("no prepared spikes for `{}`", pop.id)))
+}
+
 /// A time in ms.
 pub(crate) fn ms(q: &Quantity) -> f64 {
     q.si * 1e3

@@ -307,13 +307,7 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
 
     for (index, (pop, exported)) in suite.populations.iter().zip(&types).enumerate() {
         let Some(exported) = exported else {
-            let trains = inputs
-                .source_spikes
-                .get(index)
-                .and_then(Option::as_ref)
-                .ok_or_else(|| {
-                    CodegenError::Template(format!("no prepared spikes for `{}`", pop.id))
-                })?;
+            let trains = super::source_trains(inputs, index, pop)?;
             for cell in 0..pop.size {
                 let id = source_component_id(pop, cell);
                 let given = trains.get(cell).map(Vec::as_slice).unwrap_or(&[]);
