@@ -1958,7 +1958,16 @@ impl<'a> Loader<'a> {
             checks.distributions = self.distributions(n, cx, recordings);
         }
         if let Some(n) = node.get("published") {
-            checks.published = self.published(n, cx, recordings);
+            if sweep.is_some() {
+                // Published figures describe one run; each sweep point is another model.
+                self.error_help(
+                    n,
+                    "`published` figures cannot go with a `sweep`",
+                    "put the published run in a suite of its own",
+                );
+            } else {
+                checks.published = self.published(n, cx, recordings);
+            }
         }
         if self.errors.len() != before {
             return None;
@@ -3494,6 +3503,13 @@ checks:
         );
         let (_, _, message, _) = case("delay: 1.5 ms}", "delay: 0.01 ms}");
         assert_eq!(message, "`delay` must be at least `dt`");
+        let swept = ok.replace(
+            "checks:",
+            "sweep: {parameter: populations.e.parameters.tau_m, values: [10 ms, 20 ms]}\nchecks:",
+        );
+        let (line, _, message, _) = error(&swept);
+        assert_eq!(line, 12, "{message}");
+        assert_eq!(message, "`published` figures cannot go with a `sweep`");
     }
 
     #[test]
