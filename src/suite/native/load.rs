@@ -1955,7 +1955,16 @@ impl<'a> Loader<'a> {
             }
         }
         if let Some(n) = node.get("distributions") {
-            checks.distributions = self.distributions(n, cx, recordings);
+            if sweep.is_some() {
+                // Calibrated on one run's seeds; each sweep point is another model.
+                self.error_help(
+                    n,
+                    "`distributions` cannot go with a `sweep`",
+                    "compare the network's distributions in a suite without a sweep",
+                );
+            } else {
+                checks.distributions = self.distributions(n, cx, recordings);
+            }
         }
         if let Some(n) = node.get("published") {
             if sweep.is_some() {
@@ -3510,6 +3519,12 @@ checks:
         let (line, _, message, _) = error(&swept);
         assert_eq!(line, 12, "{message}");
         assert_eq!(message, "`published` figures cannot go with a `sweep`");
+        let swept_distributions = swept.replace(
+            "published: {source: a paper, start: 10 ms, stop: 100 ms, tolerance: 0.5 Hz, engines: [NEST], mean_rate: {e: 4 Hz}}",
+            "distributions: {reference: NEST, seeds: [2], statistics: [rate]}",
+        );
+        let (_, _, message, _) = error(&swept_distributions);
+        assert_eq!(message, "`distributions` cannot go with a `sweep`");
     }
 
     #[test]
