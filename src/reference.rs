@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::agreement::{compare_recordings, PairCheck};
 use crate::native::{read_folder, NativeJob, Recordings};
 use crate::results::{CheckStatus, ObservableResult};
-use crate::suite::native::{RecordingRules, Variable};
+use crate::suite::native::{NativeSuite, RecordingRules, Variable};
 use crate::suite::units::code_number;
 
 /// Where a reference file came from.
@@ -263,8 +263,45 @@ pub fn changes(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<Str
             })
             .collect(),
         Ok(None) => vec!["new reference".into()],
-        Err(e) => vec![format!("replacing unreadable reference ({e})")],
+        Err(e) => {
+            // A suite that gained a recording since it was blessed has no reference file for
+            // it yet: say so, rather than call the whole reference unreadable.
+            let dir = job_dir(root, job);
+            let missing: Vec<String> = compared_files(&job.suite, rules)
+                .into_iter()
+                .filter(|name| !dir.join(name).is_file())
+                .collect();
+            if missing.is_empty() {
+                vec![format!("replacing unreadable reference ({e})")]
+            } else {
+                vec![format!(
+                    "new recording{} without a reference yet: {} (the others are rewritten as recorded, not compared)",
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing.join(", ")
+                )]
+            }
+        }
     }
+}
+
+/// The reference files the rules compare, by name: what [`write`] writes for the suite.
+fn compared_files(suite: &NativeSuite, rules: &RecordingRules) -> Vec<String> {
+    let mut names = Vec::new();
+    for rec in &suite.recordings {
+        let pop = &suite.populations[rec.population];
+        for variable in &rec.variables {
+            match variable {
+                Variable::Spikes if rules.spike_window.is_some() => {
+                    names.push(format!("spikes_{}.txt", pop.id));
+                }
+                Variable::State(name) if rules.traces.iter().any(|t| t.variable == *name) => {
+                    names.push(format!("{}_{name}.txt", pop.id));
+                }
+                _ => {}
+            }
+        }
+    }
+    names
 }
 
 /// Writes a job's reference files (only what the reference rules compare) with provenance.
@@ -339,4 +376,75 @@ pub fn write(
         }
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    /// `bless` after a suite gained a recording names the new file instead of calling the
+    /// reference unreadable; a damaged file still says unreadable.
+    #[test]
+    fn a_new_recording_is_named_not_called_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.crosscheck.yaml");
+        std::fs::write(
+            &path,
+            "suite: two\nsimulation: {duration: 10 ms}\npopulations:\n  a: {cell: lif_curr_exp, size: 1}\n  b: {cell: lif_curr_exp, size: 1}\nrecord:\n  - {population: a, variables: [spikes]}\n  - {population: b, variables: [spikes]}\nchecks:\n  reference: {spikes: {window: 1 ms}}\n",
+        )
+        .unwrap();
+        let suite = crate::suite::native::load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"));
+        let job = NativeJob {
+            suite: Arc::new(suite),
+            id: "two.crosscheck.yaml".into(),
+            file: path.clone(),
+            simulator: crate::suite::native::Simulator::Nest,
+            point: None,
+            seed: None,
+        };
+        let recordings = Recordings {
+            spikes: BTreeMap::from([
+                ("a".to_string(), vec![(0, 1.5)]),
+                ("b".to_string(), vec![(0, 2.5)]),
+            ]),
+            ..Default::default()
+        };
+        let provenance = Provenance {
+            suite: "two".into(),
+            sweep_point: None,
+            engine: "NEST".into(),
+            engine_version: None,
+            crosscheck_version: "test".into(),
+            date: "2026-11-26".into(),
+            command: vec![],
+            model_files: vec![],
+        };
+        let root = dir.path().join("reference-data");
+        let written = write(&root, &job, &recordings, &provenance).unwrap();
+        assert_eq!(written.len(), 2);
+        assert!(changes(&root, &job, &recordings)
+            .iter()
+            .all(|c| c.contains("within the rules")));
+        // Blessed before `b` was recorded.
+        let b = written
+            .iter()
+            .find(|p| p.ends_with("spikes_b.txt"))
+            .unwrap();
+        std::fs::remove_file(b).unwrap();
+        let lines = changes(&root, &job, &recordings);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with("new recording without a reference yet: spikes_b.txt"),
+            "{lines:?}"
+        );
+        // A damaged file is another matter.
+        std::fs::write(b, "not numbers\n").unwrap();
+        let lines = changes(&root, &job, &recordings);
+        assert!(
+            lines[0].starts_with("replacing unreadable reference"),
+            "{lines:?}"
+        );
+    }
 }
