@@ -614,13 +614,6 @@ pub fn generate(
         let drawn = match suite.simulation.connectivity {
             Connectivity::Crosscheck => None,
             Connectivity::Simulator => {
-                let source = &suite.populations[proj.from];
-                if source.kind.is_source {
-                    return Err(CodegenError::Unsupported(format!(
-                        "with `connectivity: simulator`, Brian2 draws connections between cells only (`{}` is a source)",
-                        source.id
-                    )));
-                }
                 let signed = weight
                     .value_in(weight_unit)
                     .map_err(|e| CodegenError::Units(e.to_string()))?;
@@ -724,9 +717,7 @@ pub fn generate(
         duration: number_in(&suite.simulation.duration, "ms")?,
         // numpy's seed is 32 bits (only a Poisson drive draws numbers in the script).
         seed: suite.simulation.seed & 0xFFFF_FFFF,
-        draw_seed: (suite.simulation.connectivity == Connectivity::Simulator
-            || suite.populations.iter().any(|p| p.v_init_sd.is_some()))
-        .then(|| super::drawn::seed(suite)),
+        draw_seed: super::drawn::seed(suite),
         draw_helpers: super::drawn::PYTHON_HELPERS,
         populations,
         projections,

@@ -97,6 +97,12 @@ impl DrawnProjection {
     ) -> Result<DrawnProjection, CodegenError> {
         let pre = &suite.populations[proj.from];
         let post = &suite.populations[proj.to];
+        if pre.kind.is_source {
+            return Err(CodegenError::Unsupported(format!(
+                "with `connectivity: simulator`, NEURON and Brian2 draw connections between cells only (`{}` is a source)",
+                pre.id
+            )));
+        }
         let same = proj.from == proj.to;
         let (rule, total, allow_self) = match &proj.connector {
             Connector::FixedTotalNumber {
@@ -235,9 +241,12 @@ pub fn initial_potential(pop: &Population) -> Result<Option<(String, String)>, C
     }
 }
 
-/// The seed of the scripts' numpy generator.
-pub fn seed(suite: &NativeSuite) -> u64 {
-    suite.simulation.seed
+/// The seed of the scripts' numpy generator, when the script draws anything (a network or
+/// initial potentials); `None` when it needs neither the generator nor [`PYTHON_HELPERS`].
+pub fn seed(suite: &NativeSuite) -> Option<u64> {
+    let draws = suite.simulation.connectivity == crate::suite::native::Connectivity::Simulator
+        || suite.populations.iter().any(|p| p.v_init_sd.is_some());
+    draws.then_some(suite.simulation.seed)
 }
 
 #[cfg(test)]
@@ -358,5 +367,18 @@ mod tests {
             neuron.contains("h.cc_lif_exp(_seed_section(0.5))"),
             "{neuron}"
         );
+        // Sources cannot project in a drawn network: both skip with the reason.
+        let with_source = SUITE
+            .replace(
+                "  i: {cell: lif_curr_exp, size: 5}",
+                "  i: {cell: poisson_source, size: 5}",
+            )
+            .replace("{from: e, to: i,", "{from: e, to: e,");
+        let suite = from_yaml(&with_source);
+        for simulator in [Simulator::Neuron, Simulator::Brian2] {
+            let dir = tempfile::tempdir().unwrap();
+            let err = generate(&suite, simulator, dir.path()).unwrap_err();
+            assert!(err.to_string().contains("`i` is a source"), "{err}");
+        }
     }
 }

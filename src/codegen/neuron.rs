@@ -368,15 +368,9 @@ pub fn generate(
         };
         let drawn = match suite.simulation.connectivity {
             Connectivity::Crosscheck => None,
-            Connectivity::Simulator if source.kind.is_source => {
-                return Err(CodegenError::Unsupported(format!(
-                    "with `connectivity: simulator`, NEURON draws connections between cells only (`{}` is a source)",
-                    source.id
-                )))
-            }
-            Connectivity::Simulator => {
-                Some(super::drawn::DrawnProjection::new(suite, proj, weight, unit)?)
-            }
+            Connectivity::Simulator => Some(super::drawn::DrawnProjection::new(
+                suite, proj, weight, unit,
+            )?),
         };
         projections.push(Proj {
             index,
@@ -463,9 +457,7 @@ pub fn generate(
             .first()
             .and_then(|d| mechanism(suite.populations[d.0].kind.name))
             .map_or("", |m| m.name),
-        draw_seed: (suite.simulation.connectivity == Connectivity::Simulator
-            || suite.populations.iter().any(|p| p.v_init_sd.is_some()))
-        .then(|| super::drawn::seed(suite)),
+        draw_seed: super::drawn::seed(suite),
         draw_helpers: super::drawn::PYTHON_HELPERS,
         populations,
         projections,
