@@ -124,6 +124,7 @@ fn main() {
                 started_at: None,
                 finished_at: None,
                 plots: Some(Box::new(plots)),
+                jvm: None,
             });
         }
     }

@@ -278,6 +278,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             plots: None,
+            jvm: None,
         }
     }
 

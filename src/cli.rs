@@ -232,6 +232,12 @@ struct RunArgs {
     /// previous run and the tests that became much slower.
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
+    /// Run every jNeuroML command in a fresh JVM (`java -jar`), as OMV does. By default they
+    /// run in warm JVMs kept alive for the run (one per CPU slot), which saves the JVM's
+    /// start-up on every command; a command a warm JVM cannot run exactly as a fresh one would
+    /// runs in a fresh one anyway (each command's `jvm` in the JSON results says which ran it).
+    #[arg(long, env = "CROSSCHECK_NO_WARM_JVM", value_parser = clap::builder::FalseyValueParser::new())]
+    no_warm_jvm: bool,
 }
 
 /// Whether a run only checks, or also records reference data.
@@ -774,6 +780,31 @@ fn provision(env: &ManagedEnv, components: &[Component], offline: bool) -> Resul
     Ok(Tools::discover(env, state))
 }
 
+/// The warm jNeuroML JVMs of a run, their driver built first if needed; `None` (with a note
+/// saying why) when it cannot be built here: every jNeuroML command then runs in a fresh JVM.
+fn warm_jvms(env: &ManagedEnv, tools: &Tools) -> Option<Arc<crate::jvm::WarmJvms>> {
+    let launch = build_jvm_driver(env, tools)?;
+    let root = env.work_root().join(format!("jvm-{}", std::process::id()));
+    Some(Arc::new(crate::jvm::WarmJvms::new(launch, root)))
+}
+
+/// Builds the warm jNeuroML worker's driver unless built already; `None` with a note when it
+/// cannot be built (or the environment has no Java or jNeuroML).
+fn build_jvm_driver(env: &ManagedEnv, tools: &Tools) -> Option<crate::jvm::Launch> {
+    let built = crate::jvm::launch(env, tools, || {
+        eprintln!("crosscheck: building the warm jNeuroML worker (javac, cc; once)");
+    });
+    match built {
+        Ok(launch) => launch,
+        Err(e) => {
+            eprintln!(
+                "note: warm jNeuroML JVMs are off: {e}; every jNeuroML command runs in a fresh JVM"
+            );
+            None
+        }
+    }
+}
+
 fn install(args: &InstallArgs) -> Exit {
     let mut components: Vec<Component> = Vec::new();
     let mut java_needed = false;
@@ -818,6 +849,11 @@ fn install(args: &InstallArgs) -> Exit {
         );
     }
     println!("managed environment: {}", env.venv().display());
+    if components.contains(&Component::PyNeuroML) {
+        if let Some(launch) = build_jvm_driver(&env, &tools) {
+            println!("warm jNeuroML worker: {}", launch.driver.classes.display());
+        }
+    }
     if java_needed && tools.java.is_none() {
         error("java is not on PATH: jNeuroML engines need a Java runtime (e.g. apt-get install openjdk-17-jre-headless)");
         return Exit::EngineUnavailable;
@@ -967,6 +1003,11 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         home: env.home().to_path_buf(),
         process_env: env.process_env(),
         output_cap: 256 * 1024,
+        warm_jvms: if args.no_warm_jvm || !components.contains(&Component::PyNeuroML) {
+            None
+        } else {
+            tokio::task::block_in_place(|| warm_jvms(&env, &tools))
+        },
     };
     let reference_root = |job: &crate::native::NativeJob| {
         args.reference_dir
@@ -1506,5 +1547,6 @@ fn invalid_result(file: &InvalidFile) -> TestResult {
         started_at: None,
         finished_at: None,
         plots: None,
+        jvm: None,
     }
 }

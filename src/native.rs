@@ -133,17 +133,11 @@ pub fn steps(
             Step::new(&label, &tools.python, workdir).arg(generated.script)
         }
         codegen::GeneratedKind::Lems => {
-            let (Some(java), Some(jar)) = (&tools.java, &tools.jnml_jar) else {
-                return Err(codegen::CodegenError::Unsupported(
-                    "jNeuroML needs java and the jNeuroML jar (crosscheck install pyneuroml)"
-                        .into(),
-                ));
-            };
-            // The same command as `lems::command`, with the java crosscheck found.
-            let argv = codegen::lems::command(jar, &generated.script);
-            argv.iter()
-                .skip(1)
-                .fold(Step::new(&label, java, workdir), |step, arg| step.arg(arg))
+            let mut step =
+                crate::engine::jneuroml::simulate(&workdir.join(&generated.script), workdir, tools)
+                    .map_err(codegen::CodegenError::Unsupported)?;
+            step.label = label;
+            step
         }
     };
     steps.push(step);
@@ -173,13 +167,8 @@ fn export_steps(
         .map_err(codegen::CodegenError::Unsupported)?;
     // A large network needs more than the 1 GiB heap jNeuroML gets elsewhere.
     let bytes = std::fs::metadata(&document).map(|m| m.len()).unwrap_or(0);
-    let heap = format!("-Xmx{}M", codegen::neuroml_export::export_heap_mib(bytes));
     if let Some(export) = run.first_mut() {
-        for arg in &mut export.args {
-            if arg.to_str().is_some_and(|a| a.starts_with("-Xmx")) {
-                *arg = heap.clone().into();
-            }
-        }
+        export.set_java_heap(codegen::neuroml_export::export_heap_mib(bytes));
     }
     steps.extend(run);
     Ok(steps)

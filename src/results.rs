@@ -89,6 +89,25 @@ pub struct CommandRecord {
     /// Signal that ended the process, if any.
     pub signal: Option<i32>,
     pub duration_s: f64,
+    /// For a jNeuroML command: whether a warm JVM ran it or a fresh one (`argv` is then the
+    /// `java -jar` line a warm run is equivalent to). Absent for other commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jvm: Option<Jvm>,
+    /// Why a jNeuroML command ran in a fresh JVM although warm JVMs were on (the warm run
+    /// failed, or the command needs another heap, ...). The cold run's outcome is the command's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_jvm_reason: Option<String>,
+}
+
+/// Which JVM ran a jNeuroML command (see [`crate::jvm`]); `Cold` is the greater, so a job's
+/// is the greatest of its commands'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Jvm {
+    /// A long-lived worker JVM, warm from earlier commands.
+    Warm,
+    /// A fresh `java -jar`.
+    Cold,
 }
 
 /// The result of one job: one test run on one engine.
@@ -135,6 +154,10 @@ pub struct TestResult {
     /// before it existed, and left out of the JSON when empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plots: Option<Box<crate::plot::PlotData>>,
+    /// `warm` when every jNeuroML command of the job ran in a warm JVM, `cold` when one ran in
+    /// a fresh JVM (see each command's `jvm`); absent when the job ran no jNeuroML command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jvm: Option<Jvm>,
 }
 
 fn one_cpu() -> u32 {

@@ -16,7 +16,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use nix::sys::signal::{killpg, Signal};
+use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 use tokio::io::AsyncReadExt;
 use tokio::sync::{mpsc, watch, Semaphore};
@@ -25,7 +25,7 @@ use crate::engine::{Step, Tools};
 use crate::fsutil::CappedOutput;
 use crate::native::{self, NativeJob, Recordings};
 use crate::plan::{Job, JobEngine, OmvJob, Work};
-use crate::results::{CheckStatus, CommandRecord, ObservableResult, Status, TestResult};
+use crate::results::{CheckStatus, CommandRecord, Jvm, ObservableResult, Status, TestResult};
 
 /// Lines of a job's output kept in its result: the start (where errors are often explained)
 /// and the end (where the run stopped).
@@ -51,6 +51,9 @@ pub struct RunOptions {
     pub process_env: Vec<(OsString, OsString)>,
     /// Bytes of combined stdout/stderr kept per job.
     pub output_cap: usize,
+    /// Warm JVMs for jNeuroML steps; `None` runs each in a fresh JVM (`--no-warm-jvm`, or no
+    /// driver could be built).
+    pub warm_jvms: Option<Arc<crate::jvm::WarmJvms>>,
 }
 
 /// What the runner tells reporters as it goes.
@@ -104,7 +107,7 @@ pub async fn run_jobs(
             // overtaken for ever by one-CPU jobs behind it.
             let permit = tokio::select! {
                 permit = slots.acquire_many_owned(cpus) => permit.ok(),
-                _ = wait_cancelled(&mut cancel) => None,
+                _ = crate::process::cancelled(&mut cancel) => None,
             };
             let result = if permit.is_none() || *cancel.borrow() {
                 not_run(&job, "not run: the run was interrupted")
@@ -136,6 +139,9 @@ pub async fn run_jobs(
     for (handle, fallback) in handles {
         // A panicking job must not take the run down: it becomes an error result.
         results.push(handle.await.unwrap_or(fallback));
+    }
+    if let Some(pool) = &options.warm_jvms {
+        pool.shutdown().await;
     }
     // Remove the run folder when it is empty (every job cleaned up after itself).
     let _ = std::fs::remove_dir(&run_dir);
@@ -174,15 +180,6 @@ pub struct RunOutput {
     pub recordings: BTreeMap<usize, Recordings>,
 }
 
-async fn wait_cancelled(cancel: &mut watch::Receiver<bool>) {
-    while !*cancel.borrow() {
-        if cancel.changed().await.is_err() {
-            // The sender is gone: no cancellation can come any more.
-            std::future::pending::<()>().await;
-        }
-    }
-}
-
 fn base_result(job: &Job) -> TestResult {
     let (file, line) = job.location();
     TestResult {
@@ -204,6 +201,7 @@ fn base_result(job: &Job) -> TestResult {
         started_at: None,
         finished_at: None,
         plots: None,
+        jvm: None,
     }
 }
 
@@ -399,6 +397,9 @@ async fn run_steps(
 ) -> Option<(Status, Option<String>)> {
     let deadline = tokio::time::Instant::now() + options.timeout;
     let mut tail = CappedOutput::new(options.output_cap);
+    // The coldest JVM any jNeuroML step ran in (`Cold` > `Warm`), for the job's result.
+    let mut ran_jvm: Option<Jvm> = None;
+    let mut jvm_record: Option<(Jvm, Option<String>)> = None;
     for step in steps {
         let step_started = Instant::now();
         let (argv, cwd, outcome) = match &step.compile {
@@ -416,9 +417,15 @@ async fn run_steps(
             }
             None => {
                 tail.extend(format!("$ {}\n", step.argv().join(" ")).as_bytes());
-                let outcome = run_process(step, options, deadline, &mut tail, cancel).await;
+                let (outcome, jvm) = run_step(step, options, deadline, &mut tail, cancel).await;
+                ran_jvm = ran_jvm.max(jvm.as_ref().map(|(jvm, _)| *jvm));
+                jvm_record = jvm;
                 (step.argv(), step.cwd.clone(), outcome)
             }
+        };
+        let (jvm, cold_jvm_reason) = match jvm_record.take() {
+            Some((jvm, why)) => (Some(jvm), why),
+            None => (None, None),
         };
         let mut record = CommandRecord {
             argv,
@@ -426,6 +433,8 @@ async fn run_steps(
             exit_code: None,
             signal: None,
             duration_s: step_started.elapsed().as_secs_f64(),
+            jvm,
+            cold_jvm_reason,
         };
         let failure = match outcome {
             ProcessOutcome::Exited(0) => {
@@ -467,6 +476,7 @@ async fn run_steps(
             )),
         };
         result.commands.push(record);
+        result.jvm = ran_jvm;
         if let Some((status, message)) = failure {
             result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
             return Some((status, Some(message)));
@@ -474,6 +484,57 @@ async fn run_steps(
     }
     result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
     None
+}
+
+/// Runs one step that is not a mechanism compilation: a jNeuroML step in a warm JVM when the
+/// run has them and one can run it exactly as its cold command would, else (and after a warm
+/// run that failed, see [`crate::jvm`]) its command in a process of its own. For a jNeuroML
+/// step, also says which JVM ran it and why a fresh one.
+async fn run_step(
+    step: &Step,
+    options: &RunOptions,
+    deadline: tokio::time::Instant,
+    tail: &mut CappedOutput,
+    cancel: &mut watch::Receiver<bool>,
+) -> (ProcessOutcome, Option<(Jvm, Option<String>)>) {
+    if step.jvm.is_none() {
+        return (
+            run_process(step, options, deadline, tail, cancel).await,
+            None,
+        );
+    }
+    let Some(pool) = &options.warm_jvms else {
+        let outcome = run_process(step, options, deadline, tail, cancel).await;
+        return (outcome, Some((Jvm::Cold, None)));
+    };
+    let why_cold = match pool.refusal(step) {
+        Err(why) => why,
+        Ok(args) => {
+            match pool
+                .run(&args, &step.cwd, deadline, cancel, options.grace, tail)
+                .await
+            {
+                crate::jvm::Outcome::Ran => {
+                    return (ProcessOutcome::Exited(0), Some((Jvm::Warm, None)))
+                }
+                crate::jvm::Outcome::TimedOut => {
+                    return (ProcessOutcome::TimedOut, Some((Jvm::Warm, None)))
+                }
+                crate::jvm::Outcome::Cancelled => {
+                    return (ProcessOutcome::Cancelled, Some((Jvm::Warm, None)))
+                }
+                crate::jvm::Outcome::Fallback(why) => {
+                    tail.extend(
+                        format!("crosscheck: {why}; running the command in a fresh JVM\n")
+                            .as_bytes(),
+                    );
+                    why
+                }
+            }
+        }
+    };
+    let outcome = run_process(step, options, deadline, tail, cancel).await;
+    (outcome, Some((Jvm::Cold, Some(why_cold))))
 }
 
 /// What a mechanism compilation came to.
@@ -754,20 +815,17 @@ async fn run_process(
             Err(e) => ProcessOutcome::SpawnFailed(e),
         },
         _ = tokio::time::sleep_until(deadline) => {
-            stop_group(&mut child, pgid, options.grace).await;
+            crate::process::stop_group(&mut child, pgid, options.grace).await;
             ProcessOutcome::TimedOut
         }
-        _ = wait_cancelled(cancel) => {
-            stop_group(&mut child, pgid, options.grace).await;
+        _ = crate::process::cancelled(cancel) => {
+            crate::process::stop_group(&mut child, pgid, options.grace).await;
             ProcessOutcome::Cancelled
         }
     };
     // Leftovers of the group (background children of a step that exited) go too, and so do
     // processes that left the group (`setsid`), found by the step's tag.
-    if let Some(pgid) = pgid {
-        let _ = killpg(pgid, Signal::SIGKILL);
-    }
-    let _ = tokio::task::spawn_blocking(move || crate::process_tag::kill_tagged(&tag)).await;
+    crate::process::reap(pgid, &tag).await;
     for reader in readers.into_iter().flatten() {
         // The group is dead, so the pipes close; the bound is a safety net against a pipe
         // held open by a process that left the group.
@@ -808,19 +866,6 @@ fn exit_outcome(status: std::process::ExitStatus) -> ProcessOutcome {
         (Some(code), _) => ProcessOutcome::Exited(code),
         (None, Some(signal)) => ProcessOutcome::Signalled(signal),
         (None, None) => ProcessOutcome::Exited(-1),
-    }
-}
-
-/// SIGTERM to the whole group, a grace period to exit cleanly, then SIGKILL.
-async fn stop_group(child: &mut tokio::process::Child, pgid: Option<Pid>, grace: Duration) {
-    if let Some(pgid) = pgid {
-        let _ = killpg(pgid, Signal::SIGTERM);
-    }
-    if tokio::time::timeout(grace, child.wait()).await.is_err() {
-        if let Some(pgid) = pgid {
-            let _ = killpg(pgid, Signal::SIGKILL);
-        }
-        let _ = child.wait().await;
     }
 }
 

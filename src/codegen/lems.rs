@@ -42,19 +42,6 @@ pub fn file_name(suite: &NativeSuite) -> String {
     format!("LEMS_{}.xml", suite.name)
 }
 
-/// The command line that runs a generated LEMS file with jNeuroML, from the generated folder.
-pub fn command(jar: &Path, file: &str) -> Vec<String> {
-    vec![
-        "java".to_string(),
-        "-Xmx1G".to_string(),
-        "-Djava.awt.headless=true".to_string(),
-        "-jar".to_string(),
-        jar.display().to_string(),
-        file.to_string(),
-        "-nogui".to_string(),
-    ]
-}
-
 /// How a parameter reaches a LEMS attribute: (our name, LEMS attribute, unit of the number,
 /// suffix written after it). PyNN.xml's types take bare numbers in PyNN's units.
 type ParamMap = &'static [(&'static str, &'static str, &'static str, &'static str)];

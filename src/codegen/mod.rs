@@ -67,7 +67,7 @@ pub struct Generated {
 pub enum GeneratedKind {
     /// A Python script for the managed Python (`python <script>`).
     Python,
-    /// A LEMS file for jNeuroML (`java -jar <jar> <script> -nogui`, see [`lems::command`]);
+    /// A LEMS file for jNeuroML (`java -jar <jar> <script> -nogui`, see [`crate::engine::jneuroml::simulate`]);
     /// afterwards [`lems::convert_lems_outputs`] turns its SI output into the contract's.
     Lems,
 }

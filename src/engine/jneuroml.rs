@@ -3,17 +3,34 @@
 //! The jar shipped inside pyNeuroML is called with `java -jar` directly: the `jnml` wrapper
 //! costs about 1.2 s of start-up per run and adds nothing crosscheck needs.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::{Step, Tools};
+use super::{JvmCall, Step, Tools};
 
-/// `java -Xmx… -Djava.awt.headless=true -jar <jar> <target> <args…>`, in the target's folder.
+/// The JVM options of every jNeuroML run. Headless because CI has no display. The serial
+/// collector: jobs already run in parallel, and the JVM's parallel GC threads would only
+/// compete with the other jobs for the same cores (measured: slightly less CPU and wall time
+/// per job).
+pub const JVM_OPTIONS: &[&str] = &["-Xmx1G", "-XX:+UseSerialGC", "-Djava.awt.headless=true"];
+
+/// How a jNeuroML step may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Jvm {
+    /// In a warm JVM when one is available: the command only reads and writes files.
+    MayBeWarm,
+    /// Always in a fresh JVM: the command starts processes of its own (`-pynn -run-neuron`),
+    /// which must stay in the step's process group.
+    Cold,
+}
+
+/// `java <JVM_OPTIONS> -jar <jar> <args…>`, in `dir`.
 fn java_jar(
     label: &str,
-    target: &Path,
     dir: &Path,
     tools: &Tools,
-    args: &[&str],
+    args: Vec<OsString>,
+    jvm: Jvm,
 ) -> Result<Step, String> {
     let java = tools
         .java
@@ -23,20 +40,61 @@ fn java_jar(
         .jnml_jar
         .clone()
         .ok_or("the jNeuroML jar is missing from the managed environment (run `crosscheck install pyneuroml`)")?;
-    let mut step = Step::new(label, java, dir)
-        // Headless because CI has no display. The serial collector: jobs already run in
-        // parallel, and the JVM's parallel GC threads would only compete with the other jobs
-        // for the same cores (measured: slightly less CPU and wall time per job).
-        .arg("-Xmx1G")
-        .arg("-XX:+UseSerialGC")
-        .arg("-Djava.awt.headless=true")
-        .arg("-jar")
-        .arg(jar)
-        .arg(file_name(target)?);
-    for a in args {
-        step = step.arg(*a);
+    let call = JvmCall {
+        options: JVM_OPTIONS.iter().map(OsString::from).collect(),
+        jar,
+        args,
+    };
+    let mut step = Step::new(label, java, dir);
+    step.set_jvm_call(call);
+    if jvm == Jvm::Cold {
+        step.jvm = None;
     }
     Ok(step)
+}
+
+/// `java -jar <jar> <target's file name> <args…>`, in the target's folder `dir`.
+fn on_target(
+    label: &str,
+    target: &Path,
+    dir: &Path,
+    tools: &Tools,
+    args: &[&str],
+    jvm: Jvm,
+) -> Result<Step, String> {
+    let mut all = vec![file_name(target)?.to_os_string()];
+    all.extend(args.iter().map(OsString::from));
+    java_jar(label, dir, tools, all, jvm)
+}
+
+impl Step {
+    /// Makes this step run `call`: its command becomes the call's `java -jar` line.
+    pub(crate) fn set_jvm_call(&mut self, call: JvmCall) {
+        self.args = call.options.clone();
+        self.args.push("-jar".into());
+        self.args.push(call.jar.clone().into_os_string());
+        self.args.extend(call.args.iter().cloned());
+        self.jvm = Some(call);
+    }
+
+    /// Gives a jNeuroML step a heap of `mib` MiB instead of the usual 1 GiB.
+    pub(crate) fn set_java_heap(&mut self, mib: u64) {
+        let Some(mut call) = self.jvm.clone() else {
+            return;
+        };
+        for option in &mut call.options {
+            if option.to_str().is_some_and(|o| o.starts_with("-Xmx")) {
+                // Written as the usual options write it, so 1024 MiB is still `-Xmx1G`.
+                *option = if mib.is_multiple_of(1024) {
+                    format!("-Xmx{}G", mib / 1024)
+                } else {
+                    format!("-Xmx{mib}M")
+                }
+                .into();
+            }
+        }
+        self.set_jvm_call(call);
+    }
 }
 
 fn file_name(target: &Path) -> Result<&std::ffi::OsStr, String> {
@@ -55,7 +113,14 @@ fn exported_script(target: &Path, suffix: &str) -> Result<String, String> {
 }
 
 pub(crate) fn simulate(target: &Path, dir: &Path, tools: &Tools) -> Result<Step, String> {
-    java_jar("simulate in jNeuroML", target, dir, tools, &["-nogui"])
+    on_target(
+        "simulate in jNeuroML",
+        target,
+        dir,
+        tools,
+        &["-nogui"],
+        Jvm::MayBeWarm,
+    )
 }
 
 /// Export, compile the generated mechanisms, run the generated script. NEURON loads compiled
@@ -94,12 +159,13 @@ fn export_compile_run(
     export_flag: &str,
     suffix: &str,
 ) -> Result<Vec<Step>, String> {
-    let export = java_jar(
+    let export = on_target(
         &format!("export to {simulator}"),
         target,
         dir,
         tools,
         &[export_flag, "-nogui"],
+        Jvm::MayBeWarm,
     )?;
     // The mechanisms jNeuroML writes beside the target, with any the folder already had.
     let compile = super::neuron::compile(dir, dir, tools);
@@ -111,14 +177,28 @@ fn export_compile_run(
 
 /// EDEN compiles its own code at run time; its exported script takes no `-nogui` (as in OMV).
 pub(super) fn eden(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
-    let export = java_jar("export to EDEN", target, dir, tools, &["-eden"])?;
+    let export = on_target(
+        "export to EDEN",
+        target,
+        dir,
+        tools,
+        &["-eden"],
+        Jvm::MayBeWarm,
+    )?;
     let run =
         Step::new("simulate in EDEN", &tools.python, dir).arg(exported_script(target, "eden")?);
     Ok(vec![export, run])
 }
 
 pub(crate) fn brian2(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
-    let export = java_jar("export to Brian2", target, dir, tools, &["-brian2"])?;
+    let export = on_target(
+        "export to Brian2",
+        target,
+        dir,
+        tools,
+        &["-brian2"],
+        Jvm::MayBeWarm,
+    )?;
     let run = Step::new("simulate in Brian2", &tools.python, dir)
         .arg(exported_script(target, "brian2")?)
         .arg("-nogui");
@@ -127,7 +207,14 @@ pub(crate) fn brian2(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Ste
 
 /// MOOSE: the same export → run shape as [`brian2`].
 pub(super) fn moose(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
-    let export = java_jar("export to MOOSE", target, dir, tools, &["-moose"])?;
+    let export = on_target(
+        "export to MOOSE",
+        target,
+        dir,
+        tools,
+        &["-moose"],
+        Jvm::MayBeWarm,
+    )?;
     let run = Step::new("simulate in MOOSE", &tools.python, dir)
         .arg(exported_script(target, "moose")?)
         .arg("-nogui");
@@ -140,12 +227,13 @@ pub(super) fn moose(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step
 /// mechanisms are compiled by jNeuroML's run itself.
 pub(super) fn pynn_neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Vec<Step>, String> {
     let mut steps = vec![super::python::pynn_mechanisms(tools)?];
-    steps.push(java_jar(
+    steps.push(on_target(
         "export to PyNN and run on NEURON",
         target,
         dir,
         tools,
         &["-pynn", "-run-neuron"],
+        Jvm::Cold,
     )?);
     Ok(steps)
 }
@@ -158,21 +246,7 @@ pub(crate) fn validate(targets: &[PathBuf], flag: &str, tools: &Tools) -> Result
     let dir = first
         .parent()
         .ok_or_else(|| format!("target {} has no folder", first.display()))?;
-    let java = tools
-        .java
-        .clone()
-        .ok_or("java is not on PATH (install a Java runtime, e.g. openjdk-17-jre-headless)")?;
-    let jar = tools
-        .jnml_jar
-        .clone()
-        .ok_or("the jNeuroML jar is missing from the managed environment (run `crosscheck install pyneuroml`)")?;
-    let mut step = Step::new("validate", java, dir)
-        .arg("-Xmx1G")
-        .arg("-XX:+UseSerialGC")
-        .arg("-Djava.awt.headless=true")
-        .arg("-jar")
-        .arg(jar)
-        .arg(flag);
+    let mut args = vec![OsString::from(flag)];
     for target in targets {
         let files = expand_glob(target);
         if files.is_empty() {
@@ -181,11 +255,9 @@ pub(crate) fn validate(targets: &[PathBuf], flag: &str, tools: &Tools) -> Result
                 target.display()
             ));
         }
-        for file in files {
-            step = step.arg(file);
-        }
+        args.extend(files.into_iter().map(PathBuf::into_os_string));
     }
-    Ok(step)
+    java_jar("validate", dir, tools, args, Jvm::MayBeWarm)
 }
 
 /// The files matching `pattern` (`*`, `?` and `[...]` in any component, hidden files only when

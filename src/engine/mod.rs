@@ -437,6 +437,22 @@ pub struct Step {
     pub compile: Option<Compile>,
     /// Variables set on top of the run's environment (from [`Tools::process_env`]).
     pub env: Vec<(OsString, OsString)>,
+    /// This step is a jNeuroML command line that a warm JVM may run instead of `program`
+    /// ([`crate::jvm`]); `program` and `args` stay the cold `java -jar` command it falls back
+    /// to.
+    pub jvm: Option<JvmCall>,
+}
+
+/// A jNeuroML command line as data: `java <options> -jar <jar> <args>`, in the step's folder.
+/// [`jneuroml`] builds the step's command from it, so the two cannot disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JvmCall {
+    /// JVM options (`-Xmx1G`, ...): a warm JVM runs the call only when started with the same.
+    pub options: Vec<OsString>,
+    pub jar: PathBuf,
+    /// jNeuroML's own arguments, relative paths included (a warm JVM runs in the step's folder
+    /// as a cold one does).
+    pub args: Vec<OsString>,
 }
 
 /// A mechanism compilation: `nrnivmodl` (the step's program) on the `.mod` files of `sources`,
@@ -461,6 +477,7 @@ impl Step {
             stdin: None,
             compile: None,
             env: Vec::new(),
+            jvm: None,
         }
     }
 

@@ -130,6 +130,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             plots: None,
+            jvm: None,
         }
     }
 

@@ -170,6 +170,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             plots: None,
+            jvm: None,
         }
     }
 

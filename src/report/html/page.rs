@@ -14,7 +14,7 @@ use crate::compare::spikes::match_spikes;
 use crate::plot::data::{DifferenceSeries, SpikeSeries, TraceSeries};
 use crate::plot::svg::{self, engine_color, Line, RasterBand};
 use crate::report::RunReport;
-use crate::results::{CheckStatus, Status, TestResult, Value};
+use crate::results::{CheckStatus, Jvm, Status, TestResult, Value};
 
 /// Status names in the order the index shows them.
 const STATUSES: [Status; 5] = [
@@ -325,10 +325,18 @@ impl<'a> Pages<'a> {
             .map(|c| CommandView {
                 argv: shell_line(&c.argv),
                 cwd: c.cwd.display().to_string(),
-                outcome: match (c.exit_code, c.signal) {
-                    (Some(code), _) => format!("exit code {code}"),
-                    (None, Some(signal)) => format!("killed by signal {signal}"),
-                    (None, None) => "did not finish".to_string(),
+                outcome: {
+                    let ended = match (c.exit_code, c.signal) {
+                        (Some(code), _) => format!("exit code {code}"),
+                        (None, Some(signal)) => format!("killed by signal {signal}"),
+                        (None, None) => "did not finish".to_string(),
+                    };
+                    match (c.jvm, &c.cold_jvm_reason) {
+                        (Some(Jvm::Warm), _) => format!("{ended} · warm JVM"),
+                        (Some(Jvm::Cold), Some(why)) => format!("{ended} · fresh JVM ({why})"),
+                        (Some(Jvm::Cold), None) => format!("{ended} · fresh JVM"),
+                        (None, _) => ended,
+                    }
                 },
                 duration: duration(c.duration_s),
             })

@@ -30,6 +30,7 @@ fn result(model: &str, engine: &str, status: Status) -> TestResult {
         started_at: None,
         finished_at: None,
         plots: None,
+        jvm: None,
     }
 }
 
@@ -79,6 +80,8 @@ fn evil_report() -> RunReport {
         exit_code: Some(1),
         signal: None,
         duration_s: 0.2,
+        jvm: Some(crate::results::Jvm::Cold),
+        cold_jvm_reason: Some(EVIL.into()),
     }];
     a.workdir = Some(PathBuf::from(format!("/tmp/{EVIL}")));
     a.observables = vec![ObservableResult {
