@@ -60,6 +60,17 @@ fn corpus_verdicts_match_omv_on_jneuroml_and_neuron() {
         if test["engine"] == "jNeuroML_NEURON" {
             assert!(version.contains("NEURON 8.2.7"), "{test}");
         }
+        // Warm JVMs by default: every LEMS simulation ran in one, with no fallback; the NEURON
+        // exports always run cold (see src/engine/jneuroml.rs), and say why.
+        let command = &test["commands"][0];
+        if test["engine"] == "jNeuroML" {
+            assert_eq!(test["jvm"], "warm", "{test}");
+            assert_eq!(command["jvm"], "warm", "{test}");
+        } else {
+            assert_eq!(command["jvm"], "cold", "{test}");
+            let why = command["cold_jvm_reason"].as_str().unwrap_or_default();
+            assert!(why.contains("identity hash"), "{test}");
+        }
     }
     // Observables carry the observed numbers.
     let ex0 = report["tests"]

@@ -17,12 +17,26 @@ pub const JVM_OPTIONS: &[&str] = &["-Xmx1G", "-XX:+UseSerialGC", "-Djava.awt.hea
 /// How a jNeuroML step may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Jvm {
-    /// In a warm JVM when one is available: the command only reads and writes files.
+    /// In a warm JVM when one is available ([`crate::jvm`]): the command only reads and writes
+    /// files, and writes the same bytes in a warm JVM as in a fresh one.
     MayBeWarm,
-    /// Always in a fresh JVM: the command starts processes of its own (`-pynn -run-neuron`),
-    /// which must stay in the step's process group.
-    Cold,
+    /// Always in a fresh JVM, for this reason.
+    Cold(&'static str),
 }
+
+/// `-pynn -run-neuron` starts NEURON itself.
+const STARTS_PROCESSES: &str =
+    "jNeuroML starts simulator processes itself here, which must stay in the step's process group";
+
+/// jNeuroML's NEURON export writes a model's synapses in the iteration order of a hash map
+/// keyed by object identity. A fresh JVM hands out identity hash codes in the same sequence on
+/// every run, so its order is always the same; a JVM that ran other commands is further along
+/// that sequence and writes another order (found by `tests/warm_jvm.rs` on the corpus's Ex7
+/// and Ex27, whose scripts then differ). The numbers are the same, but only a fresh JVM
+/// writes the bytes OMV's `jnml -neuron` writes. No other export or the LEMS simulation showed
+/// this (repeated warm runs of the same command write the same bytes).
+const IDENTITY_ORDERED: &str =
+    "jNeuroML's NEURON export orders synapses by identity hash codes, which only a fresh JVM reproduces";
 
 /// `java <JVM_OPTIONS> -jar <jar> <args…>`, in `dir`.
 fn java_jar(
@@ -44,12 +58,13 @@ fn java_jar(
         options: JVM_OPTIONS.iter().map(OsString::from).collect(),
         jar,
         args,
+        cold_only: match jvm {
+            Jvm::MayBeWarm => None,
+            Jvm::Cold(why) => Some(why),
+        },
     };
     let mut step = Step::new(label, java, dir);
     step.set_jvm_call(call);
-    if jvm == Jvm::Cold {
-        step.jvm = None;
-    }
     Ok(step)
 }
 
@@ -159,13 +174,18 @@ fn export_compile_run(
     export_flag: &str,
     suffix: &str,
 ) -> Result<Vec<Step>, String> {
+    let jvm = if export_flag == "-neuron" {
+        Jvm::Cold(IDENTITY_ORDERED)
+    } else {
+        Jvm::MayBeWarm
+    };
     let export = on_target(
         &format!("export to {simulator}"),
         target,
         dir,
         tools,
         &[export_flag, "-nogui"],
-        Jvm::MayBeWarm,
+        jvm,
     )?;
     // The mechanisms jNeuroML writes beside the target, with any the folder already had.
     let compile = super::neuron::compile(dir, dir, tools);
@@ -233,7 +253,7 @@ pub(super) fn pynn_neuron(target: &Path, dir: &Path, tools: &Tools) -> Result<Ve
         dir,
         tools,
         &["-pynn", "-run-neuron"],
-        Jvm::Cold,
+        Jvm::Cold(STARTS_PROCESSES),
     )?);
     Ok(steps)
 }

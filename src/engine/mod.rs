@@ -453,6 +453,8 @@ pub struct JvmCall {
     /// jNeuroML's own arguments, relative paths included (a warm JVM runs in the step's folder
     /// as a cold one does).
     pub args: Vec<OsString>,
+    /// Why this call always runs in a fresh JVM, when it must (see [`jneuroml`]).
+    pub cold_only: Option<&'static str>,
 }
 
 /// A mechanism compilation: `nrnivmodl` (the step's program) on the `.mod` files of `sources`,
@@ -619,7 +621,9 @@ impl EngineDef {
     pub fn steps(&self, targets: &[PathBuf], tools: &Tools) -> Result<Vec<Step>, String> {
         let mut steps = self.steps_of(targets, tools)?;
         for step in &mut steps {
-            step.env.clone_from(&tools.process_env);
+            // The environment's variables first, so that a step's own ones win.
+            let own = std::mem::take(&mut step.env);
+            step.env = tools.process_env.iter().cloned().chain(own).collect();
         }
         Ok(steps)
     }

@@ -7,6 +7,7 @@
 //! model runs in the target's folder, where crosscheck copies the compiled mechanisms from its
 //! cache (see [`crate::mechanisms`]).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::{Compile, Step, Tools};
@@ -23,24 +24,65 @@ pub fn mod_folder(dir: &Path) -> Option<PathBuf> {
 }
 
 /// What identifies the compiler in cache keys: NEURON's version and the `nrnivmodl` path.
-fn compiler_id(tools: &Tools) -> String {
+fn compiler_id(tools: &Tools, nrnivmodl: &Path) -> String {
     format!(
         "NEURON {} ({})",
         tools.package_version("neuron").unwrap_or("unknown"),
-        tools.bin_dir.join("nrnivmodl").display()
+        nrnivmodl.display()
     )
+}
+
+/// The `nrnivmodl` to run, with the variables it needs. NEURON's wheel installs a Python
+/// wrapper as `bin/nrnivmodl` that sets NEURON's prefix and the compilers, runs the real script
+/// (`neuron/.data/bin/nrnivmodl`), then replaces the `special` it built by a wrapper too. Its
+/// Python start-up (it imports setuptools to find the compiler) costs 0.5-1.5 s of every
+/// compilation; crosscheck sets the same variables and runs the script itself (the mechanism
+/// library built is byte-identical; nothing crosscheck runs uses `special`). Without a wheel's
+/// layout, the `nrnivmodl` on the environment's `bin`.
+fn nrnivmodl(tools: &Tools) -> (PathBuf, Vec<(OsString, OsString)>) {
+    let wheel = tools.site_packages.as_ref().map(|s| s.join("neuron"));
+    let Some(package) = wheel.filter(|p| p.join(".data/bin/nrnivmodl").is_file()) else {
+        return (tools.bin_dir.join("nrnivmodl"), Vec::new());
+    };
+    let prefix = package.join(".data");
+    let mut env: Vec<(OsString, OsString)> = vec![
+        ("NEURONHOME".into(), prefix.join("share/nrn").into()),
+        ("NRNHOME".into(), prefix.clone().into()),
+        ("CORENRNHOME".into(), prefix.clone().into()),
+        ("NRN_PYTHONEXE".into(), tools.python.clone().into()),
+        ("CORENRN_PYTHONEXE".into(), tools.python.clone().into()),
+        ("NRNBIN".into(), package.clone().into()),
+    ];
+    if let Ok(perl) = which::which("perl") {
+        env.push(("CORENRN_PERLEXE".into(), perl.into()));
+    }
+    // The wrapper only fills these in when unset, from Python's build configuration, which
+    // names gcc and g++ on Linux.
+    for (name, default) in [
+        ("NMODLHOME", prefix.as_os_str()),
+        ("CC", "gcc".as_ref()),
+        ("CXX", "g++".as_ref()),
+    ] {
+        if std::env::var_os(name).is_none() {
+            env.push((name.into(), default.to_os_string()));
+        }
+    }
+    (prefix.join("bin/nrnivmodl"), env)
 }
 
 /// Compiles the `.mod` files of `sources` (through the mechanism cache) so that NEURON started in
 /// `run_dir` loads them. The runner skips the step when `sources` holds no `.mod` file at the
 /// time it runs (jNeuroML exports write theirs just before).
 pub(crate) fn compile(sources: &Path, run_dir: &Path, tools: &Tools) -> Step {
-    let mut step = Step::new("nrnivmodl", tools.bin_dir.join("nrnivmodl"), run_dir);
+    let (program, env) = nrnivmodl(tools);
+    let compiler = compiler_id(tools, &program);
+    let mut step = Step::new("nrnivmodl", program, run_dir);
+    step.env = env;
     step.compile = Some(Compile {
         sources: sources.to_path_buf(),
         run_dir: run_dir.to_path_buf(),
         cache: tools.mechanism_cache.clone(),
-        compiler: compiler_id(tools),
+        compiler,
     });
     step
 }
@@ -108,6 +150,38 @@ mod tests {
         assert_eq!(mod_folder(d), Some(d.join("modfiles")));
         std::fs::write(d.join("c.mod"), "").unwrap();
         assert_eq!(mod_folder(d), Some(d.to_path_buf()));
+    }
+
+    /// With NEURON's wheel installed, its `nrnivmodl` script runs directly, with the variables
+    /// the wheel's Python wrapper would set.
+    #[test]
+    fn the_wheels_nrnivmodl_runs_without_its_python_wrapper() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site-packages");
+        let script = site.join("neuron/.data/bin/nrnivmodl");
+        std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+        std::fs::write(&script, "").unwrap();
+        let mut tools = tools();
+        tools.site_packages = Some(site.clone());
+        let step = compile(dir.path(), dir.path(), &tools);
+        assert_eq!(step.program, script);
+        let var = |name: &str| {
+            step.env
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| PathBuf::from(v))
+        };
+        let prefix = site.join("neuron/.data");
+        assert_eq!(var("NRNHOME"), Some(prefix.clone()));
+        assert_eq!(var("CORENRNHOME"), Some(prefix.clone()));
+        assert_eq!(var("NEURONHOME"), Some(prefix.join("share/nrn")));
+        assert_eq!(var("NRN_PYTHONEXE"), Some(tools.python.clone()));
+        assert_eq!(var("NRNBIN"), Some(site.join("neuron")));
+        let compiler = &step.compile.as_ref().unwrap().compiler;
+        assert!(
+            compiler.ends_with(&format!("({})", script.display())),
+            "{compiler}"
+        );
     }
 
     #[test]

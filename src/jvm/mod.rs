@@ -148,6 +148,9 @@ impl WarmJvms {
     /// command would.
     pub fn refusal(&self, step: &Step) -> Result<Vec<String>, String> {
         let call = step.jvm.as_ref().ok_or("not a jNeuroML command")?;
+        if let Some(why) = call.cold_only {
+            return Err(why.to_string());
+        }
         if step.program != self.launch.java || call.jar != self.launch.jar {
             return Err("another Java or jNeuroML than the warm JVMs'".into());
         }
