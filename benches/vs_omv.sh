@@ -118,10 +118,10 @@ compare "$work/omv-$rounds" "$work/cc-cold"
 echo "== where the time goes (sums of command wall times; 2 run at once)"
 "$python" - "$work/cc-1.json" "$work/cc-cold.json" <<'EOF'
 import json, sys
-def kind(argv):
-    name = argv[0].rsplit("/", 1)[-1]
+def kind(c):
+    name = c["argv"][0].rsplit("/", 1)[-1]
     if name == "java":
-        return "jNeuroML (java)"
+        return "jNeuroML, " + (c.get("jvm") or "cold") + " JVM"
     if "nrnivmodl" in name:
         return "nrnivmodl"
     return "simulation in NEURON (python)"
@@ -131,8 +131,8 @@ for label, path in (("warm JVMs", sys.argv[1]), ("--no-warm-jvm", sys.argv[2])):
     sums = {}
     for t in jobs:
         for c in t["commands"]:
-            n, s = sums.get(kind(c["argv"]), (0, 0.0))
-            sums[kind(c["argv"])] = (n + 1, s + c["duration_s"])
+            n, s = sums.get(kind(c), (0, 0.0))
+            sums[kind(c)] = (n + 1, s + c["duration_s"])
     warm = sum(1 for t in jobs if t.get("jvm") == "warm")
     print(f"   {label}: run {results['duration_s']:.1f} s, {warm} of {len(jobs)} jobs warm")
     for k, (n, s) in sorted(sums.items()):
@@ -146,6 +146,6 @@ mean_of() { # mean wall seconds of 5 runs of a command
   awk -v a="$start" -v b="$(now)" 'BEGIN{printf "%.2f", (b-a)/5}'
 }
 echo "   fixed costs, one at a time (mean of 5):"
-echo "     JVM start-up (java -jar jNeuroML -v):   $(mean_of java -jar "$jar" -v) s"
+echo "     bare JVM start (jNeuroML -v, no model read): $(mean_of java -jar "$jar" -v) s"
 echo "     python + import neuron:                 $(mean_of "$home/venv/bin/python" -c 'import neuron') s"
 [ "$same" = 1 ]
