@@ -10,7 +10,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{
-    command_test, crosscheck, process_alive, read_json, shared_home, statuses_by_id, write,
+    assert_all_gone, command_test, crosscheck, process_alive, read_json, shared_home,
+    statuses_by_id, write,
 };
 use predicates::prelude::*;
 
@@ -31,17 +32,6 @@ fn wait_for_pids(file: &Path, count: usize) -> Vec<i32> {
         "the fault script did not start: no {count} pids in {}",
         file.display()
     );
-}
-
-fn assert_all_gone(pids: &[i32], what: &str) {
-    // A killed process may take a moment to be reaped by its new parent.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while pids.iter().any(|&p| process_alive(p)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    for &pid in pids {
-        assert!(!process_alive(pid), "process {pid} survived {what}");
-    }
 }
 
 /// No process started by a crosscheck run with `home` is left: every step runs with

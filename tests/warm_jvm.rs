@@ -16,7 +16,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{corpus, crosscheck, process_alive, read_json, shared_home, write};
+use common::{corpus, crosscheck, ex0_copy, process_alive, read_json, shared_home, write};
 use crosscheck::engine::{Step, Tools};
 use crosscheck::env::ManagedEnv;
 use crosscheck::fsutil::CappedOutput;
@@ -373,6 +373,14 @@ fn marked_processes(marker: &str) -> Vec<i32> {
     }
 }
 
+/// Asserts that `outcome` is a fallback whose reason contains `reason`.
+fn assert_falls_back(outcome: Outcome, reason: &str) {
+    match outcome {
+        Outcome::Fallback(why) => assert!(why.contains(reason), "{why}"),
+        other => panic!("expected a fallback ({reason}), got {other:?}"),
+    }
+}
+
 struct Job<'a> {
     pool: &'a WarmJvms,
     cwd: PathBuf,
@@ -451,18 +459,12 @@ fn exceptions_and_system_exit_fall_back_and_replace_the_worker() {
             timeout: Duration::from_secs(60),
         };
         let (outcome, output) = job.run(&["throw"], &mut cancel).await;
-        match outcome {
-            Outcome::Fallback(why) => assert!(why.contains("the stand-in failed"), "{why}"),
-            other => panic!("{other:?}"),
-        }
+        assert_falls_back(outcome, "the stand-in failed");
         assert!(output.contains("IllegalStateException"), "{output}");
         assert!(pool.idle_pids().is_empty(), "the failed worker was kept");
 
         let (outcome, output) = job.run(&["exit"], &mut cancel).await;
-        match outcome {
-            Outcome::Fallback(why) => assert!(why.contains("status 3"), "{why}"),
-            other => panic!("{other:?}"),
-        }
+        assert_falls_back(outcome, "status 3");
         assert!(output.contains("exiting with 3"), "{output}");
 
         let (outcome, _) = job.run(&["write", "ok.txt", "ok"], &mut cancel).await;
@@ -488,10 +490,7 @@ fn a_hanging_job_is_stopped_and_falls_back() {
             timeout: Duration::from_secs(300),
         };
         let (outcome, _) = job.run(&["hang"], &mut cancel).await;
-        match outcome {
-            Outcome::Fallback(why) => assert!(why.contains("no CPU for 3 s"), "{why}"),
-            other => panic!("{other:?}"),
-        }
+        assert_falls_back(outcome, "no CPU for 3 s");
         pool.shutdown().await;
     });
     assert!(
@@ -529,10 +528,7 @@ fn a_worker_killed_mid_job_gives_a_fallback() {
         });
         let (outcome, _) = job.run(&["hang"], &mut cancel).await;
         killer.await.unwrap();
-        match outcome {
-            Outcome::Fallback(why) => assert!(why.contains("signal 9"), "{why}"),
-            other => panic!("{other:?}"),
-        }
+        assert_falls_back(outcome, "signal 9");
         pool.shutdown().await;
     });
     assert_eq!(marked_processes(&marker), Vec::<i32>::new());
@@ -588,23 +584,6 @@ fn a_timeout_or_interruption_in_a_worker_kills_it_and_its_children() {
 
 // ---- Real jNeuroML through the crosscheck binary ----
 
-/// Copies the corpus's Ex0 model and its jNeuroML test into `dir/repo`.
-fn ex0_copy(dir: &Path) -> PathBuf {
-    let corpus = corpus().join("LEMSexamples");
-    let repo = dir.join("repo");
-    fs::create_dir_all(repo.join("test")).unwrap();
-    fs::create_dir_all(repo.join("results")).unwrap();
-    fs::copy(
-        corpus.join("LEMS_NML2_Ex0_IaF.xml"),
-        repo.join("LEMS_NML2_Ex0_IaF.xml"),
-    )
-    .unwrap();
-    for name in [".test.ex0.jnml.omt", ".test.ex0.mep"] {
-        fs::copy(corpus.join("test").join(name), repo.join("test").join(name)).unwrap();
-    }
-    repo
-}
-
 fn test_named<'a>(report: &'a serde_json::Value, id_part: &str) -> &'a serde_json::Value {
     report["tests"]
         .as_array()
@@ -620,7 +599,7 @@ fn test_named<'a>(report: &'a serde_json::Value, id_part: &str) -> &'a serde_jso
 fn jneuroml_runs_warm_by_default_and_cold_with_no_warm_jvm() {
     provision_jneuroml();
     let dir = tempfile::tempdir().unwrap();
-    let repo = ex0_copy(dir.path());
+    let repo = ex0_copy(dir.path(), &[".test.ex0.jnml.omt"]);
     for (flag, jvm) in [(None, "warm"), (Some("--no-warm-jvm"), "cold")] {
         let json = dir.path().join(format!("{jvm}.json"));
         crosscheck(&shared_home())
@@ -648,7 +627,7 @@ fn jneuroml_runs_warm_by_default_and_cold_with_no_warm_jvm() {
 fn a_jneuroml_error_in_a_warm_jvm_is_run_again_cold() {
     provision_jneuroml();
     let dir = tempfile::tempdir().unwrap();
-    let repo = ex0_copy(dir.path());
+    let repo = ex0_copy(dir.path(), &[".test.ex0.jnml.omt"]);
     write(
         &repo,
         "LEMS_broken.xml",

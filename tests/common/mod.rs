@@ -117,3 +117,34 @@ pub fn statuses_by_id(report: &serde_json::Value) -> std::collections::BTreeMap<
         .map(|t| (result_key(t), t["status"].as_str().unwrap().to_string()))
         .collect()
 }
+
+/// Copies the corpus's Ex0 model and its test files `omts` (with `.test.ex0.mep`) into
+/// `dir/repo`, writable, so a test can change an expectation.
+pub fn ex0_copy(dir: &Path, omts: &[&str]) -> PathBuf {
+    let corpus = corpus().join("LEMSexamples");
+    let repo = dir.join("repo");
+    fs::create_dir_all(repo.join("test")).unwrap();
+    fs::create_dir_all(repo.join("results")).unwrap();
+    fs::copy(
+        corpus.join("LEMS_NML2_Ex0_IaF.xml"),
+        repo.join("LEMS_NML2_Ex0_IaF.xml"),
+    )
+    .unwrap();
+    for name in omts.iter().copied().chain([".test.ex0.mep"]) {
+        let text = fs::read_to_string(corpus.join("test").join(name)).unwrap();
+        fs::write(repo.join("test").join(name), text).unwrap();
+    }
+    repo
+}
+
+/// Asserts that none of `pids` is alive, giving killed ones a moment to be reaped by their new
+/// parent (on a loaded machine that can take a while).
+pub fn assert_all_gone(pids: &[i32], what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while pids.iter().any(|&p| process_alive(p)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for &pid in pids {
+        assert!(!process_alive(pid), "process {pid} survived {what}");
+    }
+}
