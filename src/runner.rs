@@ -397,8 +397,7 @@ async fn run_steps(
 ) -> Option<(Status, Option<String>)> {
     let deadline = tokio::time::Instant::now() + options.timeout;
     let mut tail = CappedOutput::new(options.output_cap);
-    // The coldest JVM any jNeuroML step ran in (`Cold` > `Warm`), for the job's result.
-    let mut ran_jvm: Option<Jvm> = None;
+    // Which JVM ran the current step, if it is a jNeuroML one, and why a fresh one.
     let mut jvm_record: Option<(Jvm, Option<String>)> = None;
     for step in steps {
         let step_started = Instant::now();
@@ -418,7 +417,6 @@ async fn run_steps(
             None => {
                 tail.extend(format!("$ {}\n", step.argv().join(" ")).as_bytes());
                 let (outcome, jvm) = run_step(step, options, deadline, &mut tail, cancel).await;
-                ran_jvm = ran_jvm.max(jvm.as_ref().map(|(jvm, _)| *jvm));
                 jvm_record = jvm;
                 (step.argv(), step.cwd.clone(), outcome)
             }
@@ -476,7 +474,8 @@ async fn run_steps(
             )),
         };
         result.commands.push(record);
-        result.jvm = ran_jvm;
+        // The job's: the coldest any of its commands ran in (`Cold` > `Warm`).
+        result.jvm = result.commands.iter().filter_map(|c| c.jvm).max();
         if let Some((status, message)) = failure {
             result.output_tail = Some(tail.excerpt(OUTPUT_HEAD_LINES, OUTPUT_TAIL_LINES));
             return Some((status, Some(message)));
