@@ -1,49 +1,22 @@
 //! Command-line interface: clap arguments in, calls into the library, documented exit codes out.
 //!
-//! The data flow of `run` reads top to bottom in [`run`]: load → plan → provision → run →
-//! report.
+//! `run` and `bless` check their arguments, load the test files and hand them to a session
+//! ([`crate::session`]), which plans, provisions, runs, judges and reports. The other commands
+//! are small enough to live here.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use tokio::sync::{mpsc, watch};
 
 use crate::engine::{self, Need, Tools};
-use crate::env::{Component, EnvError, ManagedEnv, ProgressSink};
-use crate::plan::{self, InvalidFile, Job, Loaded};
+use crate::env::{Component, ManagedEnv};
+use crate::exit::error;
+pub use crate::exit::Exit;
+use crate::plan::{self, Job, Loaded};
 use crate::report::{self, terminal, RunReport};
-use crate::results::{Status, Summary, TestResult};
-use crate::runner::{self, Event, RunOptions};
-
-/// Process exit codes. Part of the interface: CI scripts branch on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Exit {
-    /// Every job passed (or was skipped).
-    Success = 0,
-    /// At least one job failed, errored or timed out.
-    TestsFailed = 1,
-    /// Bad command line (clap's own code, kept for our usage errors too).
-    Usage = 2,
-    /// A report could not be written: the HTML folder is a file, is not writable, or holds
-    /// files the report did not write (checked before anything runs), or writing the JSON,
-    /// JUnit or HTML report failed (the reports that could be written are complete).
-    ReportUnwritable = 3,
-    /// No test files were found under the given paths.
-    NoTests = 4,
-    /// At least one test file is invalid.
-    InvalidTestFile = 5,
-    /// An engine the selected tests need is missing and could not be installed (with
-    /// `--require-all`, also a test whose engine cannot be provisioned here, e.g. XPP).
-    EngineUnavailable = 6,
-    /// The run was interrupted (Ctrl-C or SIGTERM).
-    Interrupted = 130,
-}
+use crate::session::{self, provision, Mode, Outputs, Settings};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -240,13 +213,6 @@ struct RunArgs {
     no_warm_jvm: bool,
 }
 
-/// Whether a run only checks, or also records reference data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Run,
-    Bless,
-}
-
 #[derive(Debug, Subcommand)]
 enum SlurmCommand {
     /// Print (or write with -o) a bash script that submits the plan as a Slurm job array, one
@@ -432,71 +398,6 @@ fn slurm_emit(args: &SlurmEmitArgs) -> Exit {
     }
 }
 
-/// Which report files could not be written (each failure already printed).
-struct ReportsWritten {
-    /// The JSON or JUnit file.
-    failed: bool,
-    html_failed: bool,
-}
-
-/// Writes the requested JSON, JUnit and HTML reports of `report`, going on past a failure so
-/// one unwritable file does not cost the others.
-fn write_reports(
-    report: &RunReport,
-    json: &Option<PathBuf>,
-    junit: &Option<PathBuf>,
-    html: &Option<PathBuf>,
-) -> ReportsWritten {
-    let mut written = ReportsWritten {
-        failed: false,
-        html_failed: false,
-    };
-    if let Some(path) = json {
-        if let Err(e) = report::json::write(path, report) {
-            error(format!("could not write {}: {e}", path.display()));
-            written.failed = true;
-        }
-    }
-    if let Some(path) = junit {
-        if let Err(e) = report::junit::write(path, report) {
-            error(format!("could not write {}: {e}", path.display()));
-            written.failed = true;
-        }
-    }
-    if let Some(dir) = html {
-        match report::html::write(dir, report) {
-            Ok(index) => println!("report: {}", report::html::display_path(&index)),
-            Err(e) => {
-                error(format!("could not write the HTML report: {e}"));
-                written.html_failed = true;
-            }
-        }
-    }
-    written
-}
-
-/// What the history says about the latest run, for the terminal.
-fn history_notes(rows: &[crate::history::Row]) -> String {
-    use std::fmt::Write as _;
-    let runs = crate::history::runs(rows).len();
-    let mut out = format!("\nhistory: {runs} run(s) recorded\n");
-    let new = crate::history::new_failures(rows);
-    if !new.is_empty() {
-        let _ = writeln!(out, "new failures since the previous run:");
-        for r in &new {
-            let _ = writeln!(out, "  {} on {}: {}", r.test, r.engine, r.status);
-        }
-    }
-    for slow in crate::history::duration_regressions(rows, 10, 1.5, 5.0) {
-        let _ = writeln!(
-            out,
-            "slower than usual: {} on {}: {:.1} s (usually {:.1} s)",
-            slow.row.test, slow.row.engine, slow.row.duration_s, slow.usual_s
-        );
-    }
-    out
-}
-
 fn merge(args: &MergeArgs) -> Exit {
     let report = match report::merge::merge_files(&args.shards) {
         Ok(r) => r,
@@ -510,7 +411,12 @@ fn merge(args: &MergeArgs) -> Exit {
         terminal::summary_table(&report.tests, report.duration_s)
     );
     print!("{}", terminal::agreement_table(&report.agreement));
-    let written = write_reports(&report, &args.json, &args.junit, &args.html);
+    let outputs = Outputs {
+        json: args.json.clone(),
+        junit: args.junit.clone(),
+        html: args.html.clone(),
+    };
+    let written = session::write_reports(&report, &outputs);
     if written.failed || written.html_failed {
         return Exit::ReportUnwritable;
     }
@@ -521,42 +427,12 @@ fn merge(args: &MergeArgs) -> Exit {
     }
 }
 
-fn error(message: impl std::fmt::Display) {
-    eprintln!("error: {message}");
-}
-
-/// Says which engines need more CPUs than `-j` allows: their jobs run alone, on fewer CPUs
-/// than ranks, and are slower than they would be with the CPUs they need.
-fn note_jobs_beyond_the_budget(jobs: &[Job], jobs_allowed: usize) {
-    let budget = crate::runner::cpu_budget(jobs_allowed);
-    let mut noted: Vec<String> = Vec::new();
-    for job in jobs.iter().filter(|j| j.cpus() > budget) {
-        let engine = job.engine_label();
-        if !noted.contains(&engine) {
-            eprintln!(
-                "note: {engine} holds {} CPUs (MPI ranks or NEST threads), more than the {budget} of -j {jobs_allowed}: its jobs run alone, sharing the {budget} CPU(s)",
-                job.cpus()
-            );
-            noted.push(engine);
-        }
-    }
-}
-
 /// Loads tests, reporting a bad path as a usage error.
 fn load(paths: &PathsArgs) -> Result<Loaded, Exit> {
     plan::load_bounded(&paths.paths, paths.allow_outside_paths).map_err(|e| {
         error(e);
         Exit::Usage
     })
-}
-
-/// Prints every load error with its source snippet.
-fn print_invalid(invalid: Vec<InvalidFile>) {
-    for file in invalid {
-        for err in file.errors {
-            eprintln!("{:?}", miette::Report::new(err));
-        }
-    }
 }
 
 fn validate(args: &PathsArgs) -> Exit {
@@ -571,7 +447,7 @@ fn validate(args: &PathsArgs) -> Exit {
     let valid = loaded.tests.len() + loaded.suites.len();
     let invalid = loaded.invalid.len();
     let errors: usize = loaded.invalid.iter().map(|f| f.errors.len()).sum();
-    print_invalid(loaded.invalid);
+    session::print_invalid(loaded.invalid);
     println!("{valid} valid, {invalid} invalid test files ({errors} errors)");
     if invalid > 0 {
         Exit::InvalidTestFile
@@ -607,7 +483,7 @@ fn list(args: &SelectArgs) -> Exit {
     let invalid = loaded.invalid.len();
     let _ = writeln!(out, "{} jobs, {invalid} invalid test files", jobs.len());
     drop(out);
-    print_invalid(loaded.invalid);
+    session::print_invalid(loaded.invalid);
     if invalid > 0 {
         Exit::InvalidTestFile
     } else if jobs.is_empty() {
@@ -721,90 +597,6 @@ fn engines(args: &HomeArgs) -> Exit {
     Exit::Success
 }
 
-/// A progress display for provisioning: a spinner on a terminal, plain lines in CI logs.
-struct ProvisionProgress {
-    bar: ProgressBar,
-}
-
-impl ProvisionProgress {
-    fn new() -> Self {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed}] {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(150));
-        ProvisionProgress { bar }
-    }
-}
-
-impl ProgressSink for ProvisionProgress {
-    fn stage(&self, message: &str) {
-        let line = format!("crosscheck: {message}");
-        if self.bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            self.bar.println(line);
-            self.bar.set_message(message.to_string());
-        }
-    }
-
-    fn line(&self, line: &str) {
-        if self.bar.is_hidden() {
-            eprintln!("  {line}");
-        } else {
-            self.bar.set_message(line.to_string());
-        }
-    }
-}
-
-impl Drop for ProvisionProgress {
-    fn drop(&mut self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-/// Installs `components`, turning failures into exit code 6 with the reason.
-fn provision(env: &ManagedEnv, components: &[Component], offline: bool) -> Result<Tools, Exit> {
-    let progress = ProvisionProgress::new();
-    let state = env.ensure(components, offline, &progress).map_err(|e| {
-        progress.bar.finish_and_clear();
-        match e {
-            EnvError::Offline(..) => error(e),
-            other => error(format!(
-                "provisioning the managed environment failed: {other}"
-            )),
-        }
-        Exit::EngineUnavailable
-    })?;
-    Ok(Tools::discover(env, state))
-}
-
-/// The warm jNeuroML JVMs of a run, their driver built first if needed; `None` (with a note
-/// saying why) when it cannot be built here: every jNeuroML command then runs in a fresh JVM.
-fn warm_jvms(env: &ManagedEnv, tools: &Tools) -> Option<Arc<crate::jvm::WarmJvms>> {
-    let launch = build_jvm_driver(env, tools)?;
-    let root = env.work_root().join(format!("jvm-{}", std::process::id()));
-    Some(Arc::new(crate::jvm::WarmJvms::new(launch, root)))
-}
-
-/// Builds the warm jNeuroML worker's driver unless built already; `None` with a note when it
-/// cannot be built (or the environment has no Java or jNeuroML).
-fn build_jvm_driver(env: &ManagedEnv, tools: &Tools) -> Option<crate::jvm::Launch> {
-    let built = crate::jvm::launch(env, tools, || {
-        eprintln!("crosscheck: building the warm jNeuroML worker (javac, cc; once)");
-    });
-    match built {
-        Ok(launch) => launch,
-        Err(e) => {
-            eprintln!(
-                "note: warm jNeuroML JVMs are off: {e}; every jNeuroML command runs in a fresh JVM"
-            );
-            None
-        }
-    }
-}
-
 fn install(args: &InstallArgs) -> Exit {
     let mut components: Vec<Component> = Vec::new();
     let mut java_needed = false;
@@ -831,7 +623,7 @@ fn install(args: &InstallArgs) -> Exit {
     components.sort();
     components.dedup();
     let env = args.home.env();
-    let tools = match provision(&env, &components, false) {
+    let tools = match provision::provision(&env, &components, false) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -850,7 +642,7 @@ fn install(args: &InstallArgs) -> Exit {
     }
     println!("managed environment: {}", env.venv().display());
     if components.contains(&Component::PyNeuroML) {
-        if let Some(launch) = build_jvm_driver(&env, &tools) {
+        if let Some(launch) = provision::build_jvm_driver(&env, &tools) {
             println!("warm jNeuroML worker: {}", launch.driver.classes.display());
         }
     }
@@ -859,593 +651,6 @@ fn install(args: &InstallArgs) -> Exit {
         return Exit::EngineUnavailable;
     }
     Exit::Success
-}
-
-/// Stops the run on Ctrl-C or SIGTERM: running processes get SIGTERM, then SIGKILL.
-fn watch_signals(cancel: watch::Sender<bool>) {
-    tokio::spawn(async move {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    let _ = cancel.send(true);
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-        eprintln!("crosscheck: interrupted; stopping running jobs");
-        let _ = cancel.send(true);
-    });
-}
-
-async fn run(args: RunArgs, mode: Mode) -> Exit {
-    let started = Instant::now();
-    let started_at = chrono::Local::now();
-
-    // Load.
-    let (filters, loaded) = match args.select.filters_and_tests() {
-        Ok(found) => found,
-        Err(code) => return code,
-    };
-    if loaded.is_empty() {
-        error("no test files (.test.*.omt or *.crosscheck.yaml) found under the given paths");
-        return Exit::NoTests;
-    }
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        error("--timeout must be a positive number of seconds");
-        return Exit::Usage;
-    }
-    // A report folder that cannot take the report fails now, not after an hour of simulation.
-    if let Some(dir) = &args.html {
-        if let Err(e) = report::html::check_dir(dir) {
-            error(e);
-            return Exit::ReportUnwritable;
-        }
-    }
-
-    // Plan. Blessing concerns crosscheck suites only (OMV tests keep their values in .mep).
-    let mut jobs = args.select.plan(&loaded, &filters);
-    if mode == Mode::Bless {
-        jobs.retain(|job| matches!(job.work, plan::Work::Native(_)));
-        for (index, job) in jobs.iter_mut().enumerate() {
-            job.index = index;
-        }
-        if jobs.is_empty() {
-            error("no crosscheck suites (*.crosscheck.yaml) to bless under the given paths");
-            return Exit::NoTests;
-        }
-        // A `distributions` check is calibrated on the reference engine's other seeds.
-        for (suite, engine) in plan::uncalibrated_suites(&jobs) {
-            eprintln!(
-                "note: {suite}: its distributions are calibrated on {engine}, which this bless does not run; the blessed calibration is kept (add -e {engine} to renew it)"
-            );
-        }
-        let calibration = plan::calibration_jobs(&jobs);
-        jobs.extend(calibration);
-    }
-    let refused = if args.require_all {
-        plan::require_all(&mut jobs)
-    } else {
-        0
-    };
-    let invalid_results: Vec<TestResult> = loaded.invalid.iter().map(invalid_result).collect();
-    let had_invalid = !loaded.invalid.is_empty();
-    print_invalid(loaded.invalid);
-    // An empty shard is fine: a CI matrix may have more shards than tests.
-    if jobs.is_empty() && invalid_results.is_empty() && args.select.partition.is_none() {
-        error("no tests match the given engines");
-        return Exit::NoTests;
-    }
-
-    // Provision what the planned engines need.
-    let env = args.home.env();
-    let used = plan::engines_used(&jobs);
-    let simulators = plan::simulators_used(&jobs);
-    let mut components: Vec<Component> = used.iter().flat_map(|d| d.components()).collect();
-    components.extend(
-        simulators
-            .iter()
-            .flat_map(|s| crate::native::components(*s).iter().copied()),
-    );
-    if plan::uses_jneuroml(&jobs) {
-        components.push(Component::PyNeuroML);
-    }
-    components.sort();
-    components.dedup();
-    let tools = match tokio::task::block_in_place(|| provision(&env, &components, args.offline)) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    for def in &used {
-        let missing = def.missing(&env, &tools);
-        if let Some(m) = missing.first() {
-            error(format!(
-                "engine {} needs {}, which is missing (install: {})",
-                def.name, m.what, m.how_to_install
-            ));
-            return Exit::EngineUnavailable;
-        }
-    }
-    if plan::uses_jneuroml(&jobs) && tools.java.is_none() {
-        error("crosscheck suites on jNeuroML need java (a Java 11+ runtime; e.g. apt-get install openjdk-17-jre-headless)");
-        return Exit::EngineUnavailable;
-    }
-    // Simulator versions other than the pinned ones (`NEURON:9.0.2`): side-by-side environments.
-    for (version, needed) in plan::versions_requested(&jobs) {
-        let versioned = env.versioned(version.0, &version.1);
-        let provisioned =
-            tokio::task::block_in_place(|| provision(&versioned, &needed, args.offline));
-        let state = match provisioned {
-            Ok(t) => t.state,
-            Err(code) => return code,
-        };
-        let versioned_tools = Tools::discover_versioned(&versioned, state);
-        plan::use_versioned_tools(&mut jobs, &version, Arc::new(versioned_tools));
-    }
-    plan::fill_versions(&mut jobs, &tools);
-
-    // Run.
-    let jobs_allowed = args
-        .jobs
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    note_jobs_beyond_the_budget(&jobs, jobs_allowed);
-    let options = RunOptions {
-        jobs: jobs_allowed,
-        timeout: Duration::from_secs_f64(args.timeout),
-        grace: Duration::from_secs(3),
-        keep_workdirs: args.keep_workdirs,
-        work_root: env.work_root(),
-        home: env.home().to_path_buf(),
-        process_env: env.process_env(),
-        output_cap: 256 * 1024,
-        warm_jvms: if args.no_warm_jvm || !components.contains(&Component::PyNeuroML) {
-            None
-        } else {
-            tokio::task::block_in_place(|| warm_jvms(&env, &tools))
-        },
-    };
-    let reference_root = |job: &crate::native::NativeJob| {
-        args.reference_dir
-            .clone()
-            .unwrap_or_else(|| crate::reference::reference_root(&job.file))
-    };
-    // The reference folder found above a suite must stay in its Git repository (a
-    // `reference-data` symbolic link out of it is refused like any other path), unless given
-    // explicitly or allowed. Outside Git, the nearest `reference-data` above the suite is used.
-    if args.reference_dir.is_none() && !args.select.paths.allow_outside_paths {
-        let mut refused = false;
-        for job in &jobs {
-            let plan::Work::Native(native) = &job.work else {
-                continue;
-            };
-            let Some(top) = crate::suite::boundary::git_toplevel(&native.file) else {
-                continue;
-            };
-            let boundary = crate::suite::boundary::Boundary::for_test_file(&native.file, &top);
-            let root = reference_root(native);
-            if let Err(message) =
-                boundary.check("reference folder", &root.display().to_string(), &root)
-            {
-                error(format!("{}: {message}", native.file.display()));
-                refused = true;
-            }
-        }
-        if refused {
-            return Exit::InvalidTestFile;
-        }
-    }
-    // One bless at a time per reference root, held until this run has written its files.
-    let mut _bless_locks = Vec::new();
-    if mode == Mode::Bless {
-        let roots: std::collections::BTreeSet<PathBuf> = jobs
-            .iter()
-            .filter_map(|job| match &job.work {
-                plan::Work::Native(native) => Some(reference_root(native)),
-                _ => None,
-            })
-            .collect();
-        for root in roots {
-            let waiting = || {
-                eprintln!(
-                    "crosscheck: waiting for another `crosscheck bless` of {} to finish",
-                    root.display()
-                )
-            };
-            match tokio::task::block_in_place(|| crate::reference::lock_for_bless(&root, waiting)) {
-                Ok(lock) => _bless_locks.push(lock),
-                Err(e) => {
-                    error(format!(
-                        "cannot lock {} for blessing: {e}",
-                        crate::reference::bless_lock_folder(&root).display()
-                    ));
-                    return Exit::ReportUnwritable;
-                }
-            }
-        }
-    }
-
-    // Passes whose inputs are unchanged come from the cache (never when blessing: that needs
-    // fresh recordings).
-    let cache = (mode == Mode::Run && !args.no_cache && !args.keep_workdirs)
-        .then(|| crate::cache::ResultCache::new(env.home().join("cache").join("results")));
-    let mut cached: BTreeMap<usize, crate::cache::Entry> = BTreeMap::new();
-    let mut cache_keys: BTreeMap<usize, String> = BTreeMap::new();
-    if let Some(cache) = &cache {
-        for job in &jobs {
-            let reference_dir = match &job.work {
-                plan::Work::Native(native) => {
-                    Some(crate::reference::job_dir(&reference_root(native), native))
-                }
-                plan::Work::Omv(_) => None,
-            };
-            let key = crate::cache::key(job, reference_dir.as_deref());
-            match cache.get(&key) {
-                Some(entry) => {
-                    cached.insert(job.index, entry);
-                }
-                None => {
-                    cache_keys.insert(job.index, key);
-                }
-            }
-        }
-    }
-    let total_jobs = jobs.len();
-    let (from_cache, jobs): (Vec<plan::Job>, Vec<plan::Job>) = jobs
-        .into_iter()
-        .partition(|job| cached.contains_key(&job.index));
-
-    let (cancel_tx, cancel_rx) = watch::channel(false);
-    watch_signals(cancel_tx);
-    let (events_tx, mut events_rx) = mpsc::unbounded_channel::<Event>();
-    let github = report::github::GitHub::from_env();
-    let mut reporter = terminal::TerminalReporter::new(total_jobs, args.verbose, github.is_some());
-    for job in &from_cache {
-        if let Some(entry) = cached.get_mut(&job.index) {
-            entry.result.cached = true;
-            // Named as this run names it (ids are relative to the discovery path).
-            entry.result.id = job.id().to_string();
-            entry.result.model = job.model();
-            let _ = events_tx.send(Event::JobFinished {
-                index: job.index,
-                result: Box::new(entry.result.clone()),
-            });
-        }
-    }
-    let reporting = tokio::spawn(async move {
-        while let Some(event) = events_rx.recv().await {
-            reporter.handle(&event);
-        }
-        reporter.finish();
-    });
-    let native_jobs: Vec<(usize, crate::native::NativeJob)> = from_cache
-        .iter()
-        .chain(jobs.iter())
-        .filter_map(|job| match &job.work {
-            plan::Work::Native(native) => Some((job.index, native.clone())),
-            plan::Work::Omv(_) => None,
-        })
-        .collect();
-    let output = runner::run_jobs(
-        jobs,
-        Arc::new(tools.clone()),
-        Arc::new(options),
-        events_tx,
-        cancel_rx.clone(),
-    )
-    .await;
-    // Every job's result at its index: cached ones, then those that ran (in job order).
-    let mut ran = output.results.into_iter();
-    let mut recordings = output.recordings;
-    let mut results: Vec<TestResult> = Vec::with_capacity(total_jobs);
-    for index in 0..total_jobs {
-        match cached.remove(&index) {
-            Some(entry) => {
-                if let Some(stored) = entry.recordings {
-                    recordings.insert(index, stored.into());
-                }
-                results.push(entry.result);
-            }
-            None => results.extend(ran.next()),
-        }
-    }
-    if mode == Mode::Run {
-        // Each suite job against its blessed reference data.
-        for (index, job) in &native_jobs {
-            if !cache_keys.contains_key(index) && cache.is_some() {
-                continue; // from the cache: judged when it ran
-            }
-            let (Some(recordings), Some(result)) = (recordings.get(index), results.get_mut(*index))
-            else {
-                continue;
-            };
-            let root = reference_root(job);
-            let mut judged = crate::reference::judge(&root, job, recordings);
-            judged.extend(crate::calibration::judge(&root, job, recordings));
-            if judged.is_empty() || !matches!(result.status, Status::Pass | Status::Fail) {
-                continue;
-            }
-            result.observables.extend(judged);
-            let (status, message) = runner::verdict(&result.observables);
-            result.status = status;
-            result.message = message;
-        }
-    }
-    attach_plots(&native_jobs, &mut results, &recordings, &reference_root);
-    // Calibration runs (other seeds, when blessing) are no engine of their own.
-    let main_jobs: Vec<(usize, crate::native::NativeJob)> = native_jobs
-        .iter()
-        .filter(|(_, job)| job.seed.is_none())
-        .cloned()
-        .collect();
-    let agreement = crate::agreement::evaluate(&main_jobs, &results, &recordings);
-    let _ = reporting.await;
-    let interrupted = *cancel_rx.borrow();
-    if let Some(cache) = &cache {
-        for (index, key) in &cache_keys {
-            if let Some(result) = results.get(*index) {
-                if let Err(e) = cache.put(key, result, recordings.get(index)) {
-                    error(format!(
-                        "could not record {} in the result cache: {e}",
-                        result.id
-                    ));
-                }
-            }
-        }
-    }
-    results.extend(invalid_results);
-
-    // Report.
-    let duration_s = started.elapsed().as_secs_f64();
-    let mut versions: BTreeMap<String, String> = tools.state.versions.clone();
-    if let Some(v) = tools.jnml_version() {
-        versions.insert("jNeuroML".into(), v);
-    }
-    if let Some(p) = &tools.state.python {
-        versions.insert("python".into(), p.clone());
-    }
-    let mut report = RunReport {
-        schema_version: RunReport::SCHEMA_VERSION,
-        crosscheck_version: env!("CARGO_PKG_VERSION").to_string(),
-        started_at: started_at.to_rfc3339(),
-        duration_s,
-        jobs: jobs_allowed,
-        hostname: nix::unistd::gethostname()
-            .ok()
-            .and_then(|h| h.into_string().ok()),
-        interrupted,
-        versions,
-        summary: Summary::from_results(&results),
-        tests: results,
-        agreement,
-        history: None,
-    };
-    print!("\n{}", terminal::summary_table(&report.tests, duration_s));
-    print!("{}", terminal::agreement_table(&report.agreement));
-    let mut write_failed = false;
-    // The history first, so the reports written below show its trends.
-    if let Some(path) = &args.history {
-        let dir = args
-            .select
-            .paths
-            .paths
-            .first()
-            .map(|p| {
-                if p.is_dir() {
-                    p.clone()
-                } else {
-                    p.parent().map(PathBuf::from).unwrap_or_default()
-                }
-            })
-            .unwrap_or_else(|| PathBuf::from("."));
-        let commit = crate::history::git_commit(&dir);
-        let new_rows = crate::history::rows(&report, commit.as_deref());
-        match crate::history::append(path, &new_rows) {
-            Ok(all) => {
-                print!("{}", history_notes(&all));
-                report.history = Some(crate::history::summarize(&all, 10));
-            }
-            Err(e) => {
-                error(e);
-                write_failed = true;
-            }
-        }
-    }
-    if let Some(github) = &github {
-        print!("{}", github.annotations(&report));
-        if let Err(e) = github.write_summary(&report) {
-            error(format!(
-                "could not append the job summary to $GITHUB_STEP_SUMMARY: {e}"
-            ));
-            write_failed = true;
-        }
-    }
-    let written = write_reports(&report, &args.json, &args.junit, &args.html);
-    write_failed |= written.failed || written.html_failed;
-
-    if mode == Mode::Bless && !interrupted {
-        let blessed = bless(&native_jobs, &report, &recordings, &reference_root);
-        if blessed != Exit::Success {
-            return blessed;
-        }
-        return if had_invalid {
-            Exit::InvalidTestFile
-        } else {
-            Exit::Success
-        };
-    }
-    if interrupted {
-        Exit::Interrupted
-    } else if write_failed {
-        Exit::ReportUnwritable
-    } else if refused > 0 {
-        error(format!(
-            "{refused} test(s) need an engine that cannot be provisioned here (--require-all)"
-        ));
-        Exit::EngineUnavailable
-    } else if had_invalid {
-        Exit::InvalidTestFile
-    } else if !report.summary.all_passed() || report.agreement.iter().any(|a| !a.passed()) {
-        Exit::TestsFailed
-    } else {
-        Exit::Success
-    }
-}
-
-/// Writes the reference data of every suite job, after showing what changes. Nothing is
-/// written when any job errored or timed out: a reference must come from a clean run.
-fn bless(
-    jobs: &[(usize, crate::native::NativeJob)],
-    report: &RunReport,
-    recordings: &BTreeMap<usize, crate::native::Recordings>,
-    reference_root: &dyn Fn(&crate::native::NativeJob) -> PathBuf,
-) -> Exit {
-    let broken: Vec<&TestResult> = jobs
-        .iter()
-        .filter_map(|(index, _)| report.tests.get(*index))
-        .filter(|r| matches!(r.status, Status::Error | Status::Timeout))
-        .collect();
-    if !broken.is_empty() {
-        for r in &broken {
-            error(format!(
-                "{} on {}: {} ({})",
-                r.model,
-                r.engine,
-                r.status,
-                r.message.as_deref().unwrap_or("")
-            ));
-        }
-        error(format!(
-            "not blessing: {} job(s) did not run cleanly; nothing was written",
-            broken.len()
-        ));
-        return Exit::TestsFailed;
-    }
-    let command: Vec<String> = std::env::args().collect();
-    let date = chrono::Local::now().to_rfc3339();
-    let mut written = 0;
-    for (index, job) in jobs {
-        let Some(recorded) = recordings.get(index) else {
-            continue;
-        };
-        if job.suite.checks.distributions.is_some() && job.seed.is_none() {
-            match bless_calibration(
-                jobs,
-                *index,
-                report,
-                recordings,
-                reference_root,
-                &command,
-                &date,
-            ) {
-                Ok(n) => written += n,
-                Err(e) => {
-                    error(e);
-                    return Exit::TestsFailed;
-                }
-            }
-        }
-        if job.suite.checks.reference.is_none() || job.seed.is_some() {
-            continue;
-        }
-        let root = reference_root(job);
-        let label = format!("{} on {}", job.label(), job.simulator.name());
-        for change in crate::reference::changes(&root, job, recorded) {
-            println!("bless {label}: {change}");
-        }
-        let provenance = crate::reference::Provenance {
-            suite: job.suite.name.to_string(),
-            sweep_point: job.point,
-            engine: job.simulator.name().to_string(),
-            engine_version: report
-                .tests
-                .get(*index)
-                .and_then(|r| r.engine_version.clone()),
-            crosscheck_version: env!("CARGO_PKG_VERSION").to_string(),
-            date: date.clone(),
-            command: command.clone(),
-            model_files: crate::reference::model_file_hashes(&root, job),
-        };
-        match crate::reference::write(&root, job, recorded, &provenance) {
-            Ok(files) => written += files.len(),
-            Err(e) => {
-                error(format!("could not write reference data for {label}: {e}"));
-                return Exit::TestsFailed;
-            }
-        }
-    }
-    println!("blessed: {written} reference file(s) written");
-    Exit::Success
-}
-
-/// Writes the calibration of job `index`'s suite when the job is its reference engine's run at
-/// the suite's seed: that run and the calibration runs at the check's other seeds. Returns the
-/// number of files written.
-fn bless_calibration(
-    jobs: &[(usize, crate::native::NativeJob)],
-    index: usize,
-    report: &RunReport,
-    recordings: &BTreeMap<usize, crate::native::Recordings>,
-    reference_root: &dyn Fn(&crate::native::NativeJob) -> PathBuf,
-    command: &[String],
-    date: &str,
-) -> Result<usize, String> {
-    let Some((_, job)) = jobs.iter().find(|(i, _)| *i == index) else {
-        return Ok(0);
-    };
-    let Some(check) = &job.suite.checks.distributions else {
-        return Ok(0);
-    };
-    if job.simulator != check.reference || job.point.is_some() {
-        return Ok(0);
-    }
-    let mut runs = vec![(job.suite.simulation.seed, &recordings[&index])];
-    for (i, other) in jobs {
-        if other.file == job.file && other.simulator == job.simulator && other.seed.is_some() {
-            let Some(recorded) = recordings.get(i) else {
-                return Err(format!(
-                    "{}: no recordings of the calibration run",
-                    other.label()
-                ));
-            };
-            runs.push((other.seed.unwrap_or_default(), recorded));
-        }
-    }
-    let provenance = crate::reference::Provenance {
-        suite: job.suite.name.to_string(),
-        sweep_point: None,
-        engine: job.simulator.name().to_string(),
-        engine_version: report
-            .tests
-            .get(index)
-            .and_then(|r| r.engine_version.clone()),
-        crosscheck_version: env!("CARGO_PKG_VERSION").to_string(),
-        date: date.to_string(),
-        command: command.to_vec(),
-        model_files: crate::reference::model_file_hashes(&reference_root(job), job),
-    };
-    let Some(calibration) = crate::calibration::calibrate(&job.suite, &runs, provenance) else {
-        return Ok(0);
-    };
-    let root = reference_root(job);
-    for entry in &calibration.entries {
-        println!(
-            "bless {} on {}: {} {} distribution, seed-to-seed KS up to {:.4} over {} seeds",
-            job.label(),
-            job.simulator.name(),
-            entry.population,
-            entry.statistic,
-            entry.baseline,
-            calibration.seeds.len()
-        );
-    }
-    crate::calibration::write(&root, &job.suite, &calibration)
-        .map(|_| 1)
-        .map_err(|e| format!("could not write the distributions of {}: {e}", job.label()))
 }
 
 /// `crosscheck report RESULTS.json -o DIR`.
@@ -1483,70 +688,46 @@ fn render_report(args: &ReportArgs) -> Exit {
     }
 }
 
-/// Gives every suite job that recorded something its plot data (decimated recordings, its
-/// reference, and its differences from the reference and from the other engines of the same
-/// suite run), for the HTML report now or later (`crosscheck report`).
-fn attach_plots(
-    jobs: &[(usize, crate::native::NativeJob)],
-    results: &mut [TestResult],
-    recordings: &BTreeMap<usize, crate::native::Recordings>,
-    reference_root: &dyn Fn(&crate::native::NativeJob) -> PathBuf,
-) {
-    for (index, job) in jobs {
-        let Some(recorded) = recordings.get(index) else {
-            continue;
-        };
-        let suite = job.resolved_suite();
-        let reference = job.suite.checks.reference.as_ref().and_then(|rules| {
-            crate::reference::read(&reference_root(job), job, rules)
-                .ok()
-                .flatten()
-        });
-        let others: Vec<(&str, &crate::native::Recordings)> = jobs
-            .iter()
-            .filter(|(i, other)| {
-                i != index && other.file == job.file && other.label() == job.label()
-            })
-            .filter_map(|(i, other)| Some((other.simulator.name(), recordings.get(i)?)))
-            .collect();
-        let mut plots =
-            crate::plot::PlotData::from_recordings(&suite, recorded, reference.as_ref(), &others);
-        plots.populations = crate::calibration::summaries(&suite, recorded, &reference_root(job));
-        if let Some(result) = results.get_mut(*index) {
-            result.plots = Some(Box::new(plots));
-        }
+/// `crosscheck run` and `crosscheck bless`: the arguments checked and turned into a session's
+/// settings, the test files loaded, then the session (see [`crate::session`]).
+async fn run(args: RunArgs, mode: Mode) -> Exit {
+    let (engines, loaded) = match args.select.filters_and_tests() {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    if loaded.is_empty() {
+        error("no test files (.test.*.omt or *.crosscheck.yaml) found under the given paths");
+        return Exit::NoTests;
     }
-}
-
-/// An invalid test file still appears in the results, as an error pointing at the problem.
-fn invalid_result(file: &InvalidFile) -> TestResult {
-    let first = file.errors.first();
-    TestResult {
-        id: file.file.id.clone(),
-        model: String::new(),
-        file: file.file.path.clone(),
-        line: first.map_or(1, |e| e.location.line),
-        engine: "(invalid)".into(),
-        engine_version: None,
-        status: Status::Error,
-        duration_s: 0.0,
-        message: Some(format!(
-            "invalid test file: {}",
-            file.errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
-        observables: vec![],
-        commands: vec![],
-        output_tail: None,
-        workdir: None,
-        cached: false,
-        cpus: 1,
-        started_at: None,
-        finished_at: None,
-        plots: None,
-        jvm: None,
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        error("--timeout must be a positive number of seconds");
+        return Exit::Usage;
     }
+    let settings = Settings {
+        mode,
+        env: args.home.env(),
+        paths: args.select.paths.paths,
+        allow_outside_paths: args.select.paths.allow_outside_paths,
+        engines,
+        partition: args.select.partition,
+        jobs: args
+            .jobs
+            .map(usize::from)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        timeout: Duration::from_secs_f64(args.timeout),
+        keep_workdirs: args.keep_workdirs,
+        offline: args.offline,
+        require_all: args.require_all,
+        verbose: args.verbose,
+        reference_dir: args.reference_dir,
+        no_cache: args.no_cache,
+        no_warm_jvm: args.no_warm_jvm,
+        outputs: Outputs {
+            json: args.json,
+            junit: args.junit,
+            html: args.html,
+        },
+        history: args.history,
+    };
+    session::run(settings, loaded).await
 }

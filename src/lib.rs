@@ -21,6 +21,7 @@ pub mod compare;
 pub mod data;
 pub mod engine;
 pub mod env;
+pub mod exit;
 pub mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -38,6 +39,7 @@ pub mod reference;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod session;
 pub mod slurm;
 pub mod suggest;
 pub mod suite;

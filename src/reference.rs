@@ -106,6 +106,34 @@ pub fn job_dir(root: &Path, job: &NativeJob) -> PathBuf {
     }
 }
 
+/// The checks of a suite job against what is stored for it: its blessed reference and, for a
+/// `distributions` check, its calibration. Given to the runner, which runs them before it
+/// reports the job, so the first verdict shown is the final one.
+#[derive(Debug, Clone, Default)]
+pub struct StoredData {
+    /// `--reference-dir`: the reference root for every suite; else each suite's own
+    /// ([`reference_root`]).
+    pub reference_dir: Option<PathBuf>,
+}
+
+impl StoredData {
+    /// The reference root `job` is judged against.
+    pub fn root(&self, job: &NativeJob) -> PathBuf {
+        self.reference_dir
+            .clone()
+            .unwrap_or_else(|| reference_root(&job.file))
+    }
+}
+
+impl crate::runner::StoredChecks for StoredData {
+    fn judge(&self, job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+        let root = self.root(job);
+        let mut judged = judge(&root, job, recordings);
+        judged.extend(crate::calibration::judge(&root, job, recordings));
+        judged
+    }
+}
+
 /// SHA-256 of a file, hex.
 pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     let bytes = std::fs::read(path)?;

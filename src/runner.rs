@@ -54,6 +54,18 @@ pub struct RunOptions {
     /// Warm JVMs for jNeuroML steps; `None` runs each in a fresh JVM (`--no-warm-jvm`, or no
     /// driver could be built).
     pub warm_jvms: Option<Arc<crate::jvm::WarmJvms>>,
+    /// Checks of a suite job against data stored beside its suite (blessed references,
+    /// calibrations), run on the job's own task before its `JobFinished` event, so that the
+    /// live line, the reports and the summary all show the same verdict. `None` when blessing:
+    /// the stored data is what is being replaced.
+    pub stored_checks: Option<Arc<dyn StoredChecks>>,
+}
+
+/// Checks that need one suite job's recordings and data stored for it outside the run. The
+/// runner calls them without knowing what they compare: see `reference::StoredData`.
+pub trait StoredChecks: Send + Sync + std::fmt::Debug {
+    /// The job's further observables (empty when nothing is stored for it).
+    fn judge(&self, job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult>;
 }
 
 /// What the runner tells reporters as it goes.
@@ -644,7 +656,7 @@ async fn compile_mechanisms(
 }
 
 /// The body of a crosscheck-suite job: generate the code, run it, read the recordings, judge
-/// the features.
+/// them (features, statistics, published values, then the stored data).
 async fn execute_native(
     job: &NativeJob,
     tools: &Tools,
@@ -679,12 +691,19 @@ async fn execute_native(
     let read = {
         let job = job.clone();
         let workdir = workdir.to_path_buf();
+        let stored_checks = options.stored_checks.clone();
         tokio::task::spawn_blocking(move || {
             let suite = job.resolved_suite();
             native::read_recordings(&suite, job.simulator, &workdir).map(|recordings| {
                 let mut observables = native::judge_features(&job, &recordings);
                 observables.extend(native::judge_statistics(&job, &recordings));
                 observables.extend(native::judge_published(&job, &recordings));
+                // A job that errored in its own checks is not judged against stored data.
+                if let Some(stored) = stored_checks {
+                    if verdict(&observables).0 != Status::Error {
+                        observables.extend(stored.judge(&job, &recordings));
+                    }
+                }
                 (observables, recordings)
             })
         })

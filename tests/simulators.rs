@@ -638,6 +638,59 @@ fn a_changed_neuroml_file_fails_its_reference_checks_on_every_path() {
     assert!(message.contains("largest shift"), "{message}");
 }
 
+/// A job that fails only its blessed reference is FAIL on its live line (printed as the job
+/// finishes, before the summary), in the summary table and in the JSON: the reference is judged
+/// before the job is reported, not after the run.
+#[test]
+fn a_job_failing_only_its_reference_is_fail_on_its_live_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (suite, references) = suite_copy(dir.path(), "lif_alpha_spike_source");
+    // The first blessed spike of the cell, 5 ms later: the model and its own checks are intact.
+    let spikes = references.join("lif_alpha_spike_source/NEST/spikes_cell.txt");
+    let text = fs::read_to_string(&spikes).unwrap();
+    assert!(text.contains("\n0 205.3\n"), "{text}");
+    fs::write(&spikes, text.replace("\n0 205.3\n", "\n0 210.3\n")).unwrap();
+    let json = dir.path().join("r.json");
+    let output = crosscheck(&shared_home())
+        .arg("run")
+        .arg(&suite)
+        .args(["--engine", "NEST", "--reference-dir"])
+        .arg(&references)
+        .arg("--json")
+        .arg(&json)
+        .timeout(Duration::from_secs(600))
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let report = read_json(&json);
+    let test = &report["tests"][0];
+    assert_eq!(test["status"], "fail", "{test}");
+    let observables = test["observables"].as_array().unwrap();
+    let failing: Vec<_> = observables
+        .iter()
+        .filter(|o| o["status"] != "pass")
+        .collect();
+    assert!(
+        !failing.is_empty() && failing.iter().all(|o| o["experiment"] == "reference"),
+        "only reference checks should fail: {observables:#?}"
+    );
+    // Without a terminal the live lines go to stderr as plain lines: `[1/1] FAIL ... NEST ...`.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let live: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("[1/1]"))
+        .collect();
+    assert_eq!(live.len(), 1, "{stderr}");
+    assert!(
+        live[0].contains(" FAIL ") && live[0].contains("NEST"),
+        "live line: {}",
+        live[0]
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("1 jobs: 0 passed, 1 failed"), "{stdout}");
+}
+
 /// Moving a bundled model's threshold by 5 mV fails its checks, and the messages name the
 /// spikes and the size of the differences.
 #[test]
