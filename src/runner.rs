@@ -12,19 +12,17 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use nix::sys::signal::Signal;
-use nix::unistd::Pid;
-use tokio::io::AsyncReadExt;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::engine::{Step, Tools};
 use crate::fsutil::CappedOutput;
 use crate::native::{self, NativeJob, Recordings};
 use crate::plan::{Job, JobEngine, OmvJob, Work};
+use crate::process::{Ended, ProcessSpec, Spawn};
 use crate::results::{CheckStatus, CommandRecord, Jvm, ObservableResult, Status, TestResult};
 
 /// Lines of a job's output kept in its result: the start (where errors are often explained)
@@ -59,6 +57,9 @@ pub struct RunOptions {
     /// live line, the reports and the summary all show the same verdict. `None` when blessing:
     /// the stored data is what is being replaced.
     pub stored_checks: Option<Arc<dyn StoredChecks>>,
+    /// What starts the steps' processes: [`crate::process::OsProcesses`], or in the runner's
+    /// tests a scripted stand-in.
+    pub processes: Arc<dyn Spawn>,
 }
 
 /// Checks that need one suite job's recordings and data stored for it outside the run. The
@@ -195,25 +196,11 @@ pub struct RunOutput {
 fn base_result(job: &Job) -> TestResult {
     let (file, line) = job.location();
     TestResult {
-        id: job.id().to_string(),
         model: job.model(),
         file,
         line,
-        engine: job.engine_label(),
         engine_version: job.engine_version.clone(),
-        status: Status::Error,
-        duration_s: 0.0,
-        message: None,
-        observables: vec![],
-        commands: vec![],
-        output_tail: None,
-        workdir: None,
-        cached: false,
-        cpus: 1,
-        started_at: None,
-        finished_at: None,
-        plots: None,
-        jvm: None,
+        ..TestResult::new(job.id(), job.engine_label(), Status::Error)
     }
 }
 
@@ -780,10 +767,10 @@ enum ProcessOutcome {
     SpawnFailed(std::io::Error),
 }
 
-/// Runs one step in its own process group, collecting its output into `tail`, until it exits,
-/// the deadline passes or the run is cancelled. In every case the process group is killed
-/// before returning, so children that outlive the step (make → compilers, wrappers → java)
-/// cannot leak.
+/// Runs one step's process (through `options.processes`), collecting its output into `tail`,
+/// until it exits, the deadline passes or the run is cancelled. In every case what the
+/// process leaves is killed before returning, so children that outlive the step (make →
+/// compilers, wrappers → java) cannot leak.
 async fn run_process(
     step: &Step,
     options: &RunOptions,
@@ -791,64 +778,41 @@ async fn run_process(
     tail: &mut CappedOutput,
     cancel: &mut watch::Receiver<bool>,
 ) -> ProcessOutcome {
-    let tag = crate::process_tag::new_tag();
-    let mut command = tokio::process::Command::new(&step.program);
-    command
-        .args(&step.args)
-        .current_dir(&step.cwd)
-        .envs(options.process_env.iter().map(|(k, v)| (k, v)))
-        .envs(step.env.iter().map(|(k, v)| (k, v)))
-        .env(crate::process_tag::TAG_VARIABLE, &tag)
-        .stdin(if step.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    let mut child = match command.spawn() {
-        Ok(child) => child,
-        Err(e) => return ProcessOutcome::SpawnFailed(e),
+    let spec = ProcessSpec {
+        program: step.program.clone(),
+        args: step.args.clone(),
+        cwd: step.cwd.clone(),
+        env: options
+            .process_env
+            .iter()
+            .chain(&step.env)
+            .cloned()
+            .collect(),
+        stdin: step.stdin.clone(),
     };
-    let pgid = child.id().map(|id| Pid::from_raw(id as i32));
-    if let (Some(input), Some(mut stdin)) = (step.stdin.clone(), child.stdin.take()) {
-        // Written from a task, so a process that does not read its input cannot block the
-        // runner; dropping the handle closes the pipe (end of input, as `nrniv` expects).
-        tokio::spawn(async move {
-            use tokio::io::AsyncWriteExt;
-            let _ = stdin.write_all(input.as_bytes()).await;
-        });
-    }
     let shared = Arc::new(Mutex::new(std::mem::replace(tail, CappedOutput::new(0))));
-    let readers = [
-        child.stdout.take().map(|s| spawn_reader(s, shared.clone())),
-        child.stderr.take().map(|s| spawn_reader(s, shared.clone())),
-    ];
-
-    let outcome = tokio::select! {
-        status = child.wait() => match status {
-            Ok(status) => exit_outcome(status),
-            Err(e) => ProcessOutcome::SpawnFailed(e),
-        },
-        _ = tokio::time::sleep_until(deadline) => {
-            crate::process::stop_group(&mut child, pgid, options.grace).await;
-            ProcessOutcome::TimedOut
-        }
-        _ = crate::process::cancelled(cancel) => {
-            crate::process::stop_group(&mut child, pgid, options.grace).await;
-            ProcessOutcome::Cancelled
+    let outcome = match options.processes.spawn(&spec, shared.clone()) {
+        Err(e) => ProcessOutcome::SpawnFailed(e),
+        Ok(mut process) => {
+            let outcome = tokio::select! {
+                ended = process.wait() => match ended {
+                    Ok(Ended::Exited(code)) => ProcessOutcome::Exited(code),
+                    Ok(Ended::Signalled(signal)) => ProcessOutcome::Signalled(signal),
+                    Err(e) => ProcessOutcome::SpawnFailed(e),
+                },
+                _ = tokio::time::sleep_until(deadline) => {
+                    process.stop(options.grace).await;
+                    ProcessOutcome::TimedOut
+                }
+                _ = crate::process::cancelled(cancel) => {
+                    process.stop(options.grace).await;
+                    ProcessOutcome::Cancelled
+                }
+            };
+            process.finish().await;
+            outcome
         }
     };
-    // Leftovers of the group (background children of a step that exited) go too, and so do
-    // processes that left the group (`setsid`), found by the step's tag.
-    crate::process::reap(pgid, &tag).await;
-    for reader in readers.into_iter().flatten() {
-        // The group is dead, so the pipes close; the bound is a safety net against a pipe
-        // held open by a process that left the group.
-        let _ = tokio::time::timeout(Duration::from_secs(5), reader).await;
-    }
     *tail = match Arc::try_unwrap(shared) {
         Ok(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
         Err(arc) => arc
@@ -857,34 +821,6 @@ async fn run_process(
             .unwrap_or_else(|p| p.into_inner().clone()),
     };
     outcome
-}
-
-fn spawn_reader<R>(mut stream: R, tail: Arc<Mutex<CappedOutput>>) -> tokio::task::JoinHandle<()>
-where
-    R: tokio::io::AsyncRead + Unpin + Send + 'static,
-{
-    tokio::spawn(async move {
-        let mut buf = vec![0u8; 16 * 1024];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if let Ok(mut t) = tail.lock() {
-                        t.extend(&buf[..n]);
-                    }
-                }
-            }
-        }
-    })
-}
-
-fn exit_outcome(status: std::process::ExitStatus) -> ProcessOutcome {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => ProcessOutcome::Exited(code),
-        (None, Some(signal)) => ProcessOutcome::Signalled(signal),
-        (None, None) => ProcessOutcome::Exited(-1),
-    }
 }
 
 #[cfg(test)]
@@ -918,6 +854,345 @@ mod tests {
         let (status, message) = verdict(&[fail, error, pass]);
         assert_eq!(status, Status::Error);
         assert_eq!(message.unwrap(), "exp / spike times: no file");
+    }
+
+    /// What a scripted process does.
+    #[derive(Debug, Clone, Copy)]
+    enum Script {
+        /// Prints its name, then exits with `code` after `after`.
+        Exit { code: i32, after: Duration },
+        /// Never exits by itself.
+        Hang,
+    }
+
+    /// A [`Spawn`] that starts nothing: each program (by file name) follows its script, and
+    /// every start, stop and finish is logged, with the most processes alive at once.
+    #[derive(Debug)]
+    struct Scripted {
+        scripts: HashMap<String, Script>,
+        /// For programs without a script.
+        default: Script,
+        log: Arc<Mutex<Vec<String>>>,
+        alive: Arc<Mutex<(usize, usize)>>,
+    }
+
+    impl Scripted {
+        fn new(default: Script, scripts: &[(&str, Script)]) -> Arc<Scripted> {
+            Arc::new(Scripted {
+                scripts: scripts.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
+                default,
+                log: Arc::default(),
+                alive: Arc::default(),
+            })
+        }
+
+        fn log(&self) -> Vec<String> {
+            self.log.lock().unwrap().clone()
+        }
+
+        fn most_alive(&self) -> usize {
+            self.alive.lock().unwrap().1
+        }
+    }
+
+    struct ScriptedProcess {
+        name: String,
+        script: Script,
+        log: Arc<Mutex<Vec<String>>>,
+        alive: Arc<Mutex<(usize, usize)>>,
+    }
+
+    impl Spawn for Scripted {
+        fn spawn(
+            &self,
+            spec: &ProcessSpec,
+            output: Arc<Mutex<CappedOutput>>,
+        ) -> std::io::Result<Box<dyn crate::process::Running>> {
+            let name = spec
+                .program
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            if name == "missing" {
+                return Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+            }
+            self.log.lock().unwrap().push(format!("spawn {name}"));
+            output
+                .lock()
+                .unwrap()
+                .extend(format!("{name} says hello\n").as_bytes());
+            let mut alive = self.alive.lock().unwrap();
+            alive.0 += 1;
+            alive.1 = alive.1.max(alive.0);
+            Ok(Box::new(ScriptedProcess {
+                script: *self.scripts.get(&name).unwrap_or(&self.default),
+                name,
+                log: self.log.clone(),
+                alive: self.alive.clone(),
+            }))
+        }
+    }
+
+    impl crate::process::Running for ScriptedProcess {
+        fn wait(&mut self) -> crate::process::BoxFuture<'_, std::io::Result<Ended>> {
+            let script = self.script;
+            Box::pin(async move {
+                match script {
+                    Script::Exit { code, after } => {
+                        tokio::time::sleep(after).await;
+                        Ok(Ended::Exited(code))
+                    }
+                    Script::Hang => std::future::pending().await,
+                }
+            })
+        }
+
+        fn stop(&mut self, _grace: Duration) -> crate::process::BoxFuture<'_, ()> {
+            self.log.lock().unwrap().push(format!("stop {}", self.name));
+            Box::pin(async {})
+        }
+
+        fn finish(self: Box<Self>) -> crate::process::BoxFuture<'static, ()> {
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("finish {}", self.name));
+            self.alive.lock().unwrap().0 -= 1;
+            Box::pin(async {})
+        }
+    }
+
+    fn options(processes: Arc<Scripted>, jobs: usize, work_root: &Path) -> RunOptions {
+        RunOptions {
+            jobs,
+            timeout: Duration::from_secs(60),
+            grace: Duration::from_secs(3),
+            keep_workdirs: false,
+            work_root: work_root.to_path_buf(),
+            home: work_root.join("home"),
+            process_env: vec![],
+            output_cap: 64 * 1024,
+            warm_jvms: None,
+            stored_checks: None,
+            processes,
+        }
+    }
+
+    fn step(program: &str) -> Step {
+        Step {
+            label: format!("step {program}"),
+            program: PathBuf::from("/bin").join(program),
+            args: vec![],
+            cwd: PathBuf::from("/"),
+            stdin: None,
+            compile: None,
+            env: vec![],
+            jvm: None,
+        }
+    }
+
+    fn result() -> TestResult {
+        TestResult::new("t", "engine", Status::Error)
+    }
+
+    /// A step past the job's deadline is stopped (its group too) and the job is a timeout
+    /// naming the step; the steps after it never start.
+    #[tokio::test(start_paused = true)]
+    async fn a_step_past_the_deadline_is_stopped_and_the_rest_never_start() {
+        let work = tempfile::tempdir().unwrap();
+        let after = Duration::from_secs(1);
+        let scripted = Scripted::new(Script::Exit { code: 0, after }, &[("b", Script::Hang)]);
+        let options = options(scripted.clone(), 1, work.path());
+        let (_cancel_tx, mut cancel) = watch::channel(false);
+        let mut result = result();
+        let started = tokio::time::Instant::now();
+        let failure = run_steps(
+            &[step("a"), step("b"), step("c")],
+            &options,
+            &mut cancel,
+            &mut result,
+        )
+        .await;
+        let (status, message) = failure.expect("a timeout");
+        assert_eq!(status, Status::Timeout);
+        assert_eq!(
+            message.unwrap(),
+            "timed out after 60 s (in step b); the process group was stopped"
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(60));
+        assert_eq!(
+            scripted.log(),
+            ["spawn a", "finish a", "spawn b", "stop b", "finish b"]
+        );
+        assert_eq!(result.commands.len(), 2);
+        assert_eq!(result.commands[0].exit_code, Some(0));
+        assert_eq!(result.commands[1].exit_code, None);
+        let tail = result.output_tail.unwrap();
+        assert!(tail.contains("$ /bin/b\nb says hello"), "{tail}");
+        assert_eq!(
+            scripted.alive.lock().unwrap().0,
+            0,
+            "every process finished"
+        );
+    }
+
+    /// Ctrl-C during a step stops it; the job is an error saying where it was interrupted.
+    #[tokio::test(start_paused = true)]
+    async fn cancelling_stops_the_running_step() {
+        let work = tempfile::tempdir().unwrap();
+        let scripted = Scripted::new(Script::Hang, &[]);
+        let options = options(scripted.clone(), 1, work.path());
+        let (cancel_tx, mut cancel) = watch::channel(false);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            cancel_tx.send(true).unwrap();
+            // Kept alive: a dropped sender would read as "no cancellation can come".
+            std::future::pending::<()>().await;
+        });
+        let mut result = result();
+        let started = tokio::time::Instant::now();
+        let (status, message) =
+            run_steps(&[step("a"), step("b")], &options, &mut cancel, &mut result)
+                .await
+                .expect("interrupted");
+        assert_eq!(status, Status::Error);
+        assert_eq!(message.unwrap(), "interrupted during step a");
+        assert_eq!(started.elapsed(), Duration::from_secs(5));
+        assert_eq!(scripted.log(), ["spawn a", "stop a", "finish a"]);
+    }
+
+    /// A step that fails, or cannot start, ends the job with its reason; later steps do not
+    /// run.
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_step_ends_the_job_with_its_status() {
+        let work = tempfile::tempdir().unwrap();
+        let exit = |code| Script::Exit {
+            code,
+            after: Duration::from_millis(10),
+        };
+        let scripted = Scripted::new(exit(0), &[("b", exit(3))]);
+        let options = options(scripted.clone(), 1, work.path());
+        let (_cancel_tx, mut cancel) = watch::channel(false);
+        let mut result = result();
+        let (status, message) = run_steps(
+            &[step("a"), step("b"), step("c")],
+            &options,
+            &mut cancel,
+            &mut result,
+        )
+        .await
+        .expect("a failure");
+        assert_eq!(status, Status::Error);
+        assert_eq!(message.unwrap(), "step b exited with status 3");
+        assert_eq!(
+            scripted.log(),
+            ["spawn a", "finish a", "spawn b", "finish b"]
+        );
+        assert_eq!(result.commands[1].exit_code, Some(3));
+
+        let mut result = self::result();
+        let (status, message) = run_steps(
+            &[step("missing"), step("a")],
+            &options,
+            &mut cancel,
+            &mut result,
+        )
+        .await
+        .expect("a failure");
+        assert_eq!(status, Status::Error);
+        assert!(message
+            .unwrap()
+            .starts_with("could not start /bin/missing: "));
+        // Nothing ran the second time.
+        assert_eq!(scripted.log().len(), 4);
+    }
+
+    /// OMV dry-run tests (the engine's exit status is the verdict) in a temporary folder, as
+    /// planned jobs.
+    fn dry_run_jobs(dir: &Path, count: usize) -> Vec<Job> {
+        std::fs::write(dir.join("model.py"), "print('hi')\n").unwrap();
+        for i in 0..count {
+            std::fs::write(
+                dir.join(format!(".test.t{i}.omt")),
+                "target: model.py\nengine: PyNEURON\n",
+            )
+            .unwrap();
+        }
+        let loaded = crate::plan::load(&[dir.to_path_buf()]).unwrap();
+        assert!(loaded.invalid.is_empty(), "{:?}", loaded.invalid);
+        crate::plan::plan(&loaded, &[])
+    }
+
+    /// Five jobs under `-j 2`: never more than two processes at once, every job started before
+    /// it finished, results in job order.
+    #[tokio::test]
+    async fn jobs_run_within_the_cpu_budget_and_report_in_order() {
+        let root = tempfile::tempdir().unwrap();
+        let tests = root.path().join("tests");
+        std::fs::create_dir(&tests).unwrap();
+        let jobs = dry_run_jobs(&tests, 5);
+        assert_eq!(jobs.len(), 5);
+        let ids: Vec<String> = jobs.iter().map(|j| j.id().to_string()).collect();
+        let scripted = Scripted::new(
+            Script::Exit {
+                code: 0,
+                after: Duration::from_millis(300),
+            },
+            &[],
+        );
+        let options = options(scripted.clone(), 2, &root.path().join("work"));
+        let (events_tx, mut events_rx) = mpsc::unbounded_channel();
+        let (_cancel_tx, cancel) = watch::channel(false);
+        let tools = Arc::new(crate::engine::tests::tools());
+        let output = run_jobs(jobs, tools, Arc::new(options), events_tx, cancel).await;
+        assert_eq!(scripted.most_alive(), 2);
+        let statuses: Vec<(String, Status)> = output
+            .results
+            .iter()
+            .map(|r| (r.id.clone(), r.status))
+            .collect();
+        let expected: Vec<(String, Status)> =
+            ids.into_iter().map(|id| (id, Status::Pass)).collect();
+        assert_eq!(statuses, expected);
+        let mut started = std::collections::BTreeSet::new();
+        let mut finished = 0;
+        while let Some(event) = events_rx.recv().await {
+            match event {
+                Event::JobStarted { index, .. } => assert!(started.insert(index)),
+                Event::JobFinished { index, result } => {
+                    assert!(started.contains(&index), "finished before it started");
+                    assert_eq!(result.status, Status::Pass);
+                    finished += 1;
+                }
+            }
+        }
+        assert_eq!((started.len(), finished), (5, 5));
+    }
+
+    /// A run cancelled before its jobs start runs none of them: each is reported skipped.
+    #[tokio::test]
+    async fn a_cancelled_run_starts_no_job() {
+        let root = tempfile::tempdir().unwrap();
+        let tests = root.path().join("tests");
+        std::fs::create_dir(&tests).unwrap();
+        let jobs = dry_run_jobs(&tests, 3);
+        let scripted = Scripted::new(Script::Hang, &[]);
+        let options = options(scripted.clone(), 2, &root.path().join("work"));
+        let (events_tx, _events_rx) = mpsc::unbounded_channel();
+        let (cancel_tx, cancel) = watch::channel(true);
+        let tools = Arc::new(crate::engine::tests::tools());
+        let output = run_jobs(jobs, tools, Arc::new(options), events_tx, cancel).await;
+        drop(cancel_tx);
+        assert!(scripted.log().is_empty(), "{:?}", scripted.log());
+        for result in &output.results {
+            assert_eq!(result.status, Status::Skip);
+            assert_eq!(
+                result.message.as_deref(),
+                Some("not run: the run was interrupted")
+            );
+        }
+        assert_eq!(output.results.len(), 3);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod common;
 
+use crosscheck::exit::Exit;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -473,7 +474,7 @@ fn report_of_a_real_run_shows_its_verdicts() {
             out.to_str().unwrap(),
         ])
         .assert()
-        .code(1)
+        .code(Exit::TestsFailed.code())
         .stdout(predicates::str::contains("report: file://"));
     let mut browser = Browser::launch();
     browser.open(&out.join("index.html"));

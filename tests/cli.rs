@@ -4,6 +4,7 @@
 
 mod common;
 
+use crosscheck::exit::Exit;
 use std::fs;
 use std::time::Duration;
 
@@ -35,7 +36,7 @@ fn malformed_yaml_is_reported_with_line_and_column() {
         .arg("validate")
         .arg(dir.path())
         .assert()
-        .code(5)
+        .code(Exit::InvalidTestFile.code())
         .get_output()
         .clone();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -58,7 +59,7 @@ fn unknown_engine_suggests_the_nearest_name() {
         .arg("validate")
         .arg(dir.path())
         .assert()
-        .code(5)
+        .code(Exit::InvalidTestFile.code())
         .stderr(predicate::str::contains(".test.typo.omt:2:9"))
         .stderr(predicate::str::contains("jNeuroML_NEURON"));
 }
@@ -70,7 +71,7 @@ fn unknown_engine_on_the_command_line_is_a_usage_error() {
         .args(["run", "--engine", "jnml_neuron"])
         .arg(dir.path())
         .assert()
-        .code(2)
+        .code(Exit::Usage.code())
         .stderr(predicate::str::contains("unknown engine `jnml_neuron`"));
 }
 
@@ -86,7 +87,7 @@ fn missing_target_is_an_invalid_test_file() {
         .arg("validate")
         .arg(dir.path())
         .assert()
-        .code(5)
+        .code(Exit::InvalidTestFile.code())
         .stderr(predicate::str::contains(".test.missing.omt:1:9"))
         .stderr(predicate::str::contains("nowhere/model.xml"));
 }
@@ -109,7 +110,7 @@ fn mep_without_the_named_experiment_is_an_invalid_test_file() {
         .arg("validate")
         .arg(dir.path())
         .assert()
-        .code(5)
+        .code(Exit::InvalidTestFile.code())
         .stderr(predicate::str::contains(".test.exp.omt:5:3"))
         .stderr(predicate::str::contains("missing_one"));
 }
@@ -132,7 +133,7 @@ fn an_invalid_file_does_not_stop_the_others_from_running() {
         .arg("--json")
         .arg(&json)
         .assert()
-        .code(5);
+        .code(Exit::InvalidTestFile.code());
     let report = read_json(&json);
     let statuses: Vec<(&str, &str)> = report["tests"]
         .as_array()
@@ -157,7 +158,7 @@ fn no_tests_found_exits_4() {
         .arg("run")
         .arg(dir.path())
         .assert()
-        .code(4)
+        .code(Exit::NoTests.code())
         .stderr(predicate::str::contains("no test files"));
 }
 
@@ -168,7 +169,7 @@ fn a_path_that_does_not_exist_is_a_usage_error() {
         .arg("run")
         .arg(dir.path().join("nope"))
         .assert()
-        .code(2)
+        .code(Exit::Usage.code())
         .stderr(predicate::str::contains("nope"));
 }
 
@@ -238,7 +239,7 @@ fn failing_run_explains_in_numbers() {
         .arg("--json")
         .arg(&json)
         .assert()
-        .code(1)
+        .code(Exit::TestsFailed.code())
         .get_output()
         .clone();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -291,7 +292,7 @@ fn a_crash_is_an_error_with_the_output_tail() {
         .arg("--json")
         .arg(&json)
         .assert()
-        .code(1)
+        .code(Exit::TestsFailed.code())
         .stderr(predicate::str::contains("about to crash"));
     let report = read_json(&json);
     let tests = report["tests"].as_array().unwrap();
@@ -323,7 +324,7 @@ fn non_zero_exit_is_an_error() {
         .arg("--json")
         .arg(&json)
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let test = &read_json(&json)["tests"][0];
     assert_eq!(test["status"], "error");
     assert!(test["message"].as_str().unwrap().contains("status 3"));
@@ -352,7 +353,7 @@ fn a_timeout_kills_the_whole_process_group() {
         .arg(&json)
         .timeout(Duration::from_secs(60))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let test = &read_json(&json)["tests"][0];
     assert_eq!(test["status"], "timeout");
     assert!(test["output_tail"].as_str().unwrap().contains("started"));
@@ -381,7 +382,7 @@ fn stale_output_from_the_repository_is_an_error_not_a_pass() {
         .arg("--json")
         .arg(&json)
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let test = &read_json(&json)["tests"][0];
     assert_eq!(test["status"], "error");
     assert!(test["message"].as_str().unwrap().contains("out.dat"));
@@ -398,7 +399,7 @@ fn missing_output_is_an_error() {
         .arg("--json")
         .arg(&json)
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let test = &read_json(&json)["tests"][0];
     assert_eq!(test["status"], "error");
     assert!(test["message"]
@@ -486,7 +487,7 @@ fn offline_without_the_engine_exits_6() {
         .arg(dir.path())
         .arg("--offline")
         .assert()
-        .code(6)
+        .code(Exit::EngineUnavailable.code())
         .stderr(predicate::str::contains("crosscheck install"));
     assert!(!dir.path().join("empty-home/venv").exists());
 }
@@ -533,7 +534,7 @@ fn sigterm_stops_the_run_and_leaves_no_process_behind() {
     )
     .unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(Exit::Interrupted.code()));
     let report = read_json(&json);
     assert_eq!(report["interrupted"], true);
     assert_eq!(report["tests"][0]["status"], "error");
@@ -587,7 +588,7 @@ fn a_failed_installation_exits_6_with_the_reason() {
         .arg("run")
         .arg(dir.path().join("repo"))
         .assert()
-        .code(6)
+        .code(Exit::EngineUnavailable.code())
         .stderr(predicate::str::contains(
             "provisioning the managed environment failed",
         ))
@@ -606,7 +607,7 @@ fn validate_checks_crosscheck_suites_with_located_errors() {
         .arg("validate")
         .arg(dir.path())
         .assert()
-        .code(5)
+        .code(Exit::InvalidTestFile.code())
         .stderr(predicate::str::contains("bad.crosscheck.yaml:7:"))
         .stderr(predicate::str::contains("time"));
     write(
@@ -676,7 +677,7 @@ fn github_actions_gets_annotations_folded_output_and_a_summary() {
         .arg("run")
         .arg(dir.path())
         .assert()
-        .code(1)
+        .code(Exit::TestsFailed.code())
         .get_output()
         .clone();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -767,7 +768,7 @@ fn unchanged_passes_come_from_the_cache() {
             .arg("--json")
             .arg(&json)
             .assert()
-            .code(1);
+            .code(Exit::TestsFailed.code());
         cached_by_id(&json)
     };
     let first = run(&[]);
@@ -843,7 +844,7 @@ fn partitioned_runs_merge_back_into_the_whole_run() {
         .arg("--json")
         .arg(&whole)
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let expected = verdicts(&whole);
     assert_eq!(expected.len(), 9);
     for kind in ["hash", "slice"] {
@@ -861,7 +862,12 @@ fn partitioned_runs_merge_back_into_the_whole_run() {
                     .unwrap()
                     .status;
                 // An empty shard succeeds (more shards than tests).
-                assert!(matches!(status.code(), Some(0) | Some(1)), "{status:?}");
+                assert!(
+                    [Exit::Success.code(), Exit::TestsFailed.code()]
+                        .map(Some)
+                        .contains(&status.code()),
+                    "{status:?}"
+                );
                 shards.push(json);
             }
             let merged = dir.path().join(format!("{kind}-{n}.json"));
@@ -876,7 +882,7 @@ fn partitioned_runs_merge_back_into_the_whole_run() {
                 .arg("--html")
                 .arg(dir.path().join(format!("{kind}-{n}-html")))
                 .assert()
-                .code(1);
+                .code(Exit::TestsFailed.code());
             assert_eq!(verdicts(&merged), expected, "{kind} {n}");
             assert!(dir
                 .path()
@@ -895,7 +901,7 @@ fn partitioned_runs_merge_back_into_the_whole_run() {
         .arg(&shard)
         .arg(&shard)
         .assert()
-        .code(2)
+        .code(Exit::Usage.code())
         .stderr(predicate::str::contains("shards overlap"));
 }
 
@@ -935,7 +941,7 @@ fn slurm_emit_writes_a_reviewable_array_script() {
         .args(["slurm", "emit", ".", "--shards", "3", "-o"])
         .arg(&script)
         .assert()
-        .code(2)
+        .code(Exit::Usage.code())
         .stderr(predicate::str::contains("--force"));
 }
 
@@ -1068,7 +1074,7 @@ fn validate_accepts_a_mep_for_the_tests_that_name_it() {
         .arg("validate")
         .arg(dir.path().join("b.mep"))
         .assert()
-        .code(5);
+        .code(Exit::InvalidTestFile.code());
 }
 
 /// `--history` appends each run to a Parquet file and names the failures that are new since
@@ -1099,7 +1105,7 @@ fn history_records_runs_and_names_new_failures() {
     )
     .unwrap();
     let second = run();
-    assert_eq!(second.status.code(), Some(1));
+    assert_eq!(second.status.code(), Some(Exit::TestsFailed.code()));
     let stdout = String::from_utf8_lossy(&second.stdout);
     assert!(stdout.contains("history: 2 run(s) recorded"), "{stdout}");
     assert!(
@@ -1126,7 +1132,7 @@ fn history_records_runs_and_names_new_failures() {
         .arg("--html")
         .arg(&html)
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let trends = &read_json(&json)["history"];
     assert_eq!(trends["total_runs"], 3);
     let flaky = trends["tests"]

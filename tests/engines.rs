@@ -6,6 +6,7 @@
 
 mod common;
 
+use crosscheck::exit::Exit;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -169,7 +170,7 @@ fn neuron_models_with_their_own_mechanisms_compile_once() {
     let mep = root.join("neuron_hoc/.test.cell.mep");
     let text = fs::read_to_string(&mep).unwrap();
     fs::write(&mep, text.replace("31.6,", "32.6,")).unwrap();
-    run(&root, &cache, &["NEURON", "PyNEURON"], &json).code(1);
+    run(&root, &cache, &["NEURON", "PyNEURON"], &json).code(Exit::TestsFailed.code());
     let third = read_json(&json);
     assert_eq!(compilations(&third), 1, "only the changed set is compiled");
     assert_eq!(entries(&cache), 2);
@@ -263,7 +264,7 @@ fn python_simulators_and_pynn_on_three_backends() {
     let mep = root.join("pynn/.test.lif.mep");
     let text = fs::read_to_string(&mep).unwrap();
     fs::write(&mep, text.replace("57.46", "58.46")).unwrap();
-    run(&root, &cache, &pynn, &json).code(1);
+    run(&root, &cache, &pynn, &json).code(Exit::TestsFailed.code());
     let report = read_json(&json);
     for engine in pynn {
         assert_eq!(result(&report, engine)["status"], "fail", "{report}");
@@ -290,7 +291,7 @@ fn neuron_versions_side_by_side() {
         &["NEURON:8.2.7", "NEURON:9.0.2"],
         &json,
     )
-    .code(1);
+    .code(Exit::TestsFailed.code());
     let report = read_json(&json);
     assert_eq!(
         statuses(&report),
@@ -366,7 +367,7 @@ fn netpyne_eden_arbor_and_moose() {
     let mep = root.join("arbor/.test.cell.mep");
     let text = fs::read_to_string(&mep).unwrap();
     fs::write(&mep, text.replace("36.8995", "37.8995")).unwrap();
-    run(&root, &cache, &["Arbor"], &json).code(1);
+    run(&root, &cache, &["Arbor"], &json).code(Exit::TestsFailed.code());
     assert_eq!(result(&read_json(&json), "Arbor")["status"], "fail");
 }
 
@@ -378,7 +379,7 @@ fn lems_engines_and_validation() {
     let dir = tempfile::tempdir().unwrap();
     let root = copy_fixtures(dir.path(), &["lems", "pylems"]);
     let json = dir.path().join("r.json");
-    run(&root, &dir.path().join("mechanisms"), &[], &json).code(1);
+    run(&root, &dir.path().join("mechanisms"), &[], &json).code(Exit::TestsFailed.code());
     let report = read_json(&json);
     let by_id = statuses_by_id(&report);
     assert_eq!(
@@ -467,7 +468,7 @@ fn unprovisionable_engines_skip_unless_required() {
         .arg("--json")
         .arg(&json)
         .assert()
-        .code(6)
+        .code(Exit::EngineUnavailable.code())
         .stderr(predicate::str::contains("--require-all"));
     let report = read_json(&json);
     assert_eq!(report["summary"]["error"], 3, "{report}");
@@ -493,7 +494,7 @@ fn corpus_verdicts_on_pylems_and_moose() {
         .arg(&json)
         .timeout(Duration::from_secs(1800))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let report = read_json(&json);
     let tests = report["tests"].as_array().unwrap();
     let with = |engine: &str, status: &str| {
@@ -595,7 +596,7 @@ fn mpi_engines_hold_their_ranks_in_the_cpu_budget() {
         "command",
     ];
     run(&root, &cache, &engines, &json)
-        .code(1)
+        .code(Exit::TestsFailed.code())
         .stderr(predicate::str::contains(
             "note: NetPyNE_NP4 holds 4 CPUs (MPI ranks or NEST threads), more than the 2 of -j 2",
         ));
@@ -714,7 +715,7 @@ fn an_mpi_timeout_leaves_no_rank_behind() {
         .arg(&json)
         .timeout(Duration::from_secs(120))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let test = &read_json(&json)["tests"][0];
     assert_eq!(test["status"], "timeout", "{test}");
     let mut seen = Vec::new();

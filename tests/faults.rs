@@ -4,6 +4,7 @@
 
 mod common;
 
+use crosscheck::exit::Exit;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -90,7 +91,7 @@ fn simulators_killed_by_signals_are_errors_naming_the_signal_and_the_run_goes_on
     }
     command_test(dir.path(), "fine", "printf '1\\n' > out.dat", "[1]", "0.1");
     let (output, report) = run_json(dir.path(), &[]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(Exit::TestsFailed.code()));
     for (name, signal) in [
         ("killed", "SIGKILL"),
         ("aborted", "SIGABRT"),
@@ -129,7 +130,7 @@ fn a_hang_whose_children_escape_the_group_is_stopped_completely() {
     command_test(dir.path(), "fine", "printf '1\\n' > out.dat", "[1]", "0.1");
     let started = Instant::now();
     let (output, report) = run_json(dir.path(), &["--timeout", "2"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(Exit::TestsFailed.code()));
     // Timeout, a grace period for SIGTERM, then SIGKILL; the escaped child does not keep the
     // run waiting on its output pipe.
     assert!(
@@ -195,7 +196,7 @@ fn gigabytes_of_output_are_capped_and_the_job_is_still_judged() {
         .arg("--json")
         .arg(&json);
     let (status, peak_kb) = run_measuring_peak_rss(cmd);
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(status.code(), Some(Exit::Success.code()));
     let report = read_json(&json);
     let flood = test_by_id(&report, ".test.flood.omt");
     assert_eq!(flood["status"], "pass", "{flood}");
@@ -235,7 +236,7 @@ fn truncated_or_non_numeric_data_files_are_errors_with_file_and_line() {
     );
     command_test(dir.path(), "empty", ": > out.dat", "[1, 2.5]", "0.1");
     let (output, report) = run_json(dir.path(), &[]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(Exit::TestsFailed.code()));
     let garbage = test_by_id(&report, ".test.garbage.omt");
     assert_eq!(garbage["status"], "error", "{garbage}");
     let message = garbage["message"].as_str().unwrap();
@@ -277,7 +278,11 @@ fn unwritable_reports_are_a_clear_error_and_the_others_are_kept() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(Exit::ReportUnwritable.code()),
+        "{stderr}"
+    );
     assert!(stderr.contains("a-folder"), "{stderr}");
     let xml = fs::read_to_string(&junit).expect("the JUnit report is still written");
     assert!(xml.contains("</testsuites>"), "{xml}");
@@ -295,7 +300,11 @@ fn unwritable_reports_are_a_clear_error_and_the_others_are_kept() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(Exit::ReportUnwritable.code()),
+        "{stderr}"
+    );
     assert!(stderr.contains("plain-file"), "{stderr}");
     assert!(html.join("index.html").is_file());
     assert_nothing_left(&dir.path().join("home"));
@@ -340,7 +349,11 @@ fn a_full_disk_while_writing_a_report_is_a_clear_error() {
     }
     let output = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(Exit::ReportUnwritable.code()),
+        "{stderr}"
+    );
     assert!(stderr.contains("report"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     // Whatever was written is whole: no page stops short of its end.
@@ -410,7 +423,7 @@ fn ctrl_c_writes_partial_results_marked_as_such_and_leaves_no_process() {
     )
     .unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(Exit::Interrupted.code()));
     let report = read_json(&json);
     assert_eq!(report["interrupted"], true);
     let statuses = statuses_by_id(&report);
@@ -532,7 +545,7 @@ fn a_damaged_environment_is_detected_and_repaired_by_install() {
             .output()
             .unwrap()
     };
-    assert_eq!(run_offline().status.code(), Some(0));
+    assert_eq!(run_offline().status.code(), Some(Exit::Success.code()));
 
     // Truncate one of pyLEMS's modules: --offline refuses to run on it, naming the file.
     let site = fs::read_dir(home.join("venv/lib"))
@@ -550,7 +563,11 @@ fn a_damaged_environment_is_detected_and_repaired_by_install() {
     fs::write(&module, "").unwrap();
     let output = run_offline();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(Exit::EngineUnavailable.code()),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("damaged")
             && stderr.contains("api.py")
@@ -578,7 +595,7 @@ fn a_damaged_environment_is_detected_and_repaired_by_install() {
     let output = run_offline();
     assert_eq!(
         output.status.code(),
-        Some(0),
+        Some(Exit::Success.code()),
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );

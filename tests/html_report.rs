@@ -4,6 +4,7 @@
 mod common;
 
 use common::{command_test, crosscheck, read_json};
+use crosscheck::exit::Exit;
 use predicates::str::contains;
 
 #[test]
@@ -27,7 +28,7 @@ fn run_refuses_an_unusable_report_folder_before_running_anything() {
             file.to_str().unwrap(),
         ])
         .assert()
-        .code(3)
+        .code(Exit::ReportUnwritable.code())
         .stderr(contains("is a file, not a folder"));
     // A folder holding someone else's index.html: refused, untouched.
     let site = dir.path().join("site");
@@ -41,7 +42,7 @@ fn run_refuses_an_unusable_report_folder_before_running_anything() {
             site.to_str().unwrap(),
         ])
         .assert()
-        .code(3)
+        .code(Exit::ReportUnwritable.code())
         .stderr(contains("was not written by a crosscheck report"));
     assert_eq!(
         std::fs::read_to_string(site.join("index.html")).unwrap(),
@@ -102,7 +103,7 @@ fn report_names_unreadable_results_and_unusable_folders() {
             dir.path().join("o").to_str().unwrap(),
         ])
         .assert()
-        .code(2)
+        .code(Exit::Usage.code())
         .stderr(contains("cannot read /nonexistent/r.json"));
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"tests\": 3}").unwrap();
@@ -114,7 +115,7 @@ fn report_names_unreadable_results_and_unusable_folders() {
             dir.path().join("o").to_str().unwrap(),
         ])
         .assert()
-        .code(2)
+        .code(Exit::Usage.code())
         .stderr(contains("is not crosscheck JSON results"));
     let good = dir.path().join("good.json");
     std::fs::write(
@@ -133,7 +134,7 @@ fn report_names_unreadable_results_and_unusable_folders() {
             bad.to_str().unwrap(),
         ])
         .assert()
-        .code(3)
+        .code(Exit::ReportUnwritable.code())
         .stderr(contains("is a file"));
 }
 

@@ -4,6 +4,7 @@
 
 mod common;
 
+use crosscheck::exit::Exit;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
@@ -230,7 +231,7 @@ fn an_invalid_export_fails_with_the_validators_message() {
         .arg(&json)
         .timeout(Duration::from_secs(300))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let report = read_json(&json);
     let test = &report["tests"][0];
     assert_eq!(test["status"], "error", "{test}");

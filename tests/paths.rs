@@ -4,6 +4,7 @@
 
 mod common;
 
+use crosscheck::exit::Exit;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -86,7 +87,7 @@ fn unwrapped(report: &str) -> String {
 
 fn assert_refused(path: &Path, what: &str, line: usize) {
     let (code, stderr) = validate(path, false);
-    assert_eq!(code, Some(5), "{stderr}");
+    assert_eq!(code, Some(Exit::InvalidTestFile.code()), "{stderr}");
     assert!(
         stderr.contains(&format!("{what} `")) && stderr.contains("outside"),
         "{stderr}"
@@ -97,7 +98,11 @@ fn assert_refused(path: &Path, what: &str, line: usize) {
         "no line {line}: {stderr}"
     );
     let (code, stderr) = validate(path, true);
-    assert_eq!(code, Some(0), "allowed, it loads: {stderr}");
+    assert_eq!(
+        code,
+        Some(Exit::Success.code()),
+        "allowed, it loads: {stderr}"
+    );
 }
 
 #[test]
@@ -107,7 +112,7 @@ fn an_omt_target_outside_through_dotdot_is_refused() {
     assert_refused(&test, "target", 1);
     // Inside the repository, `..` is fine.
     let test = omt(&repo, "../tests/run.sh", "t.mep", "out.dat");
-    assert_eq!(validate(&test, false).0, Some(0));
+    assert_eq!(validate(&test, false).0, Some(Exit::Success.code()));
 }
 
 #[test]
@@ -126,7 +131,7 @@ fn a_mep_outside_is_refused() {
     symlink(outer.path().join("secret.mep"), repo.join("tests/link.mep")).unwrap();
     let test = omt(&repo, "run.sh", "link.mep", "out.dat");
     let (code, stderr) = validate(&test, false);
-    assert_eq!(code, Some(5), "{stderr}");
+    assert_eq!(code, Some(Exit::InvalidTestFile.code()), "{stderr}");
     assert!(
         stderr.contains("mep `link.mep`") && stderr.contains(":3:"),
         "{stderr}"
@@ -140,7 +145,7 @@ fn a_data_file_outside_is_refused_even_when_it_does_not_exist_yet() {
     assert_refused(&test, "data file", 9);
     let test = omt(&repo, "run.sh", "t.mep", "../../not-written-yet.dat");
     let (code, stderr) = validate(&test, false);
-    assert_eq!(code, Some(5), "{stderr}");
+    assert_eq!(code, Some(Exit::InvalidTestFile.code()), "{stderr}");
 }
 
 #[test]
@@ -149,13 +154,13 @@ fn outside_git_the_folder_given_is_the_boundary() {
     let test = omt(outer.path(), "../elsewhere.sh", "t.mep", "out.dat");
     script(outer.path(), "elsewhere.sh", "true");
     let (code, stderr) = validate(&outer.path().join("tests"), false);
-    assert_eq!(code, Some(5), "{stderr}");
+    assert_eq!(code, Some(Exit::InvalidTestFile.code()), "{stderr}");
     assert!(
         stderr.contains("the folder given on the command line"),
         "{stderr}"
     );
     // Given the folder above, the same file is inside.
-    assert_eq!(validate(outer.path(), false).0, Some(0));
+    assert_eq!(validate(outer.path(), false).0, Some(Exit::Success.code()));
     assert!(test.is_file());
 }
 
@@ -194,7 +199,7 @@ fn a_neuroml_model_or_include_outside_is_refused() {
     )
     .unwrap();
     let (code, stderr) = validate(&suite, false);
-    assert_eq!(code, Some(5), "{stderr}");
+    assert_eq!(code, Some(Exit::InvalidTestFile.code()), "{stderr}");
     assert!(
         stderr.contains("include `") && stderr.contains("outside"),
         "{stderr}"
@@ -219,7 +224,11 @@ fn a_reference_folder_linked_out_of_the_repository_is_refused() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(5), "{command}: {stderr}");
+        assert_eq!(
+            output.status.code(),
+            Some(Exit::InvalidTestFile.code()),
+            "{command}: {stderr}"
+        );
         assert!(
             stderr.contains("reference folder") && stderr.contains("outside"),
             "{stderr}"

@@ -4,6 +4,7 @@
 
 mod common;
 
+use crosscheck::exit::Exit;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
@@ -106,7 +107,7 @@ fn a_changed_expectation_fails_with_the_spike_and_the_needed_tolerance() {
         .arg(&json)
         .timeout(Duration::from_secs(900))
         .assert()
-        .code(1)
+        .code(Exit::TestsFailed.code())
         .stderr(predicate::str::contains("iafTauPop0"));
     let report = read_json(&json);
     for test in report["tests"].as_array().unwrap() {
@@ -146,7 +147,7 @@ fn a_broken_model_is_an_error_with_the_simulator_output() {
         .arg(&json)
         .timeout(Duration::from_secs(900))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let report = read_json(&json);
     let test = &report["tests"][0];
     assert_eq!(test["status"], "error");
@@ -395,7 +396,7 @@ fn corpus_verdicts_on_brian2_eden_and_netpyne() {
         .arg(&json)
         .timeout(Duration::from_secs(3600))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let report = read_json(&json);
     let statuses = statuses_by_id(&report);
     let with = |engine: &str, status: &str| {
@@ -451,7 +452,7 @@ fn a_mechanism_that_does_not_compile_is_an_error_with_the_compiler_message() {
         .arg(&json)
         .timeout(Duration::from_secs(900))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let test = &read_json(&json)["tests"][0];
     assert_eq!(test["status"], "error", "{test}");
     // make's status, which NEURON's nrnivmodl script passes on.
@@ -598,7 +599,7 @@ fn a_changed_neuroml_file_fails_its_reference_checks_on_every_path() {
         .arg(&json)
         .timeout(Duration::from_secs(900))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let report = read_json(&json);
     let tests = report["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 2, "{tests:#?}");
@@ -660,7 +661,7 @@ fn a_job_failing_only_its_reference_is_fail_on_its_live_line() {
         .arg(&json)
         .timeout(Duration::from_secs(600))
         .assert()
-        .code(1)
+        .code(Exit::TestsFailed.code())
         .get_output()
         .clone();
     let report = read_json(&json);
@@ -709,7 +710,7 @@ fn a_changed_model_parameter_fails_with_the_spike_and_the_difference() {
         .arg(&json)
         .timeout(Duration::from_secs(900))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let report = read_json(&json);
     for test in report["tests"].as_array().unwrap() {
         assert_eq!(test["status"], "fail", "{test}");
@@ -758,7 +759,7 @@ fn bless_then_run_passes_and_run_never_writes_references() {
         .arg(&json)
         .timeout(Duration::from_secs(900))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let before = read_json(&json);
     assert!(before["tests"][0]["message"]
         .as_str()
@@ -774,7 +775,7 @@ fn bless_then_run_passes_and_run_never_writes_references() {
         .arg(&references)
         .timeout(Duration::from_secs(900))
         .assert()
-        .code(1)
+        .code(Exit::TestsFailed.code())
         .stderr(predicate::str::contains("not blessing"));
     assert!(!references.exists());
 
@@ -965,7 +966,7 @@ fn weakened_inhibition_leaves_the_asynchronous_irregular_regime() {
         text.replace("weight: 2.5 mV", "weight: 2.0 mV")
     });
     let json = dir.path().join("r.json");
-    run_json(&suite, &json).code(1);
+    run_json(&suite, &json).code(Exit::TestsFailed.code());
     let report = read_json(&json);
     let tests = report["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 3, "{tests:#?}");
@@ -1065,7 +1066,7 @@ fn weaker_layer_4_background_fails_the_microcircuit_checks_with_the_distances() 
             .replace("engines: [NEST, NEURON, Brian2]", "engines: [NEST]")
     });
     let json = dir.path().join("r.json");
-    run_json(&suite, &json).code(1);
+    run_json(&suite, &json).code(Exit::TestsFailed.code());
     let report = read_json(&json);
     let tests = report["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 1, "{tests:#?}");
@@ -1112,7 +1113,7 @@ fn bless_calibrates_distributions_on_the_reference_seeds_and_run_judges_by_them(
         .join("reference-data/small_net/distributions.json");
     // Before blessing, the check cannot be judged: an error that says what to do.
     let unblessed = dir.path().join("r0.json");
-    run_json(&suite, &unblessed).code(1);
+    run_json(&suite, &unblessed).code(Exit::TestsFailed.code());
     assert!(!blessed.exists());
     for test in read_json(&unblessed)["tests"].as_array().unwrap() {
         assert_eq!(test["status"], "error", "{test}");
@@ -1186,7 +1187,7 @@ fn disagreeing_engines_fail_the_run_with_the_pair_and_the_spike() {
     .unwrap();
     let json = dir.path().join("r.json");
     run_json(&suite, &json)
-        .code(1)
+        .code(Exit::TestsFailed.code())
         .stdout(predicate::str::contains("agreement: tight"))
         .stdout(predicate::str::contains("NEURON vs NEST"));
     let report = read_json(&json);
@@ -1248,7 +1249,7 @@ fn cached_suite_runs_keep_their_agreement_and_follow_the_references() {
         .arg(&json)
         .timeout(Duration::from_secs(900))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let third = read_json(&json);
     assert!(!third["tests"][0]["cached"].as_bool().unwrap_or(false));
     assert_eq!(third["tests"][0]["status"], "fail", "{third}");

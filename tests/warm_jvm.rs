@@ -9,6 +9,7 @@
 
 mod common;
 
+use crosscheck::exit::Exit;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -647,7 +648,7 @@ fn a_jneuroml_error_in_a_warm_jvm_is_run_again_cold() {
         .arg(&json)
         .timeout(Duration::from_secs(600))
         .assert()
-        .code(1);
+        .code(Exit::TestsFailed.code());
     let report = read_json(&json);
     let broken = test_named(&report, "broken");
     assert_eq!(broken["status"], "error", "{broken}");
@@ -740,7 +741,7 @@ fn a_worker_killed_mid_job_runs_the_job_again_cold() {
     )
     .unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(status.code(), Some(Exit::Success.code()));
     let report = read_json(&json);
     let test = test_named(&report, "ex16.jnml");
     assert_eq!(test["status"], "pass", "{test}");
@@ -758,7 +759,7 @@ fn a_timeout_in_a_warm_jvm_stops_the_worker() {
     let (mut child, worker, json) =
         in_a_worker(dir.path(), ".test.ex15.jnml.omt", &["--timeout", "8"]);
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(Exit::TestsFailed.code()));
     let report = read_json(&json);
     let test = test_named(&report, "ex15.jnml");
     assert_eq!(test["status"], "timeout", "{test}");
@@ -778,7 +779,7 @@ fn ctrl_c_during_a_warm_job_leaves_no_worker() {
     )
     .unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(Exit::Interrupted.code()));
     let report = read_json(&json);
     assert_eq!(report["interrupted"], true);
     let test = test_named(&report, "ex16.jnml");

@@ -237,6 +237,7 @@ fn run_options(
         // Blessing replaces the stored data rather than judging by it.
         stored_checks: (settings.mode == Mode::Run)
             .then(|| Arc::new(stored.clone()) as Arc<dyn runner::StoredChecks>),
+        processes: Arc::new(crate::process::OsProcesses),
     }
 }
 
@@ -339,24 +340,9 @@ fn invalid_result(file: &InvalidFile) -> TestResult {
         .collect::<Vec<_>>()
         .join("; ");
     TestResult {
-        id: file.file.id.clone(),
-        model: String::new(),
         file: file.file.path.clone(),
         line: first.map_or(1, |e| e.location.line),
-        engine: "(invalid)".into(),
-        engine_version: None,
-        status: Status::Error,
-        duration_s: 0.0,
         message: Some(format!("invalid test file: {message}")),
-        observables: vec![],
-        commands: vec![],
-        output_tail: None,
-        workdir: None,
-        cached: false,
-        cpus: 1,
-        started_at: None,
-        finished_at: None,
-        plots: None,
-        jvm: None,
+        ..TestResult::new(file.file.id.clone(), "(invalid)", Status::Error)
     }
 }
