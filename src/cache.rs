@@ -34,7 +34,11 @@ pub struct ResultCache {
 /// What a cache entry holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
+    /// The pass as recorded, without what belongs to that one run (working directory, start
+    /// and end times, plot data).
     pub result: TestResult,
+    /// A crosscheck suite job's recordings, which the agreement between engines and the plots
+    /// are computed from; absent for OMV tests.
     #[serde(default)]
     pub recordings: Option<StoredRecordings>,
 }
@@ -98,6 +102,7 @@ impl From<StoredRecordings> for Recordings {
 }
 
 impl ResultCache {
+    /// The cache kept in `dir` (`cache/results/` in the crosscheck home), created on first write.
     pub fn new(dir: PathBuf) -> Self {
         ResultCache { dir }
     }

@@ -17,20 +17,30 @@ pub enum DataError {
     /// The file could not be opened or read (missing, unreadable, not UTF-8...).
     #[error("cannot read {}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// The content is malformed at a given line.
     #[error("{}:{line}: {message}", path.display())]
     Parse {
+        /// The file.
         path: PathBuf,
+        /// The 1-based physical line of the file (comments and blank lines counted).
         line: usize,
+        /// What is wrong on that line (columns are named 0-based).
         message: String,
     },
     /// The request does not fit the file (for instance scaling factors for other columns).
     #[error("{}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What does not fit.
+        message: String,
+    },
 }
 
 impl DataError {

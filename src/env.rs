@@ -25,8 +25,11 @@ use serde::{Deserialize, Serialize};
 pub enum Component {
     /// pyNeuroML, which ships the jNeuroML jar (and pyLEMS).
     PyNeuroML,
+    /// NEURON (the `neuron` wheel, with `nrniv` and `nrnivmodl`).
     Neuron,
+    /// NEST (`nest-simulator`).
     Nest,
+    /// Brian2.
     Brian2,
     /// EDEN, installed on demand for `jNeuroML_EDEN`.
     Eden,
@@ -93,6 +96,7 @@ const NUMPY: Pin = pin("numpy", "numpy<2.4");
 /// package; mpi4py 4.1.2's wheel loads the same library (checked: both report MPICH 5.0.2
 /// under the wheel's `mpiexec`), for models that use mpi4py themselves.
 impl Component {
+    /// Every component this crosscheck knows how to install.
     pub const ALL: [Component; 11] = [
         Component::PyNeuroML,
         Component::Neuron,
@@ -116,6 +120,8 @@ impl Component {
         Component::Brian2,
     ];
 
+    /// The pinned PyPI requirements installed for this component, its main package first (the
+    /// one whose version results report, see [`Component::main_package`]).
     pub fn pins(self) -> &'static [Pin] {
         match self {
             Component::PyNeuroML => &[PYNEUROML, NUMPY],
@@ -132,6 +138,8 @@ impl Component {
         }
     }
 
+    /// The lowercase name used on the command line (`crosscheck install nest`) and as the key
+    /// in `state.json`.
     pub fn name(self) -> &'static str {
         match self {
             Component::PyNeuroML => "pyneuroml",
@@ -148,6 +156,7 @@ impl Component {
         }
     }
 
+    /// The component called `name` (case-insensitive), as `crosscheck install` accepts it.
     pub fn from_name(name: &str) -> Option<Component> {
         Component::ALL
             .into_iter()
@@ -160,26 +169,42 @@ impl Component {
     }
 }
 
+/// Why the managed Python environment could not be read or provisioned.
 #[derive(Debug, thiserror::Error)]
 pub enum EnvError {
+    /// No base interpreter to create the virtual environment with (the text says what was
+    /// tried).
     #[error("no suitable Python found: {0}")]
     NoPython(String),
+    /// A file-system or process operation failed.
     #[error("could not {action}: {source}")]
     Io {
+        /// What was being done, completing "could not ..." (`create /path`).
         action: String,
+        /// The underlying error.
         #[source]
         source: std::io::Error,
     },
+    /// A provisioning command (`python -m venv`, `pip install`, `pip uninstall`) exited with
+    /// failure.
     #[error("{step} failed (exit status {status}); last output:\n{tail}")]
     CommandFailed {
+        /// The command, as named in progress output (`pip install`).
         step: String,
+        /// Its exit status, as displayed.
         status: String,
+        /// Its last lines of output (stdout, then stderr), to show why it failed.
         tail: String,
     },
+    /// A component (by name) is missing from the virtual environment (path) and `--offline`
+    /// forbids installing it.
     #[error("{0} is not installed in the managed environment {1} and --offline forbids installing it; run `crosscheck install {0}`")]
     Offline(String, PathBuf),
+    /// `state.json` (path) could not be read or parsed (the reason).
     #[error("the managed environment state file {0} is unreadable: {1}; run `crosscheck install` to repair it")]
     BadState(PathBuf, String),
+    /// A component (by name) has damaged packages (what is damaged) and `--offline` forbids
+    /// reinstalling them.
     #[error("the managed environment is damaged: {1}; --offline forbids repairing it; run `crosscheck install {0}`")]
     Damaged(String, String),
 }
@@ -230,7 +255,9 @@ pub struct ManagedEnv {
 
 /// Receives one line of provisioning output at a time, to show progress.
 pub trait ProgressSink {
+    /// A new provisioning step begins (`pip install ...`, `waiting for the environment lock`).
     fn stage(&self, message: &str);
+    /// One line of output from the running step's command (pip's stdout).
     fn line(&self, line: &str);
 }
 
@@ -252,6 +279,7 @@ impl ManagedEnv {
         ManagedEnv::at(home)
     }
 
+    /// The crosscheck home at `home`, with the standard pins.
     pub fn at(home: impl Into<PathBuf>) -> Self {
         ManagedEnv {
             home: home.into(),
@@ -288,18 +316,22 @@ impl ManagedEnv {
             .collect()
     }
 
+    /// The crosscheck home folder itself.
     pub fn home(&self) -> &Path {
         &self.home
     }
 
+    /// The virtual environment: `venv/` in the home.
     pub fn venv(&self) -> PathBuf {
         self.home.join("venv")
     }
 
+    /// The virtual environment's `bin/`, put first on `PATH` for simulator processes.
     pub fn bin_dir(&self) -> PathBuf {
         self.venv().join("bin")
     }
 
+    /// The managed Python interpreter (whether or not it exists yet).
     pub fn python(&self) -> PathBuf {
         self.bin_dir().join("python")
     }

@@ -136,6 +136,7 @@ pub struct TailLines {
 }
 
 impl TailLines {
+    /// Keeps at most `capacity` lines.
     pub fn new(capacity: usize) -> Self {
         TailLines {
             lines: VecDeque::with_capacity(capacity),
@@ -143,6 +144,7 @@ impl TailLines {
         }
     }
 
+    /// Adds a line, dropping the oldest one when full.
     pub fn push(&mut self, line: &str) {
         if self.lines.len() == self.capacity {
             self.lines.pop_front();
@@ -150,6 +152,7 @@ impl TailLines {
         self.lines.push_back(line.to_string());
     }
 
+    /// The kept lines, oldest first, joined by newlines (for an error message).
     pub fn joined(&self) -> String {
         self.lines.iter().cloned().collect::<Vec<_>>().join("\n")
     }
@@ -183,6 +186,8 @@ impl CappedOutput {
         }
     }
 
+    /// Adds the next bytes of the stream: they fill the head until it is full, and the tail
+    /// keeps the latest of the rest.
     pub fn extend(&mut self, mut bytes: &[u8]) {
         self.total += bytes.len() as u64;
         let room = self.head_capacity.saturating_sub(self.head.len());
@@ -199,6 +204,7 @@ impl CappedOutput {
         self.tail.extend(bytes);
     }
 
+    /// Every byte seen, kept or not.
     pub fn total(&self) -> u64 {
         self.total
     }

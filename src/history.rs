@@ -15,12 +15,25 @@ use polars::prelude::*;
 use crate::report::RunReport;
 use crate::results::{CheckStatus, Status};
 
+/// Why the history could not be read or appended to.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
+    /// The history, its folder or its lock file could not be read, created or written.
     #[error("history {path}: {message}")]
-    Io { path: PathBuf, message: String },
+    Io {
+        /// The history file.
+        path: PathBuf,
+        /// The underlying error.
+        message: String,
+    },
+    /// The file is not Parquet with the history's columns (it is left untouched).
     #[error("history {path} is not a crosscheck history (Parquet with its columns): {message}")]
-    Format { path: PathBuf, message: String },
+    Format {
+        /// The history file.
+        path: PathBuf,
+        /// What polars reported.
+        message: String,
+    },
 }
 
 /// One test of one run.
@@ -28,18 +41,30 @@ pub enum HistoryError {
 pub struct Row {
     /// When the run started, RFC 3339 in UTC (so runs sort as text).
     pub run: String,
+    /// The commit checked out in the repository of the first path given, if it is in git.
     pub git_commit: Option<String>,
+    /// Version of crosscheck that ran the test.
     pub crosscheck_version: String,
+    /// Host name of the machine that ran it, when known.
     pub host: Option<String>,
+    /// The test's id (its file relative to the path it was discovered under).
     pub test: String,
+    /// What it runs: its target files, or a suite run's label (`suite[point]`, ...).
     pub model: String,
+    /// The engine it ran on, as in the JSON results.
     pub engine: String,
+    /// Exact version of the engine, when known.
     pub engine_version: Option<String>,
+    /// The job's status as text: `pass`, `fail`, `error`, `timeout` or `skip`.
     pub status: String,
+    /// Wall time of the job, in seconds (NaN when the file holds none).
     pub duration_s: f64,
+    /// The pass came from the result cache: the job did not run, so its duration is no
+    /// measure of this run and regressions leave it out.
     pub cached: bool,
     /// Observables that did not pass.
     pub failed_checks: u32,
+    /// The one-line reason for anything but a pass.
     pub message: Option<String>,
 }
 
@@ -280,6 +305,7 @@ pub fn new_failures(rows: &[Row]) -> Vec<Row> {
 /// A test that took much longer in the latest run than it used to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Regression {
+    /// The test's row in the latest run.
     pub row: Row,
     /// Median duration over the earlier runs considered.
     pub usual_s: f64,
@@ -335,26 +361,40 @@ pub struct Summary {
     pub runs: Vec<String>,
     /// How many runs the history holds in all.
     pub total_runs: usize,
+    /// Every test of the latest run, with its statuses over `runs`.
     pub tests: Vec<TestTrend>,
+    /// Tests failing in the latest run that passed in the run before it.
     pub new_failures: Vec<TestTrend>,
+    /// Tests of the latest run more than 1.5× (and 5 s) slower than their median over the 10
+    /// runs before it.
     pub slower: Vec<Slowdown>,
 }
 
+/// One test (test id, model and engine) and its status in each of the runs shown.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TestTrend {
+    /// The test's id, as in the JSON results.
     pub test: String,
+    /// What it runs, as in the JSON results' `model`.
     pub model: String,
+    /// The engine it ran on.
     pub engine: String,
     /// One per run of [`Summary::runs`]; `None` where the test did not run.
     pub statuses: Vec<Option<String>>,
 }
 
+/// A test that took much longer in the latest run than usual (see [`duration_regressions`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Slowdown {
+    /// The test's id, as in the JSON results.
     pub test: String,
+    /// What it runs, as in the JSON results' `model`.
     pub model: String,
+    /// The engine it ran on.
     pub engine: String,
+    /// Its duration in the latest run, in seconds.
     pub duration_s: f64,
+    /// Its median duration over the earlier runs considered, in seconds.
     pub usual_s: f64,
 }
 

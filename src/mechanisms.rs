@@ -38,12 +38,18 @@ const COMPLETE: &str = ".complete";
 /// The cache version: bump it when the layout of entries changes, so old entries are ignored.
 const LAYOUT: &str = "crosscheck-mechanisms-1";
 
+/// Why the mechanism cache could not be read or written (the compilation itself failing is
+/// not an error here: its output goes to the job's log).
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
+    /// A file-system operation on a source, an entry or a copy failed.
     #[error("could not {action} {}: {source}", path.display())]
     Io {
+        /// What was being done, completing "could not ..." (`copy`, `move into place`).
         action: &'static str,
+        /// The file or folder concerned.
         path: PathBuf,
+        /// The underlying error.
         #[source]
         source: io::Error,
     },
@@ -61,6 +67,7 @@ fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> CacheE
 /// The mechanism sources of one folder: every `.mod` file and what it may include, by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sources {
+    /// The folder holding them.
     pub dir: PathBuf,
     /// File names, sorted.
     pub files: Vec<String>,
@@ -119,20 +126,25 @@ pub struct MechanismCache {
 /// Where one set of sources is (or will be) compiled.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The cache key ([`Sources::key`]), also the entry's folder name.
     pub key: String,
+    /// The entry's folder: the copied sources and, once built, what `nrnivmodl` made.
     pub dir: PathBuf,
     lock_path: PathBuf,
 }
 
 impl MechanismCache {
+    /// The cache in `root` (created when the first entry is locked).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         MechanismCache { root: root.into() }
     }
 
+    /// The cache folder.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// The entry for `key`, built or not (nothing is touched on disk).
     pub fn entry(&self, key: &str) -> Entry {
         Entry {
             key: key.to_string(),

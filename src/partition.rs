@@ -16,8 +16,20 @@ use crate::plan::{Job, Work};
 /// How to split a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Partition {
-    Hash { shard: u32, count: u32 },
-    Slice { shard: u32, count: u32 },
+    /// `hash:M/N`: groups placed by a hash of their identity, so adding tests moves no other.
+    Hash {
+        /// The shard kept, from 1 to `count`.
+        shard: u32,
+        /// How many shards the plan is split into.
+        count: u32,
+    },
+    /// `slice:M/N`: groups dealt out in turn in plan order, which balances the counts.
+    Slice {
+        /// The shard kept, from 1 to `count`.
+        shard: u32,
+        /// How many shards the plan is split into.
+        count: u32,
+    },
 }
 
 impl std::str::FromStr for Partition {

@@ -21,7 +21,10 @@ pub struct SlurmPlan<'a> {
     pub paths: &'a [std::path::PathBuf],
     /// Engine filters (`--engine`), as given.
     pub engines: &'a [String],
+    /// How many shards: one array task each, run with `--partition hash:M/N`.
     pub shards: u32,
+    /// `--cpus-per-task` of each array task, and the shards' `-j` when Slurm does not set
+    /// `SLURM_CPUS_PER_TASK`.
     pub cpus_per_task: u32,
     /// Folder for the shards' results, logs and the merged reports.
     pub results: &'a Path,

@@ -98,8 +98,11 @@ enum Recipe {
 /// An engine crosscheck can run.
 #[derive(Debug)]
 pub struct EngineDef {
+    /// The engine name as `.omt` files and `--engine` spell it (OMV's, case-sensitive).
     pub name: &'static str,
+    /// One line on what the engine runs and how (the commands it builds, what it installs).
     pub summary: &'static str,
+    /// What must be installed before it can run (checked by [`EngineDef::missing`]).
     pub needs: &'static [Need],
     recipe: Recipe,
 }
@@ -361,9 +364,13 @@ pub fn suggest(name: &str) -> Option<&'static str> {
 /// Where to find what engines run: resolved once per run.
 #[derive(Debug, Clone)]
 pub struct Tools {
+    /// `java` found on `PATH`, if any (jNeuroML engines and warm JVM workers need it).
     pub java: Option<PathBuf>,
+    /// The jNeuroML jar shipped inside pyNeuroML, once installed.
     pub jnml_jar: Option<PathBuf>,
+    /// The managed environment's Python interpreter.
     pub python: PathBuf,
+    /// The managed environment's `bin/` (`nrniv`, `nrnivmodl`, `pylems`, `pynml`, `mpiexec`).
     pub bin_dir: PathBuf,
     /// The managed environment's `site-packages` (PyNN's own mechanisms live there).
     pub site_packages: Option<PathBuf>,
@@ -371,6 +378,8 @@ pub struct Tools {
     pub home: PathBuf,
     /// Where compiled NEURON mechanisms are cached (see [`crate::mechanisms`]).
     pub mechanism_cache: PathBuf,
+    /// What the managed environment has installed, with the exact package versions that
+    /// results report.
     pub state: EnvState,
     /// Environment variables every step gets on top of the run's (a side-by-side environment's
     /// `PATH`, `NEURON_HOME`, ...); empty for the main environment.
@@ -378,6 +387,7 @@ pub struct Tools {
 }
 
 impl Tools {
+    /// The tools of the main managed environment: `java` from `PATH`, the rest from `env`.
     pub fn discover(env: &ManagedEnv, state: EnvState) -> Self {
         Tools {
             java: which::which("java").ok(),
@@ -417,7 +427,10 @@ impl Tools {
 /// Why an engine cannot run here, with what would fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Missing {
+    /// What is absent (`java (a Java 11+ runtime)`, `neuron==8.2.7 in the managed
+    /// environment`).
     pub what: String,
+    /// The command that installs it (`crosscheck install neuron`).
     pub how_to_install: String,
 }
 
@@ -426,8 +439,11 @@ pub struct Missing {
 pub struct Step {
     /// Short name for progress and reports (`generate NEURON code`, `nrnivmodl`, `simulate`).
     pub label: String,
+    /// The program started (by path, or by name looked up on `PATH`).
     pub program: PathBuf,
+    /// Its arguments, after the program.
     pub args: Vec<OsString>,
+    /// The folder it runs in (inside the job's working copy).
     pub cwd: PathBuf,
     /// Text fed to the process's standard input (NEURON reads hoc commands there, as in OMV);
     /// `None`: standard input is empty.
@@ -449,6 +465,7 @@ pub struct Step {
 pub struct JvmCall {
     /// JVM options (`-Xmx1G`, ...): a warm JVM runs the call only when started with the same.
     pub options: Vec<OsString>,
+    /// The jNeuroML jar.
     pub jar: PathBuf,
     /// jNeuroML's own arguments, relative paths included (a warm JVM runs in the step's folder
     /// as a cold one does).
@@ -462,8 +479,11 @@ pub struct JvmCall {
 /// Skipped when `sources` has no `.mod` file when the step runs (nrnivmodl fails on none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compile {
+    /// The folder whose `.mod` files are compiled.
     pub sources: PathBuf,
+    /// The folder NEURON runs in, which receives the compiled mechanisms (`x86_64/`, ...).
     pub run_dir: PathBuf,
+    /// The mechanism cache folder ([`Tools::mechanism_cache`]).
     pub cache: PathBuf,
     /// The compiler's identity for cache keys (NEURON version and `nrnivmodl` path).
     pub compiler: String,

@@ -5,7 +5,9 @@
 /// Why an OMV engine cannot run here, and how someone could install it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unavailable {
+    /// Why crosscheck cannot provision it (`GNU Octave is not on PyPI`).
     pub reason: &'static str,
+    /// What someone could do to run the test anyway (a manual install, or another engine).
     pub how_to_install: &'static str,
 }
 

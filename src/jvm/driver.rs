@@ -25,29 +25,52 @@ pub const CHDIR_LIBRARY: &str = "libcrosscheck_chdir.so";
 /// A built driver: the folder for the class path and the JNI library's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Driver {
+    /// The build folder holding the compiled worker class, put on the worker's class path.
     pub classes: PathBuf,
+    /// The compiled JNI library ([`CHDIR_LIBRARY`]) the worker loads to change folder per job.
     pub chdir_library: PathBuf,
 }
 
 /// Why the driver could not be built (then every jNeuroML job runs in a fresh JVM).
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
+    /// No `javac` beside `java` nor on `PATH`: only a Java runtime, no JDK, is installed.
     #[error("no Java compiler (javac) found beside {java} or on PATH: install a JDK (e.g. openjdk-17-jdk-headless)")]
-    NoJavac { java: PathBuf },
+    NoJavac {
+        /// The `java` whose JDK was searched.
+        java: PathBuf,
+    },
+    /// No C compiler to build the JNI library with.
     #[error("no C compiler (cc or gcc) on PATH")]
     NoCompiler,
+    /// The JDK lacks the JNI headers the library is compiled against.
     #[error("the JDK of {javac} has no include/jni.h")]
-    NoJniHeaders { javac: PathBuf },
+    NoJniHeaders {
+        /// The `javac` whose JDK's `include/` was searched.
+        javac: PathBuf,
+    },
+    /// The jar could not be read to hash it for the build key.
     #[error("cannot read the jNeuroML jar {path}: {source}")]
     Jar {
+        /// The jNeuroML jar.
         path: PathBuf,
+        /// Why reading it failed.
         source: std::io::Error,
     },
+    /// `javac` or the C compiler failed, or could not be started.
     #[error("{what} failed: {output}")]
-    Compile { what: String, output: String },
+    Compile {
+        /// Which compilation (`javac`, `compiling chdir.c`).
+        what: String,
+        /// The compiler's output (stdout then stderr), or why it could not start.
+        output: String,
+    },
+    /// Writing the build (sources, temporary folder, its rename into place) failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder concerned.
         path: PathBuf,
+        /// The underlying error.
         source: std::io::Error,
     },
 }

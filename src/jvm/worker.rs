@@ -26,11 +26,14 @@ const START_LIMIT: Duration = Duration::from_secs(60);
 /// What every worker of a pool is started with.
 #[derive(Debug, Clone)]
 pub struct Launch {
+    /// The `java` the cold commands run (from `PATH`).
     pub java: PathBuf,
     /// The JVM options of the cold commands (`-Xmx1G`, ...), so a warm job has the same heap and
     /// collector as a cold one.
     pub options: Vec<OsString>,
+    /// The jNeuroML jar, first on the class path as `java -jar` has it.
     pub jar: PathBuf,
+    /// The built driver: the worker's main class and its JNI library.
     pub driver: Driver,
     /// The class whose `main` runs each job: [`JNEUROML_MAIN`], or a stand-in in the tests of
     /// the worker's failure handling.
@@ -47,6 +50,7 @@ pub enum StartError {
     Unusable(String),
     /// This start failed (too slow, killed, could not be spawned); a later one may succeed.
     Failed(String),
+    /// The run was interrupted while the worker started; it has been killed.
     Cancelled,
 }
 
@@ -55,7 +59,10 @@ pub enum StartError {
 pub enum JobEnd {
     /// jNeuroML's `main` returned; `retire` when something the job started outlived it (then
     /// this JVM is not given another job).
-    Done { retire: bool },
+    Done {
+        /// Something the job started outlived it: the worker must not be given another job.
+        retire: bool,
+    },
     /// `main` threw: a cold JVM must run the job.
     Failed(String),
     /// The worker ended during the job: jNeuroML called `System.exit`, or the JVM crashed or

@@ -33,13 +33,18 @@ pub const MAX_SPIKES_PER_POPULATION: usize = 20_000;
 /// their observables).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlotData {
+    /// The job's recorded traces, decimated: at most [`MAX_TRACE_CELLS`] cells per population
+    /// and variable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub traces: Vec<TraceSeries>,
+    /// The job's spike trains, one per population, capped at [`MAX_SPIKES_PER_POPULATION`]
+    /// events.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spikes: Vec<SpikeSeries>,
     /// The job's blessed reference recordings, decimated the same way.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_traces: Vec<TraceSeries>,
+    /// The blessed reference's spike trains, capped the same way.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_spikes: Vec<SpikeSeries>,
     /// This job's traces minus its reference's (or, without a reference, minus each other
@@ -61,6 +66,7 @@ pub struct PlotData {
 /// One population of a network run, for the report's bars of mean rate per simulator.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PopulationSummary {
+    /// The population's id in the suite.
     pub population: String,
     /// Mean rate over every recorded cell (not only the plotted ones), spikes/s, from the
     /// distributions check's `start` on (else from 0).
@@ -79,12 +85,17 @@ pub struct PopulationSummary {
 /// One recorded variable of one cell, decimated.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TraceSeries {
+    /// The population's id in the suite.
     pub population: String,
+    /// The recorded state variable (`v`, ...).
     pub variable: String,
     /// Unit of `values` (the output contract's: mV, pA, nS, ...).
     pub unit: String,
+    /// The cell's index in its population.
     pub cell: u32,
+    /// Times of the decimated samples, ms.
     pub time_ms: Vec<f32>,
+    /// The decimated samples, one per `time_ms`, in `unit`.
     pub values: Vec<f32>,
     /// Samples in the full recording.
     pub samples: usize,
@@ -93,6 +104,7 @@ pub struct TraceSeries {
 /// Spike events of one population.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpikeSeries {
+    /// The population's id in the suite.
     pub population: String,
     /// Recorded cells (their indices), so silent cells still get a row.
     pub cells: Vec<u32>,
@@ -105,13 +117,19 @@ pub struct SpikeSeries {
 /// `minuend − subtrahend` of one trace.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DifferenceSeries {
+    /// The population's id in the suite.
     pub population: String,
+    /// The recorded state variable (`v`, ...).
     pub variable: String,
+    /// Unit of `values` and `max_abs` (that of the trace).
     pub unit: String,
+    /// The cell's index in its population.
     pub cell: u32,
     /// What was subtracted: `reference` or an engine's name.
     pub against: String,
+    /// Times of the decimated difference, ms (on a grid common to both traces).
     pub time_ms: Vec<f32>,
+    /// The decimated difference, one per `time_ms`, in `unit`.
     pub values: Vec<f32>,
     /// Largest absolute difference at full resolution.
     pub max_abs: f64,

@@ -12,6 +12,7 @@ use super::decimate::{min_max, pixel_columns, simplify_pixels};
 /// Plot width in pixels (the page's content column).
 pub const WIDTH: u32 = 860;
 
+/// A plot plotters could not draw, with plotters' error.
 #[derive(Debug, thiserror::Error)]
 #[error("could not draw the plot: {0}")]
 pub struct PlotError(String);
@@ -23,11 +24,15 @@ fn err<E: std::fmt::Debug>(e: E) -> PlotError {
 /// A line of a trace plot.
 #[derive(Debug, Clone)]
 pub struct Line {
+    /// Legend text: an engine, the reference, or a difference with its largest value.
     pub label: String,
+    /// Stroke colour (see [`engine_color`]).
     pub color: RGBColor,
     /// Stroke width in pixels; the reference is drawn wide and pale beneath the engines.
     pub width: u32,
+    /// Stroke opacity, 0 to 1.
     pub opacity: f64,
+    /// `(time_ms, value)`, at any resolution: drawing keeps what the plot's pixels can show.
     pub points: Vec<(f64, f64)>,
 }
 
@@ -183,7 +188,10 @@ pub fn traces_with_difference(
 /// One band of a raster: a run's spikes, one row per cell.
 #[derive(Debug, Clone)]
 pub struct RasterBand {
+    /// The band's label on the y axis: the run it shows (an engine, the reference,
+    /// `expected`) and what it is compared with.
     pub label: String,
+    /// Colour of the band's spike marks.
     pub color: RGBColor,
     /// Rows in the band (recorded cells).
     pub rows: usize,

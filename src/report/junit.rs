@@ -13,6 +13,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, X
 use super::RunReport;
 use crate::results::{Status, TestResult};
 
+/// The JUnit XML of `report`: a `<testsuite>` per engine, a `<testcase>` per job.
 pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError> {
     let mut junit = Report::new("crosscheck");
     junit.set_time(Duration::from_secs_f64(report.duration_s.max(0.0)));
@@ -98,6 +99,7 @@ fn relative_to_cwd(path: &Path) -> String {
         .to_string()
 }
 
+/// Writes the JUnit XML of `report` to `path` (`--junit`), atomically.
 pub fn write(path: &Path, report: &RunReport) -> std::io::Result<()> {
     let xml = render(report).map_err(std::io::Error::other)?;
     crate::fsutil::write_atomic(path, xml.as_bytes())

@@ -12,28 +12,48 @@ use std::path::{Path, PathBuf};
 use super::RunReport;
 use crate::results::Summary;
 
+/// Why shards could not be merged.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
+    /// A shard's file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The shard's file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// A shard's file is not JSON results crosscheck can read.
     #[error("{path} is not crosscheck JSON results: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The shard's file.
+        path: PathBuf,
+        /// What the JSON parser reported.
+        message: String,
+    },
+    /// A shard's results have another `schema_version` than this crosscheck writes.
     #[error("{path} has results schema {found}, this crosscheck reads {expected}")]
     Schema {
+        /// The shard's file.
         path: PathBuf,
+        /// The shard's `schema_version`.
         found: u32,
+        /// The version this crosscheck reads ([`RunReport::SCHEMA_VERSION`]).
         expected: u32,
     },
+    /// The same job, or the same suite's agreement matrix, is in two shards.
     #[error("shards overlap: {what} is in both {first} and {second}")]
     Overlap {
+        /// The duplicate: a test (id, engine, file, line and model label) or an agreement
+        /// matrix.
         what: String,
+        /// The shard it was first found in.
         first: PathBuf,
+        /// The shard that holds it again.
         second: PathBuf,
     },
+    /// No shard files were given.
     #[error("nothing to merge: give the shards' JSON result files")]
     Empty,
 }

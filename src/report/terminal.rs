@@ -14,6 +14,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::results::{CheckStatus, Status, Summary, TestResult};
 use crate::runner::Event;
 
+/// Shows a run's progress on stderr from the runner's events: a progress bar naming the running
+/// jobs, a line per finished job, and the reasons and output of those that did not pass.
 pub struct TerminalReporter {
     bar: ProgressBar,
     total: usize,
@@ -25,6 +27,8 @@ pub struct TerminalReporter {
 }
 
 impl TerminalReporter {
+    /// A reporter for `total` jobs; `verbose` is `--verbose`, and `github` (inside GitHub
+    /// Actions) folds simulator output so it cannot issue workflow commands.
     pub fn new(total: usize, verbose: bool, github: bool) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -53,6 +57,8 @@ impl TerminalReporter {
         }
     }
 
+    /// Takes one event: a started job joins the bar's message; a finished one advances the bar
+    /// and prints its line, its reasons and the output tail of an error or timeout.
     pub fn handle(&mut self, event: &Event) {
         match event {
             Event::JobStarted { index, id, engine } => {
@@ -124,6 +130,7 @@ impl TerminalReporter {
         self.bar.set_message(message);
     }
 
+    /// Clears the progress bar, once every job has finished.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
@@ -212,6 +219,8 @@ pub fn summary_table(results: &[TestResult], duration_s: f64) -> String {
     out
 }
 
+/// The counts by status and the run's duration on one line, e.g. `56 jobs: 56 passed, 0 failed,
+/// 0 errors, 0 timed out, 0 skipped in 101.7 s`.
 pub fn summary_line(s: &Summary, duration_s: f64) -> String {
     format!(
         "{} jobs: {} passed, {} failed, {} errors, {} timed out, {} skipped in {:.1} s",

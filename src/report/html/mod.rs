@@ -33,24 +33,35 @@ const JS: &str = include_str!("templates/report.js");
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum HtmlError {
+    /// The report's folder is a file.
     #[error("{0} is a file, not a folder: give the HTML report a folder")]
     NotADirectory(PathBuf),
+    /// The report's folder cannot be created, or no file can be created in it.
     #[error("cannot write the HTML report into {path}: {source}")]
     NotWritable {
+        /// The report's folder.
         path: PathBuf,
+        /// Why creating the folder or a probe file in it failed.
         source: std::io::Error,
     },
+    /// A file or folder where the report would write was not written by a crosscheck report
+    /// (no manifest, or not listed in it).
     #[error(
         "{0} exists and was not written by a crosscheck report; not overwriting it (choose an empty folder, or remove it)"
     )]
     Foreign(PathBuf),
+    /// Writing a file of the report failed (disk full, a folder in the way).
     #[error("could not write {path}: {source}")]
     Io {
+        /// The file being written.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// A page template failed to load or render (also reported when rendering a page panicked).
     #[error("report template: {0}")]
     Template(#[from] tera::Error),
+    /// An SVG plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] crate::plot::svg::PlotError),
 }
