@@ -47,16 +47,22 @@ pub struct DiscoveredFile {
     pub id: String,
     /// The canonical directory given, or the file's parent when a file was given.
     pub root: PathBuf,
+    /// Which loader reads it: OMV's or the native suite loader.
     pub kind: TestFileKind,
 }
 
+/// Why [`discover`] could not search the paths it was given.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
+    /// A path given on the command line does not exist (as written by the user).
     #[error("{}: no such file or directory", .0.display())]
     NotFound(PathBuf),
+    /// A path could not be resolved or a directory could not be read (e.g. permissions).
     #[error("{}: {source}", path.display())]
     Io {
+        /// The path given, or the entry under it that failed.
         path: PathBuf,
+        /// The underlying error.
         #[source]
         source: std::io::Error,
     },

@@ -25,8 +25,11 @@ use serde::Serialize;
 /// A position in a source file, 1-based line and column, for messages that point at the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
+    /// The file: an `.omt`, a `.mep`, a suite or a NeuroML file (absolute from the loaders).
     pub file: PathBuf,
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
 }
 
@@ -45,8 +48,11 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
 #[error("{location}: {message}")]
 pub struct LoadError {
+    /// Where the problem is; `Display` starts with it.
     pub location: Location,
+    /// What is wrong, as one sentence without the location.
     pub message: String,
+    /// A hint for the fix, typically "did you mean `…`?" or the accepted values.
     #[help]
     pub help: Option<String>,
     /// The file's text, when it could be read, so miette can render a snippet.
@@ -79,6 +85,7 @@ impl LoadError {
         self
     }
 
+    /// Sets the [`help`](Self::help) hint.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -143,7 +150,9 @@ impl TestCase {
 /// An engine as named by a test or on the command line: `jNeuroML` or `NEURON:8.2.7`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EngineRequest {
+    /// The engine's name as written, case kept (`jNeuroML`, `NEURON`, `jNeuroML_NEURON`).
     pub name: String,
+    /// The version after `:`, if one was given (`8.2.7`).
     pub version: Option<String>,
 }
 
@@ -179,18 +188,24 @@ impl fmt::Display for EngineRequest {
 /// A named experiment of a test: the `.omt` says how to observe, the `.mep` what to expect.
 #[derive(Debug, Clone)]
 pub struct Experiment {
+    /// The experiment's key under `experiments:`, the same in the `.omt` and the `.mep`.
     pub name: String,
+    /// Where the experiment is defined in the `.omt`.
     pub location: Location,
+    /// Its observables, in file order.
     pub checks: Vec<ObservableCheck>,
 }
 
 /// One observable of an experiment, with everything needed to compute and judge it.
 #[derive(Debug, Clone)]
 pub struct ObservableCheck {
+    /// What is computed from the data (`spike times`, `spike rate`, ...).
     pub kind: ObservableKind,
+    /// The file the engine writes that the observable is computed from.
     pub source: DataSource,
     /// Relative tolerance (OMV: numpy `allclose` rtol; atol is fixed at 1e-8). Default 0.1.
     pub tolerance: f64,
+    /// The value the observable must match, from the `.mep`.
     pub expected: Expected,
     /// Where the observable is described (in the `.omt`).
     pub location: Location,
@@ -205,12 +220,19 @@ pub enum ObservableKind {
     SpikeTimes,
     /// A firing rate.
     SpikeRate {
+        /// How the rate is computed (`method`, default `isi based`).
         method: RateMethod,
+        /// Start of the window (`start_time`, default 0), in the data's time unit after
+        /// scaling.
         start_time: f64,
+        /// End of the window (`end_time`, default infinity), in the same unit.
         end_time: f64,
     },
     /// Mean of the second loaded column over the last `average_last` rows.
-    Resting { average_last: usize },
+    Resting {
+        /// Rows averaged, from the end of the table (`average last`).
+        average_last: usize,
+    },
     /// The whole loaded table, compared element by element.
     Timeseries,
 }
@@ -227,6 +249,7 @@ impl ObservableKind {
     }
 }
 
+/// How a `spike rate` observable turns spike times into a rate (OMV's `method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateMethod {
     /// Number of inter-spike intervals over their sum (OMV's default, `isi based`).
@@ -240,6 +263,7 @@ pub enum RateMethod {
 pub enum DataSource {
     /// A whitespace-separated numeric table (`file:`).
     Table {
+        /// The table the engine writes (absolute).
         path: PathBuf,
         /// Columns to load, 0-based (default `[0, 1]`).
         columns: Vec<usize>,
@@ -253,14 +277,19 @@ pub enum DataSource {
     },
     /// A file of spike events (`spiketimes file:`).
     SpikeFile {
+        /// The spike file the engine writes (absolute).
         path: PathBuf,
+        /// Column layout of each line (`format`, required).
         format: SpikeFileFormat,
+        /// Which cells' spikes to read (`ids`, or its alias `id`; default cell 0).
         ids: IdSelection,
+        /// Factor applied to every spike time (`scaling`, default 1).
         scaling: f64,
     },
 }
 
 impl DataSource {
+    /// The data file the engine writes, whichever kind of source it is.
     pub fn path(&self) -> &PathBuf {
         match self {
             DataSource::Table { path, .. } | DataSource::SpikeFile { path, .. } => path,
@@ -268,6 +297,7 @@ impl DataSource {
     }
 }
 
+/// How spikes are found in a voltage trace (OMV's `spike detection`: `method`, `threshold`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SpikeDetection {
     /// A spike at the first sample above the threshold after one at or below it.
@@ -276,6 +306,7 @@ pub enum SpikeDetection {
     Derivative,
 }
 
+/// Layout of an OMV spike file (`format`: `ID_TIME`, `TIME_ID` or `ID_TIME_NEST_DAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpikeFileFormat {
     /// `id time` per line.
@@ -286,6 +317,7 @@ pub enum SpikeFileFormat {
     IdTimeNestDat,
 }
 
+/// Which cells of a spike file an observable reads (`ids`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdSelection {
     /// `ids: '*'`: every cell in the file.
@@ -297,15 +329,21 @@ pub enum IdSelection {
 /// The expected value from the `.mep`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expected {
+    /// One number: the expected `spike rate` or `resting` value.
     Scalar(f64),
+    /// A list of numbers: expected `spike times`, or a one-column `timeseries`.
     List(Vec<f64>),
     /// A timeseries given inline as rows.
     Table(Vec<Vec<f64>>),
     /// A timeseries in a file relative to the `.mep`, read with the same `columns`/`header`/`scaling` rules.
     File {
+        /// The reference table (absolute), read where the `.mep` names it.
         path: PathBuf,
+        /// Columns to load, 0-based.
         columns: Vec<usize>,
+        /// Rows to skip at the top.
         header: usize,
+        /// One factor per loaded column.
         scaling: Vec<f64>,
     },
 }

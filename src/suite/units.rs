@@ -45,11 +45,17 @@ use std::fmt;
 /// panic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Dimension {
+    /// Exponent of kg.
     pub mass: i8,
+    /// Exponent of m.
     pub length: i8,
+    /// Exponent of s.
     pub time: i8,
+    /// Exponent of A (electric current).
     pub current: i8,
+    /// Exponent of K.
     pub temperature: i8,
+    /// Exponent of mol.
     pub amount: i8,
 }
 
@@ -65,18 +71,29 @@ impl Dimension {
         }
     }
 
+    /// A plain number: spike counts, CV of ISIs, Fano factors, correlations.
     pub const DIMENSIONLESS: Self = Self::new(0, 0, 0, 0, 0, 0);
+    /// s: durations, time constants, delays, `dt`.
     pub const TIME: Self = Self::new(0, 0, 1, 0, 0, 0);
     /// 1/s: firing rates and rate constants alike (NeuroML's `per_time`).
     pub const FREQUENCY: Self = Self::new(0, 0, -1, 0, 0, 0);
+    /// V: membrane potentials, reversal potentials, thresholds.
     pub const VOLTAGE: Self = Self::new(1, 2, -3, -1, 0, 0);
+    /// A: whole-cell currents (injected steps, synaptic and membrane currents).
     pub const CURRENT: Self = Self::new(0, 0, 0, 1, 0, 0);
+    /// F: whole-cell membrane capacitance.
     pub const CAPACITANCE: Self = Self::new(-1, -2, 4, 2, 0, 0);
+    /// S: whole-cell and synaptic conductances.
     pub const CONDUCTANCE: Self = Self::new(-1, -2, 3, 2, 0, 0);
+    /// Ω: whole-cell (input) resistance.
     pub const RESISTANCE: Self = Self::new(1, 2, -3, -2, 0, 0);
+    /// C (coulomb).
     pub const CHARGE: Self = Self::new(0, 0, 1, 1, 0, 0);
+    /// m: lengths and diameters (in um in every simulator's convention).
     pub const LENGTH: Self = Self::new(0, 1, 0, 0, 0, 0);
+    /// m²: membrane area (um2).
     pub const AREA: Self = Self::new(0, 2, 0, 0, 0, 0);
+    /// m³ (um3).
     pub const VOLUME: Self = Self::new(0, 3, 0, 0, 0, 0);
     /// F/m²: membrane capacitance per area (`cm` in NEURON).
     pub const SPECIFIC_CAPACITANCE: Self = Self::new(-1, -4, 4, 2, 0, 0);
@@ -90,7 +107,9 @@ impl Dimension {
     pub const RESISTIVITY: Self = Self::new(1, 3, -3, -2, 0, 0);
     /// mol/m³ (= mM).
     pub const CONCENTRATION: Self = Self::new(0, -3, 0, 0, 0, 1);
+    /// mol: amount of substance (only Brian2 has a unit for it).
     pub const AMOUNT: Self = Self::new(0, 0, 0, 0, 0, 1);
+    /// K; a whole value may also be written in `degC` (NEURON's `celsius`).
     pub const TEMPERATURE: Self = Self::new(0, 0, 0, 0, 1, 0);
 
     fn exponents(self) -> [i8; 6] {
@@ -142,10 +161,12 @@ impl Dimension {
         self.zip(other, i8::checked_add)
     }
 
+    /// Like [`div`](Self::div), but `None` on overflow.
     pub fn checked_div(self, other: Self) -> Option<Self> {
         self.zip(other, i8::checked_sub)
     }
 
+    /// Like [`pow`](Self::pow), but `None` on overflow.
     pub fn checked_pow(self, n: i8) -> Option<Self> {
         let mut out = [0i8; 6];
         for (o, e) in out.iter_mut().zip(self.exponents()) {
@@ -248,7 +269,9 @@ fn superscript(n: i8) -> String {
 /// A value in SI units with its dimension. Always finite when it comes from the parser.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Quantity {
+    /// The value in SI base units (`-65 mV` is `-0.065`, `25 ms` is `0.025`).
     pub si: f64,
+    /// What the value measures; the loader checks it against the parameter's expected one.
     pub dim: Dimension,
 }
 
@@ -300,6 +323,7 @@ impl fmt::Display for Quantity {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct UnitError {
+    /// What is wrong, e.g. "missing unit: expected a voltage, found the plain number `-65`".
     pub message: String,
     /// Byte offset in the parsed text where the problem is (for file:line:column).
     pub offset: usize,
@@ -421,9 +445,13 @@ pub fn parse_unit(text: &str) -> Result<(f64, Dimension), UnitError> {
 /// Each simulator's unit convention.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Convention {
+    /// NEST: whole-cell values in mV, pA, ms, pF, nS.
     Nest,
+    /// NEURON: mV, nA, ms, nF, uS for point processes; per-area units for sections.
     Neuron,
+    /// Brian2: values carry their unit in the generated Python (`(-65.0*mV)`); Brian2 converts.
     Brian2,
+    /// NeuroML2/LEMS: NeuroML core unit names such as `per_ms` and `uF_per_cm2`.
     NeuroML,
 }
 

@@ -25,6 +25,7 @@ pub struct Node {
     pub offset: usize,
     /// Byte length of the node's text when known (0 otherwise, e.g. for an empty value).
     pub len: usize,
+    /// The value.
     pub kind: NodeKind,
 }
 
@@ -32,12 +33,19 @@ pub struct Node {
 /// experiments and observables in reports follow the file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
+    /// `null`, `~`, or an empty value (`key:` with nothing after it).
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer scalar (`3`, `-1`).
     Int(i64),
+    /// A floating-point scalar (`0.5`, `1e-3`, `.inf`).
     Float(f64),
+    /// Any other scalar, quoted or not (`spike times`, `-65 mV`, `'1e-3'`).
     Str(String),
+    /// A list, in file order.
     Seq(Vec<Node>),
+    /// A mapping's (key, value) pairs, in file order; keys are nodes too, for their positions.
     Map(Vec<(Node, Node)>),
 }
 
@@ -50,6 +58,7 @@ pub struct SyntaxError {
     pub column: usize,
     /// Byte offset into the source.
     pub offset: usize,
+    /// The parser's description of the problem.
     pub message: String,
 }
 
@@ -185,10 +194,12 @@ impl Node {
         }
     }
 
+    /// Whether the node is null (also an empty value or an empty document).
     pub fn is_null(&self) -> bool {
         matches!(self.kind, NodeKind::Null)
     }
 
+    /// The text of a string scalar; `None` for numbers, booleans and collections.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             NodeKind::Str(s) => Some(s),
@@ -221,6 +232,7 @@ impl Node {
         }
     }
 
+    /// An integer; `None` for a float, even a whole one (`2.0`), and for a string.
     pub fn as_i64(&self) -> Option<i64> {
         match self.kind {
             NodeKind::Int(i) => Some(i),
@@ -228,6 +240,7 @@ impl Node {
         }
     }
 
+    /// The items of a list.
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.kind {
             NodeKind::Seq(items) => Some(items),
@@ -235,6 +248,7 @@ impl Node {
         }
     }
 
+    /// The (key, value) entries of a mapping, in file order.
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.kind {
             NodeKind::Map(entries) => Some(entries),

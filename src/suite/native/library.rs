@@ -38,19 +38,28 @@ impl SynapseKind {
 /// One parameter of a cell type.
 #[derive(Debug)]
 pub struct ParamSpec {
+    /// The key a suite writes under a population's `parameters` (`tau_m`, `v_thresh`, ...).
     pub name: &'static str,
+    /// What the value must measure; a value in another dimension, or without a unit, is an
+    /// error when the suite is loaded.
     pub dimension: Dimension,
     /// The default, in the suite's own syntax (a quantity with its unit).
     pub default: &'static str,
+    /// A short description for the JSON Schema and the documentation ("membrane capacitance").
     pub doc: &'static str,
 }
 
 /// A cell (or input source) type of the standard library.
 #[derive(Debug)]
 pub struct CellKind {
+    /// The name a suite writes as a population's `cell` (`lif_curr_exp`, `izhikevich`, ...).
     pub name: &'static str,
+    /// What the model is and which simulators' built-in models it matches, for the JSON Schema
+    /// and the documentation.
     pub doc: &'static str,
+    /// How its cells receive synaptic input, which fixes the unit of a weight onto them.
     pub synapse: SynapseKind,
+    /// Every parameter it accepts, each with its dimension and default.
     pub params: &'static [ParamSpec],
     /// State variables that can be recorded besides spikes (the membrane potential first), with
     /// their dimensions: trace tolerances are checked against them, and `u` is a voltage rate
@@ -64,7 +73,9 @@ pub struct CellKind {
 /// A recordable state variable of a cell type.
 #[derive(Debug)]
 pub struct StateVariable {
+    /// The name a suite lists under a recording's `variables` (`v`, `u`, `w`).
     pub name: &'static str,
+    /// What it measures, so a trace check's tolerance can be checked against it.
     pub dimension: Dimension,
 }
 
@@ -74,6 +85,7 @@ impl CellKind {
         self.state_variables.iter().find(|s| s.name == name)
     }
 
+    /// The parameter called `name`.
     pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
         self.params.iter().find(|p| p.name == name)
     }

@@ -56,6 +56,7 @@ impl Ident {
         Ok(Ident(text.to_string()))
     }
 
+    /// The validated name.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -70,9 +71,16 @@ impl std::fmt::Display for Ident {
 /// The simulators a native suite runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Simulator {
+    /// NEURON (`NEURON`): a generated Python script with crosscheck's NMODL mechanisms, or
+    /// jNeuroML's NEURON export of a NeuroML model.
     Neuron,
+    /// NEST (`NEST`): a generated PyNEST script.
     Nest,
+    /// Brian2 (`Brian2`): a generated Python script (jNeuroML's Brian2 export only for a
+    /// NeuroML model crosscheck cannot translate).
     Brian2,
+    /// jNeuroML (`jNeuroML`): a LEMS file with crosscheck's own component types, or one
+    /// written around a NeuroML model.
     JNeuroML,
     /// The suite exported as a NeuroML2 document ([`crate::codegen::neuroml_export`]),
     /// validated by jNeuroML, and run through jNeuroML's NEURON export.
@@ -80,6 +88,7 @@ pub enum Simulator {
 }
 
 impl Simulator {
+    /// Every engine a suite may name, [`DEFAULT`](Self::DEFAULT) ones first.
     pub const ALL: [Simulator; 5] = [
         Simulator::Neuron,
         Simulator::Nest,
@@ -108,6 +117,7 @@ impl Simulator {
         }
     }
 
+    /// The engine called `name` (as [`name`](Self::name) spells it, case-sensitive).
     pub fn from_name(name: &str) -> Option<Simulator> {
         Simulator::ALL.into_iter().find(|s| s.name() == name)
     }
@@ -116,26 +126,38 @@ impl Simulator {
 /// A loaded, validated suite.
 #[derive(Debug, Clone)]
 pub struct NativeSuite {
+    /// The `suite:` name; it names generated files and `reference-data/<suite>/`.
     pub name: Ident,
+    /// Free text (`description`); never placed in generated code.
     pub description: Option<String>,
     /// Where the suite is defined (the `suite:` key).
     pub location: Location,
+    /// The engines to run on (`engines`), in the order written, each once; default
+    /// [`Simulator::DEFAULT`].
     pub engines: Vec<Simulator>,
+    /// Duration, step, seed, threads and connectivity (`simulation`).
     pub simulation: Simulation,
     /// Set when the model is a NeuroML file (`model: {neuroml: …}`): populations and stimuli
     /// below were imported from it, and jNeuroML, NEURON and Brian2 run the file itself.
     pub model: Option<neuroml::NeuroMLModel>,
+    /// The cell groups, in file order; other items refer to them by index.
     pub populations: Vec<Population>,
+    /// Connections between populations, in file order.
     pub projections: Vec<Projection>,
+    /// Current steps and Poisson drives, in file order.
     pub stimuli: Vec<Stimulus>,
+    /// What each simulator writes out (`record`); never empty.
     pub recordings: Vec<Recording>,
+    /// One parameter run over several values (`sweep`), if any.
     pub sweep: Option<Sweep>,
+    /// What the recordings must show (`checks`); at least one check.
     pub checks: Checks,
 }
 
 /// Global simulation settings.
 #[derive(Debug, Clone)]
 pub struct Simulation {
+    /// Simulated time (`duration`, required; at most 10⁸ steps of `dt`).
     pub duration: Quantity,
     /// Integration step (NEST resolution, NEURON dt, Brian2 defaultclock.dt, LEMS step).
     pub dt: Quantity,
@@ -167,8 +189,13 @@ pub enum Connectivity {
 /// A group of identical cells (or sources).
 #[derive(Debug, Clone)]
 pub struct Population {
+    /// The population's name (its key under `populations`, or a NeuroML population id), used
+    /// by `record`, `checks` and sweeps and in generated code and recordings.
     pub id: Ident,
+    /// Number of cells (`size`), at most 1,000,000 (at least 1 in a suite's `populations`).
     pub size: usize,
+    /// The cell type (`cell`) from the standard library, or
+    /// [`NEUROML_CELL`](neuroml::NEUROML_CELL) for a NeuroML cell crosscheck does not translate.
     pub kind: &'static CellKind,
     /// Every parameter of the cell type, defaults filled in, in the library's order.
     pub params: Vec<(&'static str, Quantity)>,
@@ -181,10 +208,12 @@ pub struct Population {
     /// (the mean is the `v_init` parameter). Each simulator draws each cell's initial potential
     /// from the suite's seed, as NEST's microcircuit does with `nest.random.normal`.
     pub v_init_sd: Option<Quantity>,
+    /// Where the population is defined (its key in the suite, or its NeuroML element).
     pub location: Location,
 }
 
 impl Population {
+    /// The value of parameter `name` (given or default); `None` if the type has no such one.
     pub fn param(&self, name: &str) -> Option<&Quantity> {
         self.params.iter().find(|(n, _)| *n == name).map(|(_, q)| q)
     }
@@ -201,28 +230,41 @@ impl Population {
 /// Which cells of a population.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CellSelection {
+    /// Every cell (`cells: all`, the default).
     All,
+    /// The listed cells, 0-based, distinct and below the population's size (`cells: [0, 3]`).
     Indices(Vec<usize>),
 }
 
+/// Which cells of the source population connect to which cells of the target (`connector`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Connector {
+    /// Every source cell to every target cell (`all_to_all`).
     AllToAll {
+        /// Whether a cell connects to itself when a population projects onto itself
+        /// (default false).
         allow_self_connections: bool,
     },
+    /// Cell `i` to cell `i` (`one_to_one`); both populations have the same size.
     OneToOne,
     /// Each pair connected with probability `p`; crosscheck draws the pairs from `seed` and
     /// hands every simulator the same explicit list.
     FixedProbability {
+        /// Probability of each pair (`fixed_probability: P`), from 0 to 1.
         p: f64,
+        /// Seed of the draw (`seed`, default the simulation's).
         seed: u64,
+        /// As for [`AllToAll`](Self::AllToAll).
         allow_self_connections: bool,
     },
     /// Every target cell gets exactly `in_degree` connections from cells drawn uniformly from
     /// the source population (Brunel 2000's `C_E`, `C_I`); drawn by crosscheck from `seed`.
     FixedIndegree {
+        /// Inputs per target cell (`fixed_indegree: K`).
         in_degree: usize,
+        /// Seed of the draw (`seed`, default the simulation's).
         seed: u64,
+        /// As for [`AllToAll`](Self::AllToAll).
         allow_self_connections: bool,
         /// The same pair may be drawn more than once (NEST's default).
         allow_multapses: bool,
@@ -230,17 +272,24 @@ pub enum Connector {
     /// Exactly `total` connections, each pair drawn uniformly (multapses allowed), as NEST's
     /// `fixed_total_number` in Potjans & Diesmann (2014); drawn by crosscheck from `seed`.
     FixedTotalNumber {
+        /// Number of connections (`fixed_total_number: M`), 1 to 10⁸.
         total: usize,
+        /// Seed of the draw (`seed`, default the simulation's; with `connectivity: simulator`
+        /// always the simulation's).
         seed: u64,
+        /// As for [`AllToAll`](Self::AllToAll).
         allow_self_connections: bool,
     },
     /// The `(pre, post)` pairs as listed (a NeuroML projection's connections).
     Explicit(Vec<(u32, u32)>),
 }
 
+/// The synapse a projection or Poisson drive acts on (`receptor`); it gives the weight's sign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receptor {
+    /// `excitatory`: positive weight; `tau_syn_E`, `e_rev_E`.
     Excitatory,
+    /// `inhibitory`: negative current or voltage weight; `tau_syn_I`, `e_rev_I`.
     Inhibitory,
 }
 
@@ -254,15 +303,20 @@ impl Receptor {
     }
 }
 
+/// Synaptic connections from one population to another (an entry of `projections`).
 #[derive(Debug, Clone)]
 pub struct Projection {
     /// Index into [`NativeSuite::populations`].
     pub from: usize,
+    /// Index of the target population, never a source.
     pub to: usize,
+    /// Which pairs connect.
     pub connector: Connector,
+    /// Which synapse of the target cells the connections act on.
     pub receptor: Receptor,
     /// Dimension set by the target's synapse kind (current, conductance or voltage).
     pub weight: Quantity,
+    /// Transmission delay (`delay`), at least `dt` (with a distribution, its mean).
     pub delay: Quantity,
     /// Per-synapse spread (`{normal: {mean, sd}}`): each synapse's weight is drawn from a normal
     /// distribution around `weight` and redrawn until it keeps the receptor's sign (a weight
@@ -271,18 +325,26 @@ pub struct Projection {
     /// Per-synapse spread of the delay, redrawn until it is at least half a step (so that it
     /// rounds to at least one step).
     pub delay_sd: Option<Quantity>,
+    /// Where the projection is defined.
     pub location: Location,
 }
 
+/// An input to a population (an entry of `stimuli`).
 #[derive(Debug, Clone)]
 pub enum Stimulus {
     /// A current step: `amplitude` from `start` until `stop`.
     Step {
+        /// Index of the population (a cell population, not a source).
         target: usize,
+        /// Which of its cells receive the step (`cells`, default all).
         cells: CellSelection,
+        /// Injected current (`amplitude`), e.g. `100 pA`; may be negative.
         amplitude: Quantity,
+        /// Onset (`start`), at least 0 ms.
         start: Quantity,
+        /// End (`stop`), after `start`.
         stop: Quantity,
+        /// Where the stimulus is defined.
         location: Location,
     },
     /// Every cell of `target` receives its own Poisson train of synaptic events at `rate`, of
@@ -290,15 +352,20 @@ pub enum Stimulus {
     /// the suite's seed (so the trains differ between simulators): a network's external drive
     /// of thousands of events per second per cell, far too many to hand over as spike files.
     Poisson {
+        /// Index of the population driven.
         target: usize,
+        /// Events per second per cell (`rate`), e.g. `20 kHz`.
         rate: Quantity,
+        /// Size of each event (`weight`), in the dimension of the target's synaptic weights.
         weight: Quantity,
+        /// Which synapse the events act on.
         receptor: Receptor,
         /// When the events reach the cells: NEST delivers them after this delay (default one
         /// step). A constant delay changes nothing in a Poisson train's statistics, so the other
         /// simulators start the drive at once; it matters only for reproducing a NEST run bit
         /// for bit (the microcircuit's `delay_poisson`).
         delay: Option<Quantity>,
+        /// Where the stimulus is defined.
         location: Location,
     },
 }
@@ -315,30 +382,43 @@ impl Stimulus {
 /// A recorded variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Variable {
+    /// Spike times (`spikes`), the only variable a source records.
     Spikes,
     /// A state variable of the cell type (`v`, `u`, `w`).
     State(&'static str),
 }
 
+/// What one population writes out (an entry of `record`).
 #[derive(Debug, Clone)]
 pub struct Recording {
+    /// Index of the population recorded.
     pub population: usize,
+    /// What is recorded (`variables`, e.g. `[spikes, v]`).
     pub variables: Vec<Variable>,
+    /// Which cells (`cells`, default all).
     pub cells: CellSelection,
+    /// Where the recording is defined.
     pub location: Location,
 }
 
 /// What a sweep changes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SweepTarget {
+    /// A current step's amplitude (`stimuli[N].amplitude`).
     StimulusAmplitude {
+        /// Index into [`NativeSuite::stimuli`].
         stimulus: usize,
     },
+    /// A cell parameter of a population (`populations.NAME.parameters.PARAM`).
     PopulationParam {
+        /// Index into [`NativeSuite::populations`].
         population: usize,
+        /// The parameter's name in the library.
         param: &'static str,
     },
+    /// A projection's weight (`projections[N].weight`).
     ProjectionWeight {
+        /// Index into [`NativeSuite::projections`].
         projection: usize,
     },
 }
@@ -346,8 +426,11 @@ pub enum SweepTarget {
 /// Runs the protocol once per value (an f–I curve: step amplitude swept).
 #[derive(Debug, Clone)]
 pub struct Sweep {
+    /// What is changed (`parameter`).
     pub target: SweepTarget,
+    /// The values, in run order (`values`): 1 to 1000, in the swept parameter's dimension.
     pub values: Vec<Quantity>,
+    /// Where the sweep is defined.
     pub location: Location,
 }
 
@@ -358,9 +441,13 @@ pub struct Checks {
     pub reference: Option<RecordingRules>,
     /// Every pair of engines against each other.
     pub agreement: Option<RecordingRules>,
+    /// Single-cell features with expected values (`features`).
     pub features: Vec<FeatureCheck>,
+    /// Population statistics of networks (`statistics`).
     pub statistics: Vec<StatisticCheck>,
+    /// Per-neuron distributions against the reference engine's seed-to-seed spread.
     pub distributions: Option<DistributionCheck>,
+    /// Mean rates reported by a publication (`published`).
     pub published: Option<PublishedCheck>,
 }
 
@@ -374,12 +461,15 @@ pub struct PublishedCheck {
     /// Spikes counted over `[start, stop]`, both ends included, divided by `stop − start`: the
     /// way NEST's microcircuit example computes its rates (`helpers.firing_rates`).
     pub start: Quantity,
+    /// End of the counting window (`stop`, default the end of the run).
     pub stop: Quantity,
     /// Half a unit of the figures' last printed digit, for an exact reproduction.
     pub tolerance: Quantity,
+    /// The engines held to the figures (`engines`); the others only show them.
     pub engines: Vec<Simulator>,
     /// (population index, mean rate).
     pub rates: Vec<(usize, Quantity)>,
+    /// Where the check is defined.
     pub location: Location,
 }
 
@@ -398,12 +488,14 @@ pub enum Distribution {
 }
 
 impl Distribution {
+    /// Every distribution a `distributions` check may list.
     pub const ALL: [Distribution; 3] = [
         Distribution::Rate,
         Distribution::CvIsi,
         Distribution::Correlation,
     ];
 
+    /// The name used in suites (`statistics: [rate, cv_isi]`) and in `distributions.json`.
     pub fn name(self) -> &'static str {
         match self {
             Distribution::Rate => "rate",
@@ -420,9 +512,11 @@ impl Distribution {
 /// distance to the reference lies within the baseline (times `margin`).
 #[derive(Debug, Clone)]
 pub struct DistributionCheck {
+    /// The engine whose blessed distributions the others are compared with (`reference`).
     pub reference: Simulator,
     /// The seeds besides the suite's own.
     pub seeds: Vec<u64>,
+    /// The distributions compared (`statistics`).
     pub statistics: Vec<Distribution>,
     /// Computed over `[start, duration)`.
     pub start: Quantity,
@@ -430,6 +524,7 @@ pub struct DistributionCheck {
     /// seed-to-seed distance: the largest of a few seed pairs underestimates the spread (a
     /// further seed exceeds the largest of P pairs about once in P + 1 draws).
     pub margin: f64,
+    /// Where the check is defined.
     pub location: Location,
 }
 
@@ -438,23 +533,36 @@ pub struct DistributionCheck {
 pub struct RecordingRules {
     /// Spikes match when within this absolute time window.
     pub spike_window: Option<Quantity>,
+    /// Bounds on the differences between traces (`traces`), one rule per state variable.
     pub traces: Vec<TraceRule>,
+    /// Where the rules are defined.
     pub location: Location,
 }
 
+/// How far two recordings of one state variable may differ (`traces: {v: {max_abs, rms}}`),
+/// after resampling onto a common grid.
 #[derive(Debug, Clone)]
 pub struct TraceRule {
+    /// The state variable (`v`, `u`, `w`), recorded by the suite.
     pub variable: &'static str,
+    /// Largest allowed absolute difference (`max_abs`), in the variable's dimension.
     pub max_abs: Option<Quantity>,
+    /// Largest allowed root-mean-square difference (`rms`), in the variable's dimension.
     pub rms: Option<Quantity>,
 }
 
+/// A single-cell electrophysiology feature (`feature`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Feature {
+    /// `spike_count`: spikes over the whole run (a plain number).
     SpikeCount,
+    /// `first_spike_latency`: time from the earliest stimulus onset to the next spike.
     FirstSpikeLatency,
+    /// `mean_rate`: spikes over the run divided by its duration (a frequency).
     MeanRate,
+    /// `resting_potential`: mean `v` from 0 until the first stimulus or input spike.
     RestingPotential,
+    /// `adaptation_index`: mean of `(ISI_k+1 − ISI_k) / (ISI_k+1 + ISI_k)` (a plain number).
     AdaptationIndex,
 }
 
@@ -462,21 +570,32 @@ pub enum Feature {
 /// sweep, one expected value per sweep point.
 #[derive(Debug, Clone)]
 pub struct FeatureCheck {
+    /// What is measured.
     pub feature: Feature,
+    /// Index of the population the cell belongs to.
     pub population: usize,
+    /// The cell, 0-based within the population (`cell`, default 0).
     pub cell: usize,
     /// One value per sweep point (a single value in the suite is repeated for every point), or
     /// exactly one value without a sweep.
     pub expected: Vec<Quantity>,
+    /// Allowed absolute difference (`tolerance`), in the feature's dimension.
     pub tolerance: Quantity,
+    /// Where the check is defined.
     pub location: Location,
 }
 
+/// A statistic of a population's recorded cells (`statistic`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statistic {
+    /// `mean_rate`: mean firing rate over the recorded cells, silent ones included (Hz).
     MeanRate,
+    /// `cv_isi`: mean CV of inter-spike intervals over cells with at least 3 spikes.
     CvIsi,
+    /// `fano_factor`: Fano factor of the population's spike count in 10 ms bins.
     FanoFactor,
+    /// `correlation`: mean pairwise correlation of 2 ms spike counts over the first 100
+    /// recorded cells.
     Correlation,
     /// Frequency of the population rate's strongest oscillation (spectrum peak).
     PowerPeak,
@@ -489,12 +608,16 @@ pub enum Statistic {
 /// A population statistic (networks), judged on every engine.
 #[derive(Debug, Clone)]
 pub struct StatisticCheck {
+    /// What is computed.
     pub statistic: Statistic,
+    /// Index of the population, over its recorded cells.
     pub population: usize,
+    /// What the value must satisfy.
     pub criterion: Criterion,
     /// The statistic is computed over `[start, duration)`: a network's opening transient
     /// (every cell starting from the same potential) is no part of its regime.
     pub start: Quantity,
+    /// Where the check is defined.
     pub location: Location,
 }
 
@@ -503,13 +626,17 @@ pub struct StatisticCheck {
 pub enum Criterion {
     /// Within `tolerance` of `expected`.
     Within {
+        /// `expected`, in the statistic's dimension.
         expected: Quantity,
+        /// `tolerance`: allowed absolute difference, in the same dimension.
         tolerance: Quantity,
     },
     /// Inside `[min, max]` (either bound may be open): a regime's defining property, such as
     /// "irregular: CV at least 0.8".
     Range {
+        /// `min`: lowest value allowed, included.
         min: Option<Quantity>,
+        /// `max`: highest value allowed, included.
         max: Option<Quantity>,
     },
 }

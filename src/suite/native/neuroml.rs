@@ -81,7 +81,11 @@ pub struct NeuroMLModel {
 /// How to address the cells of one NeuroML population in LEMS paths.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NeuroMLPopulation {
+    /// The `<population>`'s `id`: the first segment of its LEMS paths, and the population's
+    /// name in the suite (`record`, `checks`).
     pub id: String,
+    /// The id of the cell component it instantiates (the `component` attribute); the last
+    /// segment of a `populationList` cell's path.
     pub component: String,
     /// `populationList`: instance ids in file order (cell `i` of crosscheck is instance
     /// `instances[i]`); `None` for a plain `population` with a `size`.
@@ -116,9 +120,14 @@ impl NeuroMLPopulation {
 /// The result of importing a NeuroML file.
 #[derive(Debug, Clone)]
 pub struct Imported {
+    /// What the suite keeps of the file itself ([`NativeSuite::model`](super::NativeSuite::model)).
     pub model: NeuroMLModel,
+    /// The network's populations as library cell types (or [`NEUROML_CELL`]), in file order.
     pub populations: Vec<Population>,
+    /// The projections crosscheck translates, as explicit connections (one per receptor,
+    /// weight and delay); one it cannot translate is in [`NeuroMLModel::untranslatable`].
     pub projections: Vec<Projection>,
+    /// Its `pulseGenerator` and `pulseGeneratorDL` inputs, as current steps on single cells.
     pub stimuli: Vec<Stimulus>,
 }
 
