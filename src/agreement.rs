@@ -5,52 +5,14 @@
 //! implementations, one verdict. The result is a matrix per suite run (top-level `agreement`
 //! in the JSON results) with the reasons for every disagreement.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-use serde::{Deserialize, Serialize};
-
 use crate::compare::{spikes, traces};
-use crate::native::{NativeJob, Recordings};
-use crate::results::{CheckStatus, Status, TestResult};
+use crate::native::NativeJob;
+use crate::results::{
+    Agreement, CheckStatus, PairAgreement, PairCheck, Recordings, Status, TestResult,
+};
 use crate::suite::native::{NativeSuite, RecordingRules, Variable};
 use crate::suite::units::{code_number, Dimension, Quantity};
-
-/// The agreement of every engine pair on one suite run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Agreement {
-    /// The suite (with `[point]` for a sweep point).
-    pub suite: String,
-    pub file: PathBuf,
-    /// Engines in matrix order.
-    pub engines: Vec<String>,
-    /// `matrix[i][j]`: `pass` or `fail` for engines i and j, `-` on the diagonal.
-    pub matrix: Vec<Vec<String>>,
-    pub pairs: Vec<PairAgreement>,
-}
-
-impl Agreement {
-    pub fn passed(&self) -> bool {
-        self.pairs.iter().all(|p| p.status == CheckStatus::Pass)
-    }
-}
-
-/// One engine pair.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PairAgreement {
-    pub a: String,
-    pub b: String,
-    pub status: CheckStatus,
-    pub checks: Vec<PairCheck>,
-}
-
-/// One comparison within a pair (one population's spikes, one variable's trace of one cell).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PairCheck {
-    pub what: String,
-    pub passed: bool,
-    pub message: String,
-}
+use std::collections::BTreeMap;
 
 /// Compares the recordings of every pair of engines per suite run. Suites without
 /// `checks.agreement`, and engines whose job did not run to the end, take no part.
@@ -267,7 +229,7 @@ fn summarize(failures: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::Trace;
+    use crate::results::Trace;
     use proptest::prelude::*;
 
     /// Three LIF cells recorded for spikes and v, compared with `window` and `rms`.

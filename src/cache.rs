@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::native::{Recordings, Trace};
+use crate::results::{Recordings, Trace};
 use crate::plan::{Job, Work};
 use crate::results::{Status, TestResult};
 

@@ -29,7 +29,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::compare::stats;
-use crate::native::{population_events, NativeJob, Recordings};
+use crate::native::{population_events, NativeJob};
+use crate::results::Recordings;
 use crate::plot::PopulationSummary;
 use crate::reference::Provenance;
 use crate::results::{CheckStatus, ObservableResult, Value};

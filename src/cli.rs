@@ -15,7 +15,8 @@ use crate::env::{Component, ManagedEnv};
 use crate::exit::error;
 pub use crate::exit::Exit;
 use crate::plan::{self, Job, Loaded};
-use crate::report::{self, terminal, RunReport};
+use crate::report::{self, terminal};
+use crate::results::RunReport;
 use crate::session::{self, provision, Mode, Outputs, Settings};
 
 const AFTER_HELP: &str = "\

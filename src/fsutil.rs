@@ -363,3 +363,10 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
+
+/// SHA-256 of a file, hex.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let bytes = fs::read(path)?;
+    use sha2::Digest as _;
+    Ok(format!("{:x}", sha2::Sha256::digest(&bytes)))
+}

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::report::RunReport;
-use crate::results::{CheckStatus, Status};
+use crate::results::{CheckStatus, HistorySummary, RunReport, Slowdown, Status, TestTrend};
 
 /// Why the history could not be read or appended to.
 #[derive(Debug, thiserror::Error)]
@@ -352,54 +351,8 @@ pub fn duration_regressions(
     out
 }
 
-/// What a report shows of the history: the last runs, each test's statuses in them, the new
-/// failures and the slowdowns of the latest run. Kept in the JSON results (`history`), so
-/// `crosscheck report` renders it later too.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Summary {
-    /// The runs shown, oldest first (RFC 3339, UTC).
-    pub runs: Vec<String>,
-    /// How many runs the history holds in all.
-    pub total_runs: usize,
-    /// Every test of the latest run, with its statuses over `runs`.
-    pub tests: Vec<TestTrend>,
-    /// Tests failing in the latest run that passed in the run before it.
-    pub new_failures: Vec<TestTrend>,
-    /// Tests of the latest run more than 1.5× (and 5 s) slower than their median over the 10
-    /// runs before it.
-    pub slower: Vec<Slowdown>,
-}
-
-/// One test (test id, model and engine) and its status in each of the runs shown.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TestTrend {
-    /// The test's id, as in the JSON results.
-    pub test: String,
-    /// What it runs, as in the JSON results' `model`.
-    pub model: String,
-    /// The engine it ran on.
-    pub engine: String,
-    /// One per run of [`Summary::runs`]; `None` where the test did not run.
-    pub statuses: Vec<Option<String>>,
-}
-
-/// A test that took much longer in the latest run than usual (see [`duration_regressions`]).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Slowdown {
-    /// The test's id, as in the JSON results.
-    pub test: String,
-    /// What it runs, as in the JSON results' `model`.
-    pub model: String,
-    /// The engine it ran on.
-    pub engine: String,
-    /// Its duration in the latest run, in seconds.
-    pub duration_s: f64,
-    /// Its median duration over the earlier runs considered, in seconds.
-    pub usual_s: f64,
-}
-
 /// The summary of `rows` over the last `n` runs, with the thresholds of the terminal notes.
-pub fn summarize(rows: &[Row], n: usize) -> Summary {
+pub fn summarize(rows: &[Row], n: usize) -> HistorySummary {
     let (runs, table) = recent_statuses(rows, n);
     let latest = runs.last().cloned();
     let statuses_of = |key: &(String, String, String)| {
@@ -438,7 +391,7 @@ pub fn summarize(rows: &[Row], n: usize) -> Summary {
             usual_s: s.usual_s,
         })
         .collect();
-    Summary {
+    HistorySummary {
         total_runs: self::runs(rows).len(),
         runs,
         tests,

@@ -14,7 +14,7 @@ use crate::codegen;
 use crate::compare::{features, stats};
 use crate::engine::{Step, Tools};
 use crate::env::Component;
-use crate::results::{CheckStatus, ObservableResult, Value};
+use crate::results::{CheckStatus, ObservableResult, Recordings, Trace, Value};
 use crate::suite::native::{
     Criterion, Feature, NativeSuite, Simulator, Statistic, Stimulus, Variable,
 };
@@ -198,22 +198,6 @@ fn break_export_for_tests(document: &Path) -> Result<(), codegen::CodegenError> 
 
 /// The label of `jNeuroML_NEURON`'s validation step, which names it in a failed job's message.
 pub const VALIDATE_EXPORT: &str = "validate the NeuroML2 export (jnml -validate)";
-
-/// Recordings of one run, in the output contract's units (ms, mV, ...).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Recordings {
-    /// Per population: `(cell, time_ms)` events, by time.
-    pub spikes: BTreeMap<String, Vec<(u32, f64)>>,
-    /// Per (population, variable): the trace.
-    pub traces: BTreeMap<(String, String), Trace>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Trace {
-    pub time_ms: Vec<f64>,
-    /// One column per recorded cell, in recording order.
-    pub columns: Vec<Vec<f64>>,
-}
 
 impl Recordings {
     /// Spike times (ms) of one cell of a population, sorted (NaN dropped) whatever order the

@@ -18,11 +18,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::agreement::{compare_recordings, PairCheck};
-use crate::native::{read_folder, NativeJob, Recordings};
-use crate::results::{CheckStatus, ObservableResult};
+use crate::agreement::compare_recordings;
+use crate::native::{read_folder, NativeJob};
+use crate::results::{CheckStatus, ObservableResult, PairCheck, Recordings};
 use crate::suite::native::{NativeSuite, RecordingRules, Variable};
 use crate::suite::units::code_number;
 
@@ -106,40 +105,6 @@ pub fn job_dir(root: &Path, job: &NativeJob) -> PathBuf {
     }
 }
 
-/// The checks of a suite job against what is stored for it: its blessed reference and, for a
-/// `distributions` check, its calibration. Given to the runner, which runs them before it
-/// reports the job, so the first verdict shown is the final one.
-#[derive(Debug, Clone, Default)]
-pub struct StoredData {
-    /// `--reference-dir`: the reference root for every suite; else each suite's own
-    /// ([`reference_root`]).
-    pub reference_dir: Option<PathBuf>,
-}
-
-impl StoredData {
-    /// The reference root `job` is judged against.
-    pub fn root(&self, job: &NativeJob) -> PathBuf {
-        self.reference_dir
-            .clone()
-            .unwrap_or_else(|| reference_root(&job.file))
-    }
-}
-
-impl crate::runner::StoredChecks for StoredData {
-    fn judge(&self, job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
-        let root = self.root(job);
-        let mut judged = judge(&root, job, recordings);
-        judged.extend(crate::calibration::judge(&root, job, recordings));
-        judged
-    }
-}
-
-/// SHA-256 of a file, hex.
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(format!("{:x}", Sha256::digest(&bytes)))
-}
-
 /// The reference recordings of a job, or `None` when it has never been blessed.
 pub fn read(
     root: &Path,
@@ -221,7 +186,7 @@ pub fn model_file_hashes(root: &Path, job: &NativeJob) -> Vec<(String, String)> 
     files
         .iter()
         .filter_map(|file| {
-            let hash = file_sha256(file).ok()?;
+            let hash = crate::fsutil::file_sha256(file).ok()?;
             let shown = file
                 .strip_prefix(base)
                 .or_else(|_| file.strip_prefix(&base_canonical))

@@ -20,10 +20,12 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::engine::{Step, Tools};
 use crate::fsutil::CappedOutput;
-use crate::native::{self, NativeJob, Recordings};
+use crate::native::{self, NativeJob};
 use crate::plan::{Job, JobEngine, OmvJob, Work};
 use crate::process::{Ended, ProcessSpec, Spawn};
-use crate::results::{CheckStatus, CommandRecord, Jvm, ObservableResult, Status, TestResult};
+use crate::results::{
+    CheckStatus, CommandRecord, Jvm, ObservableResult, Recordings, Status, TestResult,
+};
 
 /// Lines of a job's output kept in its result: the start (where errors are often explained)
 /// and the end (where the run stopped).

@@ -212,7 +212,7 @@ fn jar_sha256(jar: &Path) -> Result<String, DriverError> {
     if let Some(recorded) = recorded_sha256(jar) {
         return Ok(recorded);
     }
-    crate::reference::file_sha256(jar).map_err(|source| DriverError::Jar {
+    crate::fsutil::file_sha256(jar).map_err(|source| DriverError::Jar {
         path: jar.to_path_buf(),
         source,
     })
@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(recorded_sha256(&site.join("pkg/lib/x.jar")), None);
         assert_eq!(
             jar_sha256(&site.join("pkg/lib/x.jar")).unwrap(),
-            crate::reference::file_sha256(&site.join("pkg/lib/x.jar")).unwrap()
+            crate::fsutil::file_sha256(&site.join("pkg/lib/x.jar")).unwrap()
         );
     }
 }

@@ -5,4 +5,4 @@ pub mod data;
 pub mod decimate;
 pub mod svg;
 
-pub use data::{PlotData, PopulationSummary};
+pub use crate::results::{PlotData, PopulationSummary};

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::report::RunReport;
+use crate::results::RunReport;
 use crate::results::{CheckStatus, Status, TestResult};
 
 /// GitHub's limit of error annotations per step.

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::RunReport;
+use crate::results::RunReport;
 
 /// Writes `report` to `path` as pretty-printed JSON, atomically.
 pub fn write(path: &Path, report: &RunReport) -> std::io::Result<()> {

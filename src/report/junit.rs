@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
 
-use super::RunReport;
+use crate::results::RunReport;
 use crate::results::{Status, TestResult};
 
 /// The JUnit XML of `report`: a `<testsuite>` per engine, a `<testcase>` per job.

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::RunReport;
+use crate::results::RunReport;
 use crate::results::Summary;
 
 /// Why shards could not be merged.

@@ -239,7 +239,7 @@ fn truncate_left(text: &str, width: usize) -> String {
 }
 
 /// One matrix per suite run, then the reasons for each disagreement.
-pub fn agreement_table(agreement: &[crate::agreement::Agreement]) -> String {
+pub fn agreement_table(agreement: &[crate::results::Agreement]) -> String {
     let mut out = String::new();
     for entry in agreement {
         let width = entry

@@ -5,12 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use super::stored::StoredData;
 use crate::exit::{error, Exit};
-use crate::native::{NativeJob, Recordings};
+use crate::native::NativeJob;
 use crate::plan::{self, Job};
-use crate::reference::{BlessLock, StoredData};
-use crate::report::RunReport;
-use crate::results::{Status, TestResult};
+use crate::reference::BlessLock;
+use crate::results::{Recordings, RunReport, Status, TestResult};
 
 /// The reference folder found above a suite must stay in its Git repository (a
 /// `reference-data` symbolic link out of it is refused like any other path), unless given

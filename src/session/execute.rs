@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 
+use super::stored::StoredData;
 use super::{Mode, Settings};
 use crate::cache::{Entry, ResultCache};
 use crate::engine::Tools;
 use crate::exit::error;
-use crate::native::{NativeJob, Recordings};
+use crate::native::NativeJob;
 use crate::plan::{self, Job};
-use crate::reference::StoredData;
 use crate::report::terminal::TerminalReporter;
-use crate::results::TestResult;
+use crate::results::{Recordings, TestResult};
 use crate::runner::{self, Event, RunOptions};
 
 /// What executing the jobs gave.

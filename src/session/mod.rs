@@ -17,6 +17,7 @@ mod bless;
 mod execute;
 mod output;
 pub mod provision;
+mod stored;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,10 +26,10 @@ use std::time::{Duration, Instant};
 use crate::exit::{error, Exit};
 use crate::native::NativeJob;
 use crate::plan::{self, InvalidFile, Job, Loaded};
-use crate::reference::StoredData;
 use crate::results::{Status, TestResult};
 use crate::runner::{self, RunOptions};
 use crate::suite::EngineRequest;
+use stored::StoredData;
 
 pub use output::write_reports;
 
@@ -246,7 +247,7 @@ fn run_options(
 fn across_jobs(
     executed: &mut execute::Executed,
     stored: &StoredData,
-) -> Vec<crate::agreement::Agreement> {
+) -> Vec<crate::results::Agreement> {
     attach_plots(
         &executed.suite_jobs,
         &mut executed.results,
@@ -299,7 +300,7 @@ pub fn print_invalid(invalid: Vec<InvalidFile>) {
 fn attach_plots(
     jobs: &[(usize, NativeJob)],
     results: &mut [TestResult],
-    recordings: &std::collections::BTreeMap<usize, crate::native::Recordings>,
+    recordings: &std::collections::BTreeMap<usize, crate::results::Recordings>,
     stored: &StoredData,
 ) {
     for (index, job) in jobs {
@@ -314,7 +315,7 @@ fn attach_plots(
             .reference
             .as_ref()
             .and_then(|rules| crate::reference::read(&root, job, rules).ok().flatten());
-        let others: Vec<(&str, &crate::native::Recordings)> = jobs
+        let others: Vec<(&str, &crate::results::Recordings)> = jobs
             .iter()
             .filter(|(i, other)| {
                 i != index && other.file == job.file && other.label() == job.label()

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::{Outputs, Settings};
-use crate::agreement::Agreement;
 use crate::engine::Tools;
 use crate::exit::error;
-use crate::report::{self, terminal, RunReport};
+use crate::report::{self, terminal};
+use crate::results::Agreement;
+use crate::results::RunReport;
 use crate::results::{Summary, TestResult};
 
 /// When and how the session ran, for its report.

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use tera::Tera;
 
-use crate::report::RunReport;
+use crate::results::RunReport;
 
 /// The manifest of files a report wrote, one relative path a line.
 pub const MANIFEST: &str = ".crosscheck-report";

@@ -9,11 +9,11 @@ use serde::Serialize;
 use tera::Context;
 
 use super::HtmlError;
-use crate::agreement::Agreement;
+use crate::results::Agreement;
 use crate::compare::spikes::match_spikes;
-use crate::plot::data::{DifferenceSeries, SpikeSeries, TraceSeries};
+use crate::results::{DifferenceSeries, SpikeSeries, TraceSeries};
 use crate::plot::svg::{self, engine_color, Line, RasterBand};
-use crate::report::RunReport;
+use crate::results::RunReport;
 use crate::results::{CheckStatus, Jvm, Status, TestResult, Value};
 
 /// Status names in the order the index shows them.

@@ -2,8 +2,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::*;
-use crate::agreement::{Agreement, PairAgreement, PairCheck};
-use crate::plot::data::{DifferenceSeries, PlotData, PopulationSummary, SpikeSeries, TraceSeries};
+use crate::results::{
+    Agreement, DifferenceSeries, PairAgreement, PairCheck, PlotData, PopulationSummary,
+    SpikeSeries, TraceSeries,
+};
 use crate::results::{
     CheckStatus, CommandRecord, ObservableResult, Status, Summary, TestResult, Value,
 };

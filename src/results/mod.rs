@@ -3,6 +3,16 @@
 //! These types are serialised as-is into the `--json` document, so field names are part of
 //! crosscheck's public interface (documented in the README). Add fields; do not rename them.
 
+mod agreement;
+mod plots;
+mod recordings;
+mod report;
+
+pub use agreement::{Agreement, PairAgreement, PairCheck};
+pub use plots::{DifferenceSeries, PlotData, PopulationSummary, SpikeSeries, TraceSeries};
+pub use recordings::{Recordings, Trace};
+pub use report::{HistorySummary, RunReport, Slowdown, TestTrend};
+
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -190,7 +200,7 @@ pub struct TestResult {
     /// Decimated recordings for the HTML report (crosscheck suites). Absent in results written
     /// before it existed, and left out of the JSON when empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plots: Option<Box<crate::plot::PlotData>>,
+    pub plots: Option<Box<PlotData>>,
     /// `warm` when every jNeuroML command of the job ran in a warm JVM, `cold` when one ran in
     /// a fresh JVM (see each command's `jvm`); absent when the job ran no jNeuroML command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
