@@ -143,7 +143,7 @@ pub fn reference(data: &[u8]) {
             "error does not name the file: {message}"
         );
     }
-    let _ = serde_json::from_slice::<crate::reference::Provenance>(data);
+    let _ = serde_json::from_slice::<crate::judge::reference::Provenance>(data);
 }
 
 /// Results JSON as `report` and `merge` read it.

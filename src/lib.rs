@@ -4,17 +4,15 @@
 //! The data flows one way, and each step is a module:
 //!
 //! ```text
-//! suite (load .omt/.mep) → plan (tests × engines → jobs) → runner (processes, timeouts)
-//!     → check (data files → observables → verdicts) → report (terminal, JSON, JUnit, HTML)
+//! suite (load .omt/.mep, suites) → plan (tests × engines → jobs) → provision (env)
+//!     → runner (processes, timeouts; each job judged as it ends: judge) → judge::agreement
+//!     → report (terminal, JSON, JUnit, HTML)
 //! ```
 //!
 //! `engine` says how each simulator runs a target and `env` provisions the simulators into a
 //! managed Python environment. `cli` is a thin clap layer over the rest.
 
-pub mod agreement;
 pub mod cache;
-pub mod calibration;
-pub mod check;
 pub mod cli;
 pub mod codegen;
 pub mod compare;
@@ -27,6 +25,7 @@ pub mod fsutil;
 pub mod fuzzing;
 pub mod history;
 pub mod installed;
+pub mod judge;
 pub mod jvm;
 pub mod mechanisms;
 pub mod native;
@@ -35,7 +34,6 @@ pub mod plan;
 pub mod plot;
 pub mod process;
 pub mod process_tag;
-pub mod reference;
 pub mod report;
 pub mod results;
 pub mod runner;

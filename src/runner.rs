@@ -374,7 +374,11 @@ async fn execute_omv(
         let mut observables = Vec::new();
         for experiment in &test.experiments {
             for check in &experiment.checks {
-                observables.push(crate::check::evaluate(&experiment.name, check, &resolve));
+                observables.push(crate::judge::omv::evaluate(
+                    &experiment.name,
+                    check,
+                    &resolve,
+                ));
             }
         }
         observables
@@ -684,9 +688,12 @@ async fn execute_native(
         tokio::task::spawn_blocking(move || {
             let suite = job.resolved_suite();
             native::read_recordings(&suite, job.simulator, &workdir).map(|recordings| {
-                let mut observables = native::judge_features(&job, &recordings);
-                observables.extend(native::judge_statistics(&job, &recordings));
-                observables.extend(native::judge_published(&job, &recordings));
+                let mut observables = crate::judge::features::judge_features(&job, &recordings);
+                observables.extend(crate::judge::statistics::judge_statistics(
+                    &job,
+                    &recordings,
+                ));
+                observables.extend(crate::judge::statistics::judge_published(&job, &recordings));
                 // A job that errored in its own checks is not judged against stored data.
                 if let Some(stored) = stored_checks {
                     if verdict(&observables).0 != Status::Error {

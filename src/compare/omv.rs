@@ -370,7 +370,7 @@ pub fn compare(observed: &Value, expected: &Value, rtol: f64) -> Comparison {
     let exp = flatten(expected);
     if obs.shape != exp.shape || obs.elements.len() != exp.elements.len() {
         let detail = if is_one_dimensional(observed) && is_one_dimensional(expected) {
-            match_spikes(&obs.elements, &exp.elements, rtol)
+            omv_spike_detail(&obs.elements, &exp.elements, rtol)
         } else {
             Detail::ShapeMismatch {
                 observed: obs.description,
@@ -430,9 +430,10 @@ pub fn compare(observed: &Value, expected: &Value, rtol: f64) -> Comparison {
     }
 }
 
-/// Greedy matching of expected to observed spikes, expected spikes taken in time order, each
-/// to the nearest still-unmatched observed spike within tolerance.
-fn match_spikes(observed: &[f64], expected: &[f64], rtol: f64) -> Detail {
+/// Explains an OMV spike-time mismatch: greedy matching of expected to observed spikes,
+/// expected spikes taken in time order, each to the nearest still-unmatched observed spike
+/// within tolerance.
+fn omv_spike_detail(observed: &[f64], expected: &[f64], rtol: f64) -> Detail {
     let mut order: Vec<usize> = (0..expected.len()).collect();
     order.sort_by(|&a, &b| expected[a].total_cmp(&expected[b]));
     let mut used = vec![false; observed.len()];

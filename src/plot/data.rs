@@ -105,7 +105,7 @@ where
         let unit = pop
             .kind
             .state_variable(&key.1)
-            .map(|v| crate::agreement::trace_unit(v.dimension))
+            .map(|v| crate::judge::agreement::trace_unit(v.dimension))
             .unwrap_or("1");
         for (column, cell) in cells.iter().enumerate().take(MAX_TRACE_CELLS) {
             if column < trace.columns.len() {

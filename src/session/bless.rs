@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use super::stored::StoredData;
 use crate::exit::{error, Exit};
+use crate::judge::reference::BlessLock;
 use crate::native::NativeJob;
 use crate::plan::{self, Job};
-use crate::reference::BlessLock;
 use crate::results::{Recordings, RunReport, Status, TestResult};
 
 /// The reference folder found above a suite must stay in its Git repository (a
@@ -60,12 +60,14 @@ pub fn lock_references(jobs: &[Job], stored: &StoredData) -> Result<Vec<BlessLoc
                 root.display()
             )
         };
-        match tokio::task::block_in_place(|| crate::reference::lock_for_bless(&root, waiting)) {
+        match tokio::task::block_in_place(|| {
+            crate::judge::reference::lock_for_bless(&root, waiting)
+        }) {
             Ok(lock) => locks.push(lock),
             Err(e) => {
                 error(format!(
                     "cannot lock {} for blessing: {e}",
-                    crate::reference::bless_lock_folder(&root).display()
+                    crate::judge::reference::bless_lock_folder(&root).display()
                 ));
                 return Err(Exit::ReportUnwritable);
             }
@@ -159,8 +161,8 @@ impl Blessing<'_> {
         index: usize,
         job: &NativeJob,
         sweep_point: Option<usize>,
-    ) -> crate::reference::Provenance {
-        crate::reference::Provenance {
+    ) -> crate::judge::reference::Provenance {
+        crate::judge::reference::Provenance {
             suite: job.suite.name.to_string(),
             sweep_point,
             engine: job.simulator.name().to_string(),
@@ -172,7 +174,7 @@ impl Blessing<'_> {
             crosscheck_version: env!("CARGO_PKG_VERSION").to_string(),
             date: self.date.clone(),
             command: self.command.clone(),
-            model_files: crate::reference::model_file_hashes(&self.stored.root(job), job),
+            model_files: crate::judge::reference::model_file_hashes(&self.stored.root(job), job),
         }
     }
 
@@ -186,11 +188,11 @@ impl Blessing<'_> {
     ) -> Result<usize, String> {
         let root = self.stored.root(job);
         let label = format!("{} on {}", job.label(), job.simulator.name());
-        for change in crate::reference::changes(&root, job, recorded) {
+        for change in crate::judge::reference::changes(&root, job, recorded) {
             println!("bless {label}: {change}");
         }
         let provenance = self.provenance(index, job, job.point);
-        crate::reference::write(&root, job, recorded, &provenance)
+        crate::judge::reference::write(&root, job, recorded, &provenance)
             .map(|files| files.len())
             .map_err(|e| format!("could not write reference data for {label}: {e}"))
     }
@@ -218,7 +220,8 @@ impl Blessing<'_> {
             }
         }
         let provenance = self.provenance(index, job, None);
-        let Some(calibration) = crate::calibration::calibrate(&job.suite, &runs, provenance) else {
+        let Some(calibration) = crate::judge::calibration::calibrate(&job.suite, &runs, provenance)
+        else {
             return Ok(0);
         };
         for entry in &calibration.entries {
@@ -232,7 +235,7 @@ impl Blessing<'_> {
                 calibration.seeds.len()
             );
         }
-        crate::calibration::write(&self.stored.root(job), &job.suite, &calibration)
+        crate::judge::calibration::write(&self.stored.root(job), &job.suite, &calibration)
             .map(|_| 1)
             .map_err(|e| format!("could not write the distributions of {}: {e}", job.label()))
     }

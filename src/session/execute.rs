@@ -144,9 +144,10 @@ fn look_up(cache: Option<&ResultCache>, jobs: &[Job], stored: &StoredData) -> Lo
     for job in jobs {
         // A suite job's key covers its reference data: re-blessing makes it run again.
         let reference_dir = match &job.work {
-            plan::Work::Native(native) => {
-                Some(crate::reference::job_dir(&stored.root(native), native))
-            }
+            plan::Work::Native(native) => Some(crate::judge::reference::job_dir(
+                &stored.root(native),
+                native,
+            )),
             plan::Work::Omv(_) => None,
         };
         let key = crate::cache::key(job, reference_dir.as_deref());

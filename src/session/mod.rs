@@ -261,7 +261,7 @@ fn across_jobs(
         .filter(|(_, job)| job.seed.is_none())
         .cloned()
         .collect();
-    crate::agreement::evaluate(&main_jobs, &executed.results, &executed.recordings)
+    crate::judge::agreement::evaluate(&main_jobs, &executed.results, &executed.recordings)
 }
 
 /// The exit code of a `run`: interruption first, then what could not be done, then verdicts.
@@ -309,12 +309,11 @@ fn attach_plots(
         };
         let suite = job.resolved_suite();
         let root = stored.root(job);
-        let reference = job
-            .suite
-            .checks
-            .reference
-            .as_ref()
-            .and_then(|rules| crate::reference::read(&root, job, rules).ok().flatten());
+        let reference = job.suite.checks.reference.as_ref().and_then(|rules| {
+            crate::judge::reference::read(&root, job, rules)
+                .ok()
+                .flatten()
+        });
         let others: Vec<(&str, &crate::results::Recordings)> = jobs
             .iter()
             .filter(|(i, other)| {
@@ -324,7 +323,7 @@ fn attach_plots(
             .collect();
         let mut plots =
             crate::plot::PlotData::from_recordings(&suite, recorded, reference.as_ref(), &others);
-        plots.populations = crate::calibration::summaries(&suite, recorded, &root);
+        plots.populations = crate::judge::calibration::summaries(&suite, recorded, &root);
         if let Some(result) = results.get_mut(*index) {
             result.plots = Some(Box::new(plots));
         }

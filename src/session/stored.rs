@@ -13,7 +13,7 @@ use crate::results::{ObservableResult, Recordings};
 #[derive(Debug, Clone, Default)]
 pub struct StoredData {
     /// `--reference-dir`: the reference root for every suite; else each suite's own
-    /// ([`crate::reference::reference_root`]).
+    /// ([`crate::judge::reference::reference_root`]).
     pub reference_dir: Option<PathBuf>,
 }
 
@@ -22,15 +22,15 @@ impl StoredData {
     pub fn root(&self, job: &NativeJob) -> PathBuf {
         self.reference_dir
             .clone()
-            .unwrap_or_else(|| crate::reference::reference_root(&job.file))
+            .unwrap_or_else(|| crate::judge::reference::reference_root(&job.file))
     }
 }
 
 impl crate::runner::StoredChecks for StoredData {
     fn judge(&self, job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
         let root = self.root(job);
-        let mut judged = crate::reference::judge(&root, job, recordings);
-        judged.extend(crate::calibration::judge(&root, job, recordings));
+        let mut judged = crate::judge::reference::judge(&root, job, recordings);
+        judged.extend(crate::judge::calibration::judge(&root, job, recordings));
         judged
     }
 }

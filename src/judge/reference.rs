@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::agreement::compare_recordings;
+use crate::judge::agreement::compare_recordings;
 use crate::native::{read_folder, NativeJob};
 use crate::results::{CheckStatus, ObservableResult, PairCheck, Recordings};
 use crate::suite::native::{NativeSuite, RecordingRules, Variable};
@@ -346,7 +346,7 @@ pub fn write(
                     let unit = pop
                         .kind
                         .state_variable(name)
-                        .map(|v| crate::agreement::trace_unit(v.dimension))
+                        .map(|v| crate::judge::agreement::trace_unit(v.dimension))
                         .unwrap_or("1");
                     let mut text = format!(
                         "# crosscheck reference: `{name}` of `{}` in {unit}; time_ms then one column per recorded cell\n",

@@ -28,11 +28,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::statistics::{population_events, CORRELATION_BIN_MS, CORRELATION_SAMPLE};
 use crate::compare::stats;
-use crate::native::{population_events, NativeJob};
+use crate::judge::reference::Provenance;
+use crate::native::NativeJob;
+use crate::results::PopulationSummary;
 use crate::results::Recordings;
-use crate::plot::PopulationSummary;
-use crate::reference::Provenance;
 use crate::results::{CheckStatus, ObservableResult, Value};
 use crate::suite::native::{Distribution, NativeSuite, Variable};
 
@@ -103,15 +104,8 @@ pub fn values(
         Distribution::Rate => stats::per_neuron_rates(&ids, &times, n, start_ms, stop),
         Distribution::CvIsi => stats::cv_isi_distribution(&ids, &times, n, start_ms, stop).values,
         Distribution::Correlation => {
-            let sample: Vec<u32> = (0..n.min(crate::native::CORRELATION_SAMPLE) as u32).collect();
-            stats::pairwise_correlations(
-                &ids,
-                &times,
-                &sample,
-                crate::native::CORRELATION_BIN_MS,
-                start_ms,
-                stop,
-            )
+            let sample: Vec<u32> = (0..n.min(CORRELATION_SAMPLE) as u32).collect();
+            stats::pairwise_correlations(&ids, &times, &sample, CORRELATION_BIN_MS, start_ms, stop)
         }
     }
 }
