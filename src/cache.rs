@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::results::{Recordings, Trace};
 use crate::plan::{Job, Work};
+use crate::results::{Recordings, Trace};
 use crate::results::{Status, TestResult};
 
 /// Files larger than this enter the key by size and modification time rather than content:

@@ -53,6 +53,7 @@ use crate::suite::native::{Connectivity, NativeSuite, Population, Receptor, Stim
 use crate::suite::units::{brian2_expr, code_number, Quantity};
 
 const TEMPLATE: &str = include_str!("templates/brian2.py.tera");
+/// The generated Brian2 script's file name, in the output folder.
 pub const SCRIPT: &str = "run_brian2.py";
 
 /// Spike detection of NEST's `hh_psc_alpha` pauses for its `t_ref` (default 2 ms, not a
@@ -489,6 +490,8 @@ fn steps_of(q: &Quantity, dt: &Quantity) -> Result<u64, CodegenError> {
     }
 }
 
+/// Writes the Brian2 script ([`SCRIPT`]) for `suite` into `dir`; it reads the spike and
+/// connection files of the contract's `inputs/` at run time.
 pub fn generate(
     suite: &NativeSuite,
     _inputs: &Inputs,

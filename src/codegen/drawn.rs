@@ -71,18 +71,25 @@ def on_steps(delays_ms, dt_ms):
 pub struct DrawnProjection {
     /// `fixed_total_number`, `all_to_all` or `one_to_one`.
     pub rule: &'static str,
+    /// Cells in the source population.
     pub n_pre: usize,
+    /// Cells in the target population.
     pub n_post: usize,
+    /// Pairs to draw for `fixed_total_number`; 0 (unused) for the other rules.
     pub total: usize,
     /// `True` when a cell may not connect to itself.
     pub exclude_self: &'static str,
     /// The weight in the simulator's unit, signed as it takes it, and its spread (`None`).
     pub weight_mean: String,
+    /// The weight's standard deviation in the same unit, or `None` (every weight the mean).
     pub weight_sd: String,
     /// The interval a weight is redrawn into: the sign never changes.
     pub weight_low: &'static str,
+    /// The upper end of that interval (`0.0` for negative weights, else `np.inf`).
     pub weight_high: &'static str,
+    /// The delay in ms (the script rounds each draw to whole steps, at least one).
     pub delay_mean: String,
+    /// The delay's standard deviation in ms, or `None`.
     pub delay_sd: String,
 }
 
@@ -145,9 +152,13 @@ impl DrawnProjection {
 /// (the NeuroML export): indices, the signed weight in SI units, the delay in ms (whole steps).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Synapse {
+    /// Index of the source cell in its population.
     pub pre: u32,
+    /// Index of the target cell in its population.
     pub post: u32,
+    /// The weight in SI units, negative for inhibitory synapses.
     pub weight_si: f64,
+    /// The delay in ms, rounded to whole steps (at least one).
     pub delay_ms: f64,
 }
 

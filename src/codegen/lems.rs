@@ -316,6 +316,8 @@ fn param<'a>(pop: &'a Population, name: &str) -> Result<&'a Quantity, CodegenErr
     })
 }
 
+/// Writes the LEMS file ([`file_name`]) for `suite` into `dir`, with `inputs`' spike trains and
+/// connection lists inlined, and creates [`RAW_OUTPUT`] (jLEMS does not create it).
 pub fn generate(
     suite: &NativeSuite,
     inputs: &Inputs,

@@ -16,6 +16,8 @@
 
 pub mod brian2;
 pub mod drawn;
+#[cfg(test)]
+mod golden;
 pub mod lems;
 pub mod nest;
 pub mod neuroml;
@@ -35,19 +37,28 @@ use crate::suite::units::{code_number, Quantity};
 
 use random::SplitMix64;
 
+/// Why simulator code could not be generated for a native suite.
 #[derive(Debug, thiserror::Error)]
 pub enum CodegenError {
     /// The suite uses something this simulator cannot express; the job is skipped with this.
     #[error("{0}")]
     Unsupported(String),
+    /// A generated file or folder could not be written (or, converting jLEMS's recordings, a
+    /// raw output file could not be read).
     #[error("could not write {path}: {source}")]
     Io {
+        /// The file or folder concerned.
         path: PathBuf,
+        /// The underlying error.
         #[source]
         source: std::io::Error,
     },
+    /// Rendering a template failed, or the model lacked what a generator expected: a bug in
+    /// crosscheck, since the suite was validated.
     #[error("template error (a bug in crosscheck): {0}")]
     Template(String),
+    /// A quantity could not be expressed in the unit the simulator wants: a bug in crosscheck,
+    /// since the suite's units were validated.
     #[error("unit conversion failed (a bug in crosscheck): {0}")]
     Units(String),
 }
@@ -55,6 +66,7 @@ pub enum CodegenError {
 /// What a generator produced: files in the output folder and the command that runs them.
 #[derive(Debug, Clone)]
 pub struct Generated {
+    /// Every file written: the input files, any model or mechanism files, and the script.
     pub files: Vec<PathBuf>,
     /// The file to run, relative to the output folder.
     pub script: String,

@@ -15,6 +15,7 @@ use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inp
 use crate::suite::native::{Connectivity, Connector, NativeSuite, Population, Receptor, Stimulus};
 
 const TEMPLATE: &str = include_str!("templates/nest.py.tera");
+/// The generated PyNEST script's file name, in the output folder.
 pub const SCRIPT: &str = "run_nest.py";
 
 /// One of our cell types as a NEST model: (our parameter, NEST parameter, NEST unit) and
@@ -365,6 +366,8 @@ fn signed_weight(
     Ok(code_number(receptor.sign() * magnitude))
 }
 
+/// Writes the PyNEST script ([`SCRIPT`]) for `suite` into `dir`; it reads the spike and
+/// connection files of the contract's `inputs/` at run time.
 pub fn generate(
     suite: &NativeSuite,
     _inputs: &Inputs,

@@ -56,6 +56,7 @@ use crate::suite::native::{Connectivity, NativeSuite, Receptor, Stimulus, Synaps
 use crate::suite::units::code_number;
 
 const TEMPLATE: &str = include_str!("templates/neuron.py.tera");
+/// The generated NEURON (Python) script's file name, in the output folder.
 pub const SCRIPT: &str = "run_neuron.py";
 
 /// One of our cell types as a crosscheck mechanism: the mechanism's name and NMODL text,
@@ -296,6 +297,8 @@ fn poisson_drives(suite: &NativeSuite) -> Result<Vec<(usize, String, String)>, C
         .collect()
 }
 
+/// Writes the NEURON script ([`SCRIPT`]) for `suite` into `dir`, with the NMODL `.mod` file of
+/// every crosscheck mechanism it uses beside it (for `nrnivmodl` to compile before the run).
 pub fn generate(
     suite: &NativeSuite,
     _inputs: &Inputs,

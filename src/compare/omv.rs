@@ -243,17 +243,29 @@ pub fn min_passing_tolerance(observed: &[f64], expected: &[f64]) -> Option<f64> 
 /// Where an element sits in a value, 0-based like the `.omt`'s `columns`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
+    /// The value is a single number.
     Scalar,
+    /// Position in a list (or in a table with a single row or column), shown as `#3`.
     Index(usize),
-    Cell { row: usize, column: usize },
+    /// Row and column in a table with more than one row and column.
+    Cell {
+        /// 0-based row.
+        row: usize,
+        /// 0-based column, as in the `.omt`'s `columns`.
+        column: usize,
+    },
 }
 
 /// The element that needs the largest tolerance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Worst {
+    /// Where the element sits in the observed value.
     pub position: Position,
+    /// The element of the observed value.
     pub observed: f64,
+    /// The element of the expected value (`.mep` or blessed reference).
     pub expected: f64,
+    /// `|obs - exp|`, in the value's own units.
     pub abs_diff: f64,
     /// `|obs - exp| / |exp|`; `None` for an expected 0.
     pub rel_diff: Option<f64>,
@@ -262,7 +274,9 @@ pub struct Worst {
 /// An expected spike with no observed spike within tolerance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Missing {
+    /// 0-based position in the expected list.
     pub index: usize,
+    /// The expected value (a spike time, for spike lists).
     pub expected: f64,
     /// The closest observed value (matched or not), to show how far off it is.
     pub nearest_observed: Option<f64>,
@@ -273,32 +287,50 @@ pub struct Missing {
 pub enum Detail {
     /// Same shape: compared element by element.
     Elements {
+        /// Both sides are one number (after numpy's squeezing, so `[x]` counts), which
+        /// [`Comparison::describe`] explains without a position.
         scalar: bool,
+        /// Number of elements compared.
         count: usize,
         /// Elements outside tolerance.
         failing: usize,
+        /// The element that needs the largest tolerance; `None` when there are no elements.
         worst: Option<Worst>,
     },
     /// Two lists of different lengths: each expected value is matched to the nearest
     /// unmatched observed one within tolerance (in expected-time order).
     LengthMismatch {
+        /// Number of observed values.
         observed_len: usize,
+        /// Number of expected values.
         expected_len: usize,
+        /// Expected values paired with an observed one within tolerance.
         matched: usize,
+        /// Expected values left unpaired, in expected-list order.
         missing: Vec<Missing>,
         /// Unmatched observed values with their index.
         extra: Vec<(usize, f64)>,
     },
     /// Shapes that cannot be compared (e.g. tables of different sizes).
-    ShapeMismatch { observed: String, expected: String },
+    ShapeMismatch {
+        /// The observed shape in words, e.g. `3 rows × 2 columns`.
+        observed: String,
+        /// The expected shape in words.
+        expected: String,
+    },
 }
 
 /// The verdict of one comparison, with the numbers that explain it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
+    /// Every element is within tolerance and the shapes agree.
     pub passed: bool,
+    /// The relative tolerance judged with (OMV's `tolerance`).
     pub rtol: f64,
+    /// The smallest rtol that would pass (see [`min_passing_tolerance`]); `None` when the
+    /// shapes or lengths differ, or when no tolerance can help.
     pub min_passing_tolerance: Option<f64>,
+    /// The numbers that explain the verdict.
     pub detail: Detail,
 }
 

@@ -9,5 +9,3 @@ pub mod json;
 pub mod junit;
 pub mod merge;
 pub mod terminal;
-
-

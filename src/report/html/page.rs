@@ -9,12 +9,12 @@ use serde::Serialize;
 use tera::Context;
 
 use super::HtmlError;
-use crate::results::Agreement;
 use crate::compare::spikes::match_spikes;
-use crate::results::{DifferenceSeries, SpikeSeries, TraceSeries};
 use crate::plot::svg::{self, engine_color, Line, RasterBand};
+use crate::results::Agreement;
 use crate::results::RunReport;
 use crate::results::{CheckStatus, Jvm, Status, TestResult, Value};
+use crate::results::{DifferenceSeries, SpikeSeries, TraceSeries};
 
 /// Status names in the order the index shows them.
 const STATUSES: [Status; 5] = [
