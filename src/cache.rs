@@ -265,25 +265,11 @@ mod tests {
 
     fn pass() -> TestResult {
         TestResult {
-            id: "t".into(),
             model: "m".into(),
             file: PathBuf::from("t.omt"),
-            line: 1,
-            engine: "command".into(),
-            engine_version: None,
-            status: Status::Pass,
             duration_s: 1.0,
-            message: None,
-            observables: vec![],
-            commands: vec![],
-            output_tail: None,
             workdir: Some(PathBuf::from("/gone")),
-            cached: false,
-            cpus: 1,
-            started_at: None,
-            finished_at: None,
-            plots: None,
-            jvm: None,
+            ..TestResult::new("t", "command", Status::Pass)
         }
     }
 

@@ -1,3 +1,5 @@
+//! The `crosscheck` command: see [`crosscheck::cli`] for its commands and exit codes.
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -18,11 +18,16 @@ use crate::suite::units::Quantity;
 /// One run of a suite on one simulator (at one sweep point, for a sweep).
 #[derive(Debug, Clone)]
 pub struct NativeJob {
+    /// The loaded suite, shared by all its jobs (sweep value and seed not yet applied: see
+    /// [`NativeJob::resolved_suite`]).
     pub suite: Arc<NativeSuite>,
     /// The suite file's id (path relative to where it was discovered).
     pub id: String,
+    /// The suite file (`*.crosscheck.yaml`).
     pub file: PathBuf,
+    /// The simulator the job generates code for and runs.
     pub simulator: Simulator,
+    /// The 0-based index of the sweep value this job runs; `None` for a suite without a sweep.
     pub point: Option<usize>,
     /// Another seed than the suite's: one of the calibration runs `bless` makes for a
     /// `distributions` check (see [`crate::judge::calibration`]).

@@ -14,7 +14,9 @@ use crate::suite::{omv, EngineRequest, LoadError, TestCase};
 /// A test file that could not be loaded, with every problem found in it.
 #[derive(Debug)]
 pub struct InvalidFile {
+    /// The test file (`.omt` or `*.crosscheck.yaml`) as discovery found it.
     pub file: DiscoveredFile,
+    /// Every load error in it, not only the first.
     pub errors: Vec<LoadError>,
 }
 
@@ -25,10 +27,12 @@ pub struct Loaded {
     pub tests: Vec<(Arc<TestCase>, PathBuf)>,
     /// Valid crosscheck suites (`*.crosscheck.yaml`), with the file they came from.
     pub suites: Vec<(Arc<NativeSuite>, DiscoveredFile)>,
+    /// Test files that could not be loaded, reported as errors rather than run.
     pub invalid: Vec<InvalidFile>,
 }
 
 impl Loaded {
+    /// Nothing was found: no tests, no suites, not even an invalid file.
     pub fn is_empty(&self) -> bool {
         self.tests.is_empty() && self.suites.is_empty() && self.invalid.is_empty()
     }
@@ -147,6 +151,7 @@ fn include_references(xml: &str) -> Vec<&str> {
 /// How a job's engine will be handled.
 #[derive(Debug, Clone)]
 pub enum JobEngine {
+    /// Run on this engine.
     Run(&'static EngineDef),
     /// A valid engine name crosscheck cannot run (yet); the reason says what to do.
     Skip(String),
@@ -178,9 +183,13 @@ pub enum Work {
     Native(NativeJob),
 }
 
+/// An OMV test (one `.omt`) on its engine.
 #[derive(Debug, Clone)]
 pub struct OmvJob {
+    /// The loaded `.omt`, with its `.mep` experiments and engine (at a requested version,
+    /// for an `--engine NAME:VERSION` filter).
     pub test: Arc<TestCase>,
+    /// Whether the engine runs, or why the job is skipped or refused.
     pub engine: JobEngine,
     /// A simulator version other than the pinned one (`NEURON:9.0.2`): the component and
     /// version its side-by-side environment holds.
@@ -194,13 +203,17 @@ pub struct OmvJob {
 /// One test on one engine: the unit of scheduling and of results.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// Position in the run's job list (renumbered after partitioning and for `bless`): keys
+    /// the job's results and recordings and prefixes its working directory (`0007-<id>`).
     pub index: usize,
+    /// The test or suite run, and on which engine.
     pub work: Work,
     /// Exact engine version, filled in once the environment is known.
     pub engine_version: Option<String>,
 }
 
 impl Job {
+    /// The test file's id: its path relative to where it was discovered.
     pub fn id(&self) -> &str {
         match &self.work {
             Work::Omv(j) => &j.test.id,
@@ -208,6 +221,8 @@ impl Job {
         }
     }
 
+    /// The engine as reports name it: the OMV engine (`jNeuroML_NEURON`, with `:VERSION`
+    /// when one was asked for) or the suite's simulator (`NEST`).
     pub fn engine_label(&self) -> String {
         match &self.work {
             Work::Omv(j) => j.test.engine.to_string(),
@@ -256,7 +271,9 @@ impl Job {
 #[derive(Debug, thiserror::Error)]
 #[error("unknown engine `{name}`{}", .suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
 pub struct UnknownEngine {
+    /// The engine name as given, without its `:VERSION`.
     pub name: String,
+    /// The nearest known engine name, if one is close enough.
     pub suggestion: Option<&'static str>,
 }
 

@@ -74,13 +74,21 @@ pub trait StoredChecks: Send + Sync + std::fmt::Debug {
 /// What the runner tells reporters as it goes.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// A job got its CPUs and starts. Jobs that never start (an interrupted run, a result
+    /// from the cache) send no `JobStarted`, only their `JobFinished`.
     JobStarted {
+        /// The job's [`Job::index`].
         index: usize,
+        /// The test file's id ([`Job::id`]).
         id: String,
+        /// The engine as reports name it ([`Job::engine_label`]).
         engine: String,
     },
+    /// A job has its verdict, stored checks included: sent once per job, started or not.
     JobFinished {
+        /// The job's [`Job::index`].
         index: usize,
+        /// Its result, as it will appear in the reports.
         result: Box<TestResult>,
     },
 }

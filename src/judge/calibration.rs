@@ -40,16 +40,22 @@ use crate::suite::native::{Distribution, NativeSuite, Variable};
 /// What `bless` stores for a suite's `distributions` check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
+    /// Who blessed it and from what: the reference engine's run at the suite's own seed.
     pub provenance: Provenance,
     /// Every seed run, the suite's own first.
     pub seeds: Vec<u64>,
+    /// Start of the analysis window in ms (the check's `start` when blessed); every
+    /// distribution, blessed or judged, covers `[start_ms, duration)`.
     pub start_ms: f64,
+    /// One per population with recorded spikes (spike sources excluded) and statistic of the
+    /// check.
     pub entries: Vec<Entry>,
 }
 
 /// One population and statistic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
+    /// The population's id in the suite.
     pub population: String,
     /// `rate`, `cv_isi` or `correlation`.
     pub statistic: String,

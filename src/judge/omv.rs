@@ -39,12 +39,19 @@ pub enum CheckError {
     /// where it was actually read when that differs (the job's working copy).
     #[error("{error}{}", read_from.as_ref().map(|p| format!(" (read from {})", p.display())).unwrap_or_default())]
     Data {
+        /// The read error, naming the file by the test's path.
         error: DataError,
+        /// The file actually read (in the job's working copy), when not the test's path.
         read_from: Option<PathBuf>,
     },
     /// The data was read but does not allow computing the observable.
     #[error("{}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The data source's path as the test names it.
+        path: PathBuf,
+        /// What is wrong with the data (e.g. `not a spike file`, `the file has no data rows`).
+        message: String,
+    },
 }
 
 /// Computes and judges one observable of `experiment`.

@@ -28,10 +28,15 @@ use crate::suite::units::code_number;
 /// Where a reference file came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
+    /// The suite's name (its `suite:`), as in the reference path.
     pub suite: String,
+    /// The 0-based sweep point (`point-<k>`); `None` without a sweep, and for a calibration.
     pub sweep_point: Option<usize>,
+    /// The simulator that recorded the data (`NEST`), as in the reference path.
     pub engine: String,
+    /// Exact version of the engine, e.g. `NEST 3.10.0`; `None` when it was not known.
     pub engine_version: Option<String>,
+    /// The version of crosscheck that blessed it.
     pub crosscheck_version: String,
     /// RFC 3339.
     pub date: String,

@@ -369,13 +369,9 @@ mod tests {
 
     fn test_result(model: &str, status: Status, failing_lines: &[usize]) -> TestResult {
         TestResult {
-            id: format!("{model}.omt"),
             model: model.to_string(),
             file: PathBuf::from("/ws/models/test.omt"),
             line: 3,
-            engine: "NEURON".into(),
-            engine_version: None,
-            status,
             duration_s: 1.0,
             message: Some(format!("{status} because")),
             observables: failing_lines
@@ -393,15 +389,7 @@ mod tests {
                     line,
                 })
                 .collect(),
-            commands: vec![],
-            output_tail: None,
-            workdir: None,
-            cached: false,
-            cpus: 1,
-            started_at: None,
-            finished_at: None,
-            plots: None,
-            jvm: None,
+            ..TestResult::new(format!("{model}.omt"), "NEURON", status)
         }
     }
 

@@ -114,25 +114,14 @@ mod tests {
 
     fn result(id: &str, engine: &str, status: Status, message: Option<&str>) -> TestResult {
         TestResult {
-            id: id.into(),
             model: "model.xml".into(),
             file: PathBuf::from(format!("/nowhere/{id}")),
             line: 4,
-            engine: engine.into(),
             engine_version: Some("jNeuroML 0.14.0".into()),
-            status,
             duration_s: 1.5,
             message: message.map(str::to_string),
-            observables: vec![],
-            commands: vec![],
             output_tail: (status != Status::Pass).then(|| "last words <&>".to_string()),
-            workdir: None,
-            cached: false,
-            cpus: 1,
-            started_at: None,
-            finished_at: None,
-            plots: None,
-            jvm: None,
+            ..TestResult::new(id, engine, status)
         }
     }
 

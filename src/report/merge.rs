@@ -172,25 +172,10 @@ mod tests {
 
     fn test(id: &str, engine: &str, status: Status) -> TestResult {
         TestResult {
-            id: id.into(),
             model: id.into(),
             file: PathBuf::from(id),
-            line: 1,
-            engine: engine.into(),
-            engine_version: None,
-            status,
             duration_s: 1.0,
-            message: None,
-            observables: vec![],
-            commands: vec![],
-            output_tail: None,
-            workdir: None,
-            cached: false,
-            cpus: 1,
-            started_at: None,
-            finished_at: None,
-            plots: None,
-            jvm: None,
+            ..TestResult::new(id, engine, status)
         }
     }
 

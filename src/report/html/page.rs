@@ -401,53 +401,102 @@ fn native_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), Htm
             max_time(first)
         },
     );
-    let same = |a: &TraceSeries, b: &TraceSeries| {
-        a.population == b.population && a.variable == b.variable && a.cell == b.cell
+    let run = SuiteRun {
+        reference_label: format!("reference ({first_engine})"),
+        runs: &runs,
+        first_engine,
+        first,
+        x,
     };
-    // Every (population, variable, cell) any engine recorded, in order of appearance.
-    let mut keys: Vec<&TraceSeries> = Vec::new();
+    run.trace_plots(plots)?;
+    let mut populations: Vec<&str> = Vec::new();
     for (_, data) in &runs {
-        for trace in &data.traces {
-            if !keys.iter().any(|k| same(k, trace)) {
-                keys.push(trace);
+        for s in &data.spikes {
+            if !populations.contains(&s.population.as_str()) {
+                populations.push(&s.population);
             }
         }
     }
-    // Membrane potential first: it is what a reader looks for.
-    keys.sort_by_key(|k| {
-        (
-            k.population.clone(),
-            k.variable != "v",
-            k.variable.clone(),
-            k.cell,
-        )
-    });
-    if keys.len() > MAX_TRACE_PLOTS {
-        plots.notes.push(format!(
-            "{MAX_TRACE_PLOTS} of {} recorded traces plotted.",
-            keys.len()
-        ));
+    for population in populations {
+        run.population_plots(population, plots)?;
     }
-    let reference_label = format!("reference ({first_engine})");
-    for key in keys.into_iter().take(MAX_TRACE_PLOTS) {
-        let mut lines = Vec::new();
-        if let Some(r) = first.reference_traces.iter().find(|r| same(r, key)) {
-            lines.push(line("reference", &reference_label, r, 5, 0.3));
-        }
-        for (engine, data) in &runs {
-            if let Some(t) = data.traces.iter().find(|t| same(t, key)) {
-                lines.push(line(
-                    engine,
-                    engine,
-                    t,
-                    if runs.len() > 1 { 1 } else { 2 },
-                    0.9,
-                ));
+    Ok(())
+}
+
+/// One suite run's plot data by engine, and what its plots share.
+struct SuiteRun<'a> {
+    /// `(engine, plot data)` of every engine with data, in result order.
+    runs: &'a [(&'a str, &'a crate::plot::PlotData)],
+    /// The first of them: its reference is drawn, and engines without their own reference are
+    /// compared with it.
+    first_engine: &'a str,
+    first: &'a crate::plot::PlotData,
+    /// The common time axis, ms.
+    x: (f64, f64),
+    /// How the first engine's reference is labelled.
+    reference_label: String,
+}
+
+impl SuiteRun<'_> {
+    /// A trace plot per recorded (population, variable, cell), at most [`MAX_TRACE_PLOTS`]:
+    /// the reference, every engine, and each engine's difference.
+    fn trace_plots(&self, plots: &mut RowPlots) -> Result<(), HtmlError> {
+        // Every (population, variable, cell) any engine recorded, in order of appearance.
+        let mut keys: Vec<&TraceSeries> = Vec::new();
+        for (_, data) in self.runs {
+            for trace in &data.traces {
+                if !keys.iter().any(|k| same_trace(k, trace)) {
+                    keys.push(trace);
+                }
             }
         }
-        // Each engine against its own reference; without one, against the first engine.
+        // Membrane potential first: it is what a reader looks for.
+        keys.sort_by_key(|k| {
+            (
+                k.population.clone(),
+                k.variable != "v",
+                k.variable.clone(),
+                k.cell,
+            )
+        });
+        if keys.len() > MAX_TRACE_PLOTS {
+            plots.notes.push(format!(
+                "{MAX_TRACE_PLOTS} of {} recorded traces plotted.",
+                keys.len()
+            ));
+        }
+        for key in keys.into_iter().take(MAX_TRACE_PLOTS) {
+            let mut lines = Vec::new();
+            if let Some(r) = self
+                .first
+                .reference_traces
+                .iter()
+                .find(|r| same_trace(r, key))
+            {
+                lines.push(line("reference", &self.reference_label, r, 5, 0.3));
+            }
+            let width = if self.runs.len() > 1 { 1 } else { 2 };
+            for (engine, data) in self.runs {
+                if let Some(t) = data.traces.iter().find(|t| same_trace(t, key)) {
+                    lines.push(line(engine, engine, t, width, 0.9));
+                }
+            }
+            let differences = self.differences(key);
+            let title = format!(
+                "{} {} cell {} ({} samples)",
+                key.population, key.variable, key.cell, key.samples
+            );
+            let svg = svg::traces_with_difference(&title, &key.unit, self.x, &lines, &differences)?;
+            plots.add(Kind::Trace, &title, svg);
+        }
+        Ok(())
+    }
+
+    /// The difference lines of one trace: each engine against its own reference; without one,
+    /// against the first engine.
+    fn differences(&self, key: &TraceSeries) -> Vec<Line> {
         let mut differences = Vec::new();
-        for (engine, data) in &runs {
+        for (engine, data) in self.runs {
             let matching: Vec<&DifferenceSeries> = data
                 .differences
                 .iter()
@@ -460,7 +509,7 @@ fn native_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), Htm
             let chosen = matching
                 .iter()
                 .find(|d| d.against == "reference")
-                .or_else(|| matching.iter().find(|d| d.against == first_engine));
+                .or_else(|| matching.iter().find(|d| d.against == self.first_engine));
             if let Some(d) = chosen {
                 differences.push(Line {
                     label: format!("{engine} − {} (max |Δ| {})", d.against, num(d.max_abs)),
@@ -471,41 +520,34 @@ fn native_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), Htm
                 });
             }
         }
-        let title = format!(
-            "{} {} cell {} ({} samples)",
-            key.population, key.variable, key.cell, key.samples
-        );
-        let svg = svg::traces_with_difference(&title, &key.unit, x, &lines, &differences)?;
-        plots.add(Kind::Trace, &title, svg);
+        differences
     }
-    let window = first.spike_window_ms.unwrap_or(1.0);
-    let mut populations: Vec<&str> = Vec::new();
-    for (_, data) in &runs {
-        for s in &data.spikes {
-            if !populations.contains(&s.population.as_str()) {
-                populations.push(&s.population);
-            }
-        }
-    }
-    for population in populations {
-        let first_spikes = runs
+
+    /// A population's raster (reference and engines, each against its baseline), its rate
+    /// bars, and with more than one cell the distributions a network is judged by.
+    fn population_plots(&self, population: &str, plots: &mut RowPlots) -> Result<(), HtmlError> {
+        let first_spikes = self
+            .runs
             .iter()
             .find_map(|(_, d)| d.spikes.iter().find(|s| s.population == population));
         let Some(first_spikes) = first_spikes else {
-            continue;
+            return Ok(());
         };
+        let window = self.first.spike_window_ms.unwrap_or(1.0);
         let cells = &first_spikes.cells;
         let mut bands = Vec::new();
         let mut series: Vec<(String, &SpikeSeries)> = Vec::new();
-        if let Some(r) = first
+        if let Some(r) = self
+            .first
             .reference_spikes
             .iter()
             .find(|r| r.population == population)
         {
-            bands.push(band("reference", &reference_label, r, cells, None, window));
-            series.push((reference_label.clone(), r));
+            let label = &self.reference_label;
+            bands.push(band("reference", label, r, cells, None, window));
+            series.push((label.clone(), r));
         }
-        for (engine, data) in &runs {
+        for (engine, data) in self.runs {
             let Some(s) = data.spikes.iter().find(|s| s.population == population) else {
                 continue;
             };
@@ -515,9 +557,10 @@ fn native_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), Htm
                 .find(|r| r.population == population);
             let (baseline, label) = match own_reference {
                 Some(r) => (Some(r), format!("{engine} (vs its reference)")),
-                None if *engine != first_engine => {
-                    (Some(first_spikes), format!("{engine} (vs {first_engine})"))
-                }
+                None if *engine != self.first_engine => (
+                    Some(first_spikes),
+                    format!("{engine} (vs {})", self.first_engine),
+                ),
                 None => (None, engine.to_string()),
             };
             bands.push(band(engine, &label, s, cells, baseline, window));
@@ -532,65 +575,83 @@ fn native_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), Htm
             }
         }
         let title = format!("{population} spikes");
-        plots.add(Kind::Raster, &title, svg::raster(&title, x, &bands)?);
-        rate_bars(&runs, population, plots)?;
+        plots.add(Kind::Raster, &title, svg::raster(&title, self.x, &bands)?);
+        rate_bars(self.runs, population, plots)?;
         if cells.len() > 1 {
-            let seconds = (x.1 - x.0) / 1e3;
-            let color = |name: &str| {
-                engine_color(if name.starts_with("reference") {
-                    "reference"
-                } else {
-                    name
-                })
-            };
-            let rates: Vec<_> = series
-                .iter()
-                .map(|(name, s)| (name.clone(), color(name), cell_rates(s, seconds)))
-                .collect();
-            let isis: Vec<_> = series
-                .iter()
-                .map(|(name, s)| (name.clone(), color(name), intervals(s)))
-                .collect();
-            let name = format!("{population} firing rate per cell");
-            plots.add(
-                Kind::Histogram,
-                &name,
-                svg::histogram(&name, "rate (Hz)", &rates, 20)?,
-            );
-            let name = format!("{population} inter-spike intervals");
-            plots.add(
-                Kind::Histogram,
-                &name,
-                svg::histogram(&name, "ISI (ms)", &isis, 30)?,
-            );
-            // The distributions a network is judged by, over the cells the report keeps.
-            let cvs: Vec<_> = series
-                .iter()
-                .map(|(name, s)| (name.clone(), color(name), cell_cvs(s, x)))
-                .collect();
-            if cvs.iter().any(|(_, _, v)| !v.is_empty()) {
-                let name = format!("{population} CV of ISIs per cell");
-                plots.add(
-                    Kind::Histogram,
-                    &name,
-                    svg::histogram(&name, "CV of ISIs", &cvs, 20)?,
-                );
-            }
-            let correlations: Vec<_> = series
-                .iter()
-                .map(|(name, s)| (name.clone(), color(name), pair_correlations(s, x)))
-                .collect();
-            if correlations.iter().any(|(_, _, v)| !v.is_empty()) {
-                let name = format!("{population} pairwise count correlations");
-                plots.add(
-                    Kind::Histogram,
-                    &name,
-                    svg::histogram(&name, "correlation (2 ms bins)", &correlations, 30)?,
-                );
-            }
+            self.spike_distributions(population, &series, plots)?;
         }
+        Ok(())
     }
-    Ok(())
+
+    /// Histograms of a population's per-cell rates, inter-spike intervals, CVs of ISIs and
+    /// pairwise count correlations, one series per engine (and the reference).
+    fn spike_distributions(
+        &self,
+        population: &str,
+        series: &[(String, &SpikeSeries)],
+        plots: &mut RowPlots,
+    ) -> Result<(), HtmlError> {
+        let x = self.x;
+        let seconds = (x.1 - x.0) / 1e3;
+        let color = |name: &str| {
+            engine_color(if name.starts_with("reference") {
+                "reference"
+            } else {
+                name
+            })
+        };
+        let rates: Vec<_> = series
+            .iter()
+            .map(|(name, s)| (name.clone(), color(name), cell_rates(s, seconds)))
+            .collect();
+        let isis: Vec<_> = series
+            .iter()
+            .map(|(name, s)| (name.clone(), color(name), intervals(s)))
+            .collect();
+        let name = format!("{population} firing rate per cell");
+        plots.add(
+            Kind::Histogram,
+            &name,
+            svg::histogram(&name, "rate (Hz)", &rates, 20)?,
+        );
+        let name = format!("{population} inter-spike intervals");
+        plots.add(
+            Kind::Histogram,
+            &name,
+            svg::histogram(&name, "ISI (ms)", &isis, 30)?,
+        );
+        // The distributions a network is judged by, over the cells the report keeps.
+        let cvs: Vec<_> = series
+            .iter()
+            .map(|(name, s)| (name.clone(), color(name), cell_cvs(s, x)))
+            .collect();
+        if cvs.iter().any(|(_, _, v)| !v.is_empty()) {
+            let name = format!("{population} CV of ISIs per cell");
+            plots.add(
+                Kind::Histogram,
+                &name,
+                svg::histogram(&name, "CV of ISIs", &cvs, 20)?,
+            );
+        }
+        let correlations: Vec<_> = series
+            .iter()
+            .map(|(name, s)| (name.clone(), color(name), pair_correlations(s, x)))
+            .collect();
+        if correlations.iter().any(|(_, _, v)| !v.is_empty()) {
+            let name = format!("{population} pairwise count correlations");
+            plots.add(
+                Kind::Histogram,
+                &name,
+                svg::histogram(&name, "correlation (2 ms bins)", &correlations, 30)?,
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The same recorded trace: population, variable and cell.
+fn same_trace(a: &TraceSeries, b: &TraceSeries) -> bool {
+    a.population == b.population && a.variable == b.variable && a.cell == b.cell
 }
 
 /// Rasters of OMV spike-time observables: the expected spikes, then each engine's observed

@@ -14,25 +14,12 @@ const EVIL: &str = "<script>alert(1)</script> \"quoted\" & <img src=x onerror=al
 
 fn result(model: &str, engine: &str, status: Status) -> TestResult {
     TestResult {
-        id: format!("{model}.crosscheck.yaml"),
         model: model.to_string(),
         file: PathBuf::from(format!("/suites/{model}.crosscheck.yaml")),
-        line: 1,
-        engine: engine.to_string(),
         engine_version: Some(format!("{engine} 1.0")),
-        status,
         duration_s: 1.5,
         message: (status != Status::Pass).then(|| "v cell 0: off by 3 mV".to_string()),
-        observables: vec![],
-        commands: vec![],
-        output_tail: None,
-        workdir: None,
-        cached: false,
-        cpus: 1,
-        started_at: None,
-        finished_at: None,
-        plots: None,
-        jvm: None,
+        ..TestResult::new(format!("{model}.crosscheck.yaml"), engine, status)
     }
 }
 
