@@ -172,9 +172,66 @@ pub fn import_within(
     boundary: &crate::suite::boundary::Boundary,
 ) -> Result<Imported, LoadError> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let files = read_files(&path, boundary)?;
+    let (components, networks) = collect_components(&files)?;
+    let chosen = choose_network(&networks, network, &path)?;
+    check_xml_name(
+        &chosen.id,
+        "network id",
+        &location_at(chosen.file, chosen.offset),
+    )?;
+
+    let doc = parse(chosen.file)?;
+    let net = doc
+        .descendants()
+        .find(|n| n.range().start == chosen.offset)
+        .ok_or_else(|| LoadError::new(start_of(&path), "network element vanished (a bug)"))?;
+
+    let mut importer = Importer {
+        components: &components,
+        populations: Vec::new(),
+        nml_populations: Vec::new(),
+        stimuli: Vec::new(),
+        raw_projections: Vec::new(),
+        untranslatable: Vec::new(),
+        blockers: Vec::new(),
+    };
+    importer.read_network(net, chosen.file, &doc)?;
+    if importer.populations.is_empty() {
+        return Err(LoadError::new(
+            location_at(chosen.file, chosen.offset),
+            format!("network `{}` has no populations", chosen.id),
+        ));
+    }
+
+    let projections = importer.resolve_projections(dt);
+    let root = common_folder(files.iter().map(|f| f.path.as_path()));
+    Ok(Imported {
+        model: NeuroMLModel {
+            file: path,
+            root,
+            files: files.iter().map(|f| f.path.clone()).collect(),
+            network: chosen.id,
+            populations: importer.nml_populations,
+            untranslatable: importer.untranslatable,
+            nest_blockers: importer.blockers,
+        },
+        populations: importer.populations,
+        projections,
+        stimuli: importer.stimuli,
+    })
+}
+
+/// Reads the file at `path` and every file it includes, depth-first in file order, each once
+/// however it is named. Refuses an include outside `boundary` (at the `<include>`), and more
+/// than [`MAX_FILES`] files.
+fn read_files(
+    path: &Path,
+    boundary: &crate::suite::boundary::Boundary,
+) -> Result<Vec<Parsed>, LoadError> {
     let mut files: Vec<Parsed> = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut queue = vec![(path.clone(), None::<Location>)];
+    let mut queue = vec![(path.to_path_buf(), None::<Location>)];
     while let Some((file, included_at)) = queue.pop() {
         let canonical = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
         if !seen.insert(canonical.clone()) {
@@ -182,7 +239,7 @@ pub fn import_within(
         }
         if files.len() >= MAX_FILES {
             return Err(LoadError::new(
-                included_at.unwrap_or_else(|| start_of(&path)),
+                included_at.unwrap_or_else(|| start_of(path)),
                 format!("the model includes more than {MAX_FILES} files"),
             ));
         }
@@ -208,50 +265,80 @@ pub fn import_within(
             queue.push(include);
         }
     }
+    Ok(files)
+}
 
+/// A `<network>` element: its id, its file, and where it starts in that file (to find it
+/// again in a fresh parse).
+#[derive(Clone)]
+struct NetworkAt<'p> {
+    id: String,
+    file: &'p Parsed,
+    offset: usize,
+}
+
+/// The top-level components of all `files` by id (a later file's replaces an earlier one's of
+/// the same id), and their `<network>`s in file order. Elements without an `id` are skipped.
+fn collect_components(
+    files: &[Parsed],
+) -> Result<(BTreeMap<String, Component>, Vec<NetworkAt<'_>>), LoadError> {
     let mut components: BTreeMap<String, Component> = BTreeMap::new();
     let mut networks = Vec::new();
-    for parsed in &files {
+    for parsed in files {
         let doc = parse(parsed)?;
         for node in doc.root_element().children().filter(|n| n.is_element()) {
-            let tag = node.tag_name().name();
             let Some(id) = node.attribute("id") else {
                 continue;
             };
-            if tag == "network" {
-                networks.push((id.to_string(), parsed, node.range().start));
+            if node.tag_name().name() == "network" {
+                networks.push(NetworkAt {
+                    id: id.to_string(),
+                    file: parsed,
+                    offset: node.range().start,
+                });
                 continue;
             }
-            let attrs = node
-                .attributes()
-                .map(|a| (a.name().to_string(), a.value().to_string()))
-                .collect();
-            let spike_times = node
-                .children()
-                .filter(|c| c.is_element() && c.tag_name().name() == "spike")
-                .filter_map(|c| c.attribute("time").map(str::to_string))
-                .collect();
-            components.insert(
-                id.to_string(),
-                Component {
-                    tag: tag.to_string(),
-                    attrs,
-                    spike_times,
-                    location: location_of(parsed, &doc, node.range().start),
-                },
-            );
+            components.insert(id.to_string(), component(parsed, &doc, node));
         }
     }
+    Ok((components, networks))
+}
 
-    let (network_id, net_file, net_offset) = match network {
+/// The [`Component`] a top-level element of `parsed` declares.
+fn component(parsed: &Parsed, doc: &roxmltree::Document, node: roxmltree::Node) -> Component {
+    let attrs = node
+        .attributes()
+        .map(|a| (a.name().to_string(), a.value().to_string()))
+        .collect();
+    let spike_times = node
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "spike")
+        .filter_map(|c| c.attribute("time").map(str::to_string))
+        .collect();
+    Component {
+        tag: node.tag_name().name().to_string(),
+        attrs,
+        spike_times,
+        location: location_of(parsed, doc, node.range().start),
+    }
+}
+
+/// The network to simulate: the one named `wanted`, else the model's only one. Errors (at the
+/// start of the named file `path`) list the networks there are.
+fn choose_network<'p>(
+    networks: &[NetworkAt<'p>],
+    wanted: Option<&str>,
+    path: &Path,
+) -> Result<NetworkAt<'p>, LoadError> {
+    let ids: Vec<&str> = networks.iter().map(|n| n.id.as_str()).collect();
+    match wanted {
         Some(wanted) => networks
             .iter()
-            .find(|(id, _, _)| id == wanted)
+            .find(|n| n.id == wanted)
             .cloned()
             .ok_or_else(|| {
-                let ids: Vec<&str> = networks.iter().map(|(id, _, _)| id.as_str()).collect();
                 LoadError::new(
-                    start_of(&path),
+                    start_of(path),
                     format!(
                         "no <network id=\"{wanted}\"> in the model (networks: {})",
                         if ids.is_empty() {
@@ -261,89 +348,23 @@ pub fn import_within(
                         }
                     ),
                 )
-            })?,
-        None => match networks.as_slice() {
-            [one] => one.clone(),
-            [] => {
-                return Err(LoadError::new(
-                    start_of(&path),
-                    "the NeuroML file defines no <network> (crosscheck simulates a network; \
-                     give a file with one, or an include of one)",
-                ))
-            }
-            many => {
-                let ids: Vec<&str> = many.iter().map(|(id, _, _)| id.as_str()).collect();
-                return Err(LoadError::new(
-                    start_of(&path),
-                    format!(
-                        "the model defines several networks ({}): name one with `network:`",
-                        ids.join(", ")
-                    ),
-                ));
-            }
-        },
-    };
-    check_xml_name(
-        &network_id,
-        "network id",
-        &location_at(net_file, net_offset),
-    )?;
-
-    let doc = parse(net_file)?;
-    let net = doc
-        .descendants()
-        .find(|n| n.range().start == net_offset)
-        .ok_or_else(|| LoadError::new(start_of(&path), "network element vanished (a bug)"))?;
-
-    let mut importer = Importer {
-        components: &components,
-        populations: Vec::new(),
-        nml_populations: Vec::new(),
-        stimuli: Vec::new(),
-        raw_projections: Vec::new(),
-        untranslatable: Vec::new(),
-        blockers: Vec::new(),
-    };
-    for node in net.children().filter(|n| n.is_element()) {
-        let at = location_of(net_file, &doc, node.range().start);
-        match node.tag_name().name() {
-            "population" => importer.population(node, &at)?,
-            "explicitInput" => importer.explicit_input(node, &at)?,
-            "inputList" => importer.input_list(node, &at)?,
-            "projection" => importer.projection(node, &at)?,
-            "continuousProjection"
-            | "electricalProjection"
-            | "synapticConnection"
-            | "synapticConnectionWD" => importer.block(format!(
-                "{at}: <{}> (connections are not translated to NEST yet)",
-                node.tag_name().name()
+            }),
+        None => match networks {
+            [one] => Ok(one.clone()),
+            [] => Err(LoadError::new(
+                start_of(path),
+                "the NeuroML file defines no <network> (crosscheck simulates a network; \
+                 give a file with one, or an include of one)",
             )),
-            _ => {}
-        }
-    }
-    if importer.populations.is_empty() {
-        return Err(LoadError::new(
-            location_at(net_file, net_offset),
-            format!("network `{network_id}` has no populations"),
-        ));
-    }
-
-    let projections = importer.resolve_projections(dt);
-    let root = common_folder(files.iter().map(|f| f.path.as_path()));
-    Ok(Imported {
-        model: NeuroMLModel {
-            file: path,
-            root,
-            files: files.iter().map(|f| f.path.clone()).collect(),
-            network: network_id,
-            populations: importer.nml_populations,
-            untranslatable: importer.untranslatable,
-            nest_blockers: importer.blockers,
+            _ => Err(LoadError::new(
+                start_of(path),
+                format!(
+                    "the model defines several networks ({}): name one with `network:`",
+                    ids.join(", ")
+                ),
+            )),
         },
-        populations: importer.populations,
-        projections,
-        stimuli: importer.stimuli,
-    })
+    }
 }
 
 struct Importer<'c> {
@@ -370,11 +391,89 @@ struct RawProjection {
     location: Location,
 }
 
+/// A projection's synapse as the library models it (SI).
+struct Synapse {
+    /// Its time constant: `tau_syn_E` / `tau_syn_I` of the target.
+    tau: Quantity,
+    /// The current or conductance one unit of connection weight gives.
+    base: Quantity,
+    /// The reversal potential of a conductance synapse; `None` for a current synapse.
+    erev: Option<Quantity>,
+}
+
+/// Per (post population, excitatory receptor): the synapse that set its parameters first and
+/// those parameters, to refuse two different synapses on one receptor.
+type TakenReceptors = BTreeMap<(usize, bool), (String, SynapseParams)>;
+
+/// A projection's connections grouped by (excitatory, weight magnitude bits, delay bits, both
+/// SI): (pre cell, post cell) pairs.
+type Groups = BTreeMap<(bool, u64, u64), Vec<(u32, u32)>>;
+
+/// One library projection per group of `p`'s connections (see
+/// [`Importer::group_connections`]), its weight in `weight_dim`.
+fn library_projections(
+    p: &RawProjection,
+    groups: Groups,
+    weight_dim: Dimension,
+) -> impl Iterator<Item = Projection> + '_ {
+    groups
+        .into_iter()
+        .map(move |((excitatory, magnitude, delay), pairs)| Projection {
+            from: p.pre,
+            to: p.post,
+            connector: Connector::Explicit(pairs),
+            receptor: if excitatory {
+                Receptor::Excitatory
+            } else {
+                Receptor::Inhibitory
+            },
+            weight: Quantity {
+                si: f64::from_bits(magnitude),
+                dim: weight_dim,
+            },
+            delay: Quantity {
+                si: f64::from_bits(delay),
+                dim: Dimension::TIME,
+            },
+            weight_sd: None,
+            delay_sd: None,
+            location: p.location.clone(),
+        })
+}
+
 impl Importer<'_> {
     /// Something the translation cannot express: only jNeuroML's toolchain runs the model.
     fn block(&mut self, reason: String) {
         self.untranslatable.push(reason.clone());
         self.blockers.push(reason);
+    }
+
+    /// Imports the children of the `<network>` element `net` of `file` (parsed as `doc`), in
+    /// file order: later elements refer to populations defined before them.
+    fn read_network(
+        &mut self,
+        net: roxmltree::Node,
+        file: &Parsed,
+        doc: &roxmltree::Document,
+    ) -> Result<(), LoadError> {
+        for node in net.children().filter(|n| n.is_element()) {
+            let at = location_of(file, doc, node.range().start);
+            match node.tag_name().name() {
+                "population" => self.population(node, &at)?,
+                "explicitInput" => self.explicit_input(node, &at)?,
+                "inputList" => self.input_list(node, &at)?,
+                "projection" => self.projection(node, &at)?,
+                "continuousProjection"
+                | "electricalProjection"
+                | "synapticConnection"
+                | "synapticConnectionWD" => self.block(format!(
+                    "{at}: <{}> (connections are not translated to NEST yet)",
+                    node.tag_name().name()
+                )),
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     fn population(&mut self, node: roxmltree::Node, at: &Location) -> Result<(), LoadError> {
@@ -419,191 +518,55 @@ impl Importer<'_> {
                 ),
             )
         })?;
-        let (kind, params, exposures, spike_times) = self.cell(id, component)?;
+        let cell = self.cell(id, component)?;
         self.nml_populations.push(NeuroMLPopulation {
             id: id.to_string(),
             component: component_id.to_string(),
             instances: is_list.then_some(instances),
-            exposures,
+            exposures: cell.exposures,
         });
         self.populations.push(Population {
             id: ident,
             size,
-            kind,
-            params,
-            spike_times,
+            kind: cell.kind,
+            params: cell.params,
+            spike_times: cell.spike_times,
             v_init_sd: None,
             location: at.clone(),
         });
         Ok(())
     }
 
-    /// The library type, its parameters and exposures for a NeuroML cell component.
-    #[allow(clippy::type_complexity)]
-    fn cell(
-        &mut self,
-        pop: &str,
-        c: &Component,
-    ) -> Result<
-        (
-            &'static CellKind,
-            Vec<(&'static str, Quantity)>,
-            &'static [(&'static str, &'static str)],
-            Vec<Vec<Quantity>>,
-        ),
-        LoadError,
-    > {
-        use Dimension as D;
-        let q = |name: &str, dim: Dimension| quantity(c, name, dim);
-        let (kind_name, mut given, exposures): (_, Vec<(&'static str, Quantity)>, _) = match c
-            .tag
-            .as_str()
-        {
-            "iafCell" | "iafRefCell" => {
-                let cm = q("C", D::CAPACITANCE)?;
-                let g = q("leakConductance", D::CONDUCTANCE)?;
-                if g.si <= 0.0 {
-                    return Err(LoadError::new(
-                        c.location.clone(),
-                        "leakConductance must be positive",
-                    ));
-                }
-                let rest = q("leakReversal", D::VOLTAGE)?;
-                let refract = if c.tag == "iafRefCell" {
-                    q("refract", D::TIME)?
-                } else {
-                    Quantity {
-                        si: 0.0,
-                        dim: D::TIME,
-                    }
-                };
-                (
-                    "lif_curr_exp",
-                    vec![
-                        ("cm", cm),
-                        (
-                            "tau_m",
-                            Quantity {
-                                si: cm.si / g.si,
-                                dim: D::TIME,
-                            },
-                        ),
-                        ("v_rest", rest),
-                        ("v_reset", q("reset", D::VOLTAGE)?),
-                        ("v_thresh", q("thresh", D::VOLTAGE)?),
-                        ("tau_refrac", refract),
-                        ("v_init", rest),
-                    ],
-                    &[("v", "v")][..],
-                )
-            }
-            "izhikevichCell" => {
-                // Dimensionless a, b, d per ms; v in mV (Cells.xml's MSEC/MVOLT constants).
-                let n = |name: &str| number(c, name);
-                let v0 = q("v0", D::VOLTAGE)?;
-                let b = n("b")?;
-                let per_ms = |x: f64| Quantity {
-                    si: x * 1e3,
-                    dim: D::FREQUENCY,
-                };
-                let mv_per_ms = |x: f64| Quantity {
-                    si: x,
-                    dim: Dimension {
-                        time: D::VOLTAGE.time - 1,
-                        ..D::VOLTAGE
-                    },
-                };
-                (
-                    "izhikevich",
-                    vec![
-                        ("a", per_ms(n("a")?)),
-                        ("b", per_ms(b)),
-                        (
-                            "c",
-                            Quantity {
-                                si: n("c")? * 1e-3,
-                                dim: D::VOLTAGE,
-                            },
-                        ),
-                        ("d", mv_per_ms(n("d")?)),
-                        ("v_thresh", q("thresh", D::VOLTAGE)?),
-                        ("v_init", v0),
-                        ("u_init", mv_per_ms(v0.si * 1e3 * b)),
-                    ],
-                    &[("v", "v"), ("u", "U")][..],
-                )
-            }
-            "izhikevich2007Cell" => (
-                "izhikevich2007",
-                vec![
-                    ("cm", q("C", D::CAPACITANCE)?),
-                    ("k", q("k", D::CONDUCTANCE_PER_VOLTAGE)?),
-                    ("v_r", q("vr", D::VOLTAGE)?),
-                    ("v_t", q("vt", D::VOLTAGE)?),
-                    ("v_peak", q("vpeak", D::VOLTAGE)?),
-                    ("a", q("a", D::FREQUENCY)?),
-                    ("b", q("b", D::CONDUCTANCE)?),
-                    ("c", q("c", D::VOLTAGE)?),
-                    ("d", q("d", D::CURRENT)?),
-                    ("v_init", q("v0", D::VOLTAGE)?),
-                ],
-                &[("v", "v"), ("u", "u")][..],
-            ),
-            "adExIaFCell" => {
-                let el = q("EL", D::VOLTAGE)?;
-                (
-                    "adex_cond_exp",
-                    vec![
-                        ("cm", q("C", D::CAPACITANCE)?),
-                        ("g_L", q("gL", D::CONDUCTANCE)?),
-                        ("v_rest", el),
-                        ("v_reset", q("reset", D::VOLTAGE)?),
-                        ("v_thresh", q("VT", D::VOLTAGE)?),
-                        ("delta_T", q("delT", D::VOLTAGE)?),
-                        ("v_spike", q("thresh", D::VOLTAGE)?),
-                        ("tau_w", q("tauw", D::TIME)?),
-                        ("a", q("a", D::CONDUCTANCE)?),
-                        ("b", q("b", D::CURRENT)?),
-                        ("tau_refrac", q("refract", D::TIME)?),
-                        ("v_init", el),
-                    ],
-                    &[("v", "v"), ("w", "w")][..],
-                )
-            }
-            "spikeArray" => {
-                let times = c
-                    .spike_times
-                    .iter()
-                    .map(|t| parse_nml(t, D::TIME, "spike time", &c.location))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut times = times;
-                times.sort_by(|a, b| a.si.total_cmp(&b.si));
-                let kind = cell_kind("spike_source").expect("library has spike_source");
-                return Ok((kind, Vec::new(), &[], vec![times]));
-            }
+    /// The library type, its parameters and exposures for a NeuroML cell component. A
+    /// component with no library equivalent becomes a [`NEUROML_CELL`] and blocks the
+    /// translation, rather than failing the load: jNeuroML still runs it.
+    fn cell(&mut self, pop: &str, c: &Component) -> Result<CellType, LoadError> {
+        let mapping = match c.tag.as_str() {
+            "iafCell" | "iafRefCell" => iaf_cell(c)?,
+            "izhikevichCell" => izhikevich_cell(c)?,
+            "izhikevich2007Cell" => izhikevich2007_cell(c)?,
+            "adExIaFCell" => adex_cell(c)?,
+            "spikeArray" => return spike_array(c),
             other => {
                 self.block(format!(
-                        "{}: population `{pop}` uses a <{other}>, which has no NEST equivalent in crosscheck",
-                        c.location
-                    ));
-                return Ok((&NEUROML_CELL, Vec::new(), &[("v", "v")], Vec::new()));
+                    "{}: population `{pop}` uses a <{other}>, which has no NEST equivalent in crosscheck",
+                    c.location
+                ));
+                return Ok(CellType {
+                    kind: &NEUROML_CELL,
+                    params: Vec::new(),
+                    exposures: &[("v", "v")],
+                    spike_times: Vec::new(),
+                });
             }
         };
-        let kind = cell_kind(kind_name).expect("mapped to a library cell type");
-        // Every library parameter, the imported ones in place of the defaults.
-        let params = kind
-            .params
-            .iter()
-            .map(|spec| {
-                let value = match given.iter().position(|(n, _)| *n == spec.name) {
-                    Some(i) => given.swap_remove(i).1,
-                    None => parse_expecting(spec.default, spec.dimension)
-                        .expect("library defaults parse (tested in library.rs)"),
-                };
-                (spec.name, value)
-            })
-            .collect();
-        Ok((kind, params, exposures, Vec::new()))
+        let kind = cell_kind(mapping.kind).expect("mapped to a library cell type");
+        Ok(CellType {
+            kind,
+            params: with_defaults(kind, mapping.given),
+            exposures: mapping.exposures,
+            spike_times: Vec::new(),
+        })
     }
 
     /// Index of population `id` (defined earlier in the network).
@@ -707,131 +670,151 @@ impl Importer<'_> {
     fn resolve_projections(&mut self, dt: Option<Quantity>) -> Vec<Projection> {
         let min_delay = dt.map_or(0.0, |q| q.si);
         let raw = std::mem::take(&mut self.raw_projections);
-        // Per (post population, receptor): the synapse parameters already set, to refuse two
-        // different synapses on one receptor (the library has one per receptor).
-        let mut taken: BTreeMap<(usize, bool), (String, SynapseParams)> = BTreeMap::new();
+        let mut taken = TakenReceptors::new();
         let mut out = Vec::new();
         for p in raw {
-            let Some(syn) = self.components.get(&p.synapse) else {
-                self.block(format!(
-                    "{}: projection `{}`: no synapse component `{}` in the model",
-                    p.location, p.id, p.synapse
-                ));
-                continue;
-            };
-            let post_kind = self.populations[p.post].kind.name;
-            let post_tag = self
-                .components
-                .get(&self.nml_populations[p.post].component)
-                .map_or("?", |c| c.tag.as_str());
-            let parsed = match (post_kind, syn.tag.as_str()) {
-                ("lif_curr_exp" | "lif_curr_alpha", "alphaCurrentSynapse") => {
-                    match (
-                        quantity(syn, "tau", Dimension::TIME),
-                        quantity(syn, "ibase", Dimension::CURRENT),
-                    ) {
-                        (Ok(tau), Ok(base)) => Some((tau, base, None)),
-                        _ => None,
-                    }
-                }
-                ("adex_cond_exp", "expOneSynapse") => match (
-                    quantity(syn, "tauDecay", Dimension::TIME),
-                    quantity(syn, "gbase", Dimension::CONDUCTANCE),
-                    quantity(syn, "erev", Dimension::VOLTAGE),
-                ) {
-                    (Ok(tau), Ok(base), Ok(erev)) => Some((tau, base, Some(erev))),
-                    _ => None,
-                },
-                _ => None,
-            };
-            let Some((tau, base, erev)) = parsed else {
-                self.block(format!(
-                    "{}: projection `{}`: a <{}> onto a <{post_tag}> has no translation (crosscheck translates alphaCurrentSynapse onto iafCell/iafRefCell and expOneSynapse onto adExIaFCell)",
-                    p.location, p.id, syn.tag
-                ));
+            let Some(synapse) = self.synapse(&p) else {
                 continue;
             };
             if self.populations[p.pre].kind.name == "neuroml_cell" {
                 continue; // already untranslatable
             }
-            // Conductance synapses: excitatory when they reverse above the threshold.
-            let conductance_receptor = erev.map(|e| {
-                let threshold = self.populations[p.post]
-                    .param("v_thresh")
-                    .map_or(-0.05, |q| q.si);
-                e.si >= threshold
-            });
-            let mut groups: BTreeMap<(bool, u64, u64), Vec<(u32, u32)>> = BTreeMap::new();
-            for (a, b, w, d) in &p.connections {
-                let value = base.si * w;
-                let excitatory = conductance_receptor.unwrap_or(value >= 0.0);
-                let delay = d.max(min_delay);
-                groups
-                    .entry((excitatory, value.abs().to_bits(), delay.to_bits()))
-                    .or_default()
-                    .push((*a, *b));
-            }
+            let groups = self.group_connections(&p, &synapse, min_delay);
             let receptors: BTreeSet<bool> = groups.keys().map(|k| k.0).collect();
-            let mut conflict = None;
-            for excitatory in receptors {
-                let suffix = if excitatory { "E" } else { "I" };
-                let mut params = vec![(if excitatory { "tau_syn_E" } else { "tau_syn_I" }, tau.si)];
-                if let Some(e) = erev {
-                    params.push((if excitatory { "e_rev_E" } else { "e_rev_I" }, e.si));
-                }
-                match taken.get(&(p.post, excitatory)) {
-                    Some((other, existing)) if existing != &params => {
-                        conflict = Some(format!(
-                            "{}: projection `{}`: synapses `{other}` and `{}` differ on the {suffix} receptor of population `{}` (the library has one synapse per receptor)",
-                            p.location, p.id, p.synapse, self.populations[p.post].id
-                        ));
-                    }
-                    _ => {
-                        taken.insert((p.post, excitatory), (p.synapse.clone(), params.clone()));
-                        let pop = &mut self.populations[p.post];
-                        for (name, value) in params {
-                            if let Some(slot) = pop.params.iter_mut().find(|(n, _)| *n == name) {
-                                slot.1.si = value;
-                            }
-                        }
-                    }
-                }
-            }
-            if let Some(reason) = conflict {
+            if let Some(reason) = self.set_receptors(&p, &synapse, receptors, &mut taken) {
                 self.block(reason);
                 continue;
             }
-            if erev.is_none() {
+            if synapse.erev.is_none() {
                 // NeuroML's alphaCurrentSynapse peaks at its weight at t = tau: the library's
                 // alpha synapse (NEST iaf_psc_alpha).
                 self.populations[p.post].kind =
                     cell_kind("lif_curr_alpha").expect("library has lif_curr_alpha");
             }
-            for ((excitatory, magnitude, delay), pairs) in groups {
-                out.push(Projection {
-                    from: p.pre,
-                    to: p.post,
-                    connector: Connector::Explicit(pairs),
-                    receptor: if excitatory {
-                        Receptor::Excitatory
-                    } else {
-                        Receptor::Inhibitory
-                    },
-                    weight: Quantity {
-                        si: f64::from_bits(magnitude),
-                        dim: base.dim,
-                    },
-                    delay: Quantity {
-                        si: f64::from_bits(delay),
-                        dim: Dimension::TIME,
-                    },
-                    weight_sd: None,
-                    delay_sd: None,
-                    location: p.location.clone(),
-                });
-            }
+            out.extend(library_projections(&p, groups, synapse.base.dim));
         }
         out
+    }
+
+    /// The synapse of projection `p`, read for its target's library type: an
+    /// `alphaCurrentSynapse` onto a LIF cell or an `expOneSynapse` onto an AdEx cell. Any other
+    /// (or a missing or malformed one) blocks the translation and gives `None`.
+    fn synapse(&mut self, p: &RawProjection) -> Option<Synapse> {
+        let Some(syn) = self.components.get(&p.synapse) else {
+            self.block(format!(
+                "{}: projection `{}`: no synapse component `{}` in the model",
+                p.location, p.id, p.synapse
+            ));
+            return None;
+        };
+        let post_kind = self.populations[p.post].kind.name;
+        let post_tag = self
+            .components
+            .get(&self.nml_populations[p.post].component)
+            .map_or("?", |c| c.tag.as_str());
+        let parsed = match (post_kind, syn.tag.as_str()) {
+            ("lif_curr_exp" | "lif_curr_alpha", "alphaCurrentSynapse") => {
+                match (
+                    quantity(syn, "tau", Dimension::TIME),
+                    quantity(syn, "ibase", Dimension::CURRENT),
+                ) {
+                    (Ok(tau), Ok(base)) => Some(Synapse {
+                        tau,
+                        base,
+                        erev: None,
+                    }),
+                    _ => None,
+                }
+            }
+            ("adex_cond_exp", "expOneSynapse") => match (
+                quantity(syn, "tauDecay", Dimension::TIME),
+                quantity(syn, "gbase", Dimension::CONDUCTANCE),
+                quantity(syn, "erev", Dimension::VOLTAGE),
+            ) {
+                (Ok(tau), Ok(base), Ok(erev)) => Some(Synapse {
+                    tau,
+                    base,
+                    erev: Some(erev),
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(synapse) = parsed else {
+            self.block(format!(
+                "{}: projection `{}`: a <{}> onto a <{post_tag}> has no translation (crosscheck translates alphaCurrentSynapse onto iafCell/iafRefCell and expOneSynapse onto adExIaFCell)",
+                p.location, p.id, syn.tag
+            ));
+            return None;
+        };
+        Some(synapse)
+    }
+
+    /// The connections of `p` grouped by receptor, weight magnitude and delay: one library
+    /// projection each. A conductance synapse is excitatory when it reverses at or above the
+    /// target's threshold, a current synapse when its weight is non-negative. Delays are at
+    /// least `min_delay` (one step: NEST's shortest).
+    fn group_connections(&self, p: &RawProjection, synapse: &Synapse, min_delay: f64) -> Groups {
+        // Conductance synapses: excitatory when they reverse above the threshold.
+        let conductance_receptor = synapse.erev.map(|e| {
+            let threshold = self.populations[p.post]
+                .param("v_thresh")
+                .map_or(-0.05, |q| q.si);
+            e.si >= threshold
+        });
+        let mut groups = Groups::new();
+        for (a, b, w, d) in &p.connections {
+            let value = synapse.base.si * w;
+            let excitatory = conductance_receptor.unwrap_or(value >= 0.0);
+            let delay = d.max(min_delay);
+            groups
+                .entry((excitatory, value.abs().to_bits(), delay.to_bits()))
+                .or_default()
+                .push((*a, *b));
+        }
+        groups
+    }
+
+    /// Sets `synapse`'s time constant (and reversal potential) on each of `receptors` (true:
+    /// excitatory) of `p`'s target, recording them in `taken`. Returns the reason when another
+    /// synapse already set different values on one of them (the library has one synapse per
+    /// receptor); the receptors without a conflict are still set.
+    fn set_receptors(
+        &mut self,
+        p: &RawProjection,
+        synapse: &Synapse,
+        receptors: BTreeSet<bool>,
+        taken: &mut TakenReceptors,
+    ) -> Option<String> {
+        let mut conflict = None;
+        for excitatory in receptors {
+            let suffix = if excitatory { "E" } else { "I" };
+            let mut params = vec![(
+                if excitatory { "tau_syn_E" } else { "tau_syn_I" },
+                synapse.tau.si,
+            )];
+            if let Some(e) = synapse.erev {
+                params.push((if excitatory { "e_rev_E" } else { "e_rev_I" }, e.si));
+            }
+            match taken.get(&(p.post, excitatory)) {
+                Some((other, existing)) if existing != &params => {
+                    conflict = Some(format!(
+                        "{}: projection `{}`: synapses `{other}` and `{}` differ on the {suffix} receptor of population `{}` (the library has one synapse per receptor)",
+                        p.location, p.id, p.synapse, self.populations[p.post].id
+                    ));
+                }
+                _ => {
+                    taken.insert((p.post, excitatory), (p.synapse.clone(), params.clone()));
+                    let pop = &mut self.populations[p.post];
+                    for (name, value) in params {
+                        if let Some(slot) = pop.params.iter_mut().find(|(n, _)| *n == name) {
+                            slot.1.si = value;
+                        }
+                    }
+                }
+            }
+        }
+        conflict
     }
 
     fn explicit_input(&mut self, node: roxmltree::Node, at: &Location) -> Result<(), LoadError> {
@@ -954,6 +937,193 @@ impl Importer<'_> {
         });
         Ok(())
     }
+}
+
+/// Library parameter values (SI) by parameter name.
+type Params = Vec<(&'static str, Quantity)>;
+
+/// crosscheck's state variable name → the NeuroML exposure (see [`NeuroMLPopulation::exposures`]).
+type Exposures = &'static [(&'static str, &'static str)];
+
+/// What a NeuroML cell component imports as: a population's type, parameters and exposures.
+struct CellType {
+    kind: &'static CellKind,
+    /// Every parameter of `kind`, defaults filled in (empty for a spike array and for a cell
+    /// crosscheck does not translate).
+    params: Params,
+    exposures: Exposures,
+    /// A spike source's spike times (one list for all its cells); empty otherwise.
+    spike_times: Vec<Vec<Quantity>>,
+}
+
+/// A NeuroML cell component read as a library cell type, before the defaults are filled in.
+struct CellMapping {
+    /// The library cell type's name.
+    kind: &'static str,
+    /// The parameters the component sets.
+    given: Params,
+    exposures: Exposures,
+}
+
+/// `iafCell` / `iafRefCell` as `lif_curr_exp` (`tau_m = C / leakConductance`; v starts at
+/// `leakReversal`; an `iafCell` has no refractory period).
+fn iaf_cell(c: &Component) -> Result<CellMapping, LoadError> {
+    use Dimension as D;
+    let q = |name: &str, dim: Dimension| quantity(c, name, dim);
+    let cm = q("C", D::CAPACITANCE)?;
+    let g = q("leakConductance", D::CONDUCTANCE)?;
+    if g.si <= 0.0 {
+        return Err(LoadError::new(
+            c.location.clone(),
+            "leakConductance must be positive",
+        ));
+    }
+    let rest = q("leakReversal", D::VOLTAGE)?;
+    let refract = if c.tag == "iafRefCell" {
+        q("refract", D::TIME)?
+    } else {
+        Quantity {
+            si: 0.0,
+            dim: D::TIME,
+        }
+    };
+    Ok(CellMapping {
+        kind: "lif_curr_exp",
+        given: vec![
+            ("cm", cm),
+            (
+                "tau_m",
+                Quantity {
+                    si: cm.si / g.si,
+                    dim: D::TIME,
+                },
+            ),
+            ("v_rest", rest),
+            ("v_reset", q("reset", D::VOLTAGE)?),
+            ("v_thresh", q("thresh", D::VOLTAGE)?),
+            ("tau_refrac", refract),
+            ("v_init", rest),
+        ],
+        exposures: &[("v", "v")],
+    })
+}
+
+/// `izhikevichCell` as `izhikevich`: its dimensionless a, b, d are per ms and v in mV
+/// (Cells.xml's MSEC/MVOLT constants); u starts at `b * v0`.
+fn izhikevich_cell(c: &Component) -> Result<CellMapping, LoadError> {
+    use Dimension as D;
+    let q = |name: &str, dim: Dimension| quantity(c, name, dim);
+    let n = |name: &str| number(c, name);
+    let v0 = q("v0", D::VOLTAGE)?;
+    let b = n("b")?;
+    let per_ms = |x: f64| Quantity {
+        si: x * 1e3,
+        dim: D::FREQUENCY,
+    };
+    let mv_per_ms = |x: f64| Quantity {
+        si: x,
+        dim: Dimension {
+            time: D::VOLTAGE.time - 1,
+            ..D::VOLTAGE
+        },
+    };
+    Ok(CellMapping {
+        kind: "izhikevich",
+        given: vec![
+            ("a", per_ms(n("a")?)),
+            ("b", per_ms(b)),
+            (
+                "c",
+                Quantity {
+                    si: n("c")? * 1e-3,
+                    dim: D::VOLTAGE,
+                },
+            ),
+            ("d", mv_per_ms(n("d")?)),
+            ("v_thresh", q("thresh", D::VOLTAGE)?),
+            ("v_init", v0),
+            ("u_init", mv_per_ms(v0.si * 1e3 * b)),
+        ],
+        exposures: &[("v", "v"), ("u", "U")],
+    })
+}
+
+/// `izhikevich2007Cell` as `izhikevich2007`: the same equations and units.
+fn izhikevich2007_cell(c: &Component) -> Result<CellMapping, LoadError> {
+    use Dimension as D;
+    let q = |name: &str, dim: Dimension| quantity(c, name, dim);
+    Ok(CellMapping {
+        kind: "izhikevich2007",
+        given: vec![
+            ("cm", q("C", D::CAPACITANCE)?),
+            ("k", q("k", D::CONDUCTANCE_PER_VOLTAGE)?),
+            ("v_r", q("vr", D::VOLTAGE)?),
+            ("v_t", q("vt", D::VOLTAGE)?),
+            ("v_peak", q("vpeak", D::VOLTAGE)?),
+            ("a", q("a", D::FREQUENCY)?),
+            ("b", q("b", D::CONDUCTANCE)?),
+            ("c", q("c", D::VOLTAGE)?),
+            ("d", q("d", D::CURRENT)?),
+            ("v_init", q("v0", D::VOLTAGE)?),
+        ],
+        exposures: &[("v", "v"), ("u", "u")],
+    })
+}
+
+/// `adExIaFCell` as `adex_cond_exp` (v starts at `EL`).
+fn adex_cell(c: &Component) -> Result<CellMapping, LoadError> {
+    use Dimension as D;
+    let q = |name: &str, dim: Dimension| quantity(c, name, dim);
+    let el = q("EL", D::VOLTAGE)?;
+    Ok(CellMapping {
+        kind: "adex_cond_exp",
+        given: vec![
+            ("cm", q("C", D::CAPACITANCE)?),
+            ("g_L", q("gL", D::CONDUCTANCE)?),
+            ("v_rest", el),
+            ("v_reset", q("reset", D::VOLTAGE)?),
+            ("v_thresh", q("VT", D::VOLTAGE)?),
+            ("delta_T", q("delT", D::VOLTAGE)?),
+            ("v_spike", q("thresh", D::VOLTAGE)?),
+            ("tau_w", q("tauw", D::TIME)?),
+            ("a", q("a", D::CONDUCTANCE)?),
+            ("b", q("b", D::CURRENT)?),
+            ("tau_refrac", q("refract", D::TIME)?),
+            ("v_init", el),
+        ],
+        exposures: &[("v", "v"), ("w", "w")],
+    })
+}
+
+/// `spikeArray` as a `spike_source` firing at its `<spike>` times, sorted.
+fn spike_array(c: &Component) -> Result<CellType, LoadError> {
+    let mut times = c
+        .spike_times
+        .iter()
+        .map(|t| parse_nml(t, Dimension::TIME, "spike time", &c.location))
+        .collect::<Result<Vec<_>, _>>()?;
+    times.sort_by(|a, b| a.si.total_cmp(&b.si));
+    Ok(CellType {
+        kind: cell_kind("spike_source").expect("library has spike_source"),
+        params: Vec::new(),
+        exposures: &[],
+        spike_times: vec![times],
+    })
+}
+
+/// Every parameter of `kind`, the `given` ones in place of the library defaults.
+fn with_defaults(kind: &CellKind, mut given: Params) -> Params {
+    kind.params
+        .iter()
+        .map(|spec| {
+            let value = match given.iter().position(|(n, _)| *n == spec.name) {
+                Some(i) => given.swap_remove(i).1,
+                None => parse_expecting(spec.default, spec.dimension)
+                    .expect("library defaults parse (tested in library.rs)"),
+            };
+            (spec.name, value)
+        })
+        .collect()
 }
 
 /// `pop[3]`, `pop/3/comp` or `../pop/3/comp` → (`pop`, 3).
