@@ -48,8 +48,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{Connectivity, NativeSuite, Population, Receptor, Stimulus};
+use super::network::{
+    Connections, CurrentStep, NameMap, NetPopulation, NetProjection, NetRecording, Network,
+    NormalDraw, Setting,
+};
+use super::{list_literal, number_in, render, CodegenError, Generated};
+use crate::suite::native::{Receptor, SynapseKind};
 use crate::suite::units::{brian2_expr, code_number, Quantity};
 
 const TEMPLATE: &str = include_str!("templates/brian2.py.tera");
@@ -62,37 +66,83 @@ const HH_T_REF_MS: f64 = 2.0;
 
 /// One of our cell types as Brian2 equations. Names in the equations are Brian2-side names;
 /// the suite's values reach them through the group's `namespace` (never as text).
+#[derive(Clone, Copy)]
 struct Brian2Model {
     equations: &'static str,
-    /// (our parameter, name in the equations); every one ends up in the namespace.
-    params: &'static [(&'static str, &'static str)],
+    /// Our parameters and their names in the equations; every one ends up in the namespace.
+    params: &'static [NameMap],
     threshold: &'static str,
     reset: &'static str,
     refractory: Refractory,
     method: &'static str,
     /// Why this method (a comment in the generated code).
     method_note: &'static str,
-    /// (state variable, our parameter giving its initial value).
-    init: &'static [(&'static str, &'static str)],
+    /// State variables whose initial value is one of our parameters.
+    init: &'static [InitFrom],
     /// Further initial values, as Brian2 expressions of the group's own variables (fixed text).
-    init_exprs: &'static [(&'static str, &'static str)],
-    /// `on_pre` for excitatory and inhibitory projections; `w_syn` is the (signed) weight (not `w`: Brian2 lets synapses read a target's variables unprefixed, and AdEx has a `w`).
-    on_pre: [&'static str; 2],
-    /// (our variable, Brian2 variable, the contract's unit as a Brian2 expression).
-    variables: &'static [(&'static str, &'static str, &'static str)],
-    /// Code run every step, and its slot in the schedule (`start`: before integration,
-    /// `after_groups`: after it).
-    every_step: Option<(&'static str, &'static str)>,
+    init_exprs: &'static [InitExpr],
+    /// `on_pre` for excitatory and inhibitory projections.
+    on_pre: OnPre,
+    /// Our recordable variables as Brian2 variables.
+    variables: &'static [Brian2Variable],
+    /// Code run every step, and its slot in the schedule.
+    every_step: Option<EveryStep>,
+}
+
+/// A state variable starting at the value of one of our parameters.
+#[derive(Clone, Copy)]
+struct InitFrom {
+    /// The Brian2 state variable.
+    variable: &'static str,
+    /// Our parameter giving its initial value.
+    param: &'static str,
+}
+
+/// A state variable starting at a Brian2 expression of the group's own variables.
+#[derive(Clone, Copy)]
+struct InitExpr {
+    /// The Brian2 state variable.
+    variable: &'static str,
+    /// The expression (fixed text).
+    expr: &'static str,
+}
+
+/// What a synaptic event does, per receptor; `w_syn` is the (signed) weight (not `w`: Brian2
+/// lets synapses read a target's variables unprefixed, and AdEx has a `w`).
+#[derive(Clone, Copy)]
+struct OnPre {
+    excitatory: &'static str,
+    inhibitory: &'static str,
+}
+
+/// One of our recordable variables as Brian2 records it.
+#[derive(Clone, Copy, Serialize)]
+struct Brian2Variable {
+    /// Our name.
+    ours: &'static str,
+    /// The Brian2 variable.
+    theirs: &'static str,
+    /// The contract's unit, as a Brian2 expression.
+    unit: &'static str,
+}
+
+/// Code run every step (`run_regularly`).
+#[derive(Clone, Copy, Serialize)]
+struct EveryStep {
+    /// The code (fixed text).
+    code: &'static str,
+    /// Its slot in the schedule (`start`: before integration, `after_groups`: after it).
+    when: &'static str,
 }
 
 /// The refractory clamp of the linear LIF models. Brian2's `exact` solver would turn
 /// `(unless refractory)` into a symbolic factor and divide by zero when `tau_m == tau_syn`,
 /// so the LIF equations stay unconditional and `v` is put back to `V_reset` after every step
 /// of the refractory period, which is NEST's clamp.
-const LIF_CLAMP: Option<(&str, &str)> = Some((
-    "v = v*int(not_refractory) + V_reset*(1 - int(not_refractory))",
-    "after_groups",
-));
+const LIF_CLAMP: Option<EveryStep> = Some(EveryStep {
+    code: "v = v*int(not_refractory) + V_reset*(1 - int(not_refractory))",
+    when: "after_groups",
+});
 
 #[derive(Clone, Copy)]
 enum Refractory {
@@ -103,15 +153,15 @@ enum Refractory {
     FixedMs(f64),
 }
 
-const LIF_PARAMS: &[(&str, &str)] = &[
-    ("cm", "C_m"),
-    ("tau_m", "tau_m"),
-    ("v_rest", "E_L"),
-    ("v_reset", "V_reset"),
-    ("v_thresh", "V_th"),
-    ("tau_syn_E", "tau_syn_E"),
-    ("tau_syn_I", "tau_syn_I"),
-    ("i_offset", "I_offset"),
+const LIF_PARAMS: &[NameMap] = &[
+    NameMap::new("cm", "C_m"),
+    NameMap::new("tau_m", "tau_m"),
+    NameMap::new("v_rest", "E_L"),
+    NameMap::new("v_reset", "V_reset"),
+    NameMap::new("v_thresh", "V_th"),
+    NameMap::new("tau_syn_E", "tau_syn_E"),
+    NameMap::new("tau_syn_I", "tau_syn_I"),
+    NameMap::new("i_offset", "I_offset"),
 ];
 
 /// The AdEx equations with the exponential term. As in NEST, the right-hand side sees `v`
@@ -133,29 +183,29 @@ dg_I/dt = -g_I/tau_syn_I : siemens
 V = clip(v, -inf*mV, V_peak) : volt
 I_stim : amp";
 
-const ADEX_PARAMS: &[(&str, &str)] = &[
-    ("cm", "C_m"),
-    ("g_L", "g_L"),
-    ("v_rest", "E_L"),
-    ("v_reset", "V_reset"),
-    ("v_thresh", "V_T"),
-    ("delta_T", "Delta_T"),
-    ("v_spike", "V_peak"),
-    ("tau_w", "tau_w"),
-    ("a", "a"),
-    ("b", "b"),
-    ("e_rev_E", "E_E"),
-    ("e_rev_I", "E_I"),
-    ("tau_syn_E", "tau_syn_E"),
-    ("tau_syn_I", "tau_syn_I"),
-    ("i_offset", "I_offset"),
+const ADEX_PARAMS: &[NameMap] = &[
+    NameMap::new("cm", "C_m"),
+    NameMap::new("g_L", "g_L"),
+    NameMap::new("v_rest", "E_L"),
+    NameMap::new("v_reset", "V_reset"),
+    NameMap::new("v_thresh", "V_T"),
+    NameMap::new("delta_T", "Delta_T"),
+    NameMap::new("v_spike", "V_peak"),
+    NameMap::new("tau_w", "tau_w"),
+    NameMap::new("a", "a"),
+    NameMap::new("b", "b"),
+    NameMap::new("e_rev_E", "E_E"),
+    NameMap::new("e_rev_I", "E_I"),
+    NameMap::new("tau_syn_E", "tau_syn_E"),
+    NameMap::new("tau_syn_I", "tau_syn_I"),
+    NameMap::new("i_offset", "I_offset"),
 ];
 
 /// `e`, which makes an alpha current of weight `w` peak at `w` (at `t = tau_syn`), as in NEST.
-const ALPHA_ON_PRE: [&str; 2] = [
-    "x_E_post += 2.718281828459045*w_syn",
-    "x_I_post += 2.718281828459045*w_syn",
-];
+const ALPHA_ON_PRE: OnPre = OnPre {
+    excitatory: "x_E_post += 2.718281828459045*w_syn",
+    inhibitory: "x_I_post += 2.718281828459045*w_syn",
+};
 
 /// A delta synapse onto a LIF cell: ignored while the target is refractory (NEST's
 /// iaf_psc_delta without `refractory_input`).
@@ -166,152 +216,207 @@ const DELTA_ON_PRE: &str = "v_post += w_syn*int(not_refractory_post)";
 /// once `rate·dt/N` is small; `N` is chosen so that it is at most this.
 const DRIVE_MAX_P: f64 = 1e-3;
 
-fn brian2_model(pop: &Population) -> Option<Brian2Model> {
-    Some(match pop.kind.name {
-        "lif_curr_exp" => Brian2Model {
-            equations: "\
+/// `v` starts at `v_init`.
+const INIT_V: &[InitFrom] = &[InitFrom {
+    variable: "v",
+    param: "v_init",
+}];
+
+/// `v`, recorded in mV.
+const V_MV: &[Brian2Variable] = &[Brian2Variable {
+    ours: "v",
+    theirs: "v",
+    unit: "mV",
+}];
+
+const LIF_CURR_EXP: Brian2Model = Brian2Model {
+    equations: "\
 dv/dt = (E_L - v)/tau_m + (I_syn_E + I_syn_I + I_offset + I_stim)/C_m : volt
 dI_syn_E/dt = -I_syn_E/tau_syn_E : amp
 dI_syn_I/dt = -I_syn_I/tau_syn_I : amp
 I_stim : amp",
-            params: LIF_PARAMS,
-            threshold: "v >= V_th",
-            reset: "v = V_reset",
-            refractory: Refractory::Param("tau_refrac"),
-            method: "exact",
-            method_note: "linear: integrated exactly, as NEST's iaf_psc_exp does",
-            init: &[("v", "v_init")],
-            init_exprs: &[],
-            on_pre: ["I_syn_E_post += w_syn", "I_syn_I_post += w_syn"],
-            variables: &[("v", "v", "mV")],
-            every_step: LIF_CLAMP,
-        },
-        "lif_curr_alpha" => Brian2Model {
-            equations: "\
+    params: LIF_PARAMS,
+    threshold: "v >= V_th",
+    reset: "v = V_reset",
+    refractory: Refractory::Param("tau_refrac"),
+    method: "exact",
+    method_note: "linear: integrated exactly, as NEST's iaf_psc_exp does",
+    init: INIT_V,
+    init_exprs: &[],
+    on_pre: OnPre {
+        excitatory: "I_syn_E_post += w_syn",
+        inhibitory: "I_syn_I_post += w_syn",
+    },
+    variables: V_MV,
+    every_step: LIF_CLAMP,
+};
+
+const LIF_CURR_ALPHA: Brian2Model = Brian2Model {
+    equations: "\
 dv/dt = (E_L - v)/tau_m + (I_syn_E + I_syn_I + I_offset + I_stim)/C_m : volt
 dI_syn_E/dt = (x_E - I_syn_E)/tau_syn_E : amp
 dx_E/dt = -x_E/tau_syn_E : amp
 dI_syn_I/dt = (x_I - I_syn_I)/tau_syn_I : amp
 dx_I/dt = -x_I/tau_syn_I : amp
 I_stim : amp",
-            params: LIF_PARAMS,
-            threshold: "v >= V_th",
-            reset: "v = V_reset",
-            refractory: Refractory::Param("tau_refrac"),
-            method: "exact",
-            method_note: "linear: integrated exactly, as NEST's iaf_psc_alpha does",
-            init: &[("v", "v_init")],
-            init_exprs: &[],
-            on_pre: ALPHA_ON_PRE,
-            variables: &[("v", "v", "mV")],
-            every_step: LIF_CLAMP,
-        },
-        "lif_delta" => Brian2Model {
-            equations: "\
+    method_note: "linear: integrated exactly, as NEST's iaf_psc_alpha does",
+    on_pre: ALPHA_ON_PRE,
+    ..LIF_CURR_EXP
+};
+
+const LIF_DELTA: Brian2Model = Brian2Model {
+    equations: "\
 dv/dt = (E_L - v)/tau_m + (I_offset + I_stim)/C_m : volt
 I_stim : amp",
-            params: &[
-                ("cm", "C_m"),
-                ("tau_m", "tau_m"),
-                ("v_rest", "E_L"),
-                ("v_reset", "V_reset"),
-                ("v_thresh", "V_th"),
-                ("i_offset", "I_offset"),
-            ],
-            threshold: "v >= V_th",
-            reset: "v = V_reset",
-            refractory: Refractory::Param("tau_refrac"),
-            method: "exact",
-            method_note: "linear: integrated exactly, as NEST's iaf_psc_delta does",
-            init: &[("v", "v_init")],
-            init_exprs: &[],
-            // NEST drops the spikes that arrive while the cell is refractory.
-            on_pre: [DELTA_ON_PRE, DELTA_ON_PRE],
-            variables: &[("v", "v", "mV")],
-            every_step: LIF_CLAMP,
-        },
-        "izhikevich" => Brian2Model {
-            // 1 pA through 1 pF is 1 mV/ms: currents enter dv/dt divided by 1 pF.
-            equations: "\
+    params: &[
+        NameMap::new("cm", "C_m"),
+        NameMap::new("tau_m", "tau_m"),
+        NameMap::new("v_rest", "E_L"),
+        NameMap::new("v_reset", "V_reset"),
+        NameMap::new("v_thresh", "V_th"),
+        NameMap::new("i_offset", "I_offset"),
+    ],
+    method_note: "linear: integrated exactly, as NEST's iaf_psc_delta does",
+    // NEST drops the spikes that arrive while the cell is refractory.
+    on_pre: OnPre {
+        excitatory: DELTA_ON_PRE,
+        inhibitory: DELTA_ON_PRE,
+    },
+    ..LIF_CURR_EXP
+};
+
+const IZHIKEVICH: Brian2Model = Brian2Model {
+    // 1 pA through 1 pF is 1 mV/ms: currents enter dv/dt divided by 1 pF.
+    equations: "\
 dv/dt = (0.04*v**2/mV + 5*v + 140*mV)/ms - u + (I_offset + I_stim)/pF : volt
 du/dt = a*(b*v - u) : volt/second
 I_stim : amp",
-            params: &[
-                ("a", "a"),
-                ("b", "b"),
-                ("c", "c"),
-                ("d", "d"),
-                ("v_thresh", "V_th"),
-                ("i_offset", "I_offset"),
-            ],
-            threshold: "v >= V_th",
-            reset: "v = c; u += d",
-            refractory: Refractory::None,
-            method: "euler",
-            method_note: "forward Euler on v and u, NEST's own scheme for izhikevich",
-            init: &[("v", "v_init"), ("u", "u_init")],
-            init_exprs: &[],
-            on_pre: ["v_post += w_syn", "v_post += w_syn"],
-            variables: &[("v", "v", "mV"), ("u", "u", "(mV/ms)")],
-            every_step: None,
+    params: &[
+        NameMap::new("a", "a"),
+        NameMap::new("b", "b"),
+        NameMap::new("c", "c"),
+        NameMap::new("d", "d"),
+        NameMap::new("v_thresh", "V_th"),
+        NameMap::new("i_offset", "I_offset"),
+    ],
+    threshold: "v >= V_th",
+    reset: "v = c; u += d",
+    refractory: Refractory::None,
+    method: "euler",
+    method_note: "forward Euler on v and u, NEST's own scheme for izhikevich",
+    init: &[
+        InitFrom {
+            variable: "v",
+            param: "v_init",
         },
-        "izhikevich2007" => Brian2Model {
-            equations: "\
+        InitFrom {
+            variable: "u",
+            param: "u_init",
+        },
+    ],
+    init_exprs: &[],
+    on_pre: OnPre {
+        excitatory: "v_post += w_syn",
+        inhibitory: "v_post += w_syn",
+    },
+    variables: &[
+        Brian2Variable {
+            ours: "v",
+            theirs: "v",
+            unit: "mV",
+        },
+        Brian2Variable {
+            ours: "u",
+            theirs: "u",
+            unit: "(mV/ms)",
+        },
+    ],
+    every_step: None,
+};
+
+const IZHIKEVICH2007: Brian2Model = Brian2Model {
+    equations: "\
 dv/dt = (k*(v - v_r)*(v - v_t) - u + I_syn_E + I_syn_I + I_offset + I_stim)/C_m : volt
 du/dt = a*(b*(v - v_r) - u) : amp
 dI_syn_E/dt = -I_syn_E/tau_syn_E : amp
 dI_syn_I/dt = -I_syn_I/tau_syn_I : amp
 I_stim : amp",
-            params: &[
-                ("cm", "C_m"),
-                ("k", "k"),
-                ("v_r", "v_r"),
-                ("v_t", "v_t"),
-                ("v_peak", "v_peak"),
-                ("a", "a"),
-                ("b", "b"),
-                ("c", "c"),
-                ("d", "d"),
-                ("tau_syn_E", "tau_syn_E"),
-                ("tau_syn_I", "tau_syn_I"),
-                ("i_offset", "I_offset"),
-            ],
-            // NeuroML: `v .gt. vpeak`; u starts at 0 as in NeuroML's izhikevich2007Cell.
-            threshold: "v > v_peak",
-            reset: "v = c; u += d",
-            refractory: Refractory::None,
-            method: "euler",
-            method_note: "forward Euler, as LEMS (jNeuroML) integrates izhikevich2007Cell",
-            init: &[("v", "v_init")],
-            init_exprs: &[("u", "0*pA")],
-            on_pre: ["I_syn_E_post += w_syn", "I_syn_I_post += w_syn"],
-            variables: &[("v", "v", "mV"), ("u", "u", "pA")],
-            every_step: None,
+    params: &[
+        NameMap::new("cm", "C_m"),
+        NameMap::new("k", "k"),
+        NameMap::new("v_r", "v_r"),
+        NameMap::new("v_t", "v_t"),
+        NameMap::new("v_peak", "v_peak"),
+        NameMap::new("a", "a"),
+        NameMap::new("b", "b"),
+        NameMap::new("c", "c"),
+        NameMap::new("d", "d"),
+        NameMap::new("tau_syn_E", "tau_syn_E"),
+        NameMap::new("tau_syn_I", "tau_syn_I"),
+        NameMap::new("i_offset", "I_offset"),
+    ],
+    // NeuroML: `v .gt. vpeak`; u starts at 0 as in NeuroML's izhikevich2007Cell.
+    threshold: "v > v_peak",
+    reset: "v = c; u += d",
+    refractory: Refractory::None,
+    method: "euler",
+    method_note: "forward Euler, as LEMS (jNeuroML) integrates izhikevich2007Cell",
+    init: INIT_V,
+    init_exprs: &[InitExpr {
+        variable: "u",
+        expr: "0*pA",
+    }],
+    on_pre: OnPre {
+        excitatory: "I_syn_E_post += w_syn",
+        inhibitory: "I_syn_I_post += w_syn",
+    },
+    variables: &[
+        Brian2Variable {
+            ours: "v",
+            theirs: "v",
+            unit: "mV",
         },
-        "adex_cond_exp" => {
-            let no_exp = pop.param("delta_T").is_some_and(|q| q.si == 0.0);
-            Brian2Model {
-                equations: if no_exp {
-                    ADEX_EQUATIONS_NO_EXP
-                } else {
-                    ADEX_EQUATIONS
-                },
-                params: ADEX_PARAMS,
-                threshold: "v >= V_peak",
-                reset: "v = V_reset; w += b",
-                refractory: Refractory::Param("tau_refrac"),
-                method: "rk4",
-                method_note: "nonlinear: fixed-step RK4 (NEST: adaptive RKF45)",
-                init: &[("v", "v_init")],
-                init_exprs: &[],
-                // Conductances are positive on both receptors.
-                on_pre: ["g_E_post += w_syn", "g_I_post += w_syn"],
-                variables: &[("v", "v", "mV"), ("w", "w", "pA")],
-                every_step: None,
-            }
-        }
-        "hh_curr_alpha" => Brian2Model {
-            equations: "\
+        Brian2Variable {
+            ours: "u",
+            theirs: "u",
+            unit: "pA",
+        },
+    ],
+    every_step: None,
+};
+
+const ADEX_COND_EXP: Brian2Model = Brian2Model {
+    equations: ADEX_EQUATIONS,
+    params: ADEX_PARAMS,
+    threshold: "v >= V_peak",
+    reset: "v = V_reset; w += b",
+    refractory: Refractory::Param("tau_refrac"),
+    method: "rk4",
+    method_note: "nonlinear: fixed-step RK4 (NEST: adaptive RKF45)",
+    init: INIT_V,
+    init_exprs: &[],
+    // Conductances are positive on both receptors.
+    on_pre: OnPre {
+        excitatory: "g_E_post += w_syn",
+        inhibitory: "g_I_post += w_syn",
+    },
+    variables: &[
+        Brian2Variable {
+            ours: "v",
+            theirs: "v",
+            unit: "mV",
+        },
+        Brian2Variable {
+            ours: "w",
+            theirs: "w",
+            unit: "pA",
+        },
+    ],
+    every_step: None,
+};
+
+const HH_CURR_ALPHA: Brian2Model = Brian2Model {
+    equations: "\
 dv/dt = (-(I_Na + I_K + I_L) + I_syn_E + I_syn_I + I_offset + I_stim)/C_m : volt
 I_Na = g_Na*m**3*h*(v - E_Na) : amp
 I_K = g_K*n**4*(v - E_K) : amp
@@ -331,36 +436,72 @@ dI_syn_I/dt = (x_I - I_syn_I)/tau_syn_I : amp
 dx_I/dt = -x_I/tau_syn_I : amp
 v_before : volt
 I_stim : amp",
-            params: &[
-                ("cm", "C_m"),
-                ("g_Na", "g_Na"),
-                ("g_K", "g_K"),
-                ("g_L", "g_L"),
-                ("e_rev_Na", "E_Na"),
-                ("e_rev_K", "E_K"),
-                ("e_rev_L", "E_L"),
-                ("tau_syn_E", "tau_syn_E"),
-                ("tau_syn_I", "tau_syn_I"),
-                ("i_offset", "I_offset"),
-            ],
-            // NEST: a local maximum at or above 0 mV (V fell during the step).
-            threshold: "v >= 0*mV and v_before > v",
-            reset: "",
-            refractory: Refractory::FixedMs(HH_T_REF_MS),
-            method: "rk4",
-            method_note: "nonlinear: fixed-step RK4 (NEST: adaptive RKF45)",
-            init: &[("v", "v_init")],
-            // Gates at their steady state for the initial potential.
-            init_exprs: &[
-                ("m", "alpha_m/(alpha_m + beta_m)"),
-                ("h", "alpha_h/(alpha_h + beta_h)"),
-                ("n", "alpha_n/(alpha_n + beta_n)"),
-                ("v_before", "v"),
-            ],
-            on_pre: ALPHA_ON_PRE,
-            variables: &[("v", "v", "mV")],
-            every_step: Some(("v_before = v", "start")),
+    params: &[
+        NameMap::new("cm", "C_m"),
+        NameMap::new("g_Na", "g_Na"),
+        NameMap::new("g_K", "g_K"),
+        NameMap::new("g_L", "g_L"),
+        NameMap::new("e_rev_Na", "E_Na"),
+        NameMap::new("e_rev_K", "E_K"),
+        NameMap::new("e_rev_L", "E_L"),
+        NameMap::new("tau_syn_E", "tau_syn_E"),
+        NameMap::new("tau_syn_I", "tau_syn_I"),
+        NameMap::new("i_offset", "I_offset"),
+    ],
+    // NEST: a local maximum at or above 0 mV (V fell during the step).
+    threshold: "v >= 0*mV and v_before > v",
+    reset: "",
+    refractory: Refractory::FixedMs(HH_T_REF_MS),
+    method: "rk4",
+    method_note: "nonlinear: fixed-step RK4 (NEST: adaptive RKF45)",
+    init: INIT_V,
+    // Gates at their steady state for the initial potential.
+    init_exprs: &[
+        InitExpr {
+            variable: "m",
+            expr: "alpha_m/(alpha_m + beta_m)",
         },
+        InitExpr {
+            variable: "h",
+            expr: "alpha_h/(alpha_h + beta_h)",
+        },
+        InitExpr {
+            variable: "n",
+            expr: "alpha_n/(alpha_n + beta_n)",
+        },
+        InitExpr {
+            variable: "v_before",
+            expr: "v",
+        },
+    ],
+    on_pre: ALPHA_ON_PRE,
+    variables: V_MV,
+    every_step: Some(EveryStep {
+        code: "v_before = v",
+        when: "start",
+    }),
+};
+
+/// The Brian2 model of a population's cell type (`None` for sources).
+fn brian2_model(pop: &NetPopulation) -> Option<Brian2Model> {
+    Some(match pop.kind.name {
+        "lif_curr_exp" => LIF_CURR_EXP,
+        "lif_curr_alpha" => LIF_CURR_ALPHA,
+        "lif_delta" => LIF_DELTA,
+        "izhikevich" => IZHIKEVICH,
+        "izhikevich2007" => IZHIKEVICH2007,
+        "adex_cond_exp" => {
+            let no_exp = pop.param("delta_T").is_some_and(|q| q.si == 0.0);
+            Brian2Model {
+                equations: if no_exp {
+                    ADEX_EQUATIONS_NO_EXP
+                } else {
+                    ADEX_EQUATIONS
+                },
+                ..ADEX_COND_EXP
+            }
+        }
+        "hh_curr_alpha" => HH_CURR_ALPHA,
         _ => return None,
     })
 }
@@ -395,26 +536,26 @@ struct Drive {
     weight: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Pop {
     id: String,
     cell: &'static str,
     is_source: bool,
     size: usize,
     equations: String,
-    /// (Brian2 name, Brian2 expression)
-    namespace: Vec<(&'static str, String)>,
+    /// Brian2 names and Brian2 expressions.
+    namespace: Vec<Setting>,
     threshold: &'static str,
     reset: &'static str,
     /// A Python expression (steps of `defaultclock.dt`), or empty for none.
     refractory: String,
     method: &'static str,
     method_note: &'static str,
-    /// (variable, Python expression): numbers from the suite, or fixed expressions.
-    init: Vec<(&'static str, String)>,
-    every_step: Option<(&'static str, &'static str)>,
-    /// `(mean, sd)` in mV when each cell's initial potential is drawn.
-    v_init_normal: Option<(String, String)>,
+    /// Variables and Python expressions: numbers from the suite, or fixed expressions.
+    init: Vec<Setting>,
+    every_step: Option<EveryStep>,
+    /// Mean and sd in mV when each cell's initial potential is drawn.
+    v_init_normal: Option<NormalDraw>,
 }
 
 #[derive(Serialize)]
@@ -447,20 +588,19 @@ struct Rec {
     pop: String,
     cells: String,
     spikes: bool,
-    /// (our variable, Brian2 variable, unit expression)
-    vars: Vec<(&'static str, &'static str, &'static str)>,
+    vars: Vec<Brian2Variable>,
 }
 
 /// `text` with every identifier named in `values` replaced by its value (an expression in
 /// parentheses, from [`brian2_expr`]); other identifiers, numbers and operators are kept.
-fn substitute(text: &str, values: &[(&str, String)]) -> String {
+fn substitute(text: &str, values: &[Setting]) -> String {
     let mut out = String::with_capacity(text.len() * 2);
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
         if !word.is_empty() {
             let starts_like_name = word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-            match values.iter().find(|(name, _)| *name == word.as_str()) {
-                Some((_, value)) if starts_like_name => out.push_str(value),
+            match values.iter().find(|s| s.name == word.as_str()) {
+                Some(s) if starts_like_name => out.push_str(&s.value),
                 _ => out.push_str(word),
             }
             word.clear();
@@ -490,237 +630,37 @@ fn steps_of(q: &Quantity, dt: &Quantity) -> Result<u64, CodegenError> {
     }
 }
 
-/// Writes the Brian2 script ([`SCRIPT`]) for `suite` into `dir`; it reads the spike and
+/// Writes the Brian2 script ([`SCRIPT`]) for the network into `dir`; it reads the spike and
 /// connection files of the contract's `inputs/` at run time.
-pub fn generate(
-    suite: &NativeSuite,
-    _inputs: &Inputs,
-    dir: &Path,
-) -> Result<Generated, CodegenError> {
-    let dt = &suite.simulation.dt;
-    let dt_ms = super::ms(dt);
-
-    let mut populations = Vec::new();
-    for pop in &suite.populations {
-        if pop.kind.is_source {
-            populations.push(Pop {
-                id: pop.id.to_string(),
-                cell: pop.kind.name,
-                is_source: true,
-                size: pop.size,
-                equations: String::new(),
-                namespace: vec![],
-                threshold: "",
-                reset: "",
-                refractory: String::new(),
-                method: "",
-                method_note: "",
-                init: vec![],
-                every_step: None,
-                v_init_normal: None,
-            });
-            continue;
-        }
-        let model = brian2_model(pop).ok_or_else(|| {
-            CodegenError::Unsupported(format!(
-                "no Brian2 equations for `{}` (population `{}`)",
-                pop.kind.name, pop.id
-            ))
-        })?;
-        let mut namespace = Vec::new();
-        for (ours, theirs) in model.params {
-            let q = pop.param(ours).ok_or_else(|| {
-                CodegenError::Template(format!("`{}` has no parameter `{ours}`", pop.id))
-            })?;
-            namespace.push((*theirs, brian2_expr(q)));
-        }
-        let refractory = match model.refractory {
-            Refractory::None => String::new(),
-            Refractory::Param(name) => {
-                let q = pop.param(name).ok_or_else(|| {
-                    CodegenError::Template(format!("`{}` has no parameter `{name}`", pop.id))
-                })?;
-                format!("{}*defaultclock.dt", steps_of(q, dt)? + 1)
-            }
-            Refractory::FixedMs(t_ref) => {
-                let steps = (t_ref / dt_ms).round() as u64;
-                format!("{}*defaultclock.dt", steps + 1)
-            }
-        };
-        let mut init = Vec::new();
-        for (var, ours) in model.init {
-            let q = pop.param(ours).ok_or_else(|| {
-                CodegenError::Template(format!("`{}` has no parameter `{ours}`", pop.id))
-            })?;
-            init.push((*var, brian2_expr(q)));
-        }
-        for (var, expr) in model.init_exprs {
-            // A string: Brian2 evaluates it with the group's own variables.
-            init.push((*var, format!("\"{expr}\"")));
-        }
-        // Brian2's `exact` solver works symbolically; with the parameters as symbols it takes
-        // seconds for the alpha LIF and divides by `tau_m - tau_syn` (NaN when they are
-        // equal), so linear models get their numbers written into the equations instead.
-        // (Thresholds and resets still read the namespace.)
-        let equations = if model.method == "exact" {
-            substitute(model.equations, &namespace)
-        } else {
-            model.equations.to_string()
-        };
-        populations.push(Pop {
-            id: pop.id.to_string(),
-            cell: pop.kind.name,
-            is_source: false,
-            size: pop.size,
-            equations,
-            namespace,
-            threshold: model.threshold,
-            reset: model.reset,
-            refractory,
-            method: model.method,
-            method_note: model.method_note,
-            init,
-            every_step: model.every_step,
-            v_init_normal: super::drawn::initial_potential(pop)?,
-        });
-    }
-
-    let mut projections = Vec::new();
-    for (index, proj) in suite.projections.iter().enumerate() {
-        let target = &suite.populations[proj.to];
-        let model = brian2_model(target).ok_or_else(|| {
-            CodegenError::Unsupported(format!(
-                "projection {index} targets `{}`, which takes no input",
-                target.id
-            ))
-        })?;
-        let conductance = target.kind.synapse == crate::suite::native::SynapseKind::ConductanceExp;
-        // Current and voltage weights are signed by the receptor, as in NEST; conductances
-        // stay positive and go to the inhibitory conductance instead.
-        let weight = match proj.receptor {
-            Receptor::Inhibitory if !conductance => Quantity {
-                si: -proj.weight.si,
-                dim: proj.weight.dim,
-            },
-            _ => proj.weight,
-        };
-        let on_pre = match proj.receptor {
-            Receptor::Excitatory => model.on_pre[0],
-            Receptor::Inhibitory => model.on_pre[1],
-        };
-        let delay_steps = steps_of(&proj.delay, dt)?.max(1) - 1;
-        let (weight_unit, weight_dimension) = match target.kind.synapse {
-            crate::suite::native::SynapseKind::ConductanceExp => ("nS", "siemens"),
-            crate::suite::native::SynapseKind::Delta => ("mV", "volt"),
-            _ => ("pA", "amp"),
-        };
-        let drawn = match suite.simulation.connectivity {
-            Connectivity::Crosscheck => None,
-            Connectivity::Simulator => {
-                let signed = weight
-                    .value_in(weight_unit)
-                    .map_err(|e| CodegenError::Units(e.to_string()))?;
-                Some(super::drawn::DrawnProjection::new(
-                    suite,
-                    proj,
-                    signed,
-                    weight_unit,
-                )?)
-            }
-        };
-        projections.push(Proj {
-            index,
-            pre: suite.populations[proj.from].id.to_string(),
-            post: target.id.to_string(),
-            weight: brian2_expr(&weight),
-            on_pre,
-            delay_steps,
-            drawn,
-            weight_unit,
-            weight_dimension,
-        });
-    }
-
-    let mut steps = Vec::new();
-    for stimulus in &suite.stimuli {
-        match stimulus {
-            // Drawn by PoissonInput (see `poisson_drives` below).
-            Stimulus::Poisson { .. } => {}
-            Stimulus::Step {
-                target,
-                cells: selection,
-                amplitude,
-                start,
-                stop,
-                ..
-            } => {
-                let pop = &suite.populations[*target];
-                steps.push(Step {
-                    target: pop.id.to_string(),
-                    cells: list_literal(&cells(selection, pop.size)),
-                    amplitude_pa: number_in(amplitude, "pA")?,
-                    start_ms: number_in(start, "ms")?,
-                    stop_ms: number_in(stop, "ms")?,
-                });
-            }
-        }
-    }
-
-    let mut recordings = Vec::new();
-    for rec in &suite.recordings {
-        let pop = &suite.populations[rec.population];
-        let (spikes, vars) = super::split_recording(
-            rec,
-            |name| {
-                brian2_model(pop).and_then(|model| {
-                    model
-                        .variables
-                        .iter()
-                        .find(|(ours, _, _)| *ours == name)
-                        .copied()
-                })
-            },
-            |name| format!("cannot record `{name}` of `{}` on Brian2", pop.id),
-        )?;
-        recordings.push(Rec {
-            pop: pop.id.to_string(),
-            cells: list_literal(&cells(&rec.cells, pop.size)),
-            spikes,
-            vars,
-        });
-    }
-
-    let mut drives = Vec::new();
-    for drive in super::poisson_drives(suite, "crosscheck's Brian2 generation")? {
-        let n = (drive.rate.si * dt.si / DRIVE_MAX_P).ceil().clamp(1.0, 1e9) as u64;
-        let pop = &suite.populations[drive.target];
-        // A delta synapse's input is dropped while refractory (NEST's iaf_psc_delta); a
-        // current synapse keeps integrating (iaf_psc_exp clamps only the potential).
-        let (variable, weight) = match (pop.kind.name, drive.weight.si < 0.0) {
-            ("lif_delta", _) => (
-                "v",
-                format!("{}*int(not_refractory)", brian2_expr(&drive.weight)),
-            ),
-            (_, false) => ("I_syn_E", brian2_expr(&drive.weight)),
-            (_, true) => ("I_syn_I", brian2_expr(&drive.weight)),
-        };
-        drives.push(Drive {
-            target: pop.id.to_string(),
-            variable,
-            n,
-            rate_hz: code_number(drive.rate.si / n as f64),
-            weight,
-        });
-    }
-
+pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
+    let populations = net
+        .populations
+        .iter()
+        .map(|pop| population(net, pop))
+        .collect::<Result<_, _>>()?;
+    let projections = net
+        .projections
+        .iter()
+        .map(|proj| projection(net, proj))
+        .collect::<Result<_, _>>()?;
+    let steps = net
+        .steps()
+        .map(|s| step(net, s))
+        .collect::<Result<_, _>>()?;
+    let recordings = net
+        .recordings
+        .iter()
+        .map(|rec| recording(net, rec))
+        .collect::<Result<_, _>>()?;
+    let drives = poisson_drives(net)?;
     let context = Context {
         version: env!("CARGO_PKG_VERSION"),
-        suite: suite.name.to_string(),
-        dt: code_number(dt_ms),
-        duration: number_in(&suite.simulation.duration, "ms")?,
+        suite: net.suite.name.to_string(),
+        dt: code_number(net.dt_ms()),
+        duration: number_in(net.duration(), "ms")?,
         // numpy's seed is 32 bits (only a Poisson drive draws numbers in the script).
-        seed: suite.simulation.seed & 0xFFFF_FFFF,
-        draw_seed: super::drawn::seed(suite),
+        seed: net.suite.simulation.seed & 0xFFFF_FFFF,
+        draw_seed: super::drawn::seed(net.suite),
         draw_helpers: super::drawn::PYTHON_HELPERS,
         populations,
         projections,
@@ -732,11 +672,221 @@ pub fn generate(
     super::write_generated(dir, SCRIPT, &code, super::GeneratedKind::Python)
 }
 
+/// A population as a `NeuronGroup` of its cell type's equations (a `SpikeGeneratorGroup`
+/// for sources), the suite's values in its namespace.
+fn population(net: &Network, pop: &NetPopulation) -> Result<Pop, CodegenError> {
+    if pop.is_source() {
+        return Ok(Pop {
+            id: pop.id.to_string(),
+            cell: pop.kind.name,
+            is_source: true,
+            size: pop.size,
+            ..Pop::default()
+        });
+    }
+    let model = brian2_model(pop).ok_or_else(|| {
+        CodegenError::Unsupported(format!(
+            "no Brian2 equations for `{}` (population `{}`)",
+            pop.kind.name, pop.id
+        ))
+    })?;
+    let mut namespace = Vec::new();
+    for map in model.params {
+        namespace.push(Setting::new(
+            map.theirs,
+            brian2_expr(required(pop, map.ours)?),
+        ));
+    }
+    let refractory = refractory(net, pop, model.refractory)?;
+    let init = initial_values(pop, &model)?;
+    // Brian2's `exact` solver works symbolically; with the parameters as symbols it takes
+    // seconds for the alpha LIF and divides by `tau_m - tau_syn` (NaN when they are
+    // equal), so linear models get their numbers written into the equations instead.
+    // (Thresholds and resets still read the namespace.)
+    let equations = if model.method == "exact" {
+        substitute(model.equations, &namespace)
+    } else {
+        model.equations.to_string()
+    };
+    Ok(Pop {
+        id: pop.id.to_string(),
+        cell: pop.kind.name,
+        is_source: false,
+        size: pop.size,
+        equations,
+        namespace,
+        threshold: model.threshold,
+        reset: model.reset,
+        refractory,
+        method: model.method,
+        method_note: model.method_note,
+        init,
+        every_step: model.every_step,
+        v_init_normal: super::drawn::initial_potential(pop.def)?,
+    })
+}
+
+/// Parameter `name` of `pop` (an error, a bug in crosscheck, when the type lacks it).
+fn required<'a>(pop: &'a NetPopulation, name: &str) -> Result<&'a Quantity, CodegenError> {
+    pop.param(name)
+        .ok_or_else(|| CodegenError::Template(format!("`{}` has no parameter `{name}`", pop.id)))
+}
+
+/// The group's `refractory`: NEST's `R` steps after the spike step, counted from the spike
+/// step's start (see the module documentation), or empty for none.
+fn refractory(
+    net: &Network,
+    pop: &NetPopulation,
+    refractory: Refractory,
+) -> Result<String, CodegenError> {
+    Ok(match refractory {
+        Refractory::None => String::new(),
+        Refractory::Param(name) => {
+            format!(
+                "{}*defaultclock.dt",
+                steps_of(required(pop, name)?, net.dt())? + 1
+            )
+        }
+        Refractory::FixedMs(t_ref) => {
+            let steps = (t_ref / net.dt_ms()).round() as u64;
+            format!("{}*defaultclock.dt", steps + 1)
+        }
+    })
+}
+
+/// The initial values of the group's state variables: the suite's, then fixed expressions.
+fn initial_values(pop: &NetPopulation, model: &Brian2Model) -> Result<Vec<Setting>, CodegenError> {
+    let mut init = Vec::new();
+    for from in model.init {
+        init.push(Setting::new(
+            from.variable,
+            brian2_expr(required(pop, from.param)?),
+        ));
+    }
+    for e in model.init_exprs {
+        // A string: Brian2 evaluates it with the group's own variables.
+        init.push(Setting::new(e.variable, format!("\"{}\"", e.expr)));
+    }
+    Ok(init)
+}
+
+/// A projection as `Synapses` acting on the target's receptor, the weight in its unit.
+fn projection(net: &Network, proj: &NetProjection) -> Result<Proj, CodegenError> {
+    let target = &net.populations[proj.target];
+    let model = brian2_model(target).ok_or_else(|| {
+        CodegenError::Unsupported(format!(
+            "projection {} targets `{}`, which takes no input",
+            proj.index, target.id
+        ))
+    })?;
+    let conductance = target.kind.synapse == SynapseKind::ConductanceExp;
+    // Current and voltage weights are signed by the receptor, as in NEST; conductances
+    // stay positive and go to the inhibitory conductance instead.
+    let weight = match proj.receptor {
+        Receptor::Inhibitory if !conductance => Quantity {
+            si: -proj.weight.si,
+            dim: proj.weight.dim,
+        },
+        _ => proj.weight,
+    };
+    let on_pre = match proj.receptor {
+        Receptor::Excitatory => model.on_pre.excitatory,
+        Receptor::Inhibitory => model.on_pre.inhibitory,
+    };
+    let delay_steps = steps_of(&proj.delay, net.dt())?.max(1) - 1;
+    let (weight_unit, weight_dimension) = match target.kind.synapse {
+        SynapseKind::ConductanceExp => ("nS", "siemens"),
+        SynapseKind::Delta => ("mV", "volt"),
+        _ => ("pA", "amp"),
+    };
+    let drawn = match proj.connections {
+        Connections::Listed(_) => None,
+        Connections::Drawn(_) => {
+            let signed = weight
+                .value_in(weight_unit)
+                .map_err(|e| CodegenError::Units(e.to_string()))?;
+            Some(super::drawn::DrawnProjection::new(
+                net,
+                proj,
+                signed,
+                weight_unit,
+            )?)
+        }
+    };
+    Ok(Proj {
+        index: proj.index,
+        pre: net.populations[proj.source].id.to_string(),
+        post: target.id.to_string(),
+        weight: brian2_expr(&weight),
+        on_pre,
+        delay_steps,
+        drawn,
+        weight_unit,
+        weight_dimension,
+    })
+}
+
+/// A current step, set on the group's `I_stim` between run segments.
+fn step(net: &Network, s: &CurrentStep) -> Result<Step, CodegenError> {
+    Ok(Step {
+        target: net.populations[s.target].id.to_string(),
+        cells: list_literal(&s.cells),
+        amplitude_pa: number_in(&s.amplitude, "pA")?,
+        start_ms: number_in(&s.start, "ms")?,
+        stop_ms: number_in(&s.stop, "ms")?,
+    })
+}
+
+/// A recording: a `SpikeMonitor` and a `StateMonitor` per state variable.
+fn recording(net: &Network, rec: &NetRecording) -> Result<Rec, CodegenError> {
+    let pop = &net.populations[rec.population];
+    let (spikes, vars) = rec.split(
+        |name| {
+            brian2_model(pop)
+                .and_then(|model| model.variables.iter().find(|v| v.ours == name).copied())
+        },
+        |name| format!("cannot record `{name}` of `{}` on Brian2", pop.id),
+    )?;
+    Ok(Rec {
+        pop: pop.id.to_string(),
+        cells: list_literal(&rec.cells),
+        spikes,
+        vars,
+    })
+}
+
+/// The Poisson drives as `PoissonInput`s of binomial draws each step (see [`DRIVE_MAX_P`]).
+fn poisson_drives(net: &Network) -> Result<Vec<Drive>, CodegenError> {
+    let mut drives = Vec::new();
+    for drive in net.driven_cells("crosscheck's Brian2 generation")? {
+        let n = (drive.rate.si * net.dt().si / DRIVE_MAX_P)
+            .ceil()
+            .clamp(1.0, 1e9) as u64;
+        let pop = &net.populations[drive.target];
+        let weight = drive.signed_weight();
+        // A delta synapse's input is dropped while refractory (NEST's iaf_psc_delta); a
+        // current synapse keeps integrating (iaf_psc_exp clamps only the potential).
+        let (variable, weight) = match (pop.kind.name, weight.si < 0.0) {
+            ("lif_delta", _) => ("v", format!("{}*int(not_refractory)", brian2_expr(&weight))),
+            (_, false) => ("I_syn_E", brian2_expr(&weight)),
+            (_, true) => ("I_syn_I", brian2_expr(&weight)),
+        };
+        drives.push(Drive {
+            target: pop.id.to_string(),
+            variable,
+            n,
+            rate_hz: code_number(drive.rate.si / n as f64),
+            weight,
+        });
+    }
+    Ok(drives)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codegen::{apply_sweep, generate as generate_for};
-    use crate::suite::native::{load_suite, Simulator};
+    use crate::suite::native::{load_suite, NativeSuite, Simulator};
 
     use crate::codegen::testing::{assert_parses_as_python, example, from_yaml, EXAMPLES};
 

@@ -12,8 +12,9 @@
 
 use serde::Serialize;
 
+use super::network::{NetProjection, Network, NormalDraw};
 use super::{number_in, CodegenError};
-use crate::suite::native::{Connector, NativeSuite, Population, Projection};
+use crate::suite::native::{Connector, NativeSuite, Population};
 use crate::suite::units::code_number;
 
 /// The Python helpers the NEURON and Brian2 scripts call; `DRAW_SEED` is defined before them.
@@ -97,21 +98,21 @@ impl DrawnProjection {
     /// `signed_weight` is the weight as the simulator takes it, in `unit` (its sign decides the
     /// interval the draws stay in).
     pub fn new(
-        suite: &NativeSuite,
-        proj: &Projection,
+        net: &Network,
+        proj: &NetProjection,
         signed_weight: f64,
         unit: &str,
     ) -> Result<DrawnProjection, CodegenError> {
-        let pre = &suite.populations[proj.from];
-        let post = &suite.populations[proj.to];
-        if pre.kind.is_source {
+        let pre = &net.populations[proj.source];
+        let post = &net.populations[proj.target];
+        if pre.is_source() {
             return Err(CodegenError::Unsupported(format!(
                 "with `connectivity: simulator`, NEURON and Brian2 draw connections between cells only (`{}` is a source)",
                 pre.id
             )));
         }
-        let same = proj.from == proj.to;
-        let (rule, total, allow_self) = match &proj.connector {
+        let same = proj.source == proj.target;
+        let (rule, total, allow_self) = match &proj.def.connector {
             Connector::FixedTotalNumber {
                 total,
                 allow_self_connections,
@@ -244,10 +245,13 @@ pub fn draw_initial_potentials(suite: &NativeSuite, population: usize) -> Option
     )
 }
 
-/// A population's drawn initial potential: `(mean, sd)` in mV.
-pub fn initial_potential(pop: &Population) -> Result<Option<(String, String)>, CodegenError> {
+/// A population's drawn initial potential: mean and sd in mV.
+pub(crate) fn initial_potential(pop: &Population) -> Result<Option<NormalDraw>, CodegenError> {
     match (pop.v_init_sd, pop.param("v_init")) {
-        (Some(sd), Some(mean)) => Ok(Some((number_in(mean, "mV")?, number_in(&sd, "mV")?))),
+        (Some(sd), Some(mean)) => Ok(Some(NormalDraw {
+            mean: number_in(mean, "mV")?,
+            sd: number_in(&sd, "mV")?,
+        })),
         _ => Ok(None),
     }
 }

@@ -28,8 +28,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{cells, ms, render, CodegenError, Generated, GeneratedKind, Inputs};
-use crate::suite::native::{NativeSuite, Population, Receptor, Stimulus, Variable};
+use super::network::{
+    Connections, CurrentStep, NameMap, NetPopulation, NetProjection, NetRecording, NetStimulus,
+    Network, Setting,
+};
+use super::{cells, ms, render, CodegenError, Generated, GeneratedKind};
+use crate::suite::native::{NativeSuite, Population, Receptor, Variable};
 use crate::suite::units::{code_number, parse_unit, Convention, Dimension, Quantity};
 
 const TEMPLATE: &str = include_str!("templates/lems.xml.tera");
@@ -42,71 +46,97 @@ pub fn file_name(suite: &NativeSuite) -> String {
     format!("LEMS_{}.xml", suite.name)
 }
 
-/// How a parameter reaches a LEMS attribute: (our name, LEMS attribute, unit of the number,
-/// suffix written after it). PyNN.xml's types take bare numbers in PyNN's units.
-type ParamMap = &'static [(&'static str, &'static str, &'static str, &'static str)];
+/// How a parameter reaches a LEMS attribute. PyNN.xml's types take bare numbers in PyNN's
+/// units.
+#[derive(Clone, Copy)]
+struct LemsParam {
+    /// Our name.
+    ours: &'static str,
+    /// The LEMS attribute.
+    theirs: &'static str,
+    /// The unit of the number.
+    unit: &'static str,
+    /// The LEMS unit symbol written after the number, or nothing for PyNN's bare numbers.
+    suffix: &'static str,
+}
 
-const PYNN_LIF: ParamMap = &[
-    ("cm", "cm", "nF", ""),
-    ("tau_m", "tau_m", "ms", ""),
-    ("v_rest", "v_rest", "mV", ""),
-    ("v_reset", "v_reset", "mV", ""),
-    ("v_thresh", "v_thresh", "mV", ""),
-    ("tau_refrac", "tau_refrac", "ms", ""),
-    ("tau_syn_E", "tau_syn_E", "ms", ""),
-    ("tau_syn_I", "tau_syn_I", "ms", ""),
-    ("i_offset", "i_offset", "nA", ""),
-    ("v_init", "v_init", "mV", ""),
+impl LemsParam {
+    const fn new(
+        ours: &'static str,
+        theirs: &'static str,
+        unit: &'static str,
+        suffix: &'static str,
+    ) -> Self {
+        LemsParam {
+            ours,
+            theirs,
+            unit,
+            suffix,
+        }
+    }
+}
+
+const PYNN_LIF: &[LemsParam] = &[
+    LemsParam::new("cm", "cm", "nF", ""),
+    LemsParam::new("tau_m", "tau_m", "ms", ""),
+    LemsParam::new("v_rest", "v_rest", "mV", ""),
+    LemsParam::new("v_reset", "v_reset", "mV", ""),
+    LemsParam::new("v_thresh", "v_thresh", "mV", ""),
+    LemsParam::new("tau_refrac", "tau_refrac", "ms", ""),
+    LemsParam::new("tau_syn_E", "tau_syn_E", "ms", ""),
+    LemsParam::new("tau_syn_I", "tau_syn_I", "ms", ""),
+    LemsParam::new("i_offset", "i_offset", "nA", ""),
+    LemsParam::new("v_init", "v_init", "mV", ""),
 ];
 
-const IZHIKEVICH: ParamMap = &[
-    ("a", "a", "1/ms", "per_ms"),
-    ("b", "b", "1/ms", "per_ms"),
-    ("c", "c", "mV", "mV"),
-    ("d", "d", "mV/ms", "cc_mV_per_ms"),
-    ("v_thresh", "v_thresh", "mV", "mV"),
-    ("i_offset", "i_offset", "nA", "nA"),
-    ("v_init", "v_init", "mV", "mV"),
-    ("u_init", "u_init", "mV/ms", "cc_mV_per_ms"),
+const IZHIKEVICH: &[LemsParam] = &[
+    LemsParam::new("a", "a", "1/ms", "per_ms"),
+    LemsParam::new("b", "b", "1/ms", "per_ms"),
+    LemsParam::new("c", "c", "mV", "mV"),
+    LemsParam::new("d", "d", "mV/ms", "cc_mV_per_ms"),
+    LemsParam::new("v_thresh", "v_thresh", "mV", "mV"),
+    LemsParam::new("i_offset", "i_offset", "nA", "nA"),
+    LemsParam::new("v_init", "v_init", "mV", "mV"),
+    LemsParam::new("u_init", "u_init", "mV/ms", "cc_mV_per_ms"),
 ];
 
-const IZHIKEVICH2007: ParamMap = &[
-    ("cm", "C", "pF", "pF"),
-    ("k", "k", "nS/mV", "nS_per_mV"),
-    ("v_r", "vr", "mV", "mV"),
-    ("v_t", "vt", "mV", "mV"),
-    ("v_peak", "vpeak", "mV", "mV"),
-    ("a", "a", "1/ms", "per_ms"),
-    ("b", "b", "nS", "nS"),
-    ("c", "c", "mV", "mV"),
-    ("d", "d", "pA", "pA"),
-    ("v_init", "v0", "mV", "mV"),
+const IZHIKEVICH2007: &[LemsParam] = &[
+    LemsParam::new("cm", "C", "pF", "pF"),
+    LemsParam::new("k", "k", "nS/mV", "nS_per_mV"),
+    LemsParam::new("v_r", "vr", "mV", "mV"),
+    LemsParam::new("v_t", "vt", "mV", "mV"),
+    LemsParam::new("v_peak", "vpeak", "mV", "mV"),
+    LemsParam::new("a", "a", "1/ms", "per_ms"),
+    LemsParam::new("b", "b", "nS", "nS"),
+    LemsParam::new("c", "c", "mV", "mV"),
+    LemsParam::new("d", "d", "pA", "pA"),
+    LemsParam::new("v_init", "v0", "mV", "mV"),
 ];
 
-const ADEX: ParamMap = &[
-    ("cm", "C", "pF", "pF"),
-    ("g_L", "gL", "nS", "nS"),
-    ("v_rest", "EL", "mV", "mV"),
-    ("v_thresh", "VT", "mV", "mV"),
-    ("v_reset", "v_reset", "mV", "mV"),
-    ("tau_w", "tau_w", "ms", "ms"),
-    ("a", "a", "nS", "nS"),
-    ("b", "b", "pA", "pA"),
-    ("tau_refrac", "t_ref", "ms", "ms"),
-    ("i_offset", "i_offset", "pA", "pA"),
-    ("v_init", "v_init", "mV", "mV"),
+const ADEX: &[LemsParam] = &[
+    LemsParam::new("cm", "C", "pF", "pF"),
+    LemsParam::new("g_L", "gL", "nS", "nS"),
+    LemsParam::new("v_rest", "EL", "mV", "mV"),
+    LemsParam::new("v_thresh", "VT", "mV", "mV"),
+    LemsParam::new("v_reset", "v_reset", "mV", "mV"),
+    LemsParam::new("tau_w", "tau_w", "ms", "ms"),
+    LemsParam::new("a", "a", "nS", "nS"),
+    LemsParam::new("b", "b", "pA", "pA"),
+    LemsParam::new("tau_refrac", "t_ref", "ms", "ms"),
+    LemsParam::new("i_offset", "i_offset", "pA", "pA"),
+    LemsParam::new("v_init", "v_init", "mV", "mV"),
 ];
 
-const HH: ParamMap = &[
-    ("cm", "C", "pF", "pF"),
-    ("g_Na", "gNa", "nS", "nS"),
-    ("g_K", "gK", "nS", "nS"),
-    ("g_L", "gL", "nS", "nS"),
-    ("e_rev_Na", "ENa", "mV", "mV"),
-    ("e_rev_K", "EK", "mV", "mV"),
-    ("e_rev_L", "EL", "mV", "mV"),
-    ("i_offset", "i_offset", "pA", "pA"),
-    ("v_init", "v_init", "mV", "mV"),
+const HH: &[LemsParam] = &[
+    LemsParam::new("cm", "C", "pF", "pF"),
+    LemsParam::new("g_Na", "gNa", "nS", "nS"),
+    LemsParam::new("g_K", "gK", "nS", "nS"),
+    LemsParam::new("g_L", "gL", "nS", "nS"),
+    LemsParam::new("e_rev_Na", "ENa", "mV", "mV"),
+    LemsParam::new("e_rev_K", "EK", "mV", "mV"),
+    LemsParam::new("e_rev_L", "EL", "mV", "mV"),
+    LemsParam::new("i_offset", "i_offset", "pA", "pA"),
+    LemsParam::new("v_init", "v_init", "mV", "mV"),
 ];
 
 /// The synapse a cell type's incoming projections use.
@@ -124,58 +154,69 @@ enum Synapse {
 /// and its recordable state variables (ours → LEMS exposure).
 struct LemsModel {
     tag: &'static str,
-    params: ParamMap,
+    params: &'static [LemsParam],
     synapse: Synapse,
     /// The component type of a current step into this cell.
     pulse: &'static str,
-    variables: &'static [(&'static str, &'static str)],
+    variables: &'static [NameMap],
 }
 
+const V: &[NameMap] = &[NameMap::new("v", "v")];
+const V_U: &[NameMap] = &[NameMap::new("v", "v"), NameMap::new("u", "u")];
+const V_W: &[NameMap] = &[NameMap::new("v", "v"), NameMap::new("w", "w")];
+
 fn lems_model(cell: &str) -> Option<LemsModel> {
-    Some(match cell {
-        "lif_curr_exp" => LemsModel {
-            tag: "IF_curr_exp",
-            params: PYNN_LIF,
-            synapse: Synapse::Current("expCurrSynapse"),
-            pulse: "pulseGenerator",
-            variables: &[("v", "v")],
-        },
-        "lif_curr_alpha" => LemsModel {
-            tag: "IF_curr_alpha",
-            params: PYNN_LIF,
-            synapse: Synapse::Current("alphaCurrSynapse"),
-            pulse: "pulseGenerator",
-            variables: &[("v", "v")],
-        },
-        "izhikevich" => LemsModel {
-            tag: "cc_izhikevich2003",
-            params: IZHIKEVICH,
-            synapse: Synapse::Delta,
-            pulse: "cc_deltaPulse",
-            variables: &[("v", "v"), ("u", "u")],
-        },
-        "izhikevich2007" => LemsModel {
-            tag: "izhikevich2007Cell",
-            params: IZHIKEVICH2007,
-            synapse: Synapse::Current("expCurrSynapse"),
-            pulse: "pulseGenerator",
-            variables: &[("v", "v"), ("u", "u")],
-        },
-        "adex_cond_exp" => LemsModel {
-            tag: "cc_aeif_cond_exp",
-            params: ADEX,
-            synapse: Synapse::Conductance,
-            pulse: "pulseGenerator",
-            variables: &[("v", "v"), ("w", "w")],
-        },
-        "hh_curr_alpha" => LemsModel {
-            tag: "cc_hh_psc_alpha",
-            params: HH,
-            synapse: Synapse::Current("alphaCurrSynapse"),
-            pulse: "pulseGenerator",
-            variables: &[("v", "v")],
-        },
+    let (tag, params, synapse, pulse, variables): (_, _, _, _, &[NameMap]) = match cell {
+        "lif_curr_exp" => (
+            "IF_curr_exp",
+            PYNN_LIF,
+            Synapse::Current("expCurrSynapse"),
+            "pulseGenerator",
+            V,
+        ),
+        "lif_curr_alpha" => (
+            "IF_curr_alpha",
+            PYNN_LIF,
+            Synapse::Current("alphaCurrSynapse"),
+            "pulseGenerator",
+            V,
+        ),
+        "izhikevich" => (
+            "cc_izhikevich2003",
+            IZHIKEVICH,
+            Synapse::Delta,
+            "cc_deltaPulse",
+            V_U,
+        ),
+        "izhikevich2007" => (
+            "izhikevich2007Cell",
+            IZHIKEVICH2007,
+            Synapse::Current("expCurrSynapse"),
+            "pulseGenerator",
+            V_U,
+        ),
+        "adex_cond_exp" => (
+            "cc_aeif_cond_exp",
+            ADEX,
+            Synapse::Conductance,
+            "pulseGenerator",
+            V_W,
+        ),
+        "hh_curr_alpha" => (
+            "cc_hh_psc_alpha",
+            HH,
+            Synapse::Current("alphaCurrSynapse"),
+            "pulseGenerator",
+            V,
+        ),
         _ => return None,
+    };
+    Some(LemsModel {
+        tag,
+        params,
+        synapse,
+        pulse,
+        variables,
     })
 }
 
@@ -203,7 +244,7 @@ struct Context {
 struct Component {
     tag: &'static str,
     id: String,
-    attrs: Vec<(&'static str, String)>,
+    attrs: Vec<Setting>,
 }
 
 #[derive(Serialize)]
@@ -249,18 +290,33 @@ struct Input {
 /// An `<OutputFile>`: one column per quantity path. Shared with [`super::neuroml`].
 #[derive(Serialize)]
 pub(crate) struct Trace {
+    /// The element's id.
     pub id: String,
+    /// The file's name in [`RAW_OUTPUT`].
     pub file: String,
+    /// The quantity path of each column.
     pub columns: Vec<String>,
 }
 
 /// An `<EventOutputFile>`. Shared with [`super::neuroml`].
 #[derive(Serialize)]
 pub(crate) struct Spikes {
+    /// The element's id.
     pub id: String,
+    /// The file's name in [`RAW_OUTPUT`].
     pub file: String,
-    /// (cell index, path of the emitting component)
-    pub selections: Vec<(usize, String)>,
+    /// The cells whose spikes are written.
+    pub selections: Vec<Selection>,
+}
+
+/// One cell an `<EventOutputFile>` selects: its index (the id written in the file) and the
+/// path of the component emitting its spikes.
+#[derive(Serialize)]
+pub(crate) struct Selection {
+    /// The cell's index in its population.
+    pub cell: usize,
+    /// The emitting component's path.
+    pub path: String,
 }
 
 // Generated names. Every family has its own fixed prefix or suffix around a validated
@@ -291,10 +347,12 @@ fn synapse_id(pop: &Population, receptor: Receptor) -> String {
     }
 }
 
+/// The name of jLEMS's raw trace file for variable `var` of population `pop`.
 pub(crate) fn raw_trace_file(pop: &str, var: &str) -> String {
     format!("{pop}_{var}.dat")
 }
 
+/// The name of jLEMS's raw spike file for population `pop`.
 pub(crate) fn raw_spike_file(pop: &str) -> String {
     format!("spikes_{pop}.spikes")
 }
@@ -316,51 +374,109 @@ fn param<'a>(pop: &'a Population, name: &str) -> Result<&'a Quantity, CodegenErr
     })
 }
 
-/// Writes the LEMS file ([`file_name`]) for `suite` into `dir`, with `inputs`' spike trains and
-/// connection lists inlined, and creates [`RAW_OUTPUT`] (jLEMS does not create it).
-pub fn generate(
-    suite: &NativeSuite,
-    inputs: &Inputs,
-    dir: &Path,
-) -> Result<Generated, CodegenError> {
-    let duration_ms = ms(&suite.simulation.duration);
-    let dt_ms = ms(&suite.simulation.dt);
-    let mut components = Vec::new();
-    let mut sources = Vec::new();
-    let mut pulses = Vec::new();
-    let mut populations = Vec::new();
-    let mut lems_inputs = Vec::new();
-    let (mut uses_izhikevich, mut uses_adex, mut uses_hh) = (false, false, false);
+/// The network part of the LEMS file, filled population by population, then by the
+/// projections and the current steps.
+#[derive(Default)]
+struct LemsNetwork {
+    components: Vec<Component>,
+    sources: Vec<Source>,
+    pulses: Vec<Pulse>,
+    populations: Vec<Pop>,
+    connections: Vec<Connection>,
+    inputs: Vec<Input>,
+    uses_izhikevich: bool,
+    uses_adex: bool,
+    uses_hh: bool,
+}
 
-    for (index, pop) in suite.populations.iter().enumerate() {
-        if pop.kind.is_source {
-            let trains = super::source_trains(inputs, index, pop)?;
-            for cell in 0..pop.size {
-                let id = format!("spikes{cell}_{}", pop.id);
-                // jLEMS fires a `spike` at the first step with t >= time, and t is a sum of
-                // steps: a time on the grid may fire one step late by rounding. Half a step
-                // early fires it on the step of its time, as NEST does (which moves t = 0 to
-                // the first step).
-                let times = trains
-                    .get(cell)
-                    .map(|t| {
-                        t.iter()
-                            .map(|x| code_number(x.max(dt_ms) - dt_ms / 2.0))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                sources.push(Source {
-                    id: id.clone(),
-                    times,
-                });
-                populations.push(Pop {
-                    id: source_pop_id(pop, cell),
-                    component: id,
-                    size: 1,
-                });
-            }
-            continue;
+/// Writes the LEMS file ([`file_name`]) for the network into `dir`, with the spike trains and
+/// connection lists crosscheck prepared inlined, and creates [`RAW_OUTPUT`] (jLEMS does not
+/// create it).
+pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
+    let mut lems = LemsNetwork::default();
+    for pop in &net.populations {
+        if pop.is_source() {
+            lems.add_source(net, pop)?;
+        } else {
+            lems.add_cells(net, pop)?;
         }
+    }
+    for proj in &net.projections {
+        lems.add_projection(net, proj)?;
+    }
+    for stimulus in &net.stimuli {
+        let NetStimulus::Step(step) = stimulus else {
+            return Err(CodegenError::Unsupported(
+                "crosscheck's LEMS generation has no Poisson drive (`poisson` stimulus)".into(),
+            ));
+        };
+        lems.add_step(net, step)?;
+    }
+    let (traces, spikes) = recordings(net)?;
+    let context = Context {
+        version: env!("CARGO_PKG_VERSION"),
+        suite: net.suite.name.to_string(),
+        uses_izhikevich: lems.uses_izhikevich,
+        uses_adex: lems.uses_adex,
+        uses_hh: lems.uses_hh,
+        dt: number(net.dt(), "ms")?,
+        duration: number(net.duration(), "ms")?,
+        components: lems.components,
+        sources: lems.sources,
+        pulses: lems.pulses,
+        populations: lems.populations,
+        connections: lems.connections,
+        inputs: lems.inputs,
+        traces,
+        spikes,
+    };
+    // The name does not end in `.xml`, so tera does not autoescape: jLEMS's XML reader does not
+    // decode entities (`&#x2F;` breaks its paths), and every value here is a number or a
+    // validated identifier anyway.
+    let code = render("lems.xml.tera", TEMPLATE, &context)?;
+    // jLEMS does not create the folders of its output files.
+    let raw = dir.join(RAW_OUTPUT);
+    std::fs::create_dir_all(&raw).map_err(|source| CodegenError::Io {
+        path: raw.clone(),
+        source,
+    })?;
+    super::write_generated(dir, &file_name(net.suite), &code, GeneratedKind::Lems)
+}
+
+impl LemsNetwork {
+    /// A source population: one `spikeArray` population per cell, its times inlined.
+    fn add_source(&mut self, net: &Network, pop: &NetPopulation) -> Result<(), CodegenError> {
+        let trains = pop.trains()?;
+        let dt_ms = net.dt_ms();
+        for cell in 0..pop.size {
+            let id = format!("spikes{cell}_{}", pop.id);
+            // jLEMS fires a `spike` at the first step with t >= time, and t is a sum of
+            // steps: a time on the grid may fire one step late by rounding. Half a step
+            // early fires it on the step of its time, as NEST does (which moves t = 0 to
+            // the first step).
+            let times = trains
+                .get(cell)
+                .map(|t| {
+                    t.iter()
+                        .map(|x| code_number(x.max(dt_ms) - dt_ms / 2.0))
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.sources.push(Source {
+                id: id.clone(),
+                times,
+            });
+            self.populations.push(Pop {
+                id: source_pop_id(pop.def, cell),
+                component: id,
+                size: 1,
+            });
+        }
+        Ok(())
+    }
+
+    /// A cell population: its cell component, one synapse per receptor, the population.
+    fn add_cells(&mut self, net: &Network, pop: &NetPopulation) -> Result<(), CodegenError> {
         let model = lems_model(pop.kind.name).ok_or_else(|| {
             CodegenError::Unsupported(format!(
                 "no LEMS model for `{}` (population `{}`)",
@@ -369,117 +485,76 @@ pub fn generate(
         })?;
         let cell_id = format!("cell_{}", pop.id);
         let mut attrs = Vec::new();
-        for (ours, theirs, unit, suffix) in model.params {
-            attrs.push((*theirs, value(param(pop, ours)?, unit, suffix)?));
+        for map in model.params {
+            attrs.push(Setting::new(
+                map.theirs,
+                value(param(pop.def, map.ours)?, map.unit, map.suffix)?,
+            ));
         }
         match pop.kind.name {
-            "izhikevich" => uses_izhikevich = true,
+            "izhikevich" => self.uses_izhikevich = true,
             "hh_curr_alpha" => {
-                uses_hh = true;
-                // The gates start at their steady state for v_init, as on every simulator.
-                let v_init = param(pop, "v_init")?.si * 1e3;
-                let (m, h, n) = super::hh_steady_state(v_init);
-                attrs.push(("m0", code_number(m)));
-                attrs.push(("h0", code_number(h)));
-                attrs.push(("n0", code_number(n)));
+                self.uses_hh = true;
+                attrs.extend(hh_gates(pop.def)?);
             }
             "adex_cond_exp" => {
-                uses_adex = true;
-                // NEST detects spikes at V_peak, or at V_th when the exponential is off; a
-                // zero slope factor would divide by zero in LEMS, so it is replaced by 1 mV
-                // and the exponential switched off.
-                let delta_t = param(pop, "delta_T")?;
-                let exp_on = delta_t.si > 0.0;
-                let detect = if exp_on {
-                    param(pop, "v_spike")?
-                } else {
-                    param(pop, "v_thresh")?
-                };
-                attrs.push((
-                    "delta_T",
-                    if exp_on {
-                        value(delta_t, "mV", "mV")?
-                    } else {
-                        "1.0mV".to_string()
-                    },
-                ));
-                attrs.push(("exp_on", if exp_on { "1" } else { "0" }.to_string()));
-                attrs.push(("v_detect", value(detect, "mV", "mV")?));
-                let refractory = param(pop, "tau_refrac")?.si > 0.0;
-                attrs.push((
-                    "has_refractory",
-                    if refractory { "1" } else { "0" }.to_string(),
-                ));
+                self.uses_adex = true;
+                attrs.extend(adex_attributes(pop.def)?);
             }
-            "izhikevich2007" => {
-                // izhikevich2007Cell has no offset current: a pulse over the whole run.
-                let offset = param(pop, "i_offset")?;
-                if offset.si != 0.0 {
-                    let id = format!("offset_{}", pop.id);
-                    pulses.push(Pulse {
-                        tag: model.pulse,
-                        id: id.clone(),
-                        delay: "0.0".to_string(),
-                        duration: code_number(duration_ms * 2.0 + 1.0),
-                        amplitude: number(offset, "nA")?,
-                    });
-                    for cell in 0..pop.size {
-                        lems_inputs.push(Input {
-                            target: cell_path(pop, cell),
-                            input: id.clone(),
-                        });
-                    }
-                }
-            }
+            "izhikevich2007" => self.add_offset_pulse(net, pop, &model)?,
             _ => {}
         }
-        components.push(Component {
+        self.components.push(Component {
             tag: model.tag,
             id: cell_id.clone(),
             attrs,
         });
         // One synapse per receptor; each connection scales it by its own weight.
         for receptor in [Receptor::Excitatory, Receptor::Inhibitory] {
-            let (tag, attrs) = match model.synapse {
-                Synapse::Current(tag) => {
-                    let tau = match receptor {
-                        Receptor::Excitatory => "tau_syn_E",
-                        Receptor::Inhibitory => "tau_syn_I",
-                    };
-                    (tag, vec![("tau_syn", value(param(pop, tau)?, "ms", "")?)])
-                }
-                Synapse::Conductance => {
-                    let (tau, rev) = match receptor {
-                        Receptor::Excitatory => ("tau_syn_E", "e_rev_E"),
-                        Receptor::Inhibitory => ("tau_syn_I", "e_rev_I"),
-                    };
-                    (
-                        "expCondSynapse",
-                        vec![
-                            ("tau_syn", value(param(pop, tau)?, "ms", "")?),
-                            ("e_rev", value(param(pop, rev)?, "mV", "")?),
-                        ],
-                    )
-                }
-                Synapse::Delta => ("cc_deltaSynapse", vec![]),
-            };
-            components.push(Component {
-                tag,
-                id: synapse_id(pop, receptor),
-                attrs,
-            });
+            self.components
+                .push(synapse_component(pop.def, model.synapse, receptor)?);
         }
-        populations.push(Pop {
-            id: pop_id(pop),
+        self.populations.push(Pop {
+            id: pop_id(pop.def),
             component: cell_id,
             size: pop.size,
         });
+        Ok(())
     }
 
-    let mut connections = Vec::new();
-    for (k, proj) in suite.projections.iter().enumerate() {
-        let pre = &suite.populations[proj.from];
-        let post = &suite.populations[proj.to];
+    /// izhikevich2007Cell has no offset current: a pulse over the whole run into every cell.
+    fn add_offset_pulse(
+        &mut self,
+        net: &Network,
+        pop: &NetPopulation,
+        model: &LemsModel,
+    ) -> Result<(), CodegenError> {
+        let offset = param(pop.def, "i_offset")?;
+        if offset.si == 0.0 {
+            return Ok(());
+        }
+        let id = format!("offset_{}", pop.id);
+        self.pulses.push(Pulse {
+            tag: model.pulse,
+            id: id.clone(),
+            delay: "0.0".to_string(),
+            duration: code_number(net.duration_ms() * 2.0 + 1.0),
+            amplitude: number(offset, "nA")?,
+        });
+        for cell in 0..pop.size {
+            self.inputs.push(Input {
+                target: cell_path(pop.def, cell),
+                input: id.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A projection as one `synapticConnectionWD` per pair, the weight as the target's
+    /// synapse takes it.
+    fn add_projection(&mut self, net: &Network, proj: &NetProjection) -> Result<(), CodegenError> {
+        let pre = net.populations[proj.source].def;
+        let post = net.populations[proj.target].def;
         let model = lems_model(post.kind.name).ok_or_else(|| {
             CodegenError::Unsupported(format!("`{}` cannot receive projections", post.id))
         })?;
@@ -501,9 +576,13 @@ pub fn generate(
         let weight = code_number(weight);
         let delay = number(&proj.delay, "ms")?;
         let synapse = synapse_id(post, proj.receptor);
-        let pairs = inputs.connections.get(k).map(Vec::as_slice).unwrap_or(&[]);
+        // A network each simulator draws has no pairs to inline: LEMS gets none.
+        let pairs = match proj.connections {
+            Connections::Listed(pairs) => pairs,
+            Connections::Drawn(_) => &[],
+        };
         for (a, b) in pairs {
-            connections.push(Connection {
+            self.connections.push(Connection {
                 from: cell_path(pre, *a as usize),
                 to: cell_path(post, *b as usize),
                 synapse: synapse.clone(),
@@ -511,105 +590,154 @@ pub fn generate(
                 delay: delay.clone(),
             });
         }
+        Ok(())
     }
 
-    for (k, stimulus) in suite.stimuli.iter().enumerate() {
-        let Stimulus::Step {
-            target,
-            cells: selection,
-            amplitude,
-            start,
-            stop,
-            ..
-        } = stimulus
-        else {
-            return Err(CodegenError::Unsupported(
-                "crosscheck's LEMS generation has no Poisson drive (`poisson` stimulus)".into(),
-            ));
-        };
-        let pop = &suite.populations[*target];
+    /// A current step as a pulse (`stim<k>`) into each of its cells.
+    fn add_step(&mut self, net: &Network, step: &CurrentStep) -> Result<(), CodegenError> {
+        let pop = net.populations[step.target].def;
         let model = lems_model(pop.kind.name).ok_or_else(|| {
             CodegenError::Unsupported(format!("`{}` cannot receive a current step", pop.id))
         })?;
-        let id = format!("stim{k}");
-        pulses.push(Pulse {
+        let id = format!("stim{}", step.index);
+        self.pulses.push(Pulse {
             tag: model.pulse,
             id: id.clone(),
-            delay: code_number(ms(start)),
-            duration: code_number(ms(stop) - ms(start)),
-            amplitude: number(amplitude, "nA")?,
+            delay: code_number(ms(&step.start)),
+            duration: code_number(ms(&step.stop) - ms(&step.start)),
+            amplitude: number(&step.amplitude, "nA")?,
         });
-        for cell in cells(selection, pop.size) {
-            lems_inputs.push(Input {
+        for &cell in &step.cells {
+            self.inputs.push(Input {
                 target: cell_path(pop, cell),
                 input: id.clone(),
             });
         }
+        Ok(())
     }
+}
 
+/// The gates of an HH cell start at their steady state for v_init, as on every simulator.
+fn hh_gates(pop: &Population) -> Result<[Setting; 3], CodegenError> {
+    let v_init = param(pop, "v_init")?.si * 1e3;
+    let gates = super::hh_steady_state(v_init);
+    Ok([
+        Setting::new("m0", code_number(gates.m)),
+        Setting::new("h0", code_number(gates.h)),
+        Setting::new("n0", code_number(gates.n)),
+    ])
+}
+
+/// The AdEx cell's switches. NEST detects spikes at V_peak, or at V_th when the exponential
+/// is off; a zero slope factor would divide by zero in LEMS, so it is replaced by 1 mV and
+/// the exponential switched off.
+fn adex_attributes(pop: &Population) -> Result<[Setting; 4], CodegenError> {
+    let delta_t = param(pop, "delta_T")?;
+    let exp_on = delta_t.si > 0.0;
+    let detect = if exp_on {
+        param(pop, "v_spike")?
+    } else {
+        param(pop, "v_thresh")?
+    };
+    let slope = if exp_on {
+        value(delta_t, "mV", "mV")?
+    } else {
+        "1.0mV".to_string()
+    };
+    let flag = |on: bool| if on { "1" } else { "0" };
+    let v_detect = value(detect, "mV", "mV")?;
+    let refractory = param(pop, "tau_refrac")?.si > 0.0;
+    Ok([
+        Setting::new("delta_T", slope),
+        Setting::new("exp_on", flag(exp_on)),
+        Setting::new("v_detect", v_detect),
+        Setting::new("has_refractory", flag(refractory)),
+    ])
+}
+
+/// The synapse component of `pop` for `receptor`.
+fn synapse_component(
+    pop: &Population,
+    synapse: Synapse,
+    receptor: Receptor,
+) -> Result<Component, CodegenError> {
+    let (tag, attrs) = match synapse {
+        Synapse::Current(tag) => {
+            let tau = match receptor {
+                Receptor::Excitatory => "tau_syn_E",
+                Receptor::Inhibitory => "tau_syn_I",
+            };
+            (
+                tag,
+                vec![Setting::new("tau_syn", value(param(pop, tau)?, "ms", "")?)],
+            )
+        }
+        Synapse::Conductance => {
+            let (tau, rev) = match receptor {
+                Receptor::Excitatory => ("tau_syn_E", "e_rev_E"),
+                Receptor::Inhibitory => ("tau_syn_I", "e_rev_I"),
+            };
+            (
+                "expCondSynapse",
+                vec![
+                    Setting::new("tau_syn", value(param(pop, tau)?, "ms", "")?),
+                    Setting::new("e_rev", value(param(pop, rev)?, "mV", "")?),
+                ],
+            )
+        }
+        Synapse::Delta => ("cc_deltaSynapse", vec![]),
+    };
+    Ok(Component {
+        tag,
+        id: synapse_id(pop, receptor),
+        attrs,
+    })
+}
+
+/// The output files of every recording: traces of state variables, and spikes.
+fn recordings(net: &Network) -> Result<(Vec<Trace>, Vec<Spikes>), CodegenError> {
     let mut traces = Vec::new();
     let mut spikes = Vec::new();
-    for rec in &suite.recordings {
-        let pop = &suite.populations[rec.population];
-        let selected = cells(&rec.cells, pop.size);
-        for variable in &rec.variables {
+    for rec in &net.recordings {
+        let pop = net.populations[rec.population].def;
+        for variable in rec.variables {
             match variable {
                 Variable::Spikes => spikes.push(Spikes {
                     id: format!("spk_{}", pop.id),
                     file: raw_spike_file(pop.id.as_str()),
-                    selections: selected.iter().map(|&c| (c, cell_path(pop, c))).collect(),
+                    selections: rec
+                        .cells
+                        .iter()
+                        .map(|&c| Selection {
+                            cell: c,
+                            path: cell_path(pop, c),
+                        })
+                        .collect(),
                 }),
-                Variable::State(name) => {
-                    let exposure = lems_model(pop.kind.name)
-                        .and_then(|m| m.variables.iter().find(|(ours, _)| ours == name))
-                        .map(|(_, theirs)| *theirs)
-                        .ok_or_else(|| {
-                            CodegenError::Unsupported(format!(
-                                "cannot record `{name}` of `{}` in LEMS",
-                                pop.id
-                            ))
-                        })?;
-                    traces.push(Trace {
-                        id: format!("out_{}_{name}", pop.id),
-                        file: raw_trace_file(pop.id.as_str(), name),
-                        columns: selected
-                            .iter()
-                            .map(|&c| format!("{}/{exposure}", cell_path(pop, c)))
-                            .collect(),
-                    });
-                }
+                Variable::State(name) => traces.push(trace(pop, rec, name)?),
             }
         }
     }
+    Ok((traces, spikes))
+}
 
-    let context = Context {
-        version: env!("CARGO_PKG_VERSION"),
-        suite: suite.name.to_string(),
-        uses_izhikevich,
-        uses_adex,
-        uses_hh,
-        dt: number(&suite.simulation.dt, "ms")?,
-        duration: number(&suite.simulation.duration, "ms")?,
-        components,
-        sources,
-        pulses,
-        populations,
-        connections,
-        inputs: lems_inputs,
-        traces,
-        spikes,
-    };
-    // The name does not end in `.xml`, so tera does not autoescape: jLEMS's XML reader does not
-    // decode entities (`&#x2F;` breaks its paths), and every value here is a number or a
-    // validated identifier anyway.
-    let code = render("lems.xml.tera", TEMPLATE, &context)?;
-    // jLEMS does not create the folders of its output files.
-    let raw = dir.join(RAW_OUTPUT);
-    std::fs::create_dir_all(&raw).map_err(|source| CodegenError::Io {
-        path: raw.clone(),
-        source,
-    })?;
-    super::write_generated(dir, &file_name(suite), &code, GeneratedKind::Lems)
+/// The output file of state variable `name` of the recorded cells.
+fn trace(pop: &Population, rec: &NetRecording, name: &str) -> Result<Trace, CodegenError> {
+    let exposure = lems_model(pop.kind.name)
+        .and_then(|m| m.variables.iter().find(|v| v.ours == name))
+        .map(|v| v.theirs)
+        .ok_or_else(|| {
+            CodegenError::Unsupported(format!("cannot record `{name}` of `{}` in LEMS", pop.id))
+        })?;
+    Ok(Trace {
+        id: format!("out_{}_{name}", pop.id),
+        file: raw_trace_file(pop.id.as_str(), name),
+        columns: rec
+            .cells
+            .iter()
+            .map(|&c| format!("{}/{exposure}", cell_path(pop, c)))
+            .collect(),
+    })
 }
 
 /// The contract's unit for a recorded state variable: NEST's unit for its dimension (mV, pA),

@@ -1,10 +1,14 @@
 //! Code generation: a native suite becomes each simulator's own code.
 //!
-//! Every generator reads only the validated model ([`NativeSuite`]) and emits code from a tera
-//! template in `templates/`. What reaches a template is limited to numbers formatted by
-//! [`crate::suite::units::code_number`], identifiers that passed [`Ident`](crate::suite::native::Ident)
-//! validation, and fixed strings from crosscheck's own tables; bulk data (spike times,
-//! connection lists) goes into plain text files beside the script, which the script loads.
+//! Every generator reads only the validated model ([`NativeSuite`]), as the one
+//! simulator-neutral description of its network ([`network::Network`]: populations,
+//! projections, drives, recordings) that every generator shares, and emits code from a tera
+//! template in `templates/`. A generator only maps cell models and parameters to its
+//! simulator's names and units. What reaches a template is limited to numbers formatted by
+//! [`crate::suite::units::code_number`], identifiers that passed
+//! [`Ident`](crate::suite::native::Ident) validation, and fixed strings from crosscheck's own
+//! tables; bulk data (spike times, connection lists) goes into plain text files beside the
+//! script, which the script loads.
 //!
 //! The generated scripts share one contract, so reading and comparing results is the same for
 //! every simulator (units: ms, mV, and the state variable's own unit from the cell library):
@@ -20,6 +24,7 @@ pub mod drawn;
 mod golden;
 pub mod lems;
 pub mod nest;
+pub mod network;
 pub mod neuroml;
 pub mod neuroml_export;
 pub mod neuron;
@@ -31,10 +36,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::suite::native::{
-    CellSelection, Connectivity, Connector, NativeSuite, Simulator, Stimulus, SweepTarget,
+    CellSelection, Connectivity, Connector, NativeSuite, Population, Projection, Simulator,
+    Stimulus, SweepTarget,
 };
 use crate::suite::units::{code_number, Quantity};
 
+use network::Network;
 use random::SplitMix64;
 
 /// Why simulator code could not be generated for a native suite.
@@ -79,8 +86,9 @@ pub struct Generated {
 pub enum GeneratedKind {
     /// A Python script for the managed Python (`python <script>`).
     Python,
-    /// A LEMS file for jNeuroML (`java -jar <jar> <script> -nogui`, see [`crate::engine::jneuroml::simulate`]);
-    /// afterwards [`lems::convert_lems_outputs`] turns its SI output into the contract's.
+    /// A LEMS file for jNeuroML (`java -jar <jar> <script> -nogui`, see
+    /// [`crate::engine::jneuroml::simulate`]); afterwards [`lems::convert_lems_outputs`] turns
+    /// its SI output into the contract's.
     Lems,
 }
 
@@ -95,38 +103,11 @@ pub struct Inputs {
 
 /// Draws the Poisson trains and the connectivity of `suite`.
 pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
-    let duration_ms = ms(&suite.simulation.duration);
-    let seed = suite.simulation.seed;
     let source_spikes = suite
         .populations
         .iter()
         .enumerate()
-        .map(|(index, pop)| match pop.kind.name {
-            "spike_source" => Some(
-                (0..pop.size)
-                    .map(|cell| pop.spike_times_of(cell).iter().map(ms).collect())
-                    .collect(),
-            ),
-            "poisson_source" => {
-                let rate = pop.param("rate").map(|q| q.si).unwrap_or(0.0);
-                let start = pop.param("start").map(ms).unwrap_or(0.0);
-                let stop = pop
-                    .param("stop")
-                    .map(ms)
-                    .unwrap_or(duration_ms)
-                    .min(duration_ms);
-                Some(
-                    (0..pop.size)
-                        .map(|cell| {
-                            let stream = ((index as u64) << 32) | cell as u64;
-                            let mut rng = SplitMix64::new(seed, stream);
-                            random::poisson_train(&mut rng, rate, start, stop)
-                        })
-                        .collect(),
-                )
-            }
-            _ => None,
-        })
+        .map(|(index, pop)| source_spikes(suite, index, pop))
         .collect();
     let connections = suite
         .projections
@@ -137,59 +118,96 @@ pub fn prepare_inputs(suite: &NativeSuite) -> Inputs {
                 // Each simulator draws these itself; nothing to hand over.
                 return Vec::new();
             }
-            let pre = suite.populations[proj.from].size;
-            let post = suite.populations[proj.to].size;
-            let same = proj.from == proj.to;
-            match &proj.connector {
-                Connector::AllToAll {
-                    allow_self_connections,
-                } => (0..pre as u32)
-                    .flat_map(|a| (0..post as u32).map(move |b| (a, b)))
-                    .filter(|(a, b)| *allow_self_connections || !same || a != b)
-                    .collect(),
-                Connector::OneToOne => (0..pre.min(post) as u32).map(|i| (i, i)).collect(),
-                Connector::Explicit(pairs) => pairs.clone(),
-                Connector::FixedProbability {
-                    p,
-                    seed: proj_seed,
-                    allow_self_connections,
-                } => random::fixed_probability(
-                    &mut connector_rng(*proj_seed, k),
-                    pre,
-                    post,
-                    *p,
-                    same && !allow_self_connections,
-                ),
-                Connector::FixedIndegree {
-                    in_degree,
-                    seed: proj_seed,
-                    allow_self_connections,
-                    allow_multapses,
-                } => random::fixed_indegree(
-                    &mut connector_rng(*proj_seed, k),
-                    pre,
-                    post,
-                    *in_degree,
-                    same && !allow_self_connections,
-                    *allow_multapses,
-                ),
-                Connector::FixedTotalNumber {
-                    total,
-                    seed: proj_seed,
-                    allow_self_connections,
-                } => random::fixed_total_number(
-                    &mut connector_rng(*proj_seed, k),
-                    pre,
-                    post,
-                    *total,
-                    same && !allow_self_connections,
-                ),
-            }
+            connection_pairs(suite, k, proj)
         })
         .collect();
     Inputs {
         source_spikes,
         connections,
+    }
+}
+
+/// The spike times (ms) of each cell of population `index`, for spike and Poisson sources:
+/// as given, or drawn from the suite's seed (one stream per cell).
+fn source_spikes(suite: &NativeSuite, index: usize, pop: &Population) -> Option<Vec<Vec<f64>>> {
+    match pop.kind.name {
+        "spike_source" => Some(
+            (0..pop.size)
+                .map(|cell| pop.spike_times_of(cell).iter().map(ms).collect())
+                .collect(),
+        ),
+        "poisson_source" => {
+            let duration_ms = ms(&suite.simulation.duration);
+            let rate = pop.param("rate").map(|q| q.si).unwrap_or(0.0);
+            let start = pop.param("start").map(ms).unwrap_or(0.0);
+            let stop = pop
+                .param("stop")
+                .map(ms)
+                .unwrap_or(duration_ms)
+                .min(duration_ms);
+            Some(
+                (0..pop.size)
+                    .map(|cell| {
+                        let stream = ((index as u64) << 32) | cell as u64;
+                        let mut rng = SplitMix64::new(suite.simulation.seed, stream);
+                        random::poisson_train(&mut rng, rate, start, stop)
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// The explicit `(pre, post)` pairs of projection `k`, listed or drawn by crosscheck.
+fn connection_pairs(suite: &NativeSuite, k: usize, proj: &Projection) -> Vec<(u32, u32)> {
+    let pre = suite.populations[proj.from].size;
+    let post = suite.populations[proj.to].size;
+    let same = proj.from == proj.to;
+    match &proj.connector {
+        Connector::AllToAll {
+            allow_self_connections,
+        } => (0..pre as u32)
+            .flat_map(|a| (0..post as u32).map(move |b| (a, b)))
+            .filter(|(a, b)| *allow_self_connections || !same || a != b)
+            .collect(),
+        Connector::OneToOne => (0..pre.min(post) as u32).map(|i| (i, i)).collect(),
+        Connector::Explicit(pairs) => pairs.clone(),
+        Connector::FixedProbability {
+            p,
+            seed: proj_seed,
+            allow_self_connections,
+        } => random::fixed_probability(
+            &mut connector_rng(*proj_seed, k),
+            pre,
+            post,
+            *p,
+            same && !allow_self_connections,
+        ),
+        Connector::FixedIndegree {
+            in_degree,
+            seed: proj_seed,
+            allow_self_connections,
+            allow_multapses,
+        } => random::fixed_indegree(
+            &mut connector_rng(*proj_seed, k),
+            pre,
+            post,
+            *in_degree,
+            same && !allow_self_connections,
+            *allow_multapses,
+        ),
+        Connector::FixedTotalNumber {
+            total,
+            seed: proj_seed,
+            allow_self_connections,
+        } => random::fixed_total_number(
+            &mut connector_rng(*proj_seed, k),
+            pre,
+            post,
+            *total,
+            same && !allow_self_connections,
+        ),
     }
 }
 
@@ -300,12 +318,13 @@ pub fn generate(
     }
     let inputs = prepare_inputs(suite);
     let mut files = write_inputs(dir, suite, &inputs)?;
+    let net = Network::new(suite, &inputs);
     let generated = match simulator {
-        Simulator::Nest => nest::generate(suite, &inputs, dir)?,
-        Simulator::JNeuroML => lems::generate(suite, &inputs, dir)?,
-        Simulator::Neuron => neuron::generate(suite, &inputs, dir)?,
-        Simulator::Brian2 => brian2::generate(suite, &inputs, dir)?,
-        Simulator::JNeuroMLNeuron => neuroml_export::generate(suite, &inputs, dir)?,
+        Simulator::Nest => nest::generate(&net, dir)?,
+        Simulator::JNeuroML => lems::generate(&net, dir)?,
+        Simulator::Neuron => neuron::generate(&net, dir)?,
+        Simulator::Brian2 => brian2::generate(&net, dir)?,
+        Simulator::JNeuroMLNeuron => neuroml_export::generate(&net, dir)?,
     };
     files.extend(generated.files);
     Ok(Generated {
@@ -330,25 +349,6 @@ pub(crate) fn write_generated(
     })
 }
 
-/// Splits a recording into "spikes recorded?" and the simulator's entry for each recorded
-/// state variable (`lookup` finds it in the generator's own table; `None` is unsupported).
-pub(crate) fn split_recording<T>(
-    rec: &crate::suite::native::Recording,
-    lookup: impl Fn(&str) -> Option<T>,
-    unsupported: impl Fn(&str) -> String,
-) -> Result<(bool, Vec<T>), CodegenError> {
-    let mut spikes = false;
-    let mut variables = Vec::new();
-    for variable in &rec.variables {
-        match variable {
-            crate::suite::native::Variable::Spikes => spikes = true,
-            crate::suite::native::Variable::State(name) => variables
-                .push(lookup(name).ok_or_else(|| CodegenError::Unsupported(unsupported(name)))?),
-        }
-    }
-    Ok((spikes, variables))
-}
-
 /// A Python list literal of cell indices.
 pub(crate) fn list_literal(cells: &[usize]) -> String {
     let items: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
@@ -358,7 +358,7 @@ pub(crate) fn list_literal(cells: &[usize]) -> String {
 /// Steady-state gating (m, h, n) of the Hodgkin–Huxley cell at `v_mv`, with NEST
 /// `hh_psc_alpha`'s rate functions (v in mV, rates per ms). Generators that cannot compute it
 /// in the simulator start the cell from these values, so every simulator starts alike.
-pub(crate) fn hh_steady_state(v_mv: f64) -> (f64, f64, f64) {
+pub(crate) fn hh_steady_state(v_mv: f64) -> HhGates {
     // x / (1 - exp(-x / 10)) with its limit 10 at x = 0 (a removable singularity).
     let ratio = |x: f64| {
         if x.abs() < 1e-9 {
@@ -373,80 +373,22 @@ pub(crate) fn hh_steady_state(v_mv: f64) -> (f64, f64, f64) {
     let beta_m = 4.0 * (-(v_mv + 65.0) / 18.0).exp();
     let alpha_h = 0.07 * (-(v_mv + 65.0) / 20.0).exp();
     let beta_h = 1.0 / (1.0 + (-(v_mv + 35.0) / 10.0).exp());
-    (
-        alpha_m / (alpha_m + beta_m),
-        alpha_h / (alpha_h + beta_h),
-        alpha_n / (alpha_n + beta_n),
-    )
-}
-
-/// A Poisson drive (`poisson` stimulus) as NEURON's and Brian2's generators take it.
-pub(crate) struct PoissonDrive {
-    pub target: usize,
-    pub rate: Quantity,
-    /// Signed by the receptor, as NEST signs weights.
-    pub weight: Quantity,
-}
-
-/// Cell types whose Poisson drive NEURON's and Brian2's generators draw each step: a voltage
-/// jump on `lif_delta`, a jump of the synaptic current on `lif_curr_exp`.
-pub(crate) const DRIVEN_CELLS: &[&str] = &["lif_delta", "lif_curr_exp"];
-
-/// The Poisson drives of `suite`, for a generator (`who`) that takes them on
-/// [`DRIVEN_CELLS`] only, one per population.
-pub(crate) fn poisson_drives(
-    suite: &NativeSuite,
-    who: &str,
-) -> Result<Vec<PoissonDrive>, CodegenError> {
-    let mut drives: Vec<PoissonDrive> = Vec::new();
-    for stimulus in &suite.stimuli {
-        let Stimulus::Poisson {
-            target,
-            rate,
-            weight,
-            receptor,
-            ..
-        } = stimulus
-        else {
-            continue;
-        };
-        let pop = &suite.populations[*target];
-        if !DRIVEN_CELLS.contains(&pop.kind.name) {
-            return Err(CodegenError::Unsupported(format!(
-                "{who} takes a Poisson drive on `lif_delta` and `lif_curr_exp` cells only (`{}` is {})",
-                pop.id, pop.kind.name
-            )));
-        }
-        if drives.iter().any(|d| d.target == *target) {
-            return Err(CodegenError::Unsupported(format!(
-                "more than one Poisson drive onto `{}`: {who} takes one per population",
-                pop.id
-            )));
-        }
-        drives.push(PoissonDrive {
-            target: *target,
-            rate: *rate,
-            weight: Quantity {
-                si: receptor.sign() * weight.si,
-                dim: weight.dim,
-            },
-        });
+    HhGates {
+        m: alpha_m / (alpha_m + beta_m),
+        h: alpha_h / (alpha_h + beta_h),
+        n: alpha_n / (alpha_n + beta_n),
     }
-    Ok(drives)
 }
 
-/// The spike trains crosscheck prepared for source population `index` (an error, a bug in
-/// crosscheck, when there are none).
-pub(crate) fn source_trains<'a>(
-    inputs: &'a Inputs,
-    index: usize,
-    pop: &crate::suite::native::Population,
-) -> Result<&'a Vec<Vec<f64>>, CodegenError> {
-    inputs
-        .source_spikes
-        .get(index)
-        .and_then(Option::as_ref)
-        .ok_or_else(|| CodegenError::Template(format!("no prepared spikes for `{}`", pop.id)))
+/// The gating variables of the Hodgkin–Huxley cell (see [`hh_steady_state`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct HhGates {
+    /// Sodium activation.
+    pub m: f64,
+    /// Sodium inactivation.
+    pub h: f64,
+    /// Potassium activation.
+    pub n: f64,
 }
 
 /// A time in ms.
@@ -490,14 +432,14 @@ mod tests {
     #[test]
     fn hh_steady_state_matches_nests_resting_gates() {
         // NEST hh_psc_alpha's initial Act_m, Inact_h, Act_n (at -65 mV).
-        let (m, h, n) = super::hh_steady_state(-65.0);
+        let super::HhGates { m, h, n } = super::hh_steady_state(-65.0);
         assert!((m - 0.052_932_485_257_249_58).abs() < 1e-12, "{m}");
         assert!((h - 0.596_120_753_508_460_3).abs() < 1e-12, "{h}");
         assert!((n - 0.317_676_914_060_697_4).abs() < 1e-12, "{n}");
         // The removable singularities (v = -40 and -55 mV) stay finite.
-        let (m, _, n) = super::hh_steady_state(-40.0);
-        assert!(m.is_finite() && n.is_finite());
-        let (_, _, n) = super::hh_steady_state(-55.0);
+        let gates = super::hh_steady_state(-40.0);
+        assert!(gates.m.is_finite() && gates.n.is_finite());
+        let n = super::hh_steady_state(-55.0).n;
         assert!(n.is_finite() && n > 0.0);
     }
 }

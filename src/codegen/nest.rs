@@ -11,108 +11,103 @@ use serde::Serialize;
 
 use crate::suite::units::{code_number, Dimension, Quantity};
 
-use super::{cells, list_literal, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{Connectivity, Connector, NativeSuite, Population, Receptor, Stimulus};
+use super::network::{
+    Connections, CurrentStep, NameMap, NetPopulation, NetProjection, NetRecording, NetStimulus,
+    Network, NormalDraw, ParamMap, PoissonDrive, Setting,
+};
+use super::{list_literal, number_in, render, CodegenError, Generated};
+use crate::suite::native::{Connector, Population, Receptor};
 
 const TEMPLATE: &str = include_str!("templates/nest.py.tera");
 /// The generated PyNEST script's file name, in the output folder.
 pub const SCRIPT: &str = "run_nest.py";
 
-/// One of our cell types as a NEST model: (our parameter, NEST parameter, NEST unit) and
-/// (our state variable, NEST recordable).
+/// One of our cell types as a NEST model: how our parameters reach the model's, and which
+/// recordable holds each of our state variables.
 struct NestModel {
     model: &'static str,
-    params: &'static [(&'static str, &'static str, &'static str)],
-    variables: &'static [(&'static str, &'static str)],
+    params: &'static [ParamMap],
+    variables: &'static [NameMap],
 }
 
-const LIF_PARAMS: &[(&str, &str, &str)] = &[
-    ("cm", "C_m", "pF"),
-    ("tau_m", "tau_m", "ms"),
-    ("v_rest", "E_L", "mV"),
-    ("v_reset", "V_reset", "mV"),
-    ("v_thresh", "V_th", "mV"),
-    ("tau_refrac", "t_ref", "ms"),
-    ("tau_syn_E", "tau_syn_ex", "ms"),
-    ("tau_syn_I", "tau_syn_in", "ms"),
-    ("i_offset", "I_e", "pA"),
-    ("v_init", "V_m", "mV"),
+const LIF_PARAMS: &[ParamMap] = &[
+    ParamMap::new("cm", "C_m", "pF"),
+    ParamMap::new("tau_m", "tau_m", "ms"),
+    ParamMap::new("v_rest", "E_L", "mV"),
+    ParamMap::new("v_reset", "V_reset", "mV"),
+    ParamMap::new("v_thresh", "V_th", "mV"),
+    ParamMap::new("tau_refrac", "t_ref", "ms"),
+    ParamMap::new("tau_syn_E", "tau_syn_ex", "ms"),
+    ParamMap::new("tau_syn_I", "tau_syn_in", "ms"),
+    ParamMap::new("i_offset", "I_e", "pA"),
+    ParamMap::new("v_init", "V_m", "mV"),
 ];
 
+const IZHIKEVICH_PARAMS: &[ParamMap] = &[
+    ParamMap::new("a", "a", "1/ms"),
+    ParamMap::new("b", "b", "1/ms"),
+    ParamMap::new("c", "c", "mV"),
+    ParamMap::new("d", "d", "mV/ms"),
+    ParamMap::new("v_thresh", "V_th", "mV"),
+    // 1 pA through 1 pF is 1 mV/ms: NEST adds I_e (pA) to dv/dt (mV/ms) directly.
+    ParamMap::new("i_offset", "I_e", "pA"),
+    ParamMap::new("v_init", "V_m", "mV"),
+    ParamMap::new("u_init", "U_m", "mV/ms"),
+];
+
+const ADEX_PARAMS: &[ParamMap] = &[
+    ParamMap::new("cm", "C_m", "pF"),
+    ParamMap::new("g_L", "g_L", "nS"),
+    ParamMap::new("v_rest", "E_L", "mV"),
+    ParamMap::new("v_reset", "V_reset", "mV"),
+    ParamMap::new("v_thresh", "V_th", "mV"),
+    ParamMap::new("delta_T", "Delta_T", "mV"),
+    ParamMap::new("v_spike", "V_peak", "mV"),
+    ParamMap::new("tau_w", "tau_w", "ms"),
+    ParamMap::new("a", "a", "nS"),
+    ParamMap::new("b", "b", "pA"),
+    ParamMap::new("tau_refrac", "t_ref", "ms"),
+    ParamMap::new("e_rev_E", "E_ex", "mV"),
+    ParamMap::new("e_rev_I", "E_in", "mV"),
+    ParamMap::new("tau_syn_E", "tau_syn_ex", "ms"),
+    ParamMap::new("tau_syn_I", "tau_syn_in", "ms"),
+    ParamMap::new("i_offset", "I_e", "pA"),
+    ParamMap::new("v_init", "V_m", "mV"),
+];
+
+const HH_PARAMS: &[ParamMap] = &[
+    ParamMap::new("cm", "C_m", "pF"),
+    ParamMap::new("g_Na", "g_Na", "nS"),
+    ParamMap::new("g_K", "g_K", "nS"),
+    ParamMap::new("g_L", "g_L", "nS"),
+    ParamMap::new("e_rev_Na", "E_Na", "mV"),
+    ParamMap::new("e_rev_K", "E_K", "mV"),
+    ParamMap::new("e_rev_L", "E_L", "mV"),
+    ParamMap::new("tau_syn_E", "tau_syn_ex", "ms"),
+    ParamMap::new("tau_syn_I", "tau_syn_in", "ms"),
+    ParamMap::new("i_offset", "I_e", "pA"),
+    ParamMap::new("v_init", "V_m", "mV"),
+];
+
+const V_ONLY: &[NameMap] = &[NameMap::new("v", "V_m")];
+const V_U: &[NameMap] = &[NameMap::new("v", "V_m"), NameMap::new("u", "U_m")];
+const V_W: &[NameMap] = &[NameMap::new("v", "V_m"), NameMap::new("w", "w")];
+
 fn nest_model(cell: &str) -> Option<NestModel> {
-    Some(match cell {
-        "lif_curr_exp" => NestModel {
-            model: "iaf_psc_exp",
-            params: LIF_PARAMS,
-            variables: &[("v", "V_m")],
-        },
-        "lif_curr_alpha" => NestModel {
-            model: "iaf_psc_alpha",
-            params: LIF_PARAMS,
-            variables: &[("v", "V_m")],
-        },
+    let (model, params, variables): (_, _, &[NameMap]) = match cell {
+        "lif_curr_exp" => ("iaf_psc_exp", LIF_PARAMS, V_ONLY),
+        "lif_curr_alpha" => ("iaf_psc_alpha", LIF_PARAMS, V_ONLY),
         // The LIF table: the synaptic time constants it lacks are skipped.
-        "lif_delta" => NestModel {
-            model: "iaf_psc_delta",
-            params: LIF_PARAMS,
-            variables: &[("v", "V_m")],
-        },
-        "izhikevich" => NestModel {
-            model: "izhikevich",
-            params: &[
-                ("a", "a", "1/ms"),
-                ("b", "b", "1/ms"),
-                ("c", "c", "mV"),
-                ("d", "d", "mV/ms"),
-                ("v_thresh", "V_th", "mV"),
-                // 1 pA through 1 pF is 1 mV/ms: NEST adds I_e (pA) to dv/dt (mV/ms) directly.
-                ("i_offset", "I_e", "pA"),
-                ("v_init", "V_m", "mV"),
-                ("u_init", "U_m", "mV/ms"),
-            ],
-            variables: &[("v", "V_m"), ("u", "U_m")],
-        },
-        "adex_cond_exp" => NestModel {
-            model: "aeif_cond_exp",
-            params: &[
-                ("cm", "C_m", "pF"),
-                ("g_L", "g_L", "nS"),
-                ("v_rest", "E_L", "mV"),
-                ("v_reset", "V_reset", "mV"),
-                ("v_thresh", "V_th", "mV"),
-                ("delta_T", "Delta_T", "mV"),
-                ("v_spike", "V_peak", "mV"),
-                ("tau_w", "tau_w", "ms"),
-                ("a", "a", "nS"),
-                ("b", "b", "pA"),
-                ("tau_refrac", "t_ref", "ms"),
-                ("e_rev_E", "E_ex", "mV"),
-                ("e_rev_I", "E_in", "mV"),
-                ("tau_syn_E", "tau_syn_ex", "ms"),
-                ("tau_syn_I", "tau_syn_in", "ms"),
-                ("i_offset", "I_e", "pA"),
-                ("v_init", "V_m", "mV"),
-            ],
-            variables: &[("v", "V_m"), ("w", "w")],
-        },
-        "hh_curr_alpha" => NestModel {
-            model: "hh_psc_alpha",
-            params: &[
-                ("cm", "C_m", "pF"),
-                ("g_Na", "g_Na", "nS"),
-                ("g_K", "g_K", "nS"),
-                ("g_L", "g_L", "nS"),
-                ("e_rev_Na", "E_Na", "mV"),
-                ("e_rev_K", "E_K", "mV"),
-                ("e_rev_L", "E_L", "mV"),
-                ("tau_syn_E", "tau_syn_ex", "ms"),
-                ("tau_syn_I", "tau_syn_in", "ms"),
-                ("i_offset", "I_e", "pA"),
-                ("v_init", "V_m", "mV"),
-            ],
-            variables: &[("v", "V_m")],
-        },
+        "lif_delta" => ("iaf_psc_delta", LIF_PARAMS, V_ONLY),
+        "izhikevich" => ("izhikevich", IZHIKEVICH_PARAMS, V_U),
+        "adex_cond_exp" => ("aeif_cond_exp", ADEX_PARAMS, V_W),
+        "hh_curr_alpha" => ("hh_psc_alpha", HH_PARAMS, V_ONLY),
         _ => return None,
+    };
+    Some(NestModel {
+        model,
+        params,
+        variables,
     })
 }
 
@@ -152,8 +147,17 @@ const NEST_IZH_QUADRATIC: f64 = 0.04;
 const NEST_IZH_LINEAR: f64 = 5.0;
 const NEST_IZH_CONSTANT: f64 = 140.0;
 
+/// How one of our state variables is read from a NEST recordable: ours = NEST's × scale +
+/// offset.
+#[derive(Debug, Clone, Copy)]
+struct Readout {
+    recordable: &'static str,
+    scale: f64,
+    offset: f64,
+}
+
 impl Izhikevich2007OnNest {
-    fn new(pop: &crate::suite::native::Population) -> Result<Self, CodegenError> {
+    fn new(pop: &Population) -> Result<Self, CodegenError> {
         let value = |name: &str, unit: &str| -> Result<f64, CodegenError> {
             let q = pop.param(name).ok_or_else(|| {
                 CodegenError::Unsupported(format!("population `{}` lacks `{name}`", pop.id))
@@ -191,10 +195,7 @@ impl Izhikevich2007OnNest {
     }
 
     /// NEST's parameters for the population's cells.
-    fn params(
-        &self,
-        pop: &crate::suite::native::Population,
-    ) -> Result<Vec<(&'static str, String)>, CodegenError> {
+    fn params(&self, pop: &Population) -> Result<Vec<Setting>, CodegenError> {
         let value = |name: &str, unit: &str| -> Result<f64, CodegenError> {
             pop.param(name)
                 .expect("checked in new")
@@ -203,30 +204,37 @@ impl Izhikevich2007OnNest {
         };
         let cm = value("cm", "pF")?;
         Ok(vec![
-            ("a", code_number(value("a", "1/ms")?)),
-            ("b", code_number(value("b", "nS")? / cm)),
-            ("c", code_number(self.voltage(value("c", "mV")?))),
-            ("d", code_number(self.input_scale * value("d", "pA")?)),
-            ("V_th", code_number(self.voltage(value("v_peak", "mV")?))),
-            (
+            Setting::new("a", code_number(value("a", "1/ms")?)),
+            Setting::new("b", code_number(value("b", "nS")? / cm)),
+            Setting::new("c", code_number(self.voltage(value("c", "mV")?))),
+            Setting::new("d", code_number(self.input_scale * value("d", "pA")?)),
+            Setting::new("V_th", code_number(self.voltage(value("v_peak", "mV")?))),
+            Setting::new(
                 "I_e",
                 code_number(self.input_scale * value("i_offset", "pA")? + self.i_e_offset),
             ),
-            ("V_m", code_number(self.voltage(value("v_init", "mV")?))),
+            Setting::new("V_m", code_number(self.voltage(value("v_init", "mV")?))),
             // NeuroML's izhikevich2007Cell starts u at 0.
-            ("U_m", code_number(self.u_offset)),
-            ("consistent_integration", "True".to_string()),
+            Setting::new("U_m", code_number(self.u_offset)),
+            Setting::new("consistent_integration", "True"),
         ])
     }
 
-    /// How to read the library's `name` from NEST: (recordable, scale, offset), with
-    /// ours = NEST's × scale + offset.
-    fn variable(&self, name: &str, cm_pf: f64) -> Option<(&'static str, f64, f64)> {
+    /// How to read the library's `name` from NEST.
+    fn variable(&self, name: &str, cm_pf: f64) -> Option<Readout> {
         match name {
-            "v" => Some(("V_m", 1.0 / self.s, self.c0)),
+            "v" => Some(Readout {
+                recordable: "V_m",
+                scale: 1.0 / self.s,
+                offset: self.c0,
+            }),
             "u" => {
                 let scale = cm_pf / self.s;
-                Some(("U_m", scale, -self.u_offset * scale))
+                Some(Readout {
+                    recordable: "U_m",
+                    scale,
+                    offset: -self.u_offset * scale,
+                })
             }
             _ => None,
         }
@@ -256,9 +264,9 @@ struct Pop {
     is_source: bool,
     model: &'static str,
     size: usize,
-    params: Vec<(&'static str, String)>,
-    /// `(mean, sd)` in mV when each cell's initial potential is drawn.
-    v_init_normal: Option<(String, String)>,
+    params: Vec<Setting>,
+    /// Mean and sd in mV when each cell's initial potential is drawn.
+    v_init_normal: Option<NormalDraw>,
 }
 
 #[derive(Serialize)]
@@ -266,8 +274,8 @@ struct Proj {
     index: usize,
     pre: String,
     post: String,
-    /// NEST's `conn_spec` when NEST draws the connections itself
-    /// ([`Connectivity::Simulator`]); otherwise the pairs come from crosscheck's input file.
+    /// NEST's `conn_spec` when NEST draws the connections itself ([`Connections::Drawn`]);
+    /// otherwise the pairs come from crosscheck's input file.
     conn_spec: Option<String>,
     /// Python expressions: a number, or a `nest.random` parameter drawn per synapse.
     weight: String,
@@ -308,10 +316,8 @@ struct RecVar {
     offset: String,
 }
 
-/// A weight onto `target` in NEST's unit for its synapse, signed as NEST tells excitatory
-/// from inhibitory input: by the sign.
 /// Why spikes cannot reach an izhikevich2007 population on NEST.
-fn izhikevich2007_synapses(target: &Population) -> CodegenError {
+fn izhikevich2007_synapses(target: &NetPopulation) -> CodegenError {
     CodegenError::Unsupported(format!(
         "NEST's izhikevich takes spikes only as jumps of V; the exponential current synapses \
          of izhikevich2007 population `{}` have no NEST counterpart",
@@ -320,7 +326,7 @@ fn izhikevich2007_synapses(target: &Population) -> CodegenError {
 }
 
 /// NEST's unit for a weight onto `target`.
-fn weight_unit(target: &Population) -> &'static str {
+fn weight_unit(target: &NetPopulation) -> &'static str {
     match target.kind.synapse.weight_dimension() {
         Some(d) if d == Dimension::CONDUCTANCE => "nS",
         Some(d) if d == Dimension::VOLTAGE => "mV",
@@ -354,8 +360,10 @@ fn nest_conn_spec(connector: &Connector) -> Result<String, CodegenError> {
     }
 }
 
+/// A weight onto `target` in NEST's unit for its synapse, signed as NEST tells excitatory
+/// from inhibitory input: by the sign.
 fn signed_weight(
-    target: &Population,
+    target: &NetPopulation,
     weight: &Quantity,
     receptor: Receptor,
 ) -> Result<String, CodegenError> {
@@ -366,222 +374,45 @@ fn signed_weight(
     Ok(code_number(receptor.sign() * magnitude))
 }
 
-/// Writes the PyNEST script ([`SCRIPT`]) for `suite` into `dir`; it reads the spike and
+/// Per population, the map onto NEST's izhikevich of an izhikevich2007 population.
+type Izh2007Maps = [Option<Izhikevich2007OnNest>];
+
+/// Writes the PyNEST script ([`SCRIPT`]) for the network into `dir`; it reads the spike and
 /// connection files of the contract's `inputs/` at run time.
-pub fn generate(
-    suite: &NativeSuite,
-    _inputs: &Inputs,
-    dir: &Path,
-) -> Result<Generated, CodegenError> {
-    // Populations of izhikevich2007 cells, by index, with their map onto NEST's izhikevich.
-    let mut izh2007 = std::collections::HashMap::new();
+pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
     let mut populations = Vec::new();
-    for (index, pop) in suite.populations.iter().enumerate() {
-        if pop.kind.name == "izhikevich2007" {
-            let map = Izhikevich2007OnNest::new(pop)?;
-            if pop.v_init_sd.is_some() {
-                return Err(CodegenError::Unsupported(format!(
-                    "a drawn `v_init` on izhikevich2007 population `{}` has no NEST counterpart",
-                    pop.id
-                )));
-            }
-            populations.push(Pop {
-                id: pop.id.to_string(),
-                is_source: false,
-                model: "izhikevich",
-                size: pop.size,
-                params: map.params(pop)?,
-                v_init_normal: None,
-            });
-            izh2007.insert(index, map);
-            continue;
-        }
-        if pop.kind.is_source {
-            populations.push(Pop {
-                id: pop.id.to_string(),
-                is_source: true,
-                model: "spike_generator",
-                size: pop.size,
-                params: vec![],
-                v_init_normal: None,
-            });
-            continue;
-        }
-        let model = nest_model(pop.kind.name).ok_or_else(|| {
-            CodegenError::Unsupported(format!(
-                "NEST has no built-in model for `{}` (population `{}`)",
-                pop.kind.name, pop.id
-            ))
-        })?;
-        let mut params = Vec::new();
-        for (ours, theirs, unit) in model.params {
-            if let Some(q) = pop.param(ours) {
-                params.push((*theirs, number_in(q, unit)?));
-            }
-        }
-        if pop.kind.name == "hh_curr_alpha" {
-            // NEST starts the gates at their steady state for -65 mV whatever V_m is; the
-            // library's meaning (and the other simulators') is the steady state at v_init.
-            let v_init = pop.param("v_init").map(|q| q.si * 1e3).unwrap_or(-65.0);
-            let (m, h, n) = super::hh_steady_state(v_init);
-            params.push(("Act_m", code_number(m)));
-            params.push(("Inact_h", code_number(h)));
-            params.push(("Act_n", code_number(n)));
-        }
-        let v_init_normal = super::drawn::initial_potential(pop)?;
-        populations.push(Pop {
-            id: pop.id.to_string(),
-            is_source: false,
-            model: model.model,
-            size: pop.size,
-            params,
-            v_init_normal,
-        });
+    let mut izh2007 = Vec::new();
+    for pop in &net.populations {
+        let (nest_pop, map) = population(pop)?;
+        populations.push(nest_pop);
+        izh2007.push(map);
     }
-
-    let mut projections = Vec::new();
-    for (index, proj) in suite.projections.iter().enumerate() {
-        let target = &suite.populations[proj.to];
-        if izh2007.contains_key(&proj.to) {
-            return Err(izhikevich2007_synapses(target));
-        }
-        let weight = signed_weight(target, &proj.weight, proj.receptor)?;
-        let weight = match proj.weight_sd {
-            None => weight,
-            // Redrawn until the sign is the receptor's, as the microcircuit's reference
-            // implementation does (and with its arguments, so the draws are its draws).
-            Some(sd) => {
-                let unit = weight_unit(target);
-                let (min, max) = match proj.receptor {
-                    Receptor::Excitatory => ("0.0", "np.inf"),
-                    Receptor::Inhibitory => ("-np.inf", "0.0"),
-                };
-                format!(
-                    "nest.math.redraw(nest.random.normal(mean={weight}, std={}), min={min}, max={max})",
-                    number_in(&sd, unit)?
-                )
-            }
-        };
-        let delay = number_in(&proj.delay, "ms")?;
-        let delay = match proj.delay_sd {
-            None => delay,
-            // At least half a step, which NEST rounds to one step.
-            Some(sd) => format!(
-                "nest.math.redraw(nest.random.normal(mean={delay}, std={}), \
-                 min=nest.resolution - 0.5 * nest.resolution, max=np.inf)",
-                number_in(&sd, "ms")?
-            ),
-        };
-        projections.push(Proj {
-            index,
-            pre: suite.populations[proj.from].id.to_string(),
-            post: target.id.to_string(),
-            conn_spec: match suite.simulation.connectivity {
-                Connectivity::Crosscheck => None,
-                Connectivity::Simulator => Some(nest_conn_spec(&proj.connector)?),
-            },
-            weight,
-            delay,
-        });
-    }
-
+    let projections = net
+        .projections
+        .iter()
+        .map(|proj| projection(net, proj, &izh2007))
+        .collect::<Result<_, _>>()?;
     let mut steps = Vec::new();
     let mut drives = Vec::new();
-    for stimulus in &suite.stimuli {
+    for stimulus in &net.stimuli {
         match stimulus {
-            Stimulus::Poisson {
-                target,
-                rate,
-                weight,
-                receptor,
-                delay,
-                ..
-            } => {
-                let pop = &suite.populations[*target];
-                if izh2007.contains_key(target) {
-                    return Err(izhikevich2007_synapses(pop));
-                }
-                drives.push(Drive {
-                    target: pop.id.to_string(),
-                    rate_hz: number_in(rate, "Hz")?,
-                    weight: signed_weight(pop, weight, *receptor)?,
-                    delay: number_in(delay.as_ref().unwrap_or(&suite.simulation.dt), "ms")?,
-                });
-            }
-            Stimulus::Step {
-                target,
-                cells: selection,
-                amplitude,
-                start,
-                stop,
-                ..
-            } => {
-                let pop = &suite.populations[*target];
-                // NEST refuses a change of current at t = 0; the earliest is the first step.
-                let dt_ms = super::ms(&suite.simulation.dt);
-                let start_ms = super::ms(start).max(dt_ms);
-                let pa = amplitude
-                    .value_in("pA")
-                    .map_err(|e| CodegenError::Units(e.to_string()))?;
-                let scale = izh2007.get(target).map_or(1.0, |m| m.input_scale);
-                steps.push(Step {
-                    target: pop.id.to_string(),
-                    cells: list_literal(&cells(selection, pop.size)),
-                    amplitude: code_number(pa * scale),
-                    start: crate::suite::units::code_number(start_ms),
-                    stop: number_in(stop, "ms")?,
-                });
-            }
+            NetStimulus::Poisson(d) => drives.push(drive(net, d, &izh2007)?),
+            NetStimulus::Step(s) => steps.push(step(net, s, &izh2007)?),
         }
     }
-
-    let mut recordings = Vec::new();
-    for rec in &suite.recordings {
-        let pop = &suite.populations[rec.population];
-        let model = nest_model(pop.kind.name);
-        let map = izh2007.get(&rec.population);
-        let cm_pf = pop.param("cm").and_then(|q| q.value_in("pF").ok());
-        let (spikes, vars) = super::split_recording(
-            rec,
-            |name| {
-                let ours = pop.kind.state_variable(name)?.name;
-                let (nest, scale, offset) = match (map, cm_pf) {
-                    (Some(map), Some(cm)) => map.variable(name, cm)?,
-                    _ => {
-                        let model = model.as_ref()?;
-                        let (_, nest) = model.variables.iter().find(|(o, _)| *o == name)?;
-                        (*nest, 1.0, 0.0)
-                    }
-                };
-                Some(RecVar {
-                    ours,
-                    nest,
-                    scale: code_number(scale),
-                    offset: code_number(offset),
-                })
-            },
-            |name| match (&model, map) {
-                (_, Some(_)) => format!("NEST's izhikevich does not record `{name}`"),
-                (Some(model), _) => format!("NEST's {} does not record `{name}`", model.model),
-                (None, None) => format!("cannot record `{name}` of a source"),
-            },
-        )?;
-        recordings.push(Rec {
-            pop: pop.id.to_string(),
-            cells: list_literal(&cells(&rec.cells, pop.size)),
-            spikes,
-            vars,
-        });
-    }
-
+    let recordings = net
+        .recordings
+        .iter()
+        .map(|rec| recording(net, rec, &izh2007))
+        .collect::<Result<_, _>>()?;
     let context = Context {
         version: env!("CARGO_PKG_VERSION"),
-        suite: suite.name.to_string(),
+        suite: net.suite.name.to_string(),
         sweep_label: String::new(),
-        dt: number_in(&suite.simulation.dt, "ms")?,
-        duration: number_in(&suite.simulation.duration, "ms")?,
-        seed: suite.simulation.seed,
-        threads: suite.simulation.threads,
+        dt: number_in(net.dt(), "ms")?,
+        duration: number_in(net.duration(), "ms")?,
+        seed: net.suite.simulation.seed,
+        threads: net.suite.simulation.threads,
         populations,
         projections,
         steps,
@@ -590,6 +421,186 @@ pub fn generate(
     };
     let code = render("nest.py", TEMPLATE, &context)?;
     super::write_generated(dir, SCRIPT, &code, super::GeneratedKind::Python)
+}
+
+/// A population as NEST creates it, and the map onto `izhikevich` of an izhikevich2007 one.
+fn population(pop: &NetPopulation) -> Result<(Pop, Option<Izhikevich2007OnNest>), CodegenError> {
+    let created = |is_source, model, params, v_init_normal| Pop {
+        id: pop.id.to_string(),
+        is_source,
+        model,
+        size: pop.size,
+        params,
+        v_init_normal,
+    };
+    if pop.kind.name == "izhikevich2007" {
+        let map = Izhikevich2007OnNest::new(pop.def)?;
+        if pop.def.v_init_sd.is_some() {
+            return Err(CodegenError::Unsupported(format!(
+                "a drawn `v_init` on izhikevich2007 population `{}` has no NEST counterpart",
+                pop.id
+            )));
+        }
+        let params = map.params(pop.def)?;
+        return Ok((created(false, "izhikevich", params, None), Some(map)));
+    }
+    if pop.is_source() {
+        return Ok((created(true, "spike_generator", vec![], None), None));
+    }
+    let model = nest_model(pop.kind.name).ok_or_else(|| {
+        CodegenError::Unsupported(format!(
+            "NEST has no built-in model for `{}` (population `{}`)",
+            pop.kind.name, pop.id
+        ))
+    })?;
+    let mut params = Vec::new();
+    for map in model.params {
+        if let Some(q) = pop.param(map.ours) {
+            params.push(Setting::new(map.theirs, number_in(q, map.unit)?));
+        }
+    }
+    if pop.kind.name == "hh_curr_alpha" {
+        // NEST starts the gates at their steady state for -65 mV whatever V_m is; the
+        // library's meaning (and the other simulators') is the steady state at v_init.
+        let v_init = pop.param("v_init").map(|q| q.si * 1e3).unwrap_or(-65.0);
+        let gates = super::hh_steady_state(v_init);
+        params.push(Setting::new("Act_m", code_number(gates.m)));
+        params.push(Setting::new("Inact_h", code_number(gates.h)));
+        params.push(Setting::new("Act_n", code_number(gates.n)));
+    }
+    let v_init_normal = super::drawn::initial_potential(pop.def)?;
+    Ok((created(false, model.model, params, v_init_normal), None))
+}
+
+/// A projection as `nest.Connect` takes it: NEST's rule when it draws the pairs itself, the
+/// weight and delay (drawn per synapse when the suite gives a spread).
+fn projection(
+    net: &Network,
+    proj: &NetProjection,
+    izh2007: &Izh2007Maps,
+) -> Result<Proj, CodegenError> {
+    let target = &net.populations[proj.target];
+    if izh2007[proj.target].is_some() {
+        return Err(izhikevich2007_synapses(target));
+    }
+    let weight = signed_weight(target, &proj.weight, proj.receptor)?;
+    let weight = match proj.weight_sd {
+        None => weight,
+        // Redrawn until the sign is the receptor's, as the microcircuit's reference
+        // implementation does (and with its arguments, so the draws are its draws).
+        Some(sd) => {
+            let unit = weight_unit(target);
+            let (min, max) = match proj.receptor {
+                Receptor::Excitatory => ("0.0", "np.inf"),
+                Receptor::Inhibitory => ("-np.inf", "0.0"),
+            };
+            format!(
+                "nest.math.redraw(nest.random.normal(mean={weight}, std={}), min={min}, max={max})",
+                number_in(&sd, unit)?
+            )
+        }
+    };
+    let delay = number_in(&proj.delay, "ms")?;
+    let delay = match proj.delay_sd {
+        None => delay,
+        // At least half a step, which NEST rounds to one step.
+        Some(sd) => format!(
+            "nest.math.redraw(nest.random.normal(mean={delay}, std={}), \
+             min=nest.resolution - 0.5 * nest.resolution, max=np.inf)",
+            number_in(&sd, "ms")?
+        ),
+    };
+    Ok(Proj {
+        index: proj.index,
+        pre: net.populations[proj.source].id.to_string(),
+        post: target.id.to_string(),
+        conn_spec: match proj.connections {
+            Connections::Listed(_) => None,
+            Connections::Drawn(connector) => Some(nest_conn_spec(connector)?),
+        },
+        weight,
+        delay,
+    })
+}
+
+/// A Poisson drive as a `poisson_generator` (NEST draws every cell's train).
+fn drive(net: &Network, d: &PoissonDrive, izh2007: &Izh2007Maps) -> Result<Drive, CodegenError> {
+    let pop = &net.populations[d.target];
+    if izh2007[d.target].is_some() {
+        return Err(izhikevich2007_synapses(pop));
+    }
+    Ok(Drive {
+        target: pop.id.to_string(),
+        rate_hz: number_in(&d.rate, "Hz")?,
+        weight: signed_weight(pop, &d.weight, d.receptor)?,
+        delay: number_in(d.delay.as_ref().unwrap_or(net.dt()), "ms")?,
+    })
+}
+
+/// A current step as a `step_current_generator`.
+fn step(net: &Network, s: &CurrentStep, izh2007: &Izh2007Maps) -> Result<Step, CodegenError> {
+    let pop = &net.populations[s.target];
+    // NEST refuses a change of current at t = 0; the earliest is the first step.
+    let start_ms = super::ms(&s.start).max(net.dt_ms());
+    let pa = s
+        .amplitude
+        .value_in("pA")
+        .map_err(|e| CodegenError::Units(e.to_string()))?;
+    let scale = izh2007[s.target].map_or(1.0, |m| m.input_scale);
+    Ok(Step {
+        target: pop.id.to_string(),
+        cells: list_literal(&s.cells),
+        amplitude: code_number(pa * scale),
+        start: code_number(start_ms),
+        stop: number_in(&s.stop, "ms")?,
+    })
+}
+
+/// A recording: spike recorders and multimeters, each state variable read from NEST's
+/// recordable (mapped back for izhikevich2007 cells).
+fn recording(
+    net: &Network,
+    rec: &NetRecording,
+    izh2007: &Izh2007Maps,
+) -> Result<Rec, CodegenError> {
+    let pop = &net.populations[rec.population];
+    let model = nest_model(pop.kind.name);
+    let map = izh2007[rec.population].as_ref();
+    let cm_pf = pop.param("cm").and_then(|q| q.value_in("pF").ok());
+    let (spikes, vars) = rec.split(
+        |name| {
+            let ours = pop.kind.state_variable(name)?.name;
+            let readout = match (map, cm_pf) {
+                (Some(map), Some(cm)) => map.variable(name, cm)?,
+                _ => {
+                    let model = model.as_ref()?;
+                    let found = model.variables.iter().find(|v| v.ours == name)?;
+                    Readout {
+                        recordable: found.theirs,
+                        scale: 1.0,
+                        offset: 0.0,
+                    }
+                }
+            };
+            Some(RecVar {
+                ours,
+                nest: readout.recordable,
+                scale: code_number(readout.scale),
+                offset: code_number(readout.offset),
+            })
+        },
+        |name| match (&model, map) {
+            (_, Some(_)) => format!("NEST's izhikevich does not record `{name}`"),
+            (Some(model), _) => format!("NEST's {} does not record `{name}`", model.model),
+            (None, None) => format!("cannot record `{name}` of a source"),
+        },
+    )?;
+    Ok(Rec {
+        pop: pop.id.to_string(),
+        cells: list_literal(&rec.cells),
+        spikes,
+        vars,
+    })
 }
 
 #[cfg(test)]
@@ -639,7 +650,7 @@ mod tests {
         map.params(pop)
             .unwrap()
             .into_iter()
-            .filter_map(|(name, value)| value.parse().ok().map(|v| (name, v)))
+            .filter_map(|s| s.value.parse().ok().map(|v| (s.name, v)))
             .collect()
     }
 
@@ -697,10 +708,10 @@ mod tests {
                     "case {case}, step {i}: v {v} vs {v_back}, u {u} vs {u_back}"
                 );
                 // What the generated script does to the recordings.
-                let (_, v_scale, v_offset) = map.variable("v", cm).unwrap();
-                let (_, u_scale, u_offset) = map.variable("u", cm).unwrap();
-                assert!((nv * v_scale + v_offset - v_back).abs() < 1e-9);
-                assert!((nu * u_scale + u_offset - u_back).abs() < 1e-9);
+                let v_read = map.variable("v", cm).unwrap();
+                let u_read = map.variable("u", cm).unwrap();
+                assert!((nv * v_read.scale + v_read.offset - v_back).abs() < 1e-9);
+                assert!((nu * u_read.scale + u_read.offset - u_back).abs() < 1e-9);
             }
             assert!(
                 !spikes.is_empty(),

@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
-use super::lems::{Spikes, Trace};
+use super::lems::{Selection, Spikes, Trace};
 use super::{cells, number_in, render, CodegenError, Generated, GeneratedKind};
 use crate::suite::native::neuroml::NeuroMLModel;
 use crate::suite::native::{NativeSuite, Simulator, Variable};
@@ -109,46 +109,7 @@ pub fn generate(
     let relative = main.strip_prefix(&model.root).unwrap_or(main);
     let model_file = format!("{MODEL_FOLDER}/{}", lems_path(relative)?);
 
-    let mut traces = Vec::new();
-    let mut spikes = Vec::new();
-    for rec in &suite.recordings {
-        let pop = &suite.populations[rec.population];
-        let nml = &model.populations[rec.population];
-        let selected = cells(&rec.cells, pop.size);
-        for variable in &rec.variables {
-            match variable {
-                Variable::Spikes => spikes.push(Spikes {
-                    id: format!("crosscheck_spikes_{}", pop.id),
-                    file: super::lems::raw_spike_file(pop.id.as_str()),
-                    selections: selected.iter().map(|&c| (c, nml.cell_path(c))).collect(),
-                }),
-                Variable::State(name) => {
-                    if simulator == Simulator::Neuron && pop.kind.name == "izhikevich" {
-                        // Measured with jNeuroML 0.14: the export's hoc fails with "v not a
-                        // public member" and the run goes on, saving zeros.
-                        return Err(CodegenError::Unsupported(format!(
-                            "jNeuroML's NEURON export cannot record `{name}` of the izhikevichCell population `{}` (record its spikes only)",
-                            pop.id
-                        )));
-                    }
-                    let exposure = nml.exposure(name).ok_or_else(|| {
-                        CodegenError::Unsupported(format!(
-                            "cannot record `{name}` of `{}` from its NeuroML component",
-                            pop.id
-                        ))
-                    })?;
-                    traces.push(Trace {
-                        id: format!("crosscheck_{}_{name}", pop.id),
-                        file: super::lems::raw_trace_file(pop.id.as_str(), name),
-                        columns: selected
-                            .iter()
-                            .map(|&c| format!("{}/{exposure}", nml.cell_path(c)))
-                            .collect(),
-                    });
-                }
-            }
-        }
-    }
+    let (traces, spikes) = outputs(suite, model, simulator)?;
     let display = suite
         .populations
         .iter()
@@ -186,6 +147,62 @@ pub fn generate(
         script: generated.script,
         kind: GeneratedKind::Lems,
     })
+}
+
+/// The output files of the suite's recordings, the cells selected by their paths in the
+/// model.
+fn outputs(
+    suite: &NativeSuite,
+    model: &NeuroMLModel,
+    simulator: Simulator,
+) -> Result<(Vec<Trace>, Vec<Spikes>), CodegenError> {
+    let mut traces = Vec::new();
+    let mut spikes = Vec::new();
+    for rec in &suite.recordings {
+        let pop = &suite.populations[rec.population];
+        let nml = &model.populations[rec.population];
+        let selected = cells(&rec.cells, pop.size);
+        for variable in &rec.variables {
+            match variable {
+                Variable::Spikes => spikes.push(Spikes {
+                    id: format!("crosscheck_spikes_{}", pop.id),
+                    file: super::lems::raw_spike_file(pop.id.as_str()),
+                    selections: selected
+                        .iter()
+                        .map(|&c| Selection {
+                            cell: c,
+                            path: nml.cell_path(c),
+                        })
+                        .collect(),
+                }),
+                Variable::State(name) => {
+                    if simulator == Simulator::Neuron && pop.kind.name == "izhikevich" {
+                        // Measured with jNeuroML 0.14: the export's hoc fails with "v not a
+                        // public member" and the run goes on, saving zeros.
+                        return Err(CodegenError::Unsupported(format!(
+                            "jNeuroML's NEURON export cannot record `{name}` of the izhikevichCell population `{}` (record its spikes only)",
+                            pop.id
+                        )));
+                    }
+                    let exposure = nml.exposure(name).ok_or_else(|| {
+                        CodegenError::Unsupported(format!(
+                            "cannot record `{name}` of `{}` from its NeuroML component",
+                            pop.id
+                        ))
+                    })?;
+                    traces.push(Trace {
+                        id: format!("crosscheck_{}_{name}", pop.id),
+                        file: super::lems::raw_trace_file(pop.id.as_str(), name),
+                        columns: selected
+                            .iter()
+                            .map(|&c| format!("{}/{exposure}", nml.cell_path(c)))
+                            .collect(),
+                    });
+                }
+            }
+        }
+    }
+    Ok((traces, spikes))
 }
 
 /// Why NEST cannot run `suite`'s NeuroML model, if it cannot.

@@ -42,14 +42,21 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::lems::{raw_spike_file, raw_trace_file, RAW_OUTPUT};
-use super::{cells, ms, CodegenError, Generated, GeneratedKind, Inputs};
-use crate::suite::native::{
-    Connectivity, Ident, NativeSuite, Population, Receptor, Stimulus, Variable,
+use super::network::{
+    Connections, CurrentStep, NetPopulation, NetProjection, NetRecording, NetStimulus, Network,
+    ParamMap, PoissonDrive,
 };
+use super::{ms, CodegenError, Generated, GeneratedKind, Inputs};
+use crate::suite::native::{Ident, NativeSuite, Population, Receptor, Variable};
 use crate::suite::units::{code_number, Quantity};
 
 /// One `<connectionWD>`: pre and post cell indices, the weight (nA) and delay (ms) as written.
-type Connection = (u32, u32, String, String);
+struct Connection {
+    pre: u32,
+    post: u32,
+    weight: String,
+    delay: String,
+}
 
 /// The NeuroML2 document's name for a suite (the suite name is a validated identifier).
 pub fn network_file_name(suite: &NativeSuite) -> String {
@@ -87,18 +94,18 @@ struct Exported {
     rank: usize,
 }
 
-/// Parameters of the PyNN LIF types: (ours = theirs, unit of the bare number).
-const PYNN_LIF: &[(&str, &str)] = &[
-    ("cm", "nF"),
-    ("tau_m", "ms"),
-    ("v_rest", "mV"),
-    ("v_reset", "mV"),
-    ("v_thresh", "mV"),
-    ("tau_refrac", "ms"),
-    ("tau_syn_E", "ms"),
-    ("tau_syn_I", "ms"),
-    ("i_offset", "nA"),
-    ("v_init", "mV"),
+/// Parameters of the PyNN LIF types: our names, each in the unit of the bare number.
+const PYNN_LIF: &[ParamMap] = &[
+    ParamMap::same("cm", "nF"),
+    ParamMap::same("tau_m", "ms"),
+    ParamMap::same("v_rest", "mV"),
+    ParamMap::same("v_reset", "mV"),
+    ParamMap::same("v_thresh", "mV"),
+    ParamMap::same("tau_refrac", "ms"),
+    ParamMap::same("tau_syn_E", "ms"),
+    ParamMap::same("tau_syn_I", "ms"),
+    ParamMap::same("i_offset", "nA"),
+    ParamMap::same("v_init", "mV"),
 ];
 
 /// The NeuroML2 type of a cell population, or why there is none.
@@ -205,12 +212,9 @@ pub struct Export {
 
 /// Writes the NeuroML2 document and its LEMS simulation into `dir` (and creates the folder
 /// the recordings go to); the script to run is the LEMS file.
-pub fn generate(
-    suite: &NativeSuite,
-    inputs: &Inputs,
-    dir: &Path,
-) -> Result<Generated, CodegenError> {
-    let export = export(suite, inputs)?;
+pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
+    let suite = net.suite;
+    let export = export_network(net)?;
     let network = super::write_file(&dir.join(network_file_name(suite)), &export.network)?;
     let raw = dir.join(RAW_OUTPUT);
     std::fs::create_dir_all(&raw).map_err(|source| CodegenError::Io {
@@ -276,6 +280,12 @@ fn refuse_what_cannot_be_expressed(suite: &NativeSuite) -> Result<(), CodegenErr
 
 /// The NeuroML2 document and LEMS simulation of `suite` with the inputs crosscheck drew.
 pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenError> {
+    export_network(&Network::new(suite, inputs))
+}
+
+/// The NeuroML2 document and LEMS simulation of a network.
+fn export_network(net: &Network) -> Result<Export, CodegenError> {
+    let suite = net.suite;
     if suite.model.is_some() {
         return Err(CodegenError::Unsupported(
             "the model is already a NeuroML2 file: the NEURON engine runs jNeuroML's NEURON export of it".into(),
@@ -283,138 +293,148 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
     }
     refuse_what_cannot_be_expressed(suite)?;
     // Refused first: every cell population must have a standard type.
-    let mut types = Vec::with_capacity(suite.populations.len());
-    for pop in &suite.populations {
-        types.push(if pop.kind.is_source {
+    let mut types = Vec::with_capacity(net.populations.len());
+    for pop in &net.populations {
+        types.push(if pop.is_source() {
             None
         } else {
-            Some(exported(pop)?)
+            Some(exported(pop.def)?)
         });
     }
+    let mut document = Document::default();
+    for (pop, exported) in net.populations.iter().zip(&types) {
+        match exported {
+            None => document.add_source(net, pop)?,
+            Some(exported) => document.add_cells(pop, exported)?,
+        }
+    }
+    for proj in &net.projections {
+        if types[proj.target].is_none() {
+            return Err(CodegenError::Unsupported(format!(
+                "projection {} targets the source `{}`",
+                proj.index, net.populations[proj.target].id
+            )));
+        }
+        document.add_projection(net, proj)?;
+    }
+    for stimulus in &net.stimuli {
+        if types[stimulus.target()].is_none() {
+            return Err(CodegenError::Unsupported(format!(
+                "stimulus {} targets the source `{}`",
+                stimulus.index(),
+                net.populations[stimulus.target()].id
+            )));
+        }
+        match stimulus {
+            NetStimulus::Step(step) => document.add_step(net, step)?,
+            NetStimulus::Poisson(drive) => document.add_drive(net, drive)?,
+        }
+    }
+    Ok(Export {
+        network: document.text(suite),
+        lems: lems_simulation(net)?,
+    })
+}
 
-    let duration_ms = ms(&suite.simulation.duration);
-    let dt_ms = ms(&suite.simulation.dt);
-    // Elements of the document, kept apart by the schema's group so they come out in its order.
-    let mut pulses = String::new();
-    let mut arrays = String::new();
-    let mut drives = String::new();
-    // (rank in the schema's group, element): sorted (stably) before writing.
-    let mut cells_xml: Vec<(usize, String)> = Vec::new();
-    let mut synapses: Vec<(usize, String)> = Vec::new();
-    let mut populations = String::new();
-    let mut projections = String::new();
-    let mut input_lists = String::new();
+/// The elements of the NeuroML2 document, kept apart by the schema's group so they come out
+/// in its order.
+#[derive(Default)]
+struct Document {
+    pulses: String,
+    arrays: String,
+    drives: String,
+    /// (rank in the schema's group, element): sorted (stably) before writing.
+    cells: Vec<(usize, String)>,
+    synapses: Vec<(usize, String)>,
+    populations: String,
+    projections: String,
+    input_lists: String,
+}
 
-    for (index, (pop, exported)) in suite.populations.iter().zip(&types).enumerate() {
-        let Some(exported) = exported else {
-            let trains = super::source_trains(inputs, index, pop)?;
-            for cell in 0..pop.size {
-                let id = source_component_id(pop, cell);
-                let given = trains.get(cell).map(Vec::as_slice).unwrap_or(&[]);
-                // The NEURON export fires a spikeArray's spike through `WATCH (t > time)`, at
-                // the first step after its time, and t is a sum of steps: a time on the grid
-                // fires on its own step or the next, by rounding. Half a step early fires it
-                // on its own step (t = 0 on the first, as NEST does), on jLEMS too. A spikeArray
-                // without spikes fires once at t = 0 in jNeuroML 0.14's export (its first event
-                // handler is the last spike's): a silent cell gets one spike after the end of
-                // the run instead, which never fires.
-                let times: Vec<f64> = if given.is_empty() {
-                    vec![duration_ms + 1.0]
-                } else {
-                    given.iter().map(|t| t.max(dt_ms) - dt_ms / 2.0).collect()
-                };
-                let _ = writeln!(arrays, "    <spikeArray id=\"{id}\">");
-                for (k, t) in times.iter().enumerate() {
-                    let t = xml_number(*t, "a spike time")?;
-                    let _ = writeln!(arrays, "        <spike id=\"{k}\" time=\"{t}ms\"/>");
-                }
-                let _ = writeln!(arrays, "    </spikeArray>");
-                let _ = writeln!(
-                    populations,
-                    "        <population id=\"{}\" component=\"{id}\" size=\"1\"/>",
-                    source_pop_id(pop, cell)
-                );
+impl Document {
+    /// A source population: every cell its own `spikeArray` population.
+    fn add_source(&mut self, net: &Network, pop: &NetPopulation) -> Result<(), CodegenError> {
+        let trains = pop.trains()?;
+        let (duration_ms, dt_ms) = (net.duration_ms(), net.dt_ms());
+        for cell in 0..pop.size {
+            let id = source_component_id(pop.def, cell);
+            let given = trains.get(cell).map(Vec::as_slice).unwrap_or(&[]);
+            // The NEURON export fires a spikeArray's spike through `WATCH (t > time)`, at
+            // the first step after its time, and t is a sum of steps: a time on the grid
+            // fires on its own step or the next, by rounding. Half a step early fires it
+            // on its own step (t = 0 on the first, as NEST does), on jLEMS too. A spikeArray
+            // without spikes fires once at t = 0 in jNeuroML 0.14's export (its first event
+            // handler is the last spike's): a silent cell gets one spike after the end of
+            // the run instead, which never fires.
+            let times: Vec<f64> = if given.is_empty() {
+                vec![duration_ms + 1.0]
+            } else {
+                given.iter().map(|t| t.max(dt_ms) - dt_ms / 2.0).collect()
+            };
+            let _ = writeln!(self.arrays, "    <spikeArray id=\"{id}\">");
+            for (k, t) in times.iter().enumerate() {
+                let t = xml_number(*t, "a spike time")?;
+                let _ = writeln!(self.arrays, "        <spike id=\"{k}\" time=\"{t}ms\"/>");
             }
-            continue;
-        };
-        let mut cell = format!("    <{} id=\"{}\"", exported.tag, cell_component_id(pop));
-        for (name, unit) in PYNN_LIF {
-            let value = number_in(param(pop, name)?, unit, &format!("`{}` {name}", pop.id))?;
+            let _ = writeln!(self.arrays, "    </spikeArray>");
+            let _ = writeln!(
+                self.populations,
+                "        <population id=\"{}\" component=\"{id}\" size=\"1\"/>",
+                source_pop_id(pop.def, cell)
+            );
+        }
+        Ok(())
+    }
+
+    /// A cell population: its PyNN cell, one synapse per receptor, the population.
+    fn add_cells(&mut self, pop: &NetPopulation, exported: &Exported) -> Result<(), CodegenError> {
+        let def = pop.def;
+        let mut cell = format!("    <{} id=\"{}\"", exported.tag, cell_component_id(def));
+        for map in PYNN_LIF {
+            let name = map.theirs;
+            let what = format!("`{}` {name}", pop.id);
+            let value = number_in(param(def, map.ours)?, map.unit, &what)?;
             let _ = write!(cell, " {name}=\"{value}\"");
         }
         cell.push_str("/>\n");
-        cells_xml.push((exported.rank, cell));
+        self.cells.push((exported.rank, cell));
         for (receptor, tau) in [
             (Receptor::Excitatory, "tau_syn_E"),
             (Receptor::Inhibitory, "tau_syn_I"),
         ] {
-            let tau = number_in(param(pop, tau)?, "ms", &format!("`{}` {tau}", pop.id))?;
-            synapses.push((
+            let tau = number_in(param(def, tau)?, "ms", &format!("`{}` {tau}", pop.id))?;
+            self.synapses.push((
                 // The synapses' order is the cells' reversed.
                 1 - exported.rank,
                 format!(
                     "    <{} id=\"{}\" tau_syn=\"{tau}\"/>\n",
                     exported.synapse,
-                    synapse_id(pop, receptor)
+                    synapse_id(def, receptor)
                 ),
             ));
         }
         let _ = writeln!(
-            populations,
+            self.populations,
             "        <population id=\"{}\" component=\"{}\" size=\"{}\"/>",
-            pop_id(pop),
-            cell_component_id(pop),
+            pop_id(def),
+            cell_component_id(def),
             pop.size
         );
+        Ok(())
     }
 
-    for (k, proj) in suite.projections.iter().enumerate() {
-        let pre = &suite.populations[proj.from];
-        let post = &suite.populations[proj.to];
-        if types[proj.to].is_none() {
-            return Err(CodegenError::Unsupported(format!(
-                "projection {k} targets the source `{}`",
-                post.id
-            )));
-        }
-        // Current synapses take signed weights in nA (PyNN's unit), as NEST does; the receptor
-        // gives the sign. Each connection carries its own weight and delay: the projection's,
-        // or, in a network each simulator draws, the ones crosscheck draws for the export.
+    /// A projection: `<projection>`s of `<connectionWD>`s, one per source cell for a source
+    /// (every source cell is a population of its own).
+    fn add_projection(&mut self, net: &Network, proj: &NetProjection) -> Result<(), CodegenError> {
+        let k = proj.index;
+        let pre = net.populations[proj.source].def;
+        let post = net.populations[proj.target].def;
         let synapse = synapse_id(post, proj.receptor);
-        let connections: Vec<Connection> =
-            if suite.simulation.connectivity == Connectivity::Simulator {
-                super::drawn::draw_synapses(suite, k)?
-                    .into_iter()
-                    .map(|s| {
-                        Ok((
-                            s.pre,
-                            s.post,
-                            xml_number(s.weight_si * 1e9, &format!("projection {k}'s weight"))?,
-                            xml_number(s.delay_ms, &format!("projection {k}'s delay"))?,
-                        ))
-                    })
-                    .collect::<Result<_, CodegenError>>()?
-            } else {
-                let magnitude = proj
-                    .weight
-                    .value_in("nA")
-                    .map_err(|e| CodegenError::Units(e.to_string()))?;
-                let weight = xml_number(
-                    proj.receptor.sign() * magnitude,
-                    &format!("projection {k}'s weight"),
-                )?;
-                let delay = number_in(&proj.delay, "ms", &format!("projection {k}'s delay"))?;
-                let pairs = inputs.connections.get(k).map(Vec::as_slice).unwrap_or(&[]);
-                pairs
-                    .iter()
-                    .map(|&(a, b)| (a, b, weight.clone(), delay.clone()))
-                    .collect()
-            };
         // A projection has one presynaptic population, and every source cell is a population
         // of its own: one projection per source cell with connections.
         let mut groups: BTreeMap<Option<u32>, Vec<Connection>> = BTreeMap::new();
-        for connection in connections {
-            let key = pre.kind.is_source.then_some(connection.0);
+        for connection in connections(net, proj)? {
+            let key = pre.kind.is_source.then_some(connection.pre);
             groups.entry(key).or_default().push(connection);
         }
         for (source_cell, pairs) in groups {
@@ -426,182 +446,181 @@ pub fn export(suite: &NativeSuite, inputs: &Inputs) -> Result<Export, CodegenErr
                 None => (format!("proj{k}"), pop_id(pre)),
             };
             let _ = writeln!(
-                projections,
+                self.projections,
                 "        <projection id=\"{id}\" presynapticPopulation=\"{pre_pop}\" postsynapticPopulation=\"{}\" synapse=\"{synapse}\">",
                 pop_id(post)
             );
-            for (n, (a, b, weight, delay)) in pairs.iter().enumerate() {
+            for (n, c) in pairs.iter().enumerate() {
                 let _ = writeln!(
-                    projections,
-                    "            <connectionWD id=\"{n}\" preCellId=\"../{}\" postCellId=\"../{}\" weight=\"{weight}\" delay=\"{delay}ms\"/>",
-                    cell_path(pre, *a as usize),
-                    cell_path(post, *b as usize),
+                    self.projections,
+                    "            <connectionWD id=\"{n}\" preCellId=\"../{}\" postCellId=\"../{}\" weight=\"{}\" delay=\"{}ms\"/>",
+                    cell_path(pre, c.pre as usize),
+                    cell_path(post, c.post as usize),
+                    c.weight,
+                    c.delay,
                 );
             }
-            let _ = writeln!(projections, "        </projection>");
+            let _ = writeln!(self.projections, "        </projection>");
         }
+        Ok(())
     }
 
-    for (k, stimulus) in suite.stimuli.iter().enumerate() {
-        let pop = &suite.populations[stimulus.target()];
-        if types[stimulus.target()].is_none() {
-            return Err(CodegenError::Unsupported(format!(
-                "stimulus {k} targets the source `{}`",
-                pop.id
-            )));
+    /// A current step: a `pulseGenerator` (`step<k>`) into each of its cells.
+    fn add_step(&mut self, net: &Network, step: &CurrentStep) -> Result<(), CodegenError> {
+        let pop = net.populations[step.target].def;
+        let id = format!("step{}", step.index);
+        let _ = writeln!(
+            self.pulses,
+            "    <pulseGenerator id=\"{id}\" delay=\"{}ms\" duration=\"{}ms\" amplitude=\"{}nA\"/>",
+            xml_number(ms(&step.start), "a step's start")?,
+            xml_number(ms(&step.stop) - ms(&step.start), "a step's duration")?,
+            number_in(&step.amplitude, "nA", "a step's amplitude")?,
+        );
+        let _ = writeln!(
+            self.input_lists,
+            "        <inputList id=\"{id}_in\" population=\"{}\" component=\"{id}\">",
+            pop_id(pop)
+        );
+        for (n, &cell) in step.cells.iter().enumerate() {
+            let _ = writeln!(
+                self.input_lists,
+                "            <input id=\"{n}\" target=\"../{}\" destination=\"synapses\"/>",
+                cell_path(pop, cell)
+            );
         }
-        match stimulus {
-            Stimulus::Step {
-                cells: selection,
-                amplitude,
-                start,
-                stop,
-                ..
-            } => {
-                let id = format!("step{k}");
-                let _ = writeln!(
-                    pulses,
-                    "    <pulseGenerator id=\"{id}\" delay=\"{}ms\" duration=\"{}ms\" amplitude=\"{}nA\"/>",
-                    xml_number(ms(start), "a step's start")?,
-                    xml_number(ms(stop) - ms(start), "a step's duration")?,
-                    number_in(amplitude, "nA", "a step's amplitude")?,
-                );
-                let _ = writeln!(
-                    input_lists,
-                    "        <inputList id=\"{id}_in\" population=\"{}\" component=\"{id}\">",
-                    pop_id(pop)
-                );
-                for (n, cell) in cells(selection, pop.size).into_iter().enumerate() {
-                    let _ = writeln!(
-                        input_lists,
-                        "            <input id=\"{n}\" target=\"../{}\" destination=\"synapses\"/>",
-                        cell_path(pop, cell)
-                    );
-                }
-                let _ = writeln!(input_lists, "        </inputList>");
-            }
-            Stimulus::Poisson {
-                rate,
-                weight,
-                receptor,
-                ..
-            } => {
-                // poissonFiringSynapse scales its synapse's current by the input's weight; the
-                // PyNN synapse's unit event is 1 nA, so the weight is the event in nA, signed.
-                let id = format!("drive{k}");
-                let synapse = synapse_id(pop, *receptor);
-                let _ = writeln!(
-                    drives,
-                    "    <poissonFiringSynapse id=\"{id}\" averageRate=\"{}Hz\" synapse=\"{synapse}\" spikeTarget=\"./{synapse}\"/>",
-                    number_in(rate, "Hz", "a Poisson drive's rate")?,
-                );
-                let magnitude = weight
-                    .value_in("nA")
-                    .map_err(|e| CodegenError::Units(e.to_string()))?;
-                let signed = xml_number(receptor.sign() * magnitude, "a Poisson drive's weight")?;
-                let _ = writeln!(
-                    input_lists,
-                    "        <inputList id=\"{id}_in\" population=\"{}\" component=\"{id}\">",
-                    pop_id(pop)
-                );
-                for cell in 0..pop.size {
-                    let _ = writeln!(
-                        input_lists,
-                        "            <inputW id=\"{cell}\" target=\"../{}\" destination=\"synapses\" weight=\"{signed}\"/>",
-                        cell_path(pop, cell)
-                    );
-                }
-                let _ = writeln!(input_lists, "        </inputList>");
-            }
-        }
+        let _ = writeln!(self.input_lists, "        </inputList>");
+        Ok(())
     }
 
-    let name = &suite.name;
-    let mut network = String::new();
-    let _ = writeln!(network, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    let _ = writeln!(
-        network,
-        "<neuroml xmlns=\"http://www.neuroml.org/schema/neuroml2\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://www.neuroml.org/schema/neuroml2 https://raw.github.com/NeuroML/NeuroML2/development/Schemas/NeuroML2/NeuroML_v2.3.1.xsd\" id=\"{name}\">"
-    );
-    let _ = writeln!(
-        network,
-        "    <!-- Generated by crosscheck {} from suite {name}: the network with the inputs and\n         connectivity crosscheck drew from the seed of the suite. Validate it with\n         `jnml -validate {}`; run it through {}. -->",
-        env!("CARGO_PKG_VERSION"),
-        network_file_for(name),
-        lems_file_name(suite),
-    );
-    cells_xml.sort_by_key(|(rank, _)| *rank);
-    synapses.sort_by_key(|(rank, _)| *rank);
-    for block in [&pulses, &arrays, &drives] {
-        network.push_str(block);
+    /// A Poisson drive: a `poissonFiringSynapse` (`drive<k>`) on the receptor's synapse of
+    /// every cell.
+    fn add_drive(&mut self, net: &Network, drive: &PoissonDrive) -> Result<(), CodegenError> {
+        let pop = net.populations[drive.target].def;
+        // poissonFiringSynapse scales its synapse's current by the input's weight; the
+        // PyNN synapse's unit event is 1 nA, so the weight is the event in nA, signed.
+        let id = format!("drive{}", drive.index);
+        let synapse = synapse_id(pop, drive.receptor);
+        let _ = writeln!(
+            self.drives,
+            "    <poissonFiringSynapse id=\"{id}\" averageRate=\"{}Hz\" synapse=\"{synapse}\" spikeTarget=\"./{synapse}\"/>",
+            number_in(&drive.rate, "Hz", "a Poisson drive's rate")?,
+        );
+        let magnitude = drive
+            .weight
+            .value_in("nA")
+            .map_err(|e| CodegenError::Units(e.to_string()))?;
+        let signed = xml_number(
+            drive.receptor.sign() * magnitude,
+            "a Poisson drive's weight",
+        )?;
+        let _ = writeln!(
+            self.input_lists,
+            "        <inputList id=\"{id}_in\" population=\"{}\" component=\"{id}\">",
+            pop_id(pop)
+        );
+        for cell in 0..pop.size {
+            let _ = writeln!(
+                self.input_lists,
+                "            <inputW id=\"{cell}\" target=\"../{}\" destination=\"synapses\" weight=\"{signed}\"/>",
+                cell_path(pop, cell)
+            );
+        }
+        let _ = writeln!(self.input_lists, "        </inputList>");
+        Ok(())
     }
-    for (_, element) in cells_xml.iter().chain(&synapses) {
-        network.push_str(element);
-    }
-    let _ = writeln!(network, "    <network id=\"network_{name}\">");
-    network.push_str(&populations);
-    network.push_str(&projections);
-    network.push_str(&input_lists);
-    let _ = writeln!(network, "    </network>");
-    let _ = writeln!(network, "</neuroml>");
 
-    let lems = lems_simulation(suite)?;
-    Ok(Export { network, lems })
+    /// The document's text: its elements in the schema's order.
+    fn text(mut self, suite: &NativeSuite) -> String {
+        let name = &suite.name;
+        let mut network = String::new();
+        let _ = writeln!(network, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+        let _ = writeln!(
+            network,
+            "<neuroml xmlns=\"http://www.neuroml.org/schema/neuroml2\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://www.neuroml.org/schema/neuroml2 https://raw.github.com/NeuroML/NeuroML2/development/Schemas/NeuroML2/NeuroML_v2.3.1.xsd\" id=\"{name}\">"
+        );
+        let _ = writeln!(
+            network,
+            "    <!-- Generated by crosscheck {} from suite {name}: the network with the inputs and\n         connectivity crosscheck drew from the seed of the suite. Validate it with\n         `jnml -validate {}`; run it through {}. -->",
+            env!("CARGO_PKG_VERSION"),
+            network_file_for(name),
+            lems_file_name(suite),
+        );
+        self.cells.sort_by_key(|(rank, _)| *rank);
+        self.synapses.sort_by_key(|(rank, _)| *rank);
+        for block in [&self.pulses, &self.arrays, &self.drives] {
+            network.push_str(block);
+        }
+        for (_, element) in self.cells.iter().chain(&self.synapses) {
+            network.push_str(element);
+        }
+        let _ = writeln!(network, "    <network id=\"network_{name}\">");
+        network.push_str(&self.populations);
+        network.push_str(&self.projections);
+        network.push_str(&self.input_lists);
+        let _ = writeln!(network, "    </network>");
+        let _ = writeln!(network, "</neuroml>");
+        network
+    }
+}
+
+/// Each connection of a projection with its own weight and delay: the projection's on the
+/// pairs crosscheck drew, or, in a network each simulator draws, the synapses crosscheck
+/// draws for the export. Current synapses take signed weights in nA (PyNN's unit), as NEST
+/// does; the receptor gives the sign.
+fn connections(net: &Network, proj: &NetProjection) -> Result<Vec<Connection>, CodegenError> {
+    let k = proj.index;
+    let pairs = match proj.connections {
+        Connections::Drawn(_) => {
+            return super::drawn::draw_synapses(net.suite, k)?
+                .into_iter()
+                .map(|s| {
+                    Ok(Connection {
+                        pre: s.pre,
+                        post: s.post,
+                        weight: xml_number(s.weight_si * 1e9, &format!("projection {k}'s weight"))?,
+                        delay: xml_number(s.delay_ms, &format!("projection {k}'s delay"))?,
+                    })
+                })
+                .collect();
+        }
+        Connections::Listed(pairs) => pairs,
+    };
+    let magnitude = proj
+        .weight
+        .value_in("nA")
+        .map_err(|e| CodegenError::Units(e.to_string()))?;
+    let weight = xml_number(
+        proj.receptor.sign() * magnitude,
+        &format!("projection {k}'s weight"),
+    )?;
+    let delay = number_in(&proj.delay, "ms", &format!("projection {k}'s delay"))?;
+    Ok(pairs
+        .iter()
+        .map(|&(pre, post)| Connection {
+            pre,
+            post,
+            weight: weight.clone(),
+            delay: delay.clone(),
+        })
+        .collect())
 }
 
 /// The LEMS simulation around the document: run length, step, seed and the recordings.
-fn lems_simulation(suite: &NativeSuite) -> Result<String, CodegenError> {
+fn lems_simulation(net: &Network) -> Result<String, CodegenError> {
+    let suite = net.suite;
     let name = &suite.name;
     let mut outputs = String::new();
-    for rec in &suite.recordings {
-        let pop = &suite.populations[rec.population];
-        let selected = cells(&rec.cells, pop.size);
-        for variable in &rec.variables {
+    for rec in &net.recordings {
+        let pop = net.populations[rec.population].def;
+        for variable in rec.variables {
             match variable {
-                Variable::Spikes => {
-                    let _ = writeln!(
-                        outputs,
-                        "        <EventOutputFile id=\"spk_{}\" fileName=\"{RAW_OUTPUT}/{}\" format=\"ID_TIME\">",
-                        pop.id,
-                        raw_spike_file(pop.id.as_str())
-                    );
-                    for c in &selected {
-                        let _ = writeln!(
-                            outputs,
-                            "            <EventSelection id=\"{c}\" select=\"{}\" eventPort=\"spike\"/>",
-                            cell_path(pop, *c)
-                        );
-                    }
-                    let _ = writeln!(outputs, "        </EventOutputFile>");
-                }
-                Variable::State(var) => {
-                    // The PyNN LIF types expose v only (sources record spikes only).
-                    if *var != "v" || pop.kind.is_source {
-                        return Err(CodegenError::Unsupported(format!(
-                            "cannot record `{var}` of `{}` from its NeuroML2 export",
-                            pop.id
-                        )));
-                    }
-                    let _ = writeln!(
-                        outputs,
-                        "        <OutputFile id=\"out_{}_{var}\" fileName=\"{RAW_OUTPUT}/{}\">",
-                        pop.id,
-                        raw_trace_file(pop.id.as_str(), var)
-                    );
-                    for (n, c) in selected.iter().enumerate() {
-                        let _ = writeln!(
-                            outputs,
-                            "            <OutputColumn id=\"c{n}\" quantity=\"{}/{var}\"/>",
-                            cell_path(pop, *c)
-                        );
-                    }
-                    let _ = writeln!(outputs, "        </OutputFile>");
-                }
+                Variable::Spikes => spike_output(&mut outputs, pop, rec),
+                Variable::State(var) => trace_output(&mut outputs, pop, rec, var)?,
             }
         }
     }
-    let duration = number_in(&suite.simulation.duration, "ms", "the duration")?;
-    let dt = number_in(&suite.simulation.dt, "ms", "the time step")?;
+    let duration = number_in(net.duration(), "ms", "the duration")?;
+    let dt = number_in(net.dt(), "ms", "the time step")?;
     let mut lems = String::new();
     let _ = writeln!(lems, "<Lems>");
     let _ = writeln!(
@@ -631,6 +650,55 @@ fn lems_simulation(suite: &NativeSuite) -> Result<String, CodegenError> {
     let _ = writeln!(lems, "    </Simulation>");
     let _ = writeln!(lems, "</Lems>");
     Ok(lems)
+}
+
+/// The `<EventOutputFile>` of a recording's spikes.
+fn spike_output(outputs: &mut String, pop: &Population, rec: &NetRecording) {
+    let _ = writeln!(
+        outputs,
+        "        <EventOutputFile id=\"spk_{}\" fileName=\"{RAW_OUTPUT}/{}\" format=\"ID_TIME\">",
+        pop.id,
+        raw_spike_file(pop.id.as_str())
+    );
+    for c in &rec.cells {
+        let _ = writeln!(
+            outputs,
+            "            <EventSelection id=\"{c}\" select=\"{}\" eventPort=\"spike\"/>",
+            cell_path(pop, *c)
+        );
+    }
+    let _ = writeln!(outputs, "        </EventOutputFile>");
+}
+
+/// The `<OutputFile>` of a recorded state variable.
+fn trace_output(
+    outputs: &mut String,
+    pop: &Population,
+    rec: &NetRecording,
+    var: &str,
+) -> Result<(), CodegenError> {
+    // The PyNN LIF types expose v only (sources record spikes only).
+    if var != "v" || pop.kind.is_source {
+        return Err(CodegenError::Unsupported(format!(
+            "cannot record `{var}` of `{}` from its NeuroML2 export",
+            pop.id
+        )));
+    }
+    let _ = writeln!(
+        outputs,
+        "        <OutputFile id=\"out_{}_{var}\" fileName=\"{RAW_OUTPUT}/{}\">",
+        pop.id,
+        raw_trace_file(pop.id.as_str(), var)
+    );
+    for (n, c) in rec.cells.iter().enumerate() {
+        let _ = writeln!(
+            outputs,
+            "            <OutputColumn id=\"c{n}\" quantity=\"{}/{var}\"/>",
+            cell_path(pop, *c)
+        );
+    }
+    let _ = writeln!(outputs, "        </OutputFile>");
+    Ok(())
 }
 
 #[cfg(test)]

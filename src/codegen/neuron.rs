@@ -51,137 +51,159 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{cells, list_literal, ms, number_in, render, CodegenError, Generated, Inputs};
-use crate::suite::native::{Connectivity, NativeSuite, Receptor, Stimulus, SynapseKind};
+use super::network::{
+    Connections, CurrentStep, NameMap, NetPopulation, NetProjection, NetRecording, Network,
+    NormalDraw, ParamMap, Setting,
+};
+use super::{list_literal, ms, number_in, render, CodegenError, Generated};
+use crate::suite::native::{Receptor, SynapseKind};
 use crate::suite::units::code_number;
 
 const TEMPLATE: &str = include_str!("templates/neuron.py.tera");
 /// The generated NEURON (Python) script's file name, in the output folder.
 pub const SCRIPT: &str = "run_neuron.py";
 
-/// One of our cell types as a crosscheck mechanism: the mechanism's name and NMODL text,
-/// (our parameter, the mechanism's unit) for every parameter (the mechanism's RANGE names are
-/// ours), and (our state variable, the mechanism's RANGE variable).
+/// One of our cell types as a crosscheck mechanism: the mechanism's name and NMODL text, the
+/// mechanism's unit for every parameter (its RANGE names are ours), and the mechanism's RANGE
+/// variable for each of our state variables.
 struct Mechanism {
     name: &'static str,
     source: &'static str,
-    units: &'static [(&'static str, &'static str)],
-    variables: &'static [(&'static str, &'static str)],
+    units: &'static [ParamMap],
+    variables: &'static [NameMap],
 }
 
-const LIF_UNITS: &[(&str, &str)] = &[
-    ("cm", "pF"),
-    ("tau_m", "ms"),
-    ("v_rest", "mV"),
-    ("v_reset", "mV"),
-    ("v_thresh", "mV"),
-    ("tau_refrac", "ms"),
-    ("tau_syn_E", "ms"),
-    ("tau_syn_I", "ms"),
-    ("i_offset", "pA"),
-    ("v_init", "mV"),
+const LIF_UNITS: &[ParamMap] = &[
+    ParamMap::same("cm", "pF"),
+    ParamMap::same("tau_m", "ms"),
+    ParamMap::same("v_rest", "mV"),
+    ParamMap::same("v_reset", "mV"),
+    ParamMap::same("v_thresh", "mV"),
+    ParamMap::same("tau_refrac", "ms"),
+    ParamMap::same("tau_syn_E", "ms"),
+    ParamMap::same("tau_syn_I", "ms"),
+    ParamMap::same("i_offset", "pA"),
+    ParamMap::same("v_init", "mV"),
 ];
 
+const IZHIKEVICH_UNITS: &[ParamMap] = &[
+    ParamMap::same("a", "1/ms"),
+    ParamMap::same("b", "1/ms"),
+    ParamMap::same("c", "mV"),
+    ParamMap::same("d", "mV/ms"),
+    ParamMap::same("v_thresh", "mV"),
+    // 1 pA through 1 pF is 1 mV/ms: the mechanism adds i_offset to dv/dt directly.
+    ParamMap::same("i_offset", "pA"),
+    ParamMap::same("v_init", "mV"),
+    ParamMap::same("u_init", "mV/ms"),
+];
+
+const IZHIKEVICH2007_UNITS: &[ParamMap] = &[
+    ParamMap::same("cm", "pF"),
+    ParamMap::same("k", "nS/mV"),
+    ParamMap::same("v_r", "mV"),
+    ParamMap::same("v_t", "mV"),
+    ParamMap::same("v_peak", "mV"),
+    ParamMap::same("a", "1/ms"),
+    ParamMap::same("b", "nS"),
+    ParamMap::same("c", "mV"),
+    ParamMap::same("d", "pA"),
+    ParamMap::same("tau_syn_E", "ms"),
+    ParamMap::same("tau_syn_I", "ms"),
+    ParamMap::same("i_offset", "pA"),
+    ParamMap::same("v_init", "mV"),
+];
+
+const ADEX_UNITS: &[ParamMap] = &[
+    ParamMap::same("cm", "pF"),
+    ParamMap::same("g_L", "nS"),
+    ParamMap::same("v_rest", "mV"),
+    ParamMap::same("v_reset", "mV"),
+    ParamMap::same("v_thresh", "mV"),
+    ParamMap::same("delta_T", "mV"),
+    ParamMap::same("v_spike", "mV"),
+    ParamMap::same("tau_w", "ms"),
+    ParamMap::same("a", "nS"),
+    ParamMap::same("b", "pA"),
+    ParamMap::same("tau_refrac", "ms"),
+    ParamMap::same("e_rev_E", "mV"),
+    ParamMap::same("e_rev_I", "mV"),
+    ParamMap::same("tau_syn_E", "ms"),
+    ParamMap::same("tau_syn_I", "ms"),
+    ParamMap::same("i_offset", "pA"),
+    ParamMap::same("v_init", "mV"),
+];
+
+const HH_UNITS: &[ParamMap] = &[
+    ParamMap::same("cm", "pF"),
+    ParamMap::same("g_Na", "nS"),
+    ParamMap::same("g_K", "nS"),
+    ParamMap::same("g_L", "nS"),
+    ParamMap::same("e_rev_Na", "mV"),
+    ParamMap::same("e_rev_K", "mV"),
+    ParamMap::same("e_rev_L", "mV"),
+    ParamMap::same("tau_syn_E", "ms"),
+    ParamMap::same("tau_syn_I", "ms"),
+    ParamMap::same("i_offset", "pA"),
+    ParamMap::same("v_init", "mV"),
+];
+
+const VM: &[NameMap] = &[NameMap::new("v", "vm")];
+const VM_U: &[NameMap] = &[NameMap::new("v", "vm"), NameMap::new("u", "u")];
+const VM_W: &[NameMap] = &[NameMap::new("v", "vm"), NameMap::new("w", "w")];
+
 fn mechanism(cell: &str) -> Option<Mechanism> {
-    Some(match cell {
-        "lif_curr_exp" => Mechanism {
-            name: "cc_lif_exp",
-            source: include_str!("templates/neuron/cc_lif_exp.mod"),
-            units: LIF_UNITS,
-            variables: &[("v", "vm")],
-        },
-        "lif_curr_alpha" => Mechanism {
-            name: "cc_lif_alpha",
-            source: include_str!("templates/neuron/cc_lif_alpha.mod"),
-            units: LIF_UNITS,
-            variables: &[("v", "vm")],
-        },
-        "lif_delta" => Mechanism {
-            name: "cc_lif_delta",
-            source: include_str!("templates/neuron/cc_lif_delta.mod"),
-            // The LIF table: the synaptic time constants it lacks are skipped.
-            units: LIF_UNITS,
-            variables: &[("v", "vm")],
-        },
-        "izhikevich" => Mechanism {
-            name: "cc_izhikevich",
-            source: include_str!("templates/neuron/cc_izhikevich.mod"),
-            units: &[
-                ("a", "1/ms"),
-                ("b", "1/ms"),
-                ("c", "mV"),
-                ("d", "mV/ms"),
-                ("v_thresh", "mV"),
-                // 1 pA through 1 pF is 1 mV/ms: the mechanism adds i_offset to dv/dt directly.
-                ("i_offset", "pA"),
-                ("v_init", "mV"),
-                ("u_init", "mV/ms"),
-            ],
-            variables: &[("v", "vm"), ("u", "u")],
-        },
-        "izhikevich2007" => Mechanism {
-            name: "cc_izhikevich2007",
-            source: include_str!("templates/neuron/cc_izhikevich2007.mod"),
-            units: &[
-                ("cm", "pF"),
-                ("k", "nS/mV"),
-                ("v_r", "mV"),
-                ("v_t", "mV"),
-                ("v_peak", "mV"),
-                ("a", "1/ms"),
-                ("b", "nS"),
-                ("c", "mV"),
-                ("d", "pA"),
-                ("tau_syn_E", "ms"),
-                ("tau_syn_I", "ms"),
-                ("i_offset", "pA"),
-                ("v_init", "mV"),
-            ],
-            variables: &[("v", "vm"), ("u", "u")],
-        },
-        "adex_cond_exp" => Mechanism {
-            name: "cc_adex",
-            source: include_str!("templates/neuron/cc_adex.mod"),
-            units: &[
-                ("cm", "pF"),
-                ("g_L", "nS"),
-                ("v_rest", "mV"),
-                ("v_reset", "mV"),
-                ("v_thresh", "mV"),
-                ("delta_T", "mV"),
-                ("v_spike", "mV"),
-                ("tau_w", "ms"),
-                ("a", "nS"),
-                ("b", "pA"),
-                ("tau_refrac", "ms"),
-                ("e_rev_E", "mV"),
-                ("e_rev_I", "mV"),
-                ("tau_syn_E", "ms"),
-                ("tau_syn_I", "ms"),
-                ("i_offset", "pA"),
-                ("v_init", "mV"),
-            ],
-            variables: &[("v", "vm"), ("w", "w")],
-        },
-        "hh_curr_alpha" => Mechanism {
-            name: "cc_hh",
-            source: include_str!("templates/neuron/cc_hh.mod"),
-            units: &[
-                ("cm", "pF"),
-                ("g_Na", "nS"),
-                ("g_K", "nS"),
-                ("g_L", "nS"),
-                ("e_rev_Na", "mV"),
-                ("e_rev_K", "mV"),
-                ("e_rev_L", "mV"),
-                ("tau_syn_E", "ms"),
-                ("tau_syn_I", "ms"),
-                ("i_offset", "pA"),
-                ("v_init", "mV"),
-            ],
-            variables: &[("v", "vm")],
-        },
+    let (name, source, units, variables): (_, _, _, &[NameMap]) = match cell {
+        "lif_curr_exp" => (
+            "cc_lif_exp",
+            include_str!("templates/neuron/cc_lif_exp.mod"),
+            LIF_UNITS,
+            VM,
+        ),
+        "lif_curr_alpha" => (
+            "cc_lif_alpha",
+            include_str!("templates/neuron/cc_lif_alpha.mod"),
+            LIF_UNITS,
+            VM,
+        ),
+        // The LIF table: the synaptic time constants it lacks are skipped.
+        "lif_delta" => (
+            "cc_lif_delta",
+            include_str!("templates/neuron/cc_lif_delta.mod"),
+            LIF_UNITS,
+            VM,
+        ),
+        "izhikevich" => (
+            "cc_izhikevich",
+            include_str!("templates/neuron/cc_izhikevich.mod"),
+            IZHIKEVICH_UNITS,
+            VM_U,
+        ),
+        "izhikevich2007" => (
+            "cc_izhikevich2007",
+            include_str!("templates/neuron/cc_izhikevich2007.mod"),
+            IZHIKEVICH2007_UNITS,
+            VM_U,
+        ),
+        "adex_cond_exp" => (
+            "cc_adex",
+            include_str!("templates/neuron/cc_adex.mod"),
+            ADEX_UNITS,
+            VM_W,
+        ),
+        "hh_curr_alpha" => (
+            "cc_hh",
+            include_str!("templates/neuron/cc_hh.mod"),
+            HH_UNITS,
+            VM,
+        ),
         _ => return None,
+    };
+    Some(Mechanism {
+        name,
+        source,
+        units,
+        variables,
     })
 }
 
@@ -229,9 +251,9 @@ struct Pop {
     is_source: bool,
     mechanism: &'static str,
     size: usize,
-    params: Vec<(&'static str, String)>,
-    /// `(mean, sd)` in mV when each cell's initial potential is drawn.
-    v_init_normal: Option<(String, String)>,
+    params: Vec<Setting>,
+    /// Mean and sd in mV when each cell's initial potential is drawn.
+    v_init_normal: Option<NormalDraw>,
 }
 
 #[derive(Serialize)]
@@ -265,8 +287,8 @@ struct Rec {
     cells: String,
     is_source: bool,
     spikes: bool,
-    /// (our variable, the mechanism's RANGE variable)
-    vars: Vec<(&'static str, &'static str)>,
+    /// Our variable and the mechanism's RANGE variable.
+    vars: Vec<NameMap>,
 }
 
 fn unsupported_cell(kind: &str, pop: &str) -> CodegenError {
@@ -275,192 +297,76 @@ fn unsupported_cell(kind: &str, pop: &str) -> CodegenError {
     ))
 }
 
-/// The Poisson drives, as `(population, drive_rate in 1/ms, signed drive_weight)`: parameters
-/// of `cc_lif_delta` (weight in mV) and `cc_lif_exp` (pA), which draw the drive inside their
-/// step (a NetStim per cell at tens of kHz would put millions of events a second through
-/// NEURON's queue).
-fn poisson_drives(suite: &NativeSuite) -> Result<Vec<(usize, String, String)>, CodegenError> {
-    super::poisson_drives(suite, "crosscheck's NEURON mechanisms")?
+/// A Poisson drive as parameters of the target's mechanism: `cc_lif_delta` (weight in mV) and
+/// `cc_lif_exp` (pA) draw the drive inside their step (a NetStim per cell at tens of kHz would
+/// put millions of events a second through NEURON's queue).
+struct MechanismDrive {
+    /// Index of the population driven.
+    target: usize,
+    /// `drive_rate`, in 1/ms.
+    rate: String,
+    /// `drive_weight`, signed.
+    weight: String,
+}
+
+/// The network's Poisson drives as mechanism parameters (see [`MechanismDrive`]).
+fn poisson_drives(net: &Network) -> Result<Vec<MechanismDrive>, CodegenError> {
+    net.driven_cells("crosscheck's NEURON mechanisms")?
         .into_iter()
         .map(|d| {
-            let unit = if suite.populations[d.target].kind.name == "lif_delta" {
+            let unit = if net.populations[d.target].kind.name == "lif_delta" {
                 "mV"
             } else {
                 "pA"
             };
-            Ok((
-                d.target,
-                number_in(&d.rate, "1/ms")?,
-                number_in(&d.weight, unit)?,
-            ))
+            Ok(MechanismDrive {
+                target: d.target,
+                rate: number_in(&d.rate, "1/ms")?,
+                weight: number_in(&d.signed_weight(), unit)?,
+            })
         })
         .collect()
 }
 
-/// Writes the NEURON script ([`SCRIPT`]) for `suite` into `dir`, with the NMODL `.mod` file of
-/// every crosscheck mechanism it uses beside it (for `nrnivmodl` to compile before the run).
-pub fn generate(
-    suite: &NativeSuite,
-    _inputs: &Inputs,
-    dir: &Path,
-) -> Result<Generated, CodegenError> {
-    let mut files: Vec<PathBuf> = Vec::new();
+/// Writes the NEURON script ([`SCRIPT`]) for the network into `dir`, with the NMODL `.mod`
+/// file of every crosscheck mechanism it uses beside it (for `nrnivmodl` to compile before
+/// the run).
+pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
+    let drives = poisson_drives(net)?;
     let mut used: Vec<Mechanism> = Vec::new();
-    let drives = poisson_drives(suite)?;
     let mut populations = Vec::new();
-    for (index, pop) in suite.populations.iter().enumerate() {
-        if pop.kind.is_source {
-            populations.push(Pop {
-                id: pop.id.to_string(),
-                is_source: true,
-                mechanism: "",
-                size: pop.size,
-                params: vec![],
-                v_init_normal: None,
-            });
-            continue;
-        }
-        let mech = mechanism(pop.kind.name)
-            .ok_or_else(|| unsupported_cell(pop.kind.name, pop.id.as_str()))?;
-        let mut params = Vec::new();
-        for (name, unit) in mech.units {
-            if let Some(q) = pop.param(name) {
-                params.push((*name, number_in(q, unit)?));
-            }
-        }
-        if let Some((_, rate, weight)) = drives.iter().find(|d| d.0 == index) {
-            params.push(("drive_rate", rate.clone()));
-            params.push(("drive_weight", weight.clone()));
-        }
-        populations.push(Pop {
-            id: pop.id.to_string(),
-            is_source: false,
-            mechanism: mech.name,
-            size: pop.size,
-            params,
-            v_init_normal: super::drawn::initial_potential(pop)?,
-        });
-        if !used.iter().any(|m| m.name == mech.name) {
-            used.push(mech);
-        }
+    for pop in &net.populations {
+        populations.push(population(pop, &drives, &mut used)?);
     }
-
-    let mut projections = Vec::new();
-    for (index, proj) in suite.projections.iter().enumerate() {
-        let source = &suite.populations[proj.from];
-        let target = &suite.populations[proj.to];
-        let (unit, signed) = match target.kind.synapse {
-            SynapseKind::ConductanceExp => ("nS", false),
-            SynapseKind::Delta => ("mV", true),
-            SynapseKind::CurrentExp | SynapseKind::CurrentAlpha => ("pA", true),
-            SynapseKind::None => {
-                return Err(CodegenError::Unsupported(format!(
-                    "population `{}` is a source and cannot receive a projection",
-                    target.id
-                )))
-            }
-        };
-        let magnitude = proj
-            .weight
-            .value_in(unit)
-            .map_err(|e| CodegenError::Units(e.to_string()))?;
-        let (weight, kind) = match proj.receptor {
-            Receptor::Excitatory => (magnitude, 0),
-            Receptor::Inhibitory if signed => (-magnitude, 1),
-            Receptor::Inhibitory => (magnitude, 1),
-        };
-        let drawn = match suite.simulation.connectivity {
-            Connectivity::Crosscheck => None,
-            Connectivity::Simulator => Some(super::drawn::DrawnProjection::new(
-                suite, proj, weight, unit,
-            )?),
-        };
-        projections.push(Proj {
-            index,
-            pre: source.id.to_string(),
-            post: target.id.to_string(),
-            from_source: source.kind.is_source,
-            weight: code_number(weight),
-            kind,
-            delay: number_in(&proj.delay, "ms")?,
-            drawn,
-        });
-    }
-
-    let mut steps = Vec::new();
-    for stimulus in &suite.stimuli {
-        match stimulus {
-            Stimulus::Step {
-                target,
-                cells: selection,
-                amplitude,
-                start,
-                stop,
-                ..
-            } => {
-                let pop = &suite.populations[*target];
-                steps.push(Step {
-                    target: pop.id.to_string(),
-                    cells: list_literal(&cells(selection, pop.size)),
-                    amplitude: number_in(amplitude, "pA")?,
-                    start: code_number(ms(start)),
-                    stop: code_number(ms(stop)),
-                });
-            }
-            // Parameters of the target's mechanism (see `poisson_drives`).
-            Stimulus::Poisson { .. } => {}
-        }
-    }
-
-    let mut recordings = Vec::new();
-    for rec in &suite.recordings {
-        let pop = &suite.populations[rec.population];
-        let mech = mechanism(pop.kind.name);
-        let (spikes, vars) = super::split_recording(
-            rec,
-            |name| {
-                let mech = mech.as_ref()?;
-                mech.variables
-                    .iter()
-                    .find(|(ours, _)| *ours == name)
-                    .copied()
-            },
-            |name| match &mech {
-                Some(mech) => format!("crosscheck's {} does not record `{name}`", mech.name),
-                None => format!("cannot record `{name}` of a source"),
-            },
-        )?;
-        recordings.push(Rec {
-            pop: pop.id.to_string(),
-            cells: list_literal(&cells(&rec.cells, pop.size)),
-            is_source: pop.kind.is_source,
-            spikes,
-            vars,
-        });
-    }
-
-    for mech in &used {
-        let path = dir.join(format!("{}.mod", mech.name));
-        std::fs::write(&path, mech.source).map_err(|source| CodegenError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        files.push(path);
-    }
-
+    let projections = net
+        .projections
+        .iter()
+        .map(|proj| projection(net, proj))
+        .collect::<Result<_, _>>()?;
+    let steps = net
+        .steps()
+        .map(|s| step(net, s))
+        .collect::<Result<_, _>>()?;
+    let recordings = net
+        .recordings
+        .iter()
+        .map(|rec| recording(net, rec))
+        .collect::<Result<_, _>>()?;
+    let mut files = write_mechanisms(dir, &used)?;
     let context = Context {
         version: env!("CARGO_PKG_VERSION"),
-        suite: suite.name.to_string(),
-        dt: number_in(&suite.simulation.dt, "ms")?,
-        duration: number_in(&suite.simulation.duration, "ms")?,
+        suite: net.suite.name.to_string(),
+        dt: number_in(net.dt(), "ms")?,
+        duration: number_in(net.duration(), "ms")?,
         mechanisms: used.iter().map(|m| m.name).collect(),
         // scop_random's seed is a double; keep it exact.
-        drive_seed: (!drives.is_empty()).then(|| (suite.simulation.seed % (1 << 52)).to_string()),
+        drive_seed: (!drives.is_empty())
+            .then(|| (net.suite.simulation.seed % (1 << 52)).to_string()),
         drive_mechanism: drives
             .first()
-            .and_then(|d| mechanism(suite.populations[d.0].kind.name))
+            .and_then(|d| mechanism(net.populations[d.target].kind.name))
             .map_or("", |m| m.name),
-        draw_seed: super::drawn::seed(suite),
+        draw_seed: super::drawn::seed(net.suite),
         draw_helpers: super::drawn::PYTHON_HELPERS,
         populations,
         projections,
@@ -481,11 +387,142 @@ pub fn generate(
     })
 }
 
+/// A population as cells of its mechanism (added to `used` the first time), its parameters
+/// in the mechanism's units and the Poisson drive it draws, if any.
+fn population(
+    pop: &NetPopulation,
+    drives: &[MechanismDrive],
+    used: &mut Vec<Mechanism>,
+) -> Result<Pop, CodegenError> {
+    if pop.is_source() {
+        return Ok(Pop {
+            id: pop.id.to_string(),
+            is_source: true,
+            mechanism: "",
+            size: pop.size,
+            params: vec![],
+            v_init_normal: None,
+        });
+    }
+    let mech =
+        mechanism(pop.kind.name).ok_or_else(|| unsupported_cell(pop.kind.name, pop.id.as_str()))?;
+    let mut params = Vec::new();
+    for map in mech.units {
+        if let Some(q) = pop.param(map.ours) {
+            params.push(Setting::new(map.theirs, number_in(q, map.unit)?));
+        }
+    }
+    if let Some(drive) = drives.iter().find(|d| d.target == pop.index) {
+        params.push(Setting::new("drive_rate", drive.rate.clone()));
+        params.push(Setting::new("drive_weight", drive.weight.clone()));
+    }
+    let created = Pop {
+        id: pop.id.to_string(),
+        is_source: false,
+        mechanism: mech.name,
+        size: pop.size,
+        params,
+        v_init_normal: super::drawn::initial_potential(pop.def)?,
+    };
+    if !used.iter().any(|m| m.name == mech.name) {
+        used.push(mech);
+    }
+    Ok(created)
+}
+
+/// A projection as NetCons onto the target's mechanism, with the weight as it takes it.
+fn projection(net: &Network, proj: &NetProjection) -> Result<Proj, CodegenError> {
+    let source = &net.populations[proj.source];
+    let target = &net.populations[proj.target];
+    let (unit, signed) = match target.kind.synapse {
+        SynapseKind::ConductanceExp => ("nS", false),
+        SynapseKind::Delta => ("mV", true),
+        SynapseKind::CurrentExp | SynapseKind::CurrentAlpha => ("pA", true),
+        SynapseKind::None => {
+            return Err(CodegenError::Unsupported(format!(
+                "population `{}` is a source and cannot receive a projection",
+                target.id
+            )))
+        }
+    };
+    let magnitude = proj
+        .weight
+        .value_in(unit)
+        .map_err(|e| CodegenError::Units(e.to_string()))?;
+    let (weight, kind) = match proj.receptor {
+        Receptor::Excitatory => (magnitude, 0),
+        Receptor::Inhibitory if signed => (-magnitude, 1),
+        Receptor::Inhibitory => (magnitude, 1),
+    };
+    let drawn = match proj.connections {
+        Connections::Listed(_) => None,
+        Connections::Drawn(_) => Some(super::drawn::DrawnProjection::new(net, proj, weight, unit)?),
+    };
+    Ok(Proj {
+        index: proj.index,
+        pre: source.id.to_string(),
+        post: target.id.to_string(),
+        from_source: source.is_source(),
+        weight: code_number(weight),
+        kind,
+        delay: number_in(&proj.delay, "ms")?,
+        drawn,
+    })
+}
+
+/// A current step as events changing the mechanism's injected current at start and stop.
+fn step(net: &Network, s: &CurrentStep) -> Result<Step, CodegenError> {
+    Ok(Step {
+        target: net.populations[s.target].id.to_string(),
+        cells: list_literal(&s.cells),
+        amplitude: number_in(&s.amplitude, "pA")?,
+        start: code_number(ms(&s.start)),
+        stop: code_number(ms(&s.stop)),
+    })
+}
+
+/// A recording: spikes (a source's own trains) and the mechanism's RANGE variables.
+fn recording(net: &Network, rec: &NetRecording) -> Result<Rec, CodegenError> {
+    let pop = &net.populations[rec.population];
+    let mech = mechanism(pop.kind.name);
+    let (spikes, vars) = rec.split(
+        |name| {
+            let mech = mech.as_ref()?;
+            mech.variables.iter().find(|v| v.ours == name).copied()
+        },
+        |name| match &mech {
+            Some(mech) => format!("crosscheck's {} does not record `{name}`", mech.name),
+            None => format!("cannot record `{name}` of a source"),
+        },
+    )?;
+    Ok(Rec {
+        pop: pop.id.to_string(),
+        cells: list_literal(&rec.cells),
+        is_source: pop.is_source(),
+        spikes,
+        vars,
+    })
+}
+
+/// Writes the NMODL file of every mechanism used into `dir`.
+fn write_mechanisms(dir: &Path, used: &[Mechanism]) -> Result<Vec<PathBuf>, CodegenError> {
+    let mut files = Vec::new();
+    for mech in used {
+        let path = dir.join(format!("{}.mod", mech.name));
+        std::fs::write(&path, mech.source).map_err(|source| CodegenError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        files.push(path);
+    }
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codegen::apply_sweep;
-    use crate::suite::native::{load_suite, Simulator};
+    use crate::suite::native::{load_suite, NativeSuite, Simulator};
 
     use crate::codegen::testing::{assert_parses_as_python, example, from_yaml, EXAMPLES};
 
@@ -642,7 +679,7 @@ checks:
                 continue;
             };
             for param in kind.params {
-                let unit = mech.units.iter().find(|(n, _)| *n == param.name);
+                let unit = mech.units.iter().find(|m| m.ours == param.name);
                 assert!(unit.is_some(), "{}.{} unmapped", kind.name, param.name);
                 assert!(
                     mech.source.contains(&format!("    {} = ", param.name)),
@@ -654,7 +691,7 @@ checks:
             }
             for var in kind.state_variables {
                 assert!(
-                    mech.variables.iter().any(|(ours, _)| *ours == var.name),
+                    mech.variables.iter().any(|v| v.ours == var.name),
                     "{}.{} not recordable",
                     kind.name,
                     var.name
