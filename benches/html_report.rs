@@ -14,10 +14,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crosscheck::native::{Recordings, Trace};
 use crosscheck::plot::PlotData;
-use crosscheck::report::{html, RunReport};
-use crosscheck::results::{Status, Summary, TestResult};
+use crosscheck::report::html;
+use crosscheck::results::{Recordings, Trace};
+use crosscheck::results::{RunReport, Status, Summary, TestResult};
 
 /// Suites (500; `BENCH_SUITES` overrides, for a quick look at sizes).
 fn suites() -> usize {

@@ -179,7 +179,7 @@ pub fn key(job: &Job, reference_dir: Option<&Path>) -> String {
                 }
             }
         }
-        Work::Native(native) => {
+        Work::Suite(native) => {
             field("sweep point", &format!("{:?}", native.point));
             files.insert(native.file.clone());
             if let Some(model) = &native.suite.model {

@@ -546,7 +546,7 @@ fn engines(args: &HomeArgs) -> Exit {
     }
     println!("\nsimulators for crosscheck suites (*.crosscheck.yaml):");
     for simulator in crate::suite::native::Simulator::ALL {
-        let components = crate::native::components(simulator);
+        let components = crate::suite_job::components(simulator);
         let mut missing: Vec<String> = components
             .iter()
             .filter(|c| !env.has(&tools.state, **c))
@@ -574,7 +574,7 @@ fn engines(args: &HomeArgs) -> Exit {
             simulator.name(),
             if missing.is_empty() { "yes" } else { "no" },
             if missing.is_empty() {
-                crate::native::version(simulator, &tools).unwrap_or_else(|| "-".into())
+                crate::suite_job::version(simulator, &tools).unwrap_or_else(|| "-".into())
             } else {
                 "-".into()
             },

@@ -136,7 +136,7 @@ pub fn reference(data: &[u8]) {
     std::fs::write(folder.join("spikes_p.txt"), spikes).expect("write");
     std::fs::write(folder.join("p_v.txt"), trace).expect("write");
     if let Err(message) =
-        crate::native::read_folder(suite, &folder, suite.checks.reference.as_ref())
+        crate::suite_job::read_folder(suite, &folder, suite.checks.reference.as_ref())
     {
         assert!(
             message.contains(&*folder.to_string_lossy()),

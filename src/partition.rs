@@ -68,7 +68,7 @@ impl std::fmt::Display for Partition {
 pub fn group_of(job: &Job) -> String {
     match &job.work {
         Work::Omv(omv) => format!("omv\0{}\0{}", omv.test.id, omv.test.engine),
-        Work::Native(native) => format!("suite\0{}", native.id),
+        Work::Suite(native) => format!("suite\0{}", native.id),
     }
 }
 
@@ -144,7 +144,7 @@ mod tests {
             group_of(job),
             job.engine_label(),
             match &job.work {
-                Work::Native(n) => n.point,
+                Work::Suite(n) => n.point,
                 Work::Omv(_) => None,
             }
         )
@@ -192,14 +192,14 @@ mod tests {
                     assert!(shard.iter().enumerate().all(|(i, j)| j.index == i));
                     // A crosscheck suite's jobs are all in this shard or none are.
                     for job in &shard {
-                        if let Work::Native(native) = &job.work {
+                        if let Work::Suite(native) = &job.work {
                             let in_plan = plan
                                 .iter()
-                                .filter(|j| matches!(&j.work, Work::Native(n) if n.id == native.id))
+                                .filter(|j| matches!(&j.work, Work::Suite(n) if n.id == native.id))
                                 .count();
                             let here = shard
                                 .iter()
-                                .filter(|j| matches!(&j.work, Work::Native(n) if n.id == native.id))
+                                .filter(|j| matches!(&j.work, Work::Suite(n) if n.id == native.id))
                                 .count();
                             assert_eq!(in_plan, here, "{} split across shards", native.id);
                         }

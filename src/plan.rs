@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use crate::engine::{self, EngineDef, Tools};
 use crate::env::Component;
-use crate::native::NativeJob;
 use crate::suite::boundary::{git_toplevel, Boundary};
 use crate::suite::discover::{discover, DiscoverError, DiscoveredFile, TestFileKind};
 use crate::suite::native::{load_suite_within, NativeSuite, Simulator};
 use crate::suite::{omv, EngineRequest, LoadError, TestCase};
+use crate::suite_job::SuiteJob;
 
 /// A test file that could not be loaded, with every problem found in it.
 #[derive(Debug)]
@@ -180,7 +180,7 @@ pub enum Work {
     /// An OMV test on one engine.
     Omv(OmvJob),
     /// A crosscheck suite on one simulator (at one sweep point).
-    Native(NativeJob),
+    Suite(SuiteJob),
 }
 
 /// An OMV test (one `.omt`) on its engine.
@@ -217,7 +217,7 @@ impl Job {
     pub fn id(&self) -> &str {
         match &self.work {
             Work::Omv(j) => &j.test.id,
-            Work::Native(j) => &j.id,
+            Work::Suite(j) => &j.id,
         }
     }
 
@@ -226,7 +226,7 @@ impl Job {
     pub fn engine_label(&self) -> String {
         match &self.work {
             Work::Omv(j) => j.test.engine.to_string(),
-            Work::Native(j) => j.simulator.name().to_string(),
+            Work::Suite(j) => j.simulator.name().to_string(),
         }
     }
 
@@ -234,7 +234,7 @@ impl Job {
     pub fn location(&self) -> (PathBuf, usize) {
         match &self.work {
             Work::Omv(j) => (j.test.location.file.clone(), j.test.location.line),
-            Work::Native(j) => (j.file.clone(), j.suite.location.line),
+            Work::Suite(j) => (j.file.clone(), j.suite.location.line),
         }
     }
 
@@ -247,7 +247,7 @@ impl Job {
                 ..
             }) => engine.cpus(),
             // NEST's threads (the other simulators run single-threaded).
-            Work::Native(job) if job.simulator == Simulator::Nest => job.suite.simulation.threads,
+            Work::Suite(job) if job.simulator == Simulator::Nest => job.suite.simulation.threads,
             _ => 1,
         }
     }
@@ -256,7 +256,7 @@ impl Job {
     pub fn model(&self) -> String {
         let j = match &self.work {
             Work::Omv(j) => j,
-            Work::Native(j) => return j.label(),
+            Work::Suite(j) => return j.label(),
         };
         j.test
             .targets
@@ -384,7 +384,7 @@ pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
                 continue;
             }
             for point in &points {
-                work.push(Work::Native(NativeJob {
+                work.push(Work::Suite(SuiteJob {
                     suite: suite.clone(),
                     id: file.id.clone(),
                     file: file.path.clone(),
@@ -410,7 +410,7 @@ pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
 pub fn calibration_jobs(jobs: &[Job]) -> Vec<Job> {
     let mut extra = Vec::new();
     for job in jobs {
-        let Work::Native(native) = &job.work else {
+        let Work::Suite(native) = &job.work else {
             continue;
         };
         let Some(check) = &native.suite.checks.distributions else {
@@ -422,7 +422,7 @@ pub fn calibration_jobs(jobs: &[Job]) -> Vec<Job> {
         for seed in &check.seeds {
             extra.push(Job {
                 index: jobs.len() + extra.len(),
-                work: Work::Native(NativeJob {
+                work: Work::Suite(SuiteJob {
                     seed: Some(*seed),
                     ..native.clone()
                 }),
@@ -439,14 +439,14 @@ pub fn calibration_jobs(jobs: &[Job]) -> Vec<Job> {
 pub fn uncalibrated_suites(jobs: &[Job]) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for job in jobs {
-        let Work::Native(native) = &job.work else {
+        let Work::Suite(native) = &job.work else {
             continue;
         };
         let Some(check) = &native.suite.checks.distributions else {
             continue;
         };
         let calibrated = jobs.iter().any(|other| {
-            matches!(&other.work, Work::Native(n) if n.file == native.file && n.simulator == check.reference)
+            matches!(&other.work, Work::Suite(n) if n.file == native.file && n.simulator == check.reference)
         });
         let entry = (native.suite.name.to_string(), check.reference.name());
         if !calibrated && !out.contains(&entry) {
@@ -477,7 +477,7 @@ pub fn engines_used(jobs: &[Job]) -> Vec<&'static EngineDef> {
 pub fn simulators_used(jobs: &[Job]) -> Vec<Simulator> {
     let mut used = Vec::new();
     for job in jobs {
-        if let Work::Native(native) = &job.work {
+        if let Work::Suite(native) = &job.work {
             if !used.contains(&native.simulator) {
                 used.push(native.simulator);
             }
@@ -490,7 +490,7 @@ pub fn simulators_used(jobs: &[Job]) -> Vec<Simulator> {
 /// NEURON/Brian2 exports), which needs java and the jNeuroML jar whatever the simulator.
 pub fn uses_jneuroml(jobs: &[Job]) -> bool {
     jobs.iter().any(|job| match &job.work {
-        Work::Native(native) => {
+        Work::Suite(native) => {
             matches!(
                 native.simulator,
                 Simulator::JNeuroML | Simulator::JNeuroMLNeuron
@@ -550,14 +550,14 @@ pub fn fill_versions(jobs: &mut [Job], tools: &Tools) {
                 ..
             }) => def.version(job_tools.as_deref().unwrap_or(tools)),
             Work::Omv(_) => None,
-            Work::Native(native) => {
-                let version = crate::native::version(native.simulator, tools);
+            Work::Suite(native) => {
+                let version = crate::suite_job::version(native.simulator, tools);
                 // NEURON and Brian2 may run jNeuroML's export of a NeuroML model: both matter.
                 let exported = native.simulator != Simulator::JNeuroML
                     && crate::codegen::neuroml::runs_neuroml_file(&native.suite, native.simulator);
                 match exported {
                     true => version.map(|v| {
-                        let jnml = crate::native::version(Simulator::JNeuroML, tools)
+                        let jnml = crate::suite_job::version(Simulator::JNeuroML, tools)
                             .unwrap_or_else(|| "jNeuroML ?".into());
                         format!("{v} (exported by {jnml})")
                     }),
@@ -596,7 +596,7 @@ mod tests {
                 .all(|(_, c)| *c == 1),
             "{cpus:?}"
         );
-        let Work::Native(nest) = &jobs.iter().find(|j| j.cpus() == 3).unwrap().work else {
+        let Work::Suite(nest) = &jobs.iter().find(|j| j.cpus() == 3).unwrap().work else {
             panic!("a suite job")
         };
         let out = tempfile::tempdir().unwrap();

@@ -20,12 +20,12 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 use crate::engine::{Step, Tools};
 use crate::fsutil::CappedOutput;
-use crate::native::{self, NativeJob};
 use crate::plan::{Job, JobEngine, OmvJob, Work};
 use crate::process::{Ended, ProcessSpec, Spawn};
 use crate::results::{
     CheckStatus, CommandRecord, Jvm, ObservableResult, Recordings, Status, TestResult,
 };
+use crate::suite_job::{self, SuiteJob};
 
 /// Lines of a job's output kept in its result: the start (where errors are often explained)
 /// and the end (where the run stopped).
@@ -68,7 +68,7 @@ pub struct RunOptions {
 /// runner calls them without knowing what they compare: see `reference::StoredData`.
 pub trait StoredChecks: Send + Sync + std::fmt::Debug {
     /// The job's further observables (empty when nothing is stored for it).
-    fn judge(&self, job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult>;
+    fn judge(&self, job: &SuiteJob, recordings: &Recordings) -> Vec<ObservableResult>;
 }
 
 /// What the runner tells reporters as it goes.
@@ -256,9 +256,9 @@ async fn run_job(
             let tools = omv.tools.as_deref().unwrap_or(tools);
             execute_omv(omv, engine, tools, options, &workdir, cancel, &mut result).await
         }
-        Work::Native(native) => {
+        Work::Suite(native) => {
             let (outcome, recorded) =
-                execute_native(native, tools, options, &workdir, cancel, &mut result).await;
+                execute_suite_job(native, tools, options, &workdir, cancel, &mut result).await;
             if let Some(recorded) = recorded {
                 if let Ok(mut map) = recordings.lock() {
                     map.insert(job.index, recorded);
@@ -658,8 +658,8 @@ async fn compile_mechanisms(
 
 /// The body of a crosscheck-suite job: generate the code, run it, read the recordings, judge
 /// them (features, statistics, published values, then the stored data).
-async fn execute_native(
-    job: &NativeJob,
+async fn execute_suite_job(
+    job: &SuiteJob,
     tools: &Tools,
     options: &RunOptions,
     workdir: &Path,
@@ -670,7 +670,7 @@ async fn execute_native(
         let job = job.clone();
         let tools = tools.clone();
         let workdir = workdir.to_path_buf();
-        tokio::task::spawn_blocking(move || native::steps(&job, &workdir, &tools)).await
+        tokio::task::spawn_blocking(move || suite_job::steps(&job, &workdir, &tools)).await
     };
     let steps = match generate {
         Ok(Ok(steps)) => steps,
@@ -695,7 +695,7 @@ async fn execute_native(
         let stored_checks = options.stored_checks.clone();
         tokio::task::spawn_blocking(move || {
             let suite = job.resolved_suite();
-            native::read_recordings(&suite, job.simulator, &workdir).map(|recordings| {
+            suite_job::read_recordings(&suite, job.simulator, &workdir).map(|recordings| {
                 let mut observables = crate::judge::features::judge_features(&job, &recordings);
                 observables.extend(crate::judge::statistics::judge_statistics(
                     &job,

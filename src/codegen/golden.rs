@@ -4,7 +4,7 @@
 //! `CODEGEN_GOLDEN_DIR=/tmp/golden cargo test --lib golden -- --ignored` writes, for every
 //! suite under `suites/{native,cortical,neuroml}/`, every sweep point and every simulator,
 //! the folder [`crate::codegen::generate`] fills (as the runner calls it, see
-//! [`crate::native::steps`]), plus `GENERATED.txt` (the files, script and kind it reported,
+//! [`crate::suite_job::steps`]), plus `GENERATED.txt` (the files, script and kind it reported,
 //! relative to the folder) or `ERROR.txt` (why it refused). Nothing written embeds the output
 //! folder, so the layout `<suite folder>/<suite>/<point>/<simulator>/` compares as it is.
 

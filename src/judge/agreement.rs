@@ -6,23 +6,23 @@
 //! in the JSON results) with the reasons for every disagreement.
 
 use crate::compare::{spikes, traces};
-use crate::native::NativeJob;
 use crate::results::{
     Agreement, CheckStatus, PairAgreement, PairCheck, Recordings, Status, TestResult,
 };
 use crate::suite::native::{NativeSuite, RecordingRules, Variable};
 use crate::suite::units::{code_number, Dimension, Quantity};
+use crate::suite_job::SuiteJob;
 use std::collections::BTreeMap;
 
 /// Compares the recordings of every pair of engines per suite run. Suites without
 /// `checks.agreement`, and engines whose job did not run to the end, take no part.
 pub fn evaluate(
-    jobs: &[(usize, NativeJob)],
+    jobs: &[(usize, SuiteJob)],
     results: &[TestResult],
     recordings: &BTreeMap<usize, Recordings>,
 ) -> Vec<Agreement> {
     // Group job indices by suite run, keeping the order of first appearance.
-    let mut groups: Vec<(String, &NativeJob, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(String, &SuiteJob, Vec<usize>)> = Vec::new();
     for (index, job) in jobs {
         let key = format!("{}\u{0}{}", job.file.display(), job.label());
         match groups.iter_mut().find(|(k, _, _)| *k == key) {
@@ -90,7 +90,7 @@ pub fn evaluate(
     out
 }
 
-fn jobs_simulator(jobs: &[(usize, NativeJob)], index: usize) -> String {
+fn jobs_simulator(jobs: &[(usize, SuiteJob)], index: usize) -> String {
     jobs.iter()
         .find(|(i, _)| *i == index)
         .map(|(_, j)| j.simulator.name().to_string())

@@ -31,11 +31,11 @@ use serde::{Deserialize, Serialize};
 use super::statistics::{population_events, CORRELATION_BIN_MS, CORRELATION_SAMPLE};
 use crate::compare::stats;
 use crate::judge::reference::Provenance;
-use crate::native::NativeJob;
 use crate::results::PopulationSummary;
 use crate::results::Recordings;
 use crate::results::{CheckStatus, ObservableResult, Value};
 use crate::suite::native::{Distribution, NativeSuite, Variable};
+use crate::suite_job::SuiteJob;
 
 /// What `bless` stores for a suite's `distributions` check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,7 +213,7 @@ pub fn read(root: &Path, suite: &NativeSuite) -> Result<Option<Calibration>, Str
 /// Judges a job's distributions against the blessed ones: one observable per population and
 /// statistic, passing when the KS distance lies within the seed-to-seed baseline. Calibration
 /// runs themselves (another seed) are not judged.
-pub fn judge(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+pub fn judge(root: &Path, job: &SuiteJob, recordings: &Recordings) -> Vec<ObservableResult> {
     let suite = &job.suite;
     let Some(check) = &suite.checks.distributions else {
         return vec![];
@@ -470,7 +470,7 @@ mod tests {
         assert!(written.ends_with("net/distributions.json"));
         assert_eq!(read(root.path(), &suite).unwrap(), Some(calibration));
 
-        let job = |simulator| NativeJob {
+        let job = |simulator| SuiteJob {
             suite: Arc::new(suite.clone()),
             id: "net.crosscheck.yaml".into(),
             file: "net.crosscheck.yaml".into(),
@@ -493,7 +493,7 @@ mod tests {
         );
         assert_eq!(far[0].observed, Some(Value::Scalar(1.0)));
         // Calibration runs are not judged; an unblessed suite is an error that says what to do.
-        let variant = NativeJob {
+        let variant = SuiteJob {
             seed: Some(2),
             ..brian2.clone()
         };

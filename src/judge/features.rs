@@ -3,12 +3,12 @@
 
 use crate::codegen;
 use crate::compare::features;
-use crate::native::NativeJob;
 use crate::results::{CheckStatus, ObservableResult, Recordings, Value};
 use crate::suite::native::{Feature, Stimulus};
+use crate::suite_job::SuiteJob;
 
 /// The feature checks of a job, judged on its own recordings.
-pub fn judge_features(job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+pub fn judge_features(job: &SuiteJob, recordings: &Recordings) -> Vec<ObservableResult> {
     let suite = &job.suite;
     let point = job.point.unwrap_or(0);
     let duration_ms = suite.simulation.duration.si * 1e3;

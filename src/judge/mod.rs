@@ -2,7 +2,7 @@
 //! or output files into observables (`results::ObservableResult`) with a status and a reason;
 //! the numeric kernels they share (spike matching, trace errors, statistics, OMV's own
 //! comparison) are in [`crate::compare`], and what they judge is read by [`crate::data`] and
-//! [`crate::native`].
+//! [`crate::suite_job`].
 //!
 //! | module | judges | needs |
 //! |---|---|---|

@@ -20,10 +20,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::judge::agreement::compare_recordings;
-use crate::native::{read_folder, NativeJob};
 use crate::results::{CheckStatus, ObservableResult, PairCheck, Recordings};
 use crate::suite::native::{NativeSuite, RecordingRules, Variable};
 use crate::suite::units::code_number;
+use crate::suite_job::{read_folder, SuiteJob};
 
 /// Where a reference file came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,7 +100,7 @@ pub fn reference_root(suite_file: &Path) -> PathBuf {
 }
 
 /// The folder holding one job's reference files.
-pub fn job_dir(root: &Path, job: &NativeJob) -> PathBuf {
+pub fn job_dir(root: &Path, job: &SuiteJob) -> PathBuf {
     let dir = root
         .join(job.suite.name.as_str())
         .join(job.simulator.name());
@@ -113,7 +113,7 @@ pub fn job_dir(root: &Path, job: &NativeJob) -> PathBuf {
 /// The reference recordings of a job, or `None` when it has never been blessed.
 pub fn read(
     root: &Path,
-    job: &NativeJob,
+    job: &SuiteJob,
     rules: &RecordingRules,
 ) -> Result<Option<Recordings>, String> {
     let dir = job_dir(root, job);
@@ -124,7 +124,7 @@ pub fn read(
 }
 
 /// Judges a job's recordings against its reference: one observable per comparison.
-pub fn judge(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+pub fn judge(root: &Path, job: &SuiteJob, recordings: &Recordings) -> Vec<ObservableResult> {
     let Some(rules) = &job.suite.checks.reference else {
         return vec![];
     };
@@ -180,7 +180,7 @@ pub fn judge(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<Obser
 /// SHA-256 of the suite file and of every file of its NeuroML model (the suite file first), by
 /// path relative to the folder holding `root`, so provenance does not depend on where the
 /// repository is checked out. Files that cannot be read are left out.
-pub fn model_file_hashes(root: &Path, job: &NativeJob) -> Vec<(String, String)> {
+pub fn model_file_hashes(root: &Path, job: &SuiteJob) -> Vec<(String, String)> {
     let base = root.parent().unwrap_or(root);
     let mut files = vec![job.file.clone()];
     if let Some(model) = &job.suite.model {
@@ -203,7 +203,7 @@ pub fn model_file_hashes(root: &Path, job: &NativeJob) -> Vec<(String, String)> 
 
 /// A note for reference checks whose data was blessed from another version of the suite file
 /// or its model files: a failure may then be the suite's change rather than the simulator's.
-fn stale_note(root: &Path, job: &NativeJob) -> String {
+fn stale_note(root: &Path, job: &SuiteJob) -> String {
     let dir = job_dir(root, job);
     let blessed = std::fs::read_dir(&dir)
         .ok()
@@ -244,7 +244,7 @@ fn stale_note(root: &Path, job: &NativeJob) -> String {
 }
 
 /// What blessing `recordings` would change, one line per file, against the current reference.
-pub fn changes(root: &Path, job: &NativeJob, recordings: &Recordings) -> Vec<String> {
+pub fn changes(root: &Path, job: &SuiteJob, recordings: &Recordings) -> Vec<String> {
     let Some(rules) = &job.suite.checks.reference else {
         return vec![];
     };
@@ -305,7 +305,7 @@ fn compared_files(suite: &NativeSuite, rules: &RecordingRules) -> Vec<String> {
 /// Writes a job's reference files (only what the reference rules compare) with provenance.
 pub fn write(
     root: &Path,
-    job: &NativeJob,
+    job: &SuiteJob,
     recordings: &Recordings,
     provenance: &Provenance,
 ) -> std::io::Result<Vec<PathBuf>> {
@@ -394,7 +394,7 @@ mod tests {
         )
         .unwrap();
         let suite = crate::suite::native::load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"));
-        let job = NativeJob {
+        let job = SuiteJob {
             suite: Arc::new(suite),
             id: "two.crosscheck.yaml".into(),
             file: path.clone(),

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use super::features::{not_computed, range_text};
 use crate::codegen;
 use crate::compare::stats;
-use crate::native::ms;
-use crate::native::NativeJob;
 use crate::results::{CheckStatus, ObservableResult, Recordings, Value};
 use crate::suite::native::{Criterion, NativeSuite, Statistic, Variable};
+use crate::suite_job::ms;
+use crate::suite_job::SuiteJob;
 
 /// Bin of the population count whose Fano factor is taken.
 const FANO_BIN_MS: f64 = 10.0;
@@ -56,7 +56,7 @@ pub fn population_events(
 
 /// The population statistics of a job (networks), judged on its own recordings over the
 /// recorded cells of each population.
-pub fn judge_statistics(job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+pub fn judge_statistics(job: &SuiteJob, recordings: &Recordings) -> Vec<ObservableResult> {
     let suite = &job.suite;
     let duration_ms = suite.simulation.duration.si * 1e3;
     let mut out = Vec::new();
@@ -160,7 +160,7 @@ pub fn judge_statistics(job: &NativeJob, recordings: &Recordings) -> Vec<Observa
 }
 
 /// A suite's published mean rates, judged on the engines the figures are held to.
-pub fn judge_published(job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+pub fn judge_published(job: &SuiteJob, recordings: &Recordings) -> Vec<ObservableResult> {
     let suite = &job.suite;
     let Some(check) = &suite.checks.published else {
         return vec![];
@@ -220,12 +220,12 @@ mod tests {
 
     const NET: &str = "suite: net\nsimulation: {duration: 1000 ms}\npopulations:\n  exc:\n    cell: lif_curr_exp\n    size: 4\nrecord:\n  - {population: exc, variables: [spikes]}\nchecks:\n  statistics:\n    - {statistic: mean_rate, population: exc, expected: 5 Hz, tolerance: 1 Hz}\n    - {statistic: cv_isi, population: exc, expected: 0, tolerance: 0.01}\n";
 
-    fn job(yaml: &str) -> NativeJob {
+    fn job(yaml: &str) -> SuiteJob {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("net.crosscheck.yaml");
         std::fs::write(&path, yaml).unwrap();
         let suite = crate::suite::native::load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"));
-        NativeJob {
+        SuiteJob {
             suite: Arc::new(suite),
             id: "net.crosscheck.yaml".into(),
             file: path,

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use super::stored::StoredData;
 use crate::exit::{error, Exit};
 use crate::judge::reference::BlessLock;
-use crate::native::NativeJob;
 use crate::plan::{self, Job};
 use crate::results::{Recordings, RunReport, Status, TestResult};
+use crate::suite_job::SuiteJob;
 
 /// The reference folder found above a suite must stay in its Git repository (a
 /// `reference-data` symbolic link out of it is refused like any other path), unless given
@@ -21,7 +21,7 @@ pub fn check_reference_folders(jobs: &[Job], stored: &StoredData) -> Result<(), 
     }
     let mut refused = false;
     for job in jobs {
-        let plan::Work::Native(native) = &job.work else {
+        let plan::Work::Suite(native) = &job.work else {
             continue;
         };
         let Some(top) = crate::suite::boundary::git_toplevel(&native.file) else {
@@ -48,7 +48,7 @@ pub fn lock_references(jobs: &[Job], stored: &StoredData) -> Result<Vec<BlessLoc
     let roots: BTreeSet<PathBuf> = jobs
         .iter()
         .filter_map(|job| match &job.work {
-            plan::Work::Native(native) => Some(stored.root(native)),
+            plan::Work::Suite(native) => Some(stored.root(native)),
             plan::Work::Omv(_) => None,
         })
         .collect();
@@ -79,7 +79,7 @@ pub fn lock_references(jobs: &[Job], stored: &StoredData) -> Result<Vec<BlessLoc
 /// Writes the reference data of every suite job, after showing what changes. Nothing is
 /// written when any job errored or timed out: a reference must come from a clean run.
 pub fn bless(
-    jobs: &[(usize, NativeJob)],
+    jobs: &[(usize, SuiteJob)],
     report: &RunReport,
     recordings: &BTreeMap<usize, Recordings>,
     stored: &StoredData,
@@ -144,7 +144,7 @@ pub fn bless(
 
 /// One bless: the run it blesses and the provenance every file it writes shares.
 struct Blessing<'a> {
-    jobs: &'a [(usize, NativeJob)],
+    jobs: &'a [(usize, SuiteJob)],
     report: &'a RunReport,
     recordings: &'a BTreeMap<usize, Recordings>,
     stored: &'a StoredData,
@@ -159,7 +159,7 @@ impl Blessing<'_> {
     fn provenance(
         &self,
         index: usize,
-        job: &NativeJob,
+        job: &SuiteJob,
         sweep_point: Option<usize>,
     ) -> crate::judge::reference::Provenance {
         crate::judge::reference::Provenance {
@@ -183,7 +183,7 @@ impl Blessing<'_> {
     fn reference(
         &self,
         index: usize,
-        job: &NativeJob,
+        job: &SuiteJob,
         recorded: &Recordings,
     ) -> Result<usize, String> {
         let root = self.stored.root(job);
@@ -200,7 +200,7 @@ impl Blessing<'_> {
     /// Writes the calibration of job `index`'s suite when the job is its reference engine's
     /// run at the suite's seed: that run and the calibration runs at the check's other seeds.
     /// Returns the number of files written.
-    fn calibration(&self, index: usize, job: &NativeJob) -> Result<usize, String> {
+    fn calibration(&self, index: usize, job: &SuiteJob) -> Result<usize, String> {
         let Some(check) = &job.suite.checks.distributions else {
             return Ok(0);
         };

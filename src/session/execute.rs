@@ -12,11 +12,11 @@ use super::{Mode, Settings};
 use crate::cache::{Entry, ResultCache};
 use crate::engine::Tools;
 use crate::exit::error;
-use crate::native::NativeJob;
 use crate::plan::{self, Job};
 use crate::report::terminal::TerminalReporter;
 use crate::results::{Recordings, TestResult};
 use crate::runner::{self, Event, RunOptions};
+use crate::suite_job::SuiteJob;
 
 /// What executing the jobs gave.
 #[derive(Debug)]
@@ -26,7 +26,7 @@ pub struct Executed {
     /// The recordings of every suite job that ran to the end (or came from the cache).
     pub recordings: BTreeMap<usize, Recordings>,
     /// The crosscheck-suite jobs, by index (the ones the checks across jobs look at).
-    pub suite_jobs: Vec<(usize, NativeJob)>,
+    pub suite_jobs: Vec<(usize, SuiteJob)>,
     /// Ctrl-C or SIGTERM stopped the run.
     pub interrupted: bool,
 }
@@ -41,10 +41,10 @@ pub async fn execute(
 ) -> Executed {
     note_jobs_beyond_the_budget(&jobs, settings.jobs);
     let total_jobs = jobs.len();
-    let suite_jobs: Vec<(usize, NativeJob)> = jobs
+    let suite_jobs: Vec<(usize, SuiteJob)> = jobs
         .iter()
         .filter_map(|job| match &job.work {
-            plan::Work::Native(native) => Some((job.index, native.clone())),
+            plan::Work::Suite(native) => Some((job.index, native.clone())),
             plan::Work::Omv(_) => None,
         })
         .collect();
@@ -144,7 +144,7 @@ fn look_up(cache: Option<&ResultCache>, jobs: &[Job], stored: &StoredData) -> Lo
     for job in jobs {
         // A suite job's key covers its reference data: re-blessing makes it run again.
         let reference_dir = match &job.work {
-            plan::Work::Native(native) => Some(crate::judge::reference::job_dir(
+            plan::Work::Suite(native) => Some(crate::judge::reference::job_dir(
                 &stored.root(native),
                 native,
             )),

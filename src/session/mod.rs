@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::exit::{error, Exit};
-use crate::native::NativeJob;
+use crate::suite_job::SuiteJob;
 use crate::plan::{self, InvalidFile, Job, Loaded};
 use crate::results::{Status, TestResult};
 use crate::runner::{self, RunOptions};
@@ -176,7 +176,7 @@ fn plan(settings: &Settings, loaded: Loaded) -> Result<Planned, Exit> {
     }
     // Blessing concerns crosscheck suites only (OMV tests keep their values in .mep).
     if settings.mode == Mode::Bless {
-        jobs.retain(|job| matches!(job.work, plan::Work::Native(_)));
+        jobs.retain(|job| matches!(job.work, plan::Work::Suite(_)));
         for (index, job) in jobs.iter_mut().enumerate() {
             job.index = index;
         }
@@ -255,7 +255,7 @@ fn across_jobs(
         stored,
     );
     // Calibration runs (other seeds, when blessing) are no engine of their own.
-    let main_jobs: Vec<(usize, NativeJob)> = executed
+    let main_jobs: Vec<(usize, SuiteJob)> = executed
         .suite_jobs
         .iter()
         .filter(|(_, job)| job.seed.is_none())
@@ -298,7 +298,7 @@ pub fn print_invalid(invalid: Vec<InvalidFile>) {
 /// reference, and its differences from the reference and from the other engines of the same
 /// suite run), for the HTML report now or later (`crosscheck report`).
 fn attach_plots(
-    jobs: &[(usize, NativeJob)],
+    jobs: &[(usize, SuiteJob)],
     results: &mut [TestResult],
     recordings: &std::collections::BTreeMap<usize, crate::results::Recordings>,
     stored: &StoredData,

@@ -33,7 +33,7 @@ pub fn for_jobs(settings: &Settings, jobs: &mut [Job]) -> Result<Provisioned, Ex
     components.extend(
         plan::simulators_used(jobs)
             .iter()
-            .flat_map(|s| crate::native::components(*s).iter().copied()),
+            .flat_map(|s| crate::suite_job::components(*s).iter().copied()),
     );
     if jneuroml {
         components.push(Component::PyNeuroML);

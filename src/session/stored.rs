@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use crate::native::NativeJob;
 use crate::results::{ObservableResult, Recordings};
+use crate::suite_job::SuiteJob;
 
 /// The checks of a suite job against what is stored for it: its blessed reference and, for a
 /// `distributions` check, its calibration. Given to the runner, which runs them before it
@@ -19,7 +19,7 @@ pub struct StoredData {
 
 impl StoredData {
     /// The reference root `job` is judged against.
-    pub fn root(&self, job: &NativeJob) -> PathBuf {
+    pub fn root(&self, job: &SuiteJob) -> PathBuf {
         self.reference_dir
             .clone()
             .unwrap_or_else(|| crate::judge::reference::reference_root(&job.file))
@@ -27,7 +27,7 @@ impl StoredData {
 }
 
 impl crate::runner::StoredChecks for StoredData {
-    fn judge(&self, job: &NativeJob, recordings: &Recordings) -> Vec<ObservableResult> {
+    fn judge(&self, job: &SuiteJob, recordings: &Recordings) -> Vec<ObservableResult> {
         let root = self.root(job);
         let mut judged = crate::judge::reference::judge(&root, job, recordings);
         judged.extend(crate::judge::calibration::judge(&root, job, recordings));

@@ -378,14 +378,14 @@ impl<'a> Pages<'a> {
             .filter(|t| t.plots.is_some())
             .map(|t| t.engine.clone())
             .collect();
-        native_plots(&members, &mut plots)?;
+        suite_plots(&members, &mut plots)?;
         omv_plots(&members, &mut plots)?;
         Ok(plots)
     }
 }
 
 /// Plots of a suite run: every engine with data, one time axis.
-fn native_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), HtmlError> {
+fn suite_plots(members: &[&TestResult], plots: &mut RowPlots) -> Result<(), HtmlError> {
     let runs: Vec<(&str, &crate::plot::PlotData)> = members
         .iter()
         .filter_map(|t| Some((t.engine.as_str(), t.plots.as_deref()?)))

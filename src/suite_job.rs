@@ -17,9 +17,9 @@ use crate::suite::units::Quantity;
 
 /// One run of a suite on one simulator (at one sweep point, for a sweep).
 #[derive(Debug, Clone)]
-pub struct NativeJob {
+pub struct SuiteJob {
     /// The loaded suite, shared by all its jobs (sweep value and seed not yet applied: see
-    /// [`NativeJob::resolved_suite`]).
+    /// [`SuiteJob::resolved_suite`]).
     pub suite: Arc<NativeSuite>,
     /// The suite file's id (path relative to where it was discovered).
     pub id: String,
@@ -34,7 +34,7 @@ pub struct NativeJob {
     pub seed: Option<u64>,
 }
 
-impl NativeJob {
+impl SuiteJob {
     /// The suite as this job runs it (the sweep value and the seed in place).
     pub fn resolved_suite(&self) -> NativeSuite {
         let mut suite = match self.point {
@@ -95,7 +95,7 @@ pub fn version(simulator: Simulator, tools: &Tools) -> Option<String> {
 
 /// Generates the job's code into `workdir` and returns the processes that run it.
 pub fn steps(
-    job: &NativeJob,
+    job: &SuiteJob,
     workdir: &Path,
     tools: &Tools,
 ) -> Result<Vec<Step>, codegen::CodegenError> {
