@@ -2,12 +2,14 @@
 //!
 //! Every job gets a private copy of the repository (simulators write their outputs beside the
 //! model, so parallel jobs would otherwise overwrite each other and the user's tree), runs its
-//! engine's steps there, each step in its own process group, and is judged from the files the
-//! steps wrote. `jobs` is a budget of CPUs: a job holds as many as it keeps busy (an MPI job its
-//! ranks, any other one), so at most `jobs` CPUs' worth of jobs run at once. Whatever happens to a process (non-zero exit,
-//! crash, timeout, Ctrl-C) becomes a result; nothing stops the other jobs, and no process is
-//! left behind: after every step the whole process group is killed, children included, and
-//! so is any process that left the group but carries the step's tag ([`crate::process_tag`]).
+//! engine's steps there, each step in its own process group (started through
+//! [`crate::process::Spawn`]), and is judged from the files the steps wrote before it is
+//! reported ([`crate::judge`]). `jobs` is a budget of CPUs: a job holds as many as it keeps
+//! busy (an MPI job its ranks, any other one), so at most `jobs` CPUs' worth of jobs run at
+//! once. Whatever happens to a process (non-zero exit, crash, timeout, Ctrl-C) becomes a
+//! result; nothing stops the other jobs, and no process is left behind: after every step the
+//! whole process group is killed, children included, and so is any process that left the
+//! group but carries the step's tag ([`crate::process_tag`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;

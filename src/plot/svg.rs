@@ -55,7 +55,7 @@ pub fn engine_color(name: &str) -> RGBColor {
             ];
             let hash = other
                 .bytes()
-                .fold(0usize, |h, b| h.wrapping_mul(31) + b as usize);
+                .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
             PALETTE[hash % PALETTE.len()]
         }
     }
@@ -564,5 +564,12 @@ mod tests {
         )
         .unwrap();
         assert!(svg.matches("<polyline").count() >= 2);
+    }
+
+    #[test]
+    fn long_engine_names_get_a_colour_without_overflow() {
+        let name = "x".repeat(10_000);
+        let colour = engine_color(&name);
+        assert_eq!(engine_color(&name), colour);
     }
 }

@@ -16,7 +16,7 @@ use crate::results::{Status, TestResult};
 /// The JUnit XML of `report`: a `<testsuite>` per engine, a `<testcase>` per job.
 pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError> {
     let mut junit = Report::new("crosscheck");
-    junit.set_time(Duration::from_secs_f64(report.duration_s.max(0.0)));
+    junit.set_time(seconds(report.duration_s));
     let mut by_engine: BTreeMap<&str, Vec<&TestResult>> = BTreeMap::new();
     for test in &report.tests {
         by_engine
@@ -71,7 +71,7 @@ fn test_case(test: &TestResult) -> TestCase {
     };
     let mut case = TestCase::new(test.id.as_str(), status);
     case.set_classname(test.engine.as_str());
-    case.set_time(Duration::from_secs_f64(test.duration_s.max(0.0)));
+    case.set_time(seconds(test.duration_s));
     case.extra.insert(
         XmlString::new("file"),
         XmlString::new(relative_to_cwd(&test.file)),
@@ -103,6 +103,13 @@ fn relative_to_cwd(path: &Path) -> String {
 pub fn write(path: &Path, report: &RunReport) -> std::io::Result<()> {
     let xml = render(report).map_err(std::io::Error::other)?;
     crate::fsutil::write_atomic(path, xml.as_bytes())
+}
+
+/// A duration in seconds as JUnit's time: negative or NaN is 0, and a value too large for a
+/// `Duration` (a hand-edited or corrupt `--json` given to `merge`) is the largest one rather
+/// than a panic.
+fn seconds(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
@@ -182,5 +189,13 @@ mod tests {
             history: None,
         };
         insta::assert_snapshot!(render(&report).unwrap());
+    }
+
+    #[test]
+    fn absurd_durations_are_clamped_not_a_panic() {
+        assert_eq!(seconds(f64::NAN), Duration::ZERO);
+        assert_eq!(seconds(-3.0), Duration::ZERO);
+        assert_eq!(seconds(1e20), Duration::MAX);
+        assert_eq!(seconds(1.5), Duration::from_millis(1500));
     }
 }
