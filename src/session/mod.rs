@@ -24,11 +24,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::exit::{error, Exit};
-use crate::suite_job::SuiteJob;
 use crate::plan::{self, InvalidFile, Job, Loaded};
 use crate::results::{Status, TestResult};
 use crate::runner::{self, RunOptions};
 use crate::suite::EngineRequest;
+use crate::suite_job::SuiteJob;
 use stored::StoredData;
 
 pub use output::write_reports;
