@@ -275,6 +275,13 @@ pub fn strip_ansi(text: &str) -> String {
     out
 }
 
+/// SHA-256 of a file, hex.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let bytes = fs::read(path)?;
+    use sha2::Digest as _;
+    Ok(format!("{:x}", sha2::Sha256::digest(&bytes)))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -362,11 +369,4 @@ mod tests {
         assert_eq!(fs::read_to_string(&p).unwrap(), "two");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
-}
-
-/// SHA-256 of a file, hex.
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let bytes = fs::read(path)?;
-    use sha2::Digest as _;
-    Ok(format!("{:x}", sha2::Sha256::digest(&bytes)))
 }

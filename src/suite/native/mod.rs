@@ -14,6 +14,11 @@ pub mod schema;
 use crate::suite::units::Quantity;
 use crate::suite::Location;
 
+/// The most cells a population may have, in a suite or an imported NeuroML network: bounds
+/// that keep a suite runnable on a laptop and every loop in crosscheck finite. Here, not in
+/// the loader, because the loader and the NeuroML import both check it.
+pub(crate) const MAX_POPULATION_SIZE: i64 = 1_000_000;
+
 pub use library::{cell_kind, CellKind, ParamSpec, StateVariable, SynapseKind, CELL_TYPES};
 pub use load::{load_suite, load_suite_within};
 

@@ -499,13 +499,13 @@ impl Importer<'_> {
             text.trim()
                 .parse::<usize>()
                 .ok()
-                .filter(|n| *n as i64 <= super::load::MAX_POPULATION_SIZE)
+                .filter(|n| *n as i64 <= super::MAX_POPULATION_SIZE)
                 .ok_or_else(|| {
                     LoadError::new(
                         at.clone(),
                         format!(
                             "population `{id}`: size `{text}` is not a whole number up to {}",
-                            super::load::MAX_POPULATION_SIZE
+                            super::MAX_POPULATION_SIZE
                         ),
                     )
                 })?
