@@ -1,5 +1,6 @@
-//! From data files to verdicts: computes each observable of a test from the files an engine
-//! wrote, and judges it against the expected value with OMV's rule.
+//! OMV tests judged: computes each observable of an `.omt` test from the files an engine wrote,
+//! and judges it against its `.mep` value with OMV's rule (crosscheck suites are judged by the
+//! other modules of [`crate::judge`]).
 //!
 //! The semantics follow OMV 0.4.0 (see `compare` for the three OMV bugs fixed on purpose).
 //! Where OMV is silent or undefined, crosscheck decides as follows:
