@@ -76,6 +76,59 @@ enum Command {
     Schema,
     /// Render the HTML report of saved results (`run --json FILE`), e.g. of a CI shard.
     Report(ReportArgs),
+    /// Run every test on two versions of a simulator and compare every output both runs
+    /// write (no `.mep` needed): identical files by hash, then per column the largest
+    /// difference and where the traces part first, per cell the spike counts and the first
+    /// differing spike. `--engine NEURON:8.2.7 --against NEURON:9.0.2` runs every test on
+    /// NEURON (NEURON, PyNEURON, jNeuroML_NEURON, ... and suites on NEURON); naming one engine
+    /// (`jNeuroML_NEURON:8.2.7`) runs its tests only. Exits 1 when a difference is beyond the
+    /// tolerance (or a test fails on one version only), 0 otherwise.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+struct DiffArgs {
+    #[command(flatten)]
+    paths: PathsArgs,
+    #[command(flatten)]
+    home: HomeArgs,
+    /// The baseline: `NAME:VERSION` (`NEURON:8.2.7`).
+    #[arg(long = "engine", short = 'e', value_name = "NAME:VERSION")]
+    engine: String,
+    /// The version to compare with it: `NAME:VERSION` (`NEURON:9.0.2`), the same NAME.
+    #[arg(long, value_name = "NAME:VERSION")]
+    against: String,
+    /// Relative tolerance, as a fraction of each column's largest magnitude in the baseline
+    /// (spike times: of the latest spike): samples a, b differ when |a − b| > atol + rtol ×
+    /// scale. The default, 1e-4, is far above double-precision noise and the digits simulators
+    /// print, and far below a change anyone would accept unseen (0.01 mV on a 100 mV swing).
+    #[arg(long, value_name = "R", default_value_t = crate::compare::versions::Tolerance::DEFAULT.rtol)]
+    rtol: f64,
+    /// Absolute tolerance, in each output's own unit.
+    #[arg(long, value_name = "A", default_value_t = crate::compare::versions::Tolerance::DEFAULT.atol)]
+    atol: f64,
+    /// CPUs the running jobs may hold at once (default: number of CPUs).
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Time limit of one run, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900.0)]
+    timeout: f64,
+    /// Write the comparison as JSON to FILE (schema in the README).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write an HTML report into DIR: an index and a page per test with both versions' traces
+    /// overlaid and their difference.
+    #[arg(long, value_name = "DIR")]
+    html: Option<PathBuf>,
+    /// Keep both runs' working directories (under the crosscheck home) for inspection.
+    #[arg(long)]
+    keep_workdirs: bool,
+    /// Never install anything; a missing simulator version is an error (exit 6).
+    #[arg(long)]
+    offline: bool,
+    /// Print the runs' details as they finish.
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -290,6 +343,16 @@ pub fn main() -> u8 {
             .build()
         {
             Ok(rt) => rt.block_on(run(args, Mode::Bless)),
+            Err(e) => {
+                eprintln!("error: could not start the async runtime: {e}");
+                Exit::TestsFailed
+            }
+        },
+        Command::Diff(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(diff(args)),
             Err(e) => {
                 eprintln!("error: could not start the async runtime: {e}");
                 Exit::TestsFailed
@@ -717,6 +780,7 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         timeout: Duration::from_secs_f64(args.timeout),
         keep_workdirs: args.keep_workdirs,
+        announce_workdirs: args.keep_workdirs,
         offline: args.offline,
         require_all: args.require_all,
         verbose: args.verbose,
@@ -731,4 +795,66 @@ async fn run(args: RunArgs, mode: Mode) -> Exit {
         history: args.history,
     };
     session::run(settings, loaded).await
+}
+
+async fn diff(args: DiffArgs) -> Exit {
+    let versions = match crate::diff::select::versions(&args.engine, &args.against) {
+        Ok(versions) => versions,
+        Err(e) => {
+            error(e);
+            return Exit::Usage;
+        }
+    };
+    let tolerance = crate::compare::versions::Tolerance {
+        rtol: args.rtol,
+        atol: args.atol,
+    };
+    let usable = |x: f64| x.is_finite() && x >= 0.0;
+    if !usable(tolerance.rtol) || !usable(tolerance.atol) {
+        error("--rtol and --atol must be non-negative numbers");
+        return Exit::Usage;
+    }
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        error("--timeout must be a positive number of seconds");
+        return Exit::Usage;
+    }
+    let loaded = match load(&args.paths) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    if loaded.is_empty() {
+        error("no test files (.test.*.omt or *.crosscheck.yaml) found under the given paths");
+        return Exit::NoTests;
+    }
+    let settings = Settings {
+        mode: Mode::Run,
+        env: args.home.env(),
+        paths: args.paths.paths,
+        allow_outside_paths: args.paths.allow_outside_paths,
+        engines: Vec::new(),
+        partition: None,
+        jobs: args
+            .jobs
+            .map(usize::from)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        timeout: Duration::from_secs_f64(args.timeout),
+        keep_workdirs: true,
+        announce_workdirs: args.keep_workdirs,
+        offline: args.offline,
+        require_all: false,
+        verbose: args.verbose,
+        reference_dir: None,
+        no_cache: true,
+        no_warm_jvm: false,
+        outputs: Outputs::default(),
+        history: None,
+    };
+    let request = crate::diff::DiffRequest {
+        versions,
+        tolerance,
+        json: args.json,
+        html: args.html,
+        keep_workdirs: args.keep_workdirs,
+    };
+    crate::diff::run(settings, request, loaded).await
 }

@@ -232,6 +232,41 @@ pub fn read_table(
     Ok(out)
 }
 
+/// Every column of a whitespace-separated numeric table whose rows all have the same number
+/// of fields (`#` comments and blank lines skipped), column-major. What `crosscheck diff`
+/// reads an output file as when it knows nothing of the file but that a run wrote it; a
+/// ragged row or a field that is not a number is an error naming its line.
+pub fn read_whole_table(path: &Path) -> Result<Vec<Vec<f64>>, DataError> {
+    let text = read_text(path)?;
+    let mut out: Vec<Vec<f64>> = Vec::new();
+    let mut width: Option<usize> = None;
+    for_each_row(&text, 0, |line, fields| {
+        let expected = *width.get_or_insert(fields.len());
+        if fields.len() != expected {
+            return Err((
+                line,
+                format!(
+                    "{} field(s) where earlier rows have {expected}",
+                    fields.len()
+                ),
+            ));
+        }
+        if out.is_empty() {
+            out.resize_with(expected, Vec::new);
+        }
+        for (column, (slot, field)) in out.iter_mut().zip(fields).enumerate() {
+            slot.push(parse_field(field, line, column)?);
+        }
+        Ok(())
+    })
+    .map_err(|(line, message)| DataError::Parse {
+        path: path.to_path_buf(),
+        line,
+        message,
+    })?;
+    Ok(out)
+}
+
 /// Reads a file of spike events, returning `(cell id, time * scaling)` in file order.
 ///
 /// `IdTime` lines are `id time`, `TimeId` lines `time id`; `IdTimeNestDat` is NEST's `.dat`
@@ -296,6 +331,20 @@ mod tests {
         f.write_all(content.as_bytes()).unwrap();
         f.flush().unwrap();
         f
+    }
+
+    #[test]
+    fn a_whole_table_is_read_column_major_and_ragged_rows_are_refused() {
+        let f = file("# t v\n0 -65\n\n0.1 -64.5 # comment\n");
+        let table = read_whole_table(f.path()).unwrap();
+        assert_eq!(table, vec![vec![0.0, 0.1], vec![-65.0, -64.5]]);
+        let ragged = file("0 1\n0.1 2 3\n");
+        let err = read_whole_table(ragged.path()).unwrap_err();
+        assert_eq!(err.line(), Some(2), "{err}");
+        assert!(err.to_string().contains("3 field(s) where earlier rows have 2"));
+        let words = file("time v\n");
+        assert!(read_whole_table(words.path()).is_err());
+        assert!(read_whole_table(file("").path()).unwrap().is_empty());
     }
 
     #[test]

@@ -167,6 +167,14 @@ impl Component {
     pub fn main_package(self) -> &'static str {
         self.pins()[0].package
     }
+
+    /// The version of the main package crosscheck pins (`8.2.7` for NEURON).
+    pub fn pinned_version(self) -> Option<&'static str> {
+        self.pins()[0]
+            .requirement
+            .split_once("==")
+            .map(|(_, version)| version)
+    }
 }
 
 /// Why the managed Python environment could not be read or provisioned.

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod codegen;
 pub mod compare;
 pub mod data;
+pub mod diff;
 pub mod engine;
 pub mod env;
 pub mod exit;

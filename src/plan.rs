@@ -226,7 +226,10 @@ impl Job {
     pub fn engine_label(&self) -> String {
         match &self.work {
             Work::Omv(j) => j.test.engine.to_string(),
-            Work::Suite(j) => j.simulator.name().to_string(),
+            Work::Suite(j) => match &j.requested_version {
+                Some(version) => format!("{}:{version}", j.simulator.name()),
+                None => j.simulator.name().to_string(),
+            },
         }
     }
 
@@ -323,6 +326,30 @@ fn at_requested_versions(filters: &[EngineRequest], test: &Arc<TestCase>) -> Vec
     selected
 }
 
+/// The versions a suite runs `simulator` at under `filters`: `None` (the pinned one, unnamed)
+/// when there are no filters or one names the simulator without a version; then each version
+/// a filter names (`-e NEURON:8.2.7 -e NEURON:9.0.2` runs the suite's NEURON jobs twice,
+/// reported as two engines). jNeuroML runs at its pinned version only, so a filter
+/// naming a version of it selects nothing.
+fn suite_versions(filters: &[EngineRequest], simulator: Simulator) -> Vec<Option<String>> {
+    if filters.is_empty() {
+        return vec![None];
+    }
+    let mut versions = Vec::new();
+    for filter in filters.iter().filter(|f| f.name == simulator.name()) {
+        let wanted = match &filter.version {
+            Some(_) if crate::suite_job::versioned_component(simulator).is_none() => continue,
+            version => version.clone(),
+        };
+        // The same version twice runs twice, as for OMV tests (`diff -e X:V --against X:V`
+        // compares two runs of one version); the unversioned simulator once.
+        if wanted.is_some() || !versions.contains(&wanted) {
+            versions.push(wanted);
+        }
+    }
+    versions
+}
+
 /// One job per test whose engine passes the filters, in discovery order; then one per
 /// crosscheck suite × simulator × sweep point.
 pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
@@ -379,19 +406,26 @@ pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
             None => vec![None],
         };
         for simulator in &suite.engines {
-            let request = EngineRequest::parse(simulator.name());
-            if !matches(filters, &request) {
-                continue;
-            }
-            for point in &points {
-                work.push(Work::Suite(SuiteJob {
-                    suite: suite.clone(),
-                    id: file.id.clone(),
-                    file: file.path.clone(),
-                    simulator: *simulator,
-                    point: *point,
-                    seed: None,
-                }));
+            for requested_version in suite_versions(filters, *simulator) {
+                // A version other than the pinned one runs in its side-by-side environment.
+                let version = requested_version.as_ref().and_then(|v| {
+                    let component = crate::suite_job::versioned_component(*simulator)?;
+                    (component.pinned_version() != Some(v.as_str()))
+                        .then(|| (component, v.clone()))
+                });
+                for point in &points {
+                    work.push(Work::Suite(SuiteJob {
+                        suite: suite.clone(),
+                        id: file.id.clone(),
+                        file: file.path.clone(),
+                        simulator: *simulator,
+                        point: *point,
+                        seed: None,
+                        requested_version: requested_version.clone(),
+                        version: version.clone(),
+                        tools: None,
+                    }));
+                }
             }
         }
     }
@@ -505,24 +539,38 @@ pub fn uses_jneuroml(jobs: &[Job]) -> bool {
 pub fn versions_requested(jobs: &[Job]) -> Vec<((Component, String), Vec<Component>)> {
     let mut requested: Vec<((Component, String), Vec<Component>)> = Vec::new();
     for job in jobs {
-        if let Work::Omv(OmvJob {
-            engine: JobEngine::Run(def),
-            version: Some(version),
-            ..
-        }) = &job.work
-        {
-            let index = match requested.iter().position(|(v, _)| v == version) {
-                Some(i) => i,
-                None => {
-                    requested.push((version.clone(), Vec::new()));
-                    requested.len() - 1
+        let (version, components): (_, Vec<Component>) = match &job.work {
+            Work::Omv(OmvJob {
+                engine: JobEngine::Run(def),
+                version: Some(version),
+                ..
+            }) => (version, def.components().collect()),
+            Work::Suite(
+                suite @ SuiteJob {
+                    version: Some(version),
+                    ..
+                },
+            ) => {
+                let mut components = crate::suite_job::components(suite.simulator).to_vec();
+                // A suite whose model is a NeuroML file runs jNeuroML's export first.
+                if crate::codegen::neuroml::runs_neuroml_file(&suite.suite, suite.simulator) {
+                    components.push(Component::PyNeuroML);
                 }
-            };
-            let needed = &mut requested[index].1;
-            for component in def.components() {
-                if !needed.contains(&component) {
-                    needed.push(component);
-                }
+                (version, components)
+            }
+            _ => continue,
+        };
+        let index = match requested.iter().position(|(v, _)| v == version) {
+            Some(i) => i,
+            None => {
+                requested.push((version.clone(), Vec::new()));
+                requested.len() - 1
+            }
+        };
+        let needed = &mut requested[index].1;
+        for component in components {
+            if !needed.contains(&component) {
+                needed.push(component);
             }
         }
     }
@@ -532,10 +580,12 @@ pub fn versions_requested(jobs: &[Job]) -> Vec<((Component, String), Vec<Compone
 /// Gives the jobs asking for `version` the tools of its side-by-side environment.
 pub fn use_versioned_tools(jobs: &mut [Job], version: &(Component, String), tools: Arc<Tools>) {
     for job in jobs {
-        if let Work::Omv(omv) = &mut job.work {
-            if omv.version.as_ref() == Some(version) {
-                omv.tools = Some(tools.clone());
-            }
+        let (job_version, job_tools) = match &mut job.work {
+            Work::Omv(omv) => (&omv.version, &mut omv.tools),
+            Work::Suite(suite) => (&suite.version, &mut suite.tools),
+        };
+        if job_version.as_ref() == Some(version) {
+            *job_tools = Some(tools.clone());
         }
     }
 }
@@ -551,6 +601,8 @@ pub fn fill_versions(jobs: &mut [Job], tools: &Tools) {
             }) => def.version(job_tools.as_deref().unwrap_or(tools)),
             Work::Omv(_) => None,
             Work::Suite(native) => {
+                // A job on another version of its simulator reports that environment's.
+                let tools = native.tools.as_deref().unwrap_or(tools);
                 let version = crate::suite_job::version(native.simulator, tools);
                 // NEURON and Brian2 may run jNeuroML's export of a NeuroML model: both matter.
                 let exported = native.simulator != Simulator::JNeuroML
@@ -718,5 +770,43 @@ mod tests {
             omv.version, None,
             "the pinned version runs in the main environment"
         );
+    }
+
+    #[test]
+    fn versioned_filters_run_a_suite_once_per_version_named() {
+        let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("suites/native/hh_step.crosscheck.yaml");
+        let loaded = load(&[suite]).unwrap();
+        let jobs = |filters: &[&str]| -> Vec<Job> {
+            let filters: Vec<EngineRequest> =
+                filters.iter().map(|f| EngineRequest::parse(f)).collect();
+            plan(&loaded, &filters)
+        };
+        let labels = |filters: &[&str]| -> Vec<String> {
+            jobs(filters).iter().map(|j| j.engine_label()).collect()
+        };
+        assert_eq!(
+            labels(&["NEURON:8.2.7", "NEURON:9.0.2"]),
+            ["NEURON:8.2.7", "NEURON:9.0.2"]
+        );
+        assert_eq!(labels(&["NEURON:8.2.7", "NEURON:8.2.7"]).len(), 2);
+        assert_eq!(labels(&["NEURON", "NEURON"]), ["NEURON"]);
+        assert!(labels(&["jNeuroML:0.14.0"]).is_empty(), "jNeuroML has one version");
+        let planned = jobs(&["NEURON:8.2.7", "NEURON:9.0.2"]);
+        let versions: Vec<_> = planned
+            .iter()
+            .map(|j| match &j.work {
+                Work::Suite(s) => s.version.clone(),
+                Work::Omv(_) => panic!("not a suite job"),
+            })
+            .collect();
+        assert_eq!(
+            versions,
+            [None, Some((Component::Neuron, "9.0.2".to_string()))],
+            "8.2.7 is the pinned NEURON; 9.0.2 runs side by side"
+        );
+        let requested = versions_requested(&planned);
+        assert_eq!(requested.len(), 1);
+        assert_eq!(requested[0].1, [Component::Neuron]);
     }
 }

@@ -259,6 +259,7 @@ async fn run_job(
             execute_omv(omv, engine, tools, options, &workdir, cancel, &mut result).await
         }
         Work::Suite(native) => {
+            let tools = native.tools.as_deref().unwrap_or(tools);
             let (outcome, recorded) =
                 execute_suite_job(native, tools, options, &workdir, cancel, &mut result).await;
             if let Some(recorded) = recorded {

@@ -32,6 +32,14 @@ pub struct SuiteJob {
     /// Another seed than the suite's: one of the calibration runs `bless` makes for a
     /// `distributions` check (see [`crate::judge::calibration`]).
     pub seed: Option<u64>,
+    /// The simulator version an `--engine NAME:VERSION` filter asked for, as written (shown
+    /// in the engine label, `NEURON:9.0.2`); `None` when no filter named a version.
+    pub requested_version: Option<String>,
+    /// When that version is not the pinned one: the component and version its side-by-side
+    /// environment holds.
+    pub version: Option<(Component, String)>,
+    /// That environment's tools, once provisioned; `None`: the run's tools.
+    pub tools: Option<Arc<Tools>>,
 }
 
 impl SuiteJob {
@@ -57,6 +65,17 @@ impl SuiteJob {
             Some(seed) => format!("{name} (seed {seed})"),
             None => name,
         }
+    }
+}
+
+/// The component whose version `--engine SIMULATOR:VERSION` names for a suite on
+/// `simulator` (`None`: jNeuroML, which crosscheck runs at its pinned version only).
+pub fn versioned_component(simulator: Simulator) -> Option<Component> {
+    match simulator {
+        Simulator::Neuron | Simulator::JNeuroMLNeuron => Some(Component::Neuron),
+        Simulator::Nest => Some(Component::Nest),
+        Simulator::Brian2 => Some(Component::Brian2),
+        Simulator::JNeuroML => None,
     }
 }
 

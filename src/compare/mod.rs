@@ -19,6 +19,7 @@ pub mod omv;
 pub mod spikes;
 pub mod stats;
 pub mod traces;
+pub mod versions;
 
 pub use omv::*;
 

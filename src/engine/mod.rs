@@ -546,16 +546,24 @@ impl EngineDef {
 
     /// The component whose version `Engine:version` names, as OMV reads it: the simulator
     /// (`NEURON:8.2.7`, `PyNN_NEURON:8.2.7` and `NetPyNE:8.2.7` are NEURON versions,
-    /// `PyNEST:3.10.0` a NEST version). `None` for the jNeuroML family and `command`.
+    /// `PyNEST:3.10.0` a NEST version; `jNeuroML_NEURON:9.0.2` runs jNeuroML's NEURON export
+    /// on NEURON 9.0.2). `None` for jNeuroML itself, its validation, its exports to
+    /// simulators crosscheck installs at one version only (EDEN, MOOSE), and `command`.
     pub fn versioned_component(&self) -> Option<Component> {
         match self.recipe {
+            // jNeuroML's exports: the version is the simulator's (jNeuroML itself is pinned
+            // through pyNeuroML and writes the same code whichever simulator version runs it).
             Recipe::Neuron
             | Recipe::PyNeuron
             | Recipe::NetPyNE
             | Recipe::NetPyNEMpi(_)
+            | Recipe::JNeuroMLNeuron
+            | Recipe::JNeuroMLNetPyNE
+            | Recipe::JNeuroMLNetPyNEMpi(_)
+            | Recipe::JNeuroMLPyNNNeuron
             | Recipe::PyNN("neuron") => Some(Component::Neuron),
             Recipe::PyNN("nest") => Some(Component::Nest),
-            Recipe::PyNN("brian2") => Some(Component::Brian2),
+            Recipe::PyNN("brian2") | Recipe::JNeuroMLBrian2 => Some(Component::Brian2),
             Recipe::Python(..) | Recipe::PyLems => self.components().next(),
             _ => None,
         }
@@ -565,8 +573,8 @@ impl EngineDef {
     /// so it runs as the plain engine does. Other versions are not installed side by side yet.
     pub fn runs_version(&self, version: &str) -> bool {
         self.versioned_component()
-            .and_then(|c| c.pins()[0].requirement.split_once("=="))
-            .is_some_and(|(_, pinned)| pinned == version)
+            .and_then(Component::pinned_version)
+            .is_some_and(|pinned| pinned == version)
     }
 
     /// The CPUs one run keeps busy, which the runner counts against its budget (`-j`): the MPI
@@ -771,6 +779,13 @@ pub(crate) mod tests {
         assert!(!lookup("PyNEST").unwrap().runs_version("3.7"));
         assert!(lookup("Brian2").unwrap().runs_version("2.9.0"));
         assert!(!lookup("jNeuroML").unwrap().runs_version("0.14.0"));
+        // jNeuroML's exports take the version of the simulator they export to.
+        assert!(lookup("jNeuroML_NEURON").unwrap().runs_version("8.2.7"));
+        assert!(!lookup("jNeuroML_NEURON").unwrap().runs_version("9.0.2"));
+        assert_eq!(
+            lookup("jNeuroML_Brian2").unwrap().versioned_component(),
+            Some(Component::Brian2)
+        );
     }
 
     #[test]

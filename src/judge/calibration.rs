@@ -477,6 +477,9 @@ mod tests {
             simulator,
             point: None,
             seed: None,
+            requested_version: None,
+            version: None,
+            tools: None,
         };
         let brian2 = job(crate::suite::native::Simulator::Brian2);
         let close = judge(root.path(), &brian2, &recordings(10, 6));

@@ -401,6 +401,9 @@ mod tests {
             simulator: crate::suite::native::Simulator::Nest,
             point: None,
             seed: None,
+            requested_version: None,
+            version: None,
+            tools: None,
         };
         let recordings = Recordings {
             spikes: BTreeMap::from([

@@ -232,6 +232,9 @@ mod tests {
             simulator: Simulator::Nest,
             point: None,
             seed: None,
+            requested_version: None,
+            version: None,
+            tools: None,
         }
     }
 

@@ -24,9 +24,17 @@ pub struct TerminalReporter {
     verbose: bool,
     /// Inside GitHub Actions: simulator output folded and unable to issue workflow commands.
     github: bool,
+    /// Print each kept working directory (`--keep-workdirs`).
+    show_workdirs: bool,
 }
 
 impl TerminalReporter {
+    /// Whether to print where each kept working directory is (on by default: a kept one is
+    /// kept for the user to look into).
+    pub fn show_workdirs(&mut self, show: bool) {
+        self.show_workdirs = show;
+    }
+
     /// A reporter for `total` jobs; `verbose` is `--verbose`, and `github` (inside GitHub
     /// Actions) folds simulator output so it cannot issue workflow commands.
     pub fn new(total: usize, verbose: bool, github: bool) -> Self {
@@ -39,6 +47,7 @@ impl TerminalReporter {
         );
         bar.enable_steady_tick(Duration::from_millis(200));
         TerminalReporter {
+            show_workdirs: true,
             bar,
             total,
             done: 0,
@@ -110,7 +119,7 @@ impl TerminalReporter {
                     }
                 }
                 // With --keep-workdirs: where the generated code and outputs are, for every job.
-                if let Some(dir) = &result.workdir {
+                if let Some(dir) = result.workdir.as_ref().filter(|_| self.show_workdirs) {
                     self.print(&format!("    working directory kept at {}", dir.display()));
                 }
             }

@@ -63,6 +63,7 @@ pub async fn execute(
     let (events_tx, mut events_rx) = mpsc::unbounded_channel::<Event>();
     let github = crate::report::github::GitHub::from_env().is_some();
     let mut reporter = TerminalReporter::new(total_jobs, settings.verbose, github);
+    reporter.show_workdirs(settings.announce_workdirs);
     for job in &from_cache {
         if let Some(entry) = cached.get_mut(&job.index) {
             entry.result.cached = true;

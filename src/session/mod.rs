@@ -64,6 +64,9 @@ pub struct Settings {
     pub timeout: Duration,
     /// Keep each job's working directory.
     pub keep_workdirs: bool,
+    /// Print where each kept working directory is (off when a command keeps them for its own
+    /// use and removes them after, as `diff` does).
+    pub announce_workdirs: bool,
     /// Never install anything.
     pub offline: bool,
     /// Tests on engines that cannot be provisioned here are errors, not skips.
@@ -155,6 +158,49 @@ pub async fn run(settings: Settings, loaded: Loaded) -> Exit {
         };
     }
     exit_code(&written, planned.refused, planned.had_invalid)
+}
+
+/// What running a session's jobs gave, for a command that compares the runs itself
+/// ([`crate::diff`]) rather than reporting them as a `run` does.
+#[derive(Debug)]
+pub struct Ran {
+    /// The jobs, at their indices, with the side-by-side tools they ran with.
+    pub jobs: Vec<Job>,
+    /// Each job's result, at its index (with its `workdir` when `keep_workdirs` was set).
+    pub results: Vec<TestResult>,
+    /// The recordings of every suite job that ran to the end, by job index.
+    pub recordings: std::collections::BTreeMap<usize, crate::results::Recordings>,
+    /// Test files that could not be loaded (printed already).
+    pub invalid: usize,
+    /// Ctrl-C or SIGTERM stopped the run.
+    pub interrupted: bool,
+}
+
+/// Plans, provisions and runs the jobs as [`run`] does (live lines included), without the
+/// checks across jobs and without writing reports.
+pub async fn run_only(settings: &Settings, loaded: Loaded) -> Result<Ran, Exit> {
+    let mut planned = plan(settings, loaded)?;
+    let provisioned = provision::for_jobs(settings, &mut planned.jobs)?;
+    let stored = StoredData {
+        reference_dir: settings.reference_dir.clone(),
+    };
+    let options = run_options(settings, &provisioned, &stored);
+    let jobs = planned.jobs.clone();
+    let executed = execute::execute(
+        settings,
+        planned.jobs,
+        &provisioned.tools,
+        options,
+        &stored,
+    )
+    .await;
+    Ok(Ran {
+        jobs,
+        results: executed.results,
+        recordings: executed.recordings,
+        invalid: planned.invalid_results.len(),
+        interrupted: executed.interrupted,
+    })
 }
 
 /// The jobs of a session and what planning found on the way.
