@@ -79,6 +79,24 @@ fn range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     Some((lo - pad, hi + pad))
 }
 
+/// A y-axis tick label readable at any scale: plotters' own labels round a difference panel
+/// spanning 1e-6 to "0.0, 0.0, -0.0". Small spans (and large values) get two-digit exponent
+/// form, the rest three decimals without trailing zeros.
+fn tick_label(value: f64, span: f64) -> String {
+    if value == 0.0 {
+        return "0".into();
+    }
+    if (span > 0.0 && span < 1e-2) || value.abs() >= 1e5 {
+        return format!("{value:.2e}");
+    }
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match text {
+        "-0" => "0".into(),
+        other => other.to_string(),
+    }
+}
+
 /// One panel of lines on a shared time axis.
 fn line_panel(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
@@ -96,6 +114,7 @@ fn line_panel(
         .y_label_area_size(62)
         .build_cartesian_2d(x.0..x.1, y.0..y.1)
         .map_err(err)?;
+    let y_label = |v: &f64| tick_label(*v, y.1 - y.0);
     let mut mesh = chart.configure_mesh();
     // Few labels: each is an SVG element, and a plot is read for its shape.
     mesh.x_labels(10)
@@ -105,6 +124,7 @@ fn line_panel(
             6
         })
         .y_desc(y_desc)
+        .y_label_formatter(&y_label)
         // Light grid lines are hundreds of SVG elements per plot: bold ones are enough.
         .light_line_style(TRANSPARENT)
         .bold_line_style(RGBColor(232, 232, 232))
@@ -470,6 +490,17 @@ pub fn bars(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tick_labels_stay_readable_for_tiny_differences_and_plain_for_millivolts() {
+        use super::tick_label;
+        assert_eq!(tick_label(-60.0, 100.0), "-60");
+        assert_eq!(tick_label(0.05, 0.2), "0.05");
+        assert_eq!(tick_label(2e-6, 4e-6), "2.00e-6");
+        assert_eq!(tick_label(-0.0, 4e-6), "0");
+        assert_eq!(tick_label(1e-9, 100.0), "0");
+        assert_eq!(tick_label(250000.0, 1e6), "2.50e5");
+    }
+
     use super::*;
 
     #[test]
