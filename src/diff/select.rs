@@ -71,9 +71,8 @@ pub fn versions(engine: &str, against: &str) -> Result<Versions, SelectError> {
             b: b.name,
         });
     }
-    let component = crate::engine::lookup(&a.name)
-        .and_then(|def| def.versioned_component())
-        .ok_or_else(|| SelectError::NotVersioned(a.name.clone()))?;
+    let component =
+        component_of(&a.name).ok_or_else(|| SelectError::NotVersioned(a.name.clone()))?;
     Ok(Versions {
         whole_simulator: a.name.eq_ignore_ascii_case(component.name()),
         component,
@@ -81,6 +80,17 @@ pub fn versions(engine: &str, against: &str) -> Result<Versions, SelectError> {
         a: a.version.unwrap_or_default(),
         b: b.version.unwrap_or_default(),
     })
+}
+
+/// The simulator whose version `name:VERSION` names: an OMV engine's, or a crosscheck suite's
+/// simulator's (`NEST` is only the latter: OMV's SLI engine does not run here).
+fn component_of(name: &str) -> Option<Component> {
+    crate::engine::lookup(name)
+        .and_then(|def| def.versioned_component())
+        .or_else(|| {
+            crate::suite::native::Simulator::from_name(name)
+                .and_then(crate::suite_job::versioned_component)
+        })
 }
 
 fn request(flag: &'static str, value: &str) -> Result<EngineRequest, SelectError> {
@@ -108,9 +118,7 @@ impl Versions {
         if engine == self.name {
             return true;
         }
-        self.whole_simulator
-            && crate::engine::lookup(engine).and_then(|def| def.versioned_component())
-                == Some(self.component)
+        self.whole_simulator && component_of(engine) == Some(self.component)
     }
 
     /// The `--engine` filters that run every selected test of `loaded` at both versions: one
@@ -181,6 +189,11 @@ mod tests {
         assert!(!export.whole_simulator);
         assert!(export.selects("jNeuroML_NEURON"));
         assert!(!export.selects("NEURON"));
+        // NEST is a suite simulator (OMV's SLI engine does not run here): every engine on it.
+        let nest = versions("NEST:3.10.0", "NEST:3.10.0").unwrap();
+        assert!(nest.selects("NEST") && nest.selects("PyNEST") && nest.selects("PyNN_Nest"));
+        let brian2 = versions("Brian2:2.8.0.4", "Brian2:2.9.0").unwrap();
+        assert!(brian2.selects("jNeuroML_Brian2") && !brian2.selects("NEST"));
         assert_eq!(export.side(Some("9.0.2")), Some(Side::B));
         assert_eq!(export.side(Some("8.2.7")), Some(Side::A));
         assert_eq!(export.side(None), None);
