@@ -1,7 +1,8 @@
 //! `crosscheck diff` on real simulators: two runs of the same version are identical output by
 //! output (OMV files and suite recordings), and NEURON 9.0.2 against 8.2.7 finds the spikes
 //! that the upgrade moves in the hoc fixture, with where the outputs part first, in the
-//! terminal, the JSON and the HTML pages. Both versions are provisioned in the shared test
+//! terminal, the JSON and the HTML pages; Brian2 2.8.0.4 and 2.9.0 give the same recordings.
+//! Both versions are provisioned in the shared test
 //! home (9.0.2 side by side, as `run -e NEURON:9.0.2` does); a version that cannot be
 //! installed fails the test.
 
@@ -157,6 +158,29 @@ fn neuron_9_against_8_finds_the_moved_spikes() {
             .any(|p| p.contains("spikes.dat") && p.contains("<svg") && p.contains("9.0.2")),
         "no page with the spike file's plot"
     );
+}
+
+/// Brian2 2.8.0.4 against the pinned 2.9.0 on the HH suite: the generated script runs on both
+/// (Brian2 2.8's `from brian2 import *` shadows Python's `max` with numpy's, which the
+/// generated code must not trip over) and its recordings are identical.
+#[test]
+fn brian2_versions_give_identical_recordings_of_the_hh_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("diff.json");
+    diff(
+        &[&repo_path("suites/native/hh_step.crosscheck.yaml")],
+        "Brian2:2.8.0.4",
+        "Brian2:2.9.0",
+        &["--json", json.to_str().unwrap()],
+    )
+    .code(Exit::Success.code());
+    let report = read_json(&json);
+    let tests = tests_of(&report);
+    assert_eq!(tests.len(), 1, "{report}");
+    assert_eq!(tests[0]["a"]["engine_version"], "Brian2 2.8.0.4");
+    assert_eq!(tests[0]["b"]["engine_version"], "Brian2 2.9.0");
+    assert_eq!(tests[0]["verdict"], "identical", "{report}");
+    assert!(!tests[0]["outputs"].as_array().unwrap().is_empty());
 }
 
 /// What cannot be a diff is refused before anything runs, with what to write instead.
