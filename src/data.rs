@@ -341,7 +341,9 @@ mod tests {
         let ragged = file("0 1\n0.1 2 3\n");
         let err = read_whole_table(ragged.path()).unwrap_err();
         assert_eq!(err.line(), Some(2), "{err}");
-        assert!(err.to_string().contains("3 field(s) where earlier rows have 2"));
+        assert!(err
+            .to_string()
+            .contains("3 field(s) where earlier rows have 2"));
         let words = file("time v\n");
         assert!(read_whole_table(words.path()).is_err());
         assert!(read_whole_table(file("").path()).unwrap().is_empty());

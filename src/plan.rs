@@ -410,8 +410,7 @@ pub fn plan(loaded: &Loaded, filters: &[EngineRequest]) -> Vec<Job> {
                 // A version other than the pinned one runs in its side-by-side environment.
                 let version = requested_version.as_ref().and_then(|v| {
                     let component = crate::suite_job::versioned_component(*simulator)?;
-                    (component.pinned_version() != Some(v.as_str()))
-                        .then(|| (component, v.clone()))
+                    (component.pinned_version() != Some(v.as_str())).then(|| (component, v.clone()))
                 });
                 for point in &points {
                     work.push(Work::Suite(SuiteJob {
@@ -791,7 +790,10 @@ mod tests {
         );
         assert_eq!(labels(&["NEURON:8.2.7", "NEURON:8.2.7"]).len(), 2);
         assert_eq!(labels(&["NEURON", "NEURON"]), ["NEURON"]);
-        assert!(labels(&["jNeuroML:0.14.0"]).is_empty(), "jNeuroML has one version");
+        assert!(
+            labels(&["jNeuroML:0.14.0"]).is_empty(),
+            "jNeuroML has one version"
+        );
         let planned = jobs(&["NEURON:8.2.7", "NEURON:9.0.2"]);
         let versions: Vec<_> = planned
             .iter()

@@ -52,14 +52,20 @@ fn identical_versions_report_no_difference() {
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     let report = read_json(&json);
     let tests = tests_of(&report);
-    let engines: Vec<&str> = tests.iter().map(|t| t["engine"].as_str().unwrap()).collect();
+    let engines: Vec<&str> = tests
+        .iter()
+        .map(|t| t["engine"].as_str().unwrap())
+        .collect();
     assert_eq!(engines, ["jNeuroML_NEURON", "NEURON"], "{report}");
     for test in tests {
         assert_eq!(test["verdict"], "identical", "{test}");
         assert_eq!(test["a"]["engine_version"], test["b"]["engine_version"]);
         let outputs = test["outputs"].as_array().unwrap();
         assert!(!outputs.is_empty(), "nothing compared: {test}");
-        assert!(outputs.iter().all(|o| o["verdict"] == "identical"), "{test}");
+        assert!(
+            outputs.iter().all(|o| o["verdict"] == "identical"),
+            "{test}"
+        );
     }
     // The OMV test's named files, read as its checks read them, and the suite's recordings.
     let names = |i: usize| -> Vec<String> {
@@ -70,8 +76,14 @@ fn identical_versions_report_no_difference() {
             .map(|o| o["name"].as_str().unwrap().to_string())
             .collect()
     };
-    assert!(names(0).iter().any(|n| n.ends_with("point_neurons.spikes")), "{:?}", names(0));
-    assert!(names(0).iter().any(|n| n.contains("point_neurons_v.dat spikes (threshold 0)")));
+    assert!(
+        names(0).iter().any(|n| n.ends_with("point_neurons.spikes")),
+        "{:?}",
+        names(0)
+    );
+    assert!(names(0)
+        .iter()
+        .any(|n| n.contains("point_neurons_v.dat spikes (threshold 0)")));
     assert!(names(1).iter().any(|n| n.ends_with("/v")), "{:?}", names(1));
     assert_eq!(report["summary"]["identical"], 2);
     assert!(stdout.contains("2 test(s): 2 identical"), "{stdout}");
@@ -85,7 +97,10 @@ fn identical_versions_report_no_difference() {
 fn neuron_9_against_8_finds_the_moved_spikes() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
-    copy_dir(&repo_path("tests/fixtures/omv/neuron_hoc"), &root.join("neuron_hoc"));
+    copy_dir(
+        &repo_path("tests/fixtures/omv/neuron_hoc"),
+        &root.join("neuron_hoc"),
+    );
     let json = dir.path().join("diff.json");
     let html = dir.path().join("html");
     let suite = repo_path("suites/native/hh_step.crosscheck.yaml");
@@ -120,11 +135,20 @@ fn neuron_9_against_8_finds_the_moved_spikes() {
     // The spike observable's column, compared as a spike train: same count, spike #2 (0-based)
     // is the first to move (31.6 ms on 8.2.7, 31.575 ms on 9.0.2), none by more than 0.1 ms.
     let train = &spikes["spikes"][0];
-    assert_eq!((train["count_a"].as_u64(), train["count_b"].as_u64()), (Some(7), Some(7)));
+    assert_eq!(
+        (train["count_a"].as_u64(), train["count_b"].as_u64()),
+        (Some(7), Some(7))
+    );
     let first = &train["first_difference"];
     assert_eq!(first["index"], 2, "{train}");
-    assert!((first["a"].as_f64().unwrap() - 31.6).abs() < 1e-9, "{train}");
-    assert!((first["b"].as_f64().unwrap() - 31.575).abs() < 1e-9, "{train}");
+    assert!(
+        (first["a"].as_f64().unwrap() - 31.6).abs() < 1e-9,
+        "{train}"
+    );
+    assert!(
+        (first["b"].as_f64().unwrap() - 31.575).abs() < 1e-9,
+        "{train}"
+    );
     let shift = train["max_shift"].as_f64().unwrap();
     assert!(shift > 0.05 && shift <= 0.1 + 1e-9, "{train}");
     assert!(
@@ -208,7 +232,9 @@ fn a_diff_needs_two_versions_of_one_versioned_engine() {
         .args(["-e", "NEST:3.10.0", "--against", "NEST:3.10.0"])
         .assert()
         .code(Exit::NoTests.code())
-        .stderr(predicates::str::contains("no test under the given paths runs on NEST"));
+        .stderr(predicates::str::contains(
+            "no test under the given paths runs on NEST",
+        ));
     assert!(
         !home.path().join("venv").exists(),
         "nothing was provisioned for a refused diff"

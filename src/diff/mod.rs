@@ -512,9 +512,15 @@ fn compare_output(
 ) -> OutputDiff {
     let (a, b) = match (a, b) {
         (Some(a), Some(b)) => (a, b),
-        (Some(_), None) => return note_only(name, Verdict::Different, "only run A wrote it".into()),
-        (None, Some(_)) => return note_only(name, Verdict::Different, "only run B wrote it".into()),
-        (None, None) => return note_only(name, Verdict::NotCompared, "neither run wrote it".into()),
+        (Some(_), None) => {
+            return note_only(name, Verdict::Different, "only run A wrote it".into())
+        }
+        (None, Some(_)) => {
+            return note_only(name, Verdict::Different, "only run B wrote it".into())
+        }
+        (None, None) => {
+            return note_only(name, Verdict::NotCompared, "neither run wrote it".into())
+        }
     };
     if a.sha256.is_some() && a.sha256 == b.sha256 {
         return OutputDiff {
@@ -687,7 +693,10 @@ mod tests {
         };
         let (verdict, reason, _) = compare_test(&ok, &crashed, &[], &[], Tolerance::DEFAULT);
         assert_eq!(verdict, Verdict::Different);
-        assert_eq!(reason.as_deref(), Some("error on NEURON:9.0.2: exit code 1"));
+        assert_eq!(
+            reason.as_deref(),
+            Some("error on NEURON:9.0.2: exit code 1")
+        );
         let (verdict, _, _) = compare_test(&crashed, &crashed, &[], &[], Tolerance::DEFAULT);
         assert_eq!(verdict, Verdict::NotCompared);
         let failed = TestResult::new("t", "NEURON:9.0.2", Status::Fail);
@@ -695,6 +704,8 @@ mod tests {
         let same = [table("v.dat", &t, &[1.0])];
         let (verdict, reason, _) = compare_test(&ok, &failed, &same, &same, Tolerance::DEFAULT);
         assert_eq!(verdict, Verdict::Different);
-        assert!(reason.unwrap().starts_with("pass on NEURON:8.2.7, fail on NEURON:9.0.2"));
+        assert!(reason
+            .unwrap()
+            .starts_with("pass on NEURON:8.2.7, fail on NEURON:9.0.2"));
     }
 }

@@ -25,14 +25,7 @@ use crate::suite::{DataSource, ObservableKind, SpikeDetection};
 const MAX_PARSED_BYTES: u64 = 200 * 1024 * 1024;
 
 /// Folders a run writes that never hold outputs: NEURON's compiled mechanisms, Python caches.
-const NOT_OUTPUT_FOLDERS: &[&str] = &[
-    "x86_64",
-    "aarch64",
-    "arm64",
-    "i686",
-    "__pycache__",
-    ".git",
-];
+const NOT_OUTPUT_FOLDERS: &[&str] = &["x86_64", "aarch64", "arm64", "i686", "__pycache__", ".git"];
 
 /// One output of a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,14 +179,15 @@ fn read_named(name: &str, path: &Path, source: &DataSource, spike_times: bool) -
             ..
         } if spike_times => {
             let column = columns.first().copied().unwrap_or(0);
-            let data = crate::data::read_table(path, &[column], *header, &scaling[..scaling.len().min(1)])
-                .map(|mut table| {
-                    OutputData::Spikes(BTreeMap::from([(
-                        format!("column {column}"),
-                        table.pop().unwrap_or_default(),
-                    )]))
-                })
-                .map_err(|e| e.to_string());
+            let data =
+                crate::data::read_table(path, &[column], *header, &scaling[..scaling.len().min(1)])
+                    .map(|mut table| {
+                        OutputData::Spikes(BTreeMap::from([(
+                            format!("column {column}"),
+                            table.pop().unwrap_or_default(),
+                        )]))
+                    })
+                    .map_err(|e| e.to_string());
             Output {
                 name: name.to_string(),
                 sha256: hash(path),
@@ -340,7 +334,9 @@ fn looks_numeric(path: &Path) -> bool {
     else {
         return false;
     };
-    first.split_ascii_whitespace().all(|f| f.parse::<f64>().is_ok())
+    first
+        .split_ascii_whitespace()
+        .all(|f| f.parse::<f64>().is_ok())
 }
 
 #[cfg(test)]
@@ -378,7 +374,11 @@ mod tests {
             (0..200)
                 .map(|i| {
                     let t = i as f64 * 0.025;
-                    let v = if perturbed && i == 120 { -0.052 } else { -0.065 + 1e-4 * t };
+                    let v = if perturbed && i == 120 {
+                        -0.052
+                    } else {
+                        -0.065 + 1e-4 * t
+                    };
                     format!("{t}\t{v}\n")
                 })
                 .collect()

@@ -217,6 +217,9 @@ mod tests {
             Err(SelectError::NotVersioned(_))
         ));
         let unknown = versions("NEURN:8.2.7", "NEURN:9.0.2").unwrap_err();
-        assert!(unknown.to_string().contains("did you mean `NEURON`"), "{unknown}");
+        assert!(
+            unknown.to_string().contains("did you mean `NEURON`"),
+            "{unknown}"
+        );
     }
 }

@@ -186,14 +186,8 @@ pub async fn run_only(settings: &Settings, loaded: Loaded) -> Result<Ran, Exit> 
     };
     let options = run_options(settings, &provisioned, &stored);
     let jobs = planned.jobs.clone();
-    let executed = execute::execute(
-        settings,
-        planned.jobs,
-        &provisioned.tools,
-        options,
-        &stored,
-    )
-    .await;
+    let executed =
+        execute::execute(settings, planned.jobs, &provisioned.tools, options, &stored).await;
     Ok(Ran {
         jobs,
         results: executed.results,
