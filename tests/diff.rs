@@ -240,15 +240,3 @@ fn a_diff_needs_two_versions_of_one_versioned_engine() {
         "nothing was provisioned for a refused diff"
     );
 }
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(entry.file_name()));
-        } else {
-            fs::copy(&path, to.join(entry.file_name())).unwrap();
-        }
-    }
-}

@@ -31,18 +31,6 @@ fn copy_fixtures(dir: &Path, names: &[&str]) -> PathBuf {
     root
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(entry.file_name()));
-        } else {
-            fs::copy(&path, to.join(entry.file_name())).unwrap();
-        }
-    }
-}
-
 /// `engine → status` of every result.
 fn statuses(report: &serde_json::Value) -> BTreeMap<String, String> {
     report["tests"]

@@ -35,6 +35,8 @@ use super::{DiffReport, OutputDiff, RunSide, TestDiff, TestOutputs, Verdict};
 use crate::compare::spikes::{match_spikes, sorted};
 use crate::compare::versions::{self, ColumnDiff, SpikeDiff};
 use crate::plot::svg::{self, engine_color, Line, RasterBand};
+use crate::report::html::page::slug;
+use crate::report::html::parallel;
 use plotters::style::RGBColor;
 
 const INDEX_TEMPLATE: &str = include_str!("templates/index.html");
@@ -181,49 +183,22 @@ fn render(report: &DiffReport, outputs: &[TestOutputs]) -> Result<Vec<File>, Str
     ];
     let empty = TestOutputs::default();
     // Drawing plots is most of the work, and pages are independent: several threads.
-    let pages = parallel(report.tests.len(), |i| {
-        let context = test_context(report, i, outputs.get(i).unwrap_or(&empty));
-        Ok(File {
-            path: paths[i].clone(),
-            bytes: tera
-                .render("test.html", &context)
-                .map_err(template_error)?
-                .into_bytes(),
-        })
-    })?;
+    let pages = parallel(
+        report.tests.len(),
+        |i| {
+            let context = test_context(report, i, outputs.get(i).unwrap_or(&empty));
+            Ok(File {
+                path: paths[i].clone(),
+                bytes: tera
+                    .render("test.html", &context)
+                    .map_err(template_error)?
+                    .into_bytes(),
+            })
+        },
+        || "internal error: rendering a page panicked".to_string(),
+    )?;
     files.extend(pages);
     Ok(files)
-}
-
-/// `f(0..n)` on up to four threads, in order; the first error wins.
-fn parallel<T: Send>(
-    n: usize,
-    f: impl Fn(usize) -> Result<T, String> + Sync,
-) -> Result<Vec<T>, String> {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get().min(4));
-    let indices: Vec<usize> = (0..n).collect();
-    let chunk = n.div_ceil(threads).max(1);
-    let parts: Vec<Result<Vec<T>, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = indices
-            .chunks(chunk)
-            .map(|part| {
-                let f = &f;
-                scope.spawn(move || part.iter().map(|&i| f(i)).collect())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("internal error: rendering a page panicked".into()))
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(n);
-    for part in parts {
-        out.extend(part?);
-    }
-    Ok(out)
 }
 
 /// Each test's page, relative to the report folder: `tests/0007-<id>-<engine>.html`. The
@@ -242,22 +217,6 @@ fn page_paths(report: &DiffReport) -> Vec<String> {
             }
         })
         .collect()
-}
-
-/// A file-name-safe, readable slug: lower-case ASCII letters and digits, `-` between words.
-fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.len() >= 60 {
-            break;
-        }
-    }
-    out.trim_matches('-').to_string()
 }
 
 // ---------------------------------------------------------------------------------------------

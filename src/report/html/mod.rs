@@ -13,7 +13,7 @@
 //! not write (an unrelated `index.html`, say), and removes stale files of its own earlier
 //! reports only when its manifest lists them.
 
-mod page;
+pub(crate) mod page;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -229,15 +229,19 @@ fn render(report: &RunReport) -> Result<Vec<Output>, HtmlError> {
     ];
     // Rows' plots, then pages: each step is independent per item, so it runs on several
     // threads (a report can have thousands of pages).
-    let row_plots = parallel(pages.row_count(), |r| pages.row_plots(r))?;
-    let mut rendered = parallel(report.tests.len(), |i| {
-        let plots = &row_plots[pages.row_index(i)];
-        let context = pages.test_context(i, plots)?;
-        Ok(Output {
-            path: pages.test_path(i),
-            bytes: tera.render("test.html", &context)?.into_bytes(),
-        })
-    })?;
+    let row_plots = parallel(pages.row_count(), |r| pages.row_plots(r), page_panicked)?;
+    let mut rendered = parallel(
+        report.tests.len(),
+        |i| {
+            let plots = &row_plots[pages.row_index(i)];
+            let context = pages.test_context(i, plots)?;
+            Ok(Output {
+                path: pages.test_path(i),
+                bytes: tera.render("test.html", &context)?.into_bytes(),
+            })
+        },
+        page_panicked,
+    )?;
     outputs.append(&mut rendered);
     for plots in row_plots {
         outputs.extend(plots.files.into_iter().map(|(path, svg)| Output {
@@ -248,16 +252,18 @@ fn render(report: &RunReport) -> Result<Vec<Output>, HtmlError> {
     Ok(outputs)
 }
 
-/// `f(0..n)` on up to four threads, in order; the first error wins.
-fn parallel<T, F>(n: usize, f: F) -> Result<Vec<T>, HtmlError>
+/// `f(0..n)` on up to four threads, in order; the first error wins. A panicking page becomes
+/// the error `panicked()` gives (rendering pages and plots is where report time goes).
+pub(crate) fn parallel<T, E, F>(n: usize, f: F, panicked: fn() -> E) -> Result<Vec<T>, E>
 where
     T: Send,
-    F: Fn(usize) -> Result<T, HtmlError> + Sync,
+    E: Send,
+    F: Fn(usize) -> Result<T, E> + Sync,
 {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get().min(4));
     let indices: Vec<usize> = (0..n).collect();
     let chunk = n.div_ceil(threads).max(1);
-    let parts: Vec<Result<Vec<T>, HtmlError>> = std::thread::scope(|scope| {
+    let parts: Vec<Result<Vec<T>, E>> = std::thread::scope(|scope| {
         let handles: Vec<_> = indices
             .chunks(chunk)
             .map(|part| {
@@ -267,13 +273,7 @@ where
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(HtmlError::Template(tera::Error::msg(
-                        "internal error: rendering a page panicked",
-                    )))
-                })
-            })
+            .map(|h| h.join().unwrap_or_else(|_| Err(panicked())))
             .collect()
     });
     let mut out = Vec::with_capacity(n);
@@ -281,6 +281,13 @@ where
         out.extend(part?);
     }
     Ok(out)
+}
+
+/// The error of a page whose rendering panicked.
+fn page_panicked() -> HtmlError {
+    HtmlError::Template(tera::Error::msg(
+        "internal error: rendering a page panicked",
+    ))
 }
 
 /// How the terminal shows the index page: a `file://` URL (clickable in most terminals).
