@@ -12,6 +12,7 @@
 //! `engine` says how each simulator runs a target and `env` provisions the simulators into a
 //! managed Python environment. `cli` is a thin clap layer over the rest.
 
+pub mod analytic;
 pub mod cache;
 pub mod cli;
 pub mod codegen;
