@@ -488,8 +488,173 @@ pub fn bars(
     Ok(svg)
 }
 
+/// One simulator's errors against an analytic answer at several time steps.
+#[derive(Debug, Clone)]
+pub struct ConvergenceLine {
+    /// Legend text (the simulator).
+    pub label: String,
+    /// Stroke colour (see [`engine_color`]).
+    pub color: RGBColor,
+    /// `(dt, error)` pairs; pairs that a log axis cannot show (zero, negative, NaN) are left out.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Error against the time step on log-log axes, one line (with its points) per simulator, and
+/// the slope of the expected order of accuracy drawn through the finest point of the first
+/// line: a simulator converging at that order runs parallel to it. `dt_unit` names the time
+/// step's unit on the axis (`ms`).
+pub fn convergence(
+    title: &str,
+    dt_unit: &str,
+    lines: &[ConvergenceLine],
+    expected_order: Option<f64>,
+) -> Result<String, PlotError> {
+    let shown = |p: &&(f64, f64)| p.0 > 0.0 && p.1 > 0.0 && p.0.is_finite() && p.1.is_finite();
+    let points = || lines.iter().flat_map(|l| l.points.iter().filter(shown));
+    let bounds = |values: Vec<f64>| -> (f64, f64) {
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if lo.is_finite() && hi.is_finite() {
+            // Half a decade of room either side (log axes need a non-empty range).
+            (lo / 3.0, hi * 3.0)
+        } else {
+            (1e-3, 1.0)
+        }
+    };
+    let (dt_lo, dt_hi) = bounds(points().map(|p| p.0).collect());
+    // The expected slope through the finest point of the first line, across the whole axis.
+    let slope = expected_order.and_then(|order| {
+        let anchor = lines
+            .first()?
+            .points
+            .iter()
+            .filter(shown)
+            .min_by(|a, b| a.0.total_cmp(&b.0))?;
+        let at = |dt: f64| anchor.1 * (dt / anchor.0).powf(order);
+        Some((order, vec![(dt_lo, at(dt_lo)), (dt_hi, at(dt_hi))]))
+    });
+    let mut errors: Vec<f64> = points().map(|p| p.1).collect();
+    if let Some((_, ends)) = &slope {
+        errors.extend(
+            ends.iter()
+                .map(|p| p.1)
+                .filter(|e| *e > 0.0 && e.is_finite()),
+        );
+    }
+    let (err_lo, err_hi) = bounds(errors);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH / 2 + 60, 320)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(8)
+            .caption(title, ("sans-serif", 14))
+            .x_label_area_size(36)
+            .y_label_area_size(62)
+            .build_cartesian_2d((dt_lo..dt_hi).log_scale(), (err_lo..err_hi).log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("time step ({dt_unit})"))
+            .y_desc("error")
+            .x_labels(5)
+            .y_labels(6)
+            .x_label_formatter(&|v| log_tick(*v))
+            .y_label_formatter(&|v| log_tick(*v))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(RGBColor(232, 232, 232))
+            .label_style(("sans-serif", 10))
+            .draw()
+            .map_err(err)?;
+        if let Some((order, ends)) = slope {
+            let grey = RGBColor(120, 120, 120);
+            chart
+                .draw_series(DashedLineSeries::new(ends, 6, 4, grey.stroke_width(1)))
+                .map_err(err)?
+                .label(format!("expected order {order}"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], grey.stroke_width(1))
+                });
+        }
+        for line in lines {
+            let mut points: Vec<(f64, f64)> = line.points.iter().filter(shown).copied().collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let color = line.color;
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                .map_err(err)?
+                .label(line.label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(
+                    points
+                        .into_iter()
+                        .map(|p| Circle::new(p, 3, color.filled())),
+                )
+                .map_err(err)?;
+        }
+        // Errors grow with the step: the lower right corner is where the lines are not.
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .label_font(("sans-serif", 10))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// A log axis' tick: plain decimals between 0.001 and 1000, one-digit exponent form outside.
+fn log_tick(value: f64) -> String {
+    if (1e-3..1e3).contains(&value.abs()) {
+        let text = format!("{value:.4}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{value:.0e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_convergence_plot_draws_each_simulator_and_the_expected_slope_escaped() {
+        use super::{convergence, engine_color, ConvergenceLine};
+        let line = |label: &str, order: f64| ConvergenceLine {
+            label: label.to_string(),
+            color: engine_color(label),
+            points: [0.1_f64, 0.05, 0.025, 0.0125]
+                .iter()
+                .map(|dt| (*dt, 2.0 * dt.powf(order)))
+                .chain([(0.0, 1.0), (0.2, f64::NAN)])
+                .collect(),
+        };
+        let svg = convergence(
+            "lif_dc: v",
+            "ms",
+            &[line("NEST", 1.0), line("<NEURON & co>", 2.0)],
+            Some(1.0),
+        )
+        .unwrap();
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("NEST") && svg.contains("expected order 1"));
+        assert!(svg.contains("&lt;NEURON &amp; co&gt;") && !svg.contains("<NEURON"));
+        assert!(svg.contains("time step (ms)"));
+        // Nothing drawable still gives a plot (axes only), never an error.
+        let empty = ConvergenceLine {
+            label: "Brian2".into(),
+            color: engine_color("Brian2"),
+            points: vec![(0.0, 0.0)],
+        };
+        assert!(convergence("empty", "ms", &[empty], Some(2.0))
+            .unwrap()
+            .starts_with("<svg"));
+    }
+
     #[test]
     fn tick_labels_stay_readable_for_tiny_differences_and_plain_for_millivolts() {
         use super::tick_label;
