@@ -705,6 +705,7 @@ async fn execute_suite_job(
                     &recordings,
                 ));
                 observables.extend(crate::judge::statistics::judge_published(&job, &recordings));
+                observables.extend(crate::judge::analytic::judge_analytic(&job, &recordings));
                 // A job that errored in its own checks is not judged against stored data.
                 if let Some(stored) = stored_checks {
                     if verdict(&observables).0 != Status::Error {

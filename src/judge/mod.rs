@@ -7,6 +7,7 @@
 //! | module | judges | needs |
 //! |---|---|---|
 //! | [`omv`] | an OMV test's observables against its `.mep` | the test's output files |
+//! | [`analytic`] | a suite job against the exact answer of its model | the job's recordings |
 //! | [`features`] | a suite job's features (counts, rates, first spikes, ...) | the job's recordings |
 //! | [`statistics`] | a network job's population statistics and published figures | the job's recordings |
 //! | [`reference`] | a suite job against its blessed reference data | the job's recordings |
@@ -17,6 +18,7 @@
 //! (the live line shows the final verdict); `agreement` runs once every job has finished.
 
 pub mod agreement;
+pub mod analytic;
 pub mod calibration;
 pub mod features;
 pub mod omv;

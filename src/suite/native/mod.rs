@@ -6,6 +6,7 @@
 //! read only this model, never the YAML, so nothing from a suite reaches generated code except
 //! validated numbers and identifiers.
 
+pub mod closed_form;
 pub mod library;
 pub mod load;
 pub mod neuroml;
@@ -454,6 +455,36 @@ pub struct Checks {
     pub distributions: Option<DistributionCheck>,
     /// Mean rates reported by a publication (`published`).
     pub published: Option<PublishedCheck>,
+    /// Recordings against the closed-form answer of the suite's own model (`analytic`).
+    pub analytic: Vec<AnalyticCheck>,
+}
+
+/// One cell's recordings against the exact answer crosscheck derives from the suite's own
+/// model (see [`closed_form`]): an answer no simulator gave, so it says which one is right
+/// when they disagree, and when they all agree on something wrong.
+#[derive(Debug, Clone)]
+pub struct AnalyticCheck {
+    /// Index of the population.
+    pub population: usize,
+    /// The cell, 0-based within the population (`cell`, default 0).
+    pub cell: usize,
+    /// Bounds on the membrane potential's errors (`v`), on its deflection from rest.
+    pub v: Option<AnalyticTraceRule>,
+    /// The largest shift of a spike from its exact time (`spikes: {max_shift}`); the spike
+    /// counts must be equal.
+    pub max_spike_shift: Option<Quantity>,
+    /// Where the check is defined.
+    pub location: Location,
+}
+
+/// Bounds on a trace's error against its exact answer, as NSuite measures it: relative to the
+/// exact deflection from rest (a pointwise relative error is meaningless near 0 mV).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnalyticTraceRule {
+    /// `rms_relative`: ‖sim − exact‖₂ / ‖exact‖₂ at most this.
+    pub rms_relative: Option<f64>,
+    /// `max_relative`: max|sim − exact| / max|exact| at most this.
+    pub max_relative: Option<f64>,
 }
 
 /// Mean firing rates a publication reports for this model at this scale: judged on `engines`

@@ -12,9 +12,9 @@ use serde_json::{json, Map, Value};
 
 use super::library::{CellKind, ParamSpec, CELL_TYPES};
 use super::load::{
-    example_unit, CHECKS_KEYS, FEATURE_KEYS, MAX_POPULATION_SIZE, MODEL_KEYS, POPULATION_KEYS,
-    PROJECTION_KEYS, RECORD_KEYS, RULES_KEYS, SIMULATION_KEYS, STATISTIC_KEYS, STEP_KEYS,
-    SWEEP_KEYS, TOP_KEYS, TRACE_KEYS,
+    example_unit, ANALYTIC_KEYS, ANALYTIC_SPIKE_KEYS, ANALYTIC_TRACE_KEYS, CHECKS_KEYS,
+    FEATURE_KEYS, MAX_POPULATION_SIZE, MODEL_KEYS, POPULATION_KEYS, PROJECTION_KEYS, RECORD_KEYS,
+    RULES_KEYS, SIMULATION_KEYS, STATISTIC_KEYS, STEP_KEYS, SWEEP_KEYS, TOP_KEYS, TRACE_KEYS,
 };
 use super::{Feature, Simulator, Statistic};
 use crate::suite::units::Dimension;
@@ -452,6 +452,46 @@ fn published() -> Value {
     schema
 }
 
+fn analytic() -> Value {
+    let positive =
+        |what: &str| json!({"type": "number", "exclusiveMinimum": 0, "description": what});
+    let mut v = object(
+        properties(ANALYTIC_TRACE_KEYS, |k| match k {
+            "rms_relative" => Some(positive(
+                "largest ‖sim − exact‖₂ / ‖exact‖₂ of the deflection from rest",
+            )),
+            "max_relative" => Some(positive(
+                "largest max|sim − exact| / max|exact| of the deflection from rest",
+            )),
+            _ => None,
+        }),
+        &[],
+    );
+    v["minProperties"] = json!(1);
+    let spikes = object(
+        properties(ANALYTIC_SPIKE_KEYS, |k| match k {
+            "max_shift" => Some(time(
+                "largest shift of a spike from its exact time (counts must be equal)",
+            )),
+            _ => None,
+        }),
+        &["max_shift"],
+    );
+    let mut schema = object(
+        properties(ANALYTIC_KEYS, |k| match k {
+            "population" => Some(identifier()),
+            "cell" => Some(json!({"type": "integer", "minimum": 0, "description": "default 0"})),
+            "v" => Some(v.clone()),
+            "spikes" => Some(spikes.clone()),
+            _ => None,
+        }),
+        &["population"],
+    );
+    schema["minProperties"] = json!(2);
+    schema["description"] = json!("a LIF cell's recordings against the exact answer crosscheck derives from the suite's model");
+    schema
+}
+
 fn checks() -> Value {
     let mut schema = object(
         properties(CHECKS_KEYS, |k| match k {
@@ -460,6 +500,7 @@ fn checks() -> Value {
             "statistics" => Some(json!({"type": "array", "items": {"$ref": "#/$defs/statistic"}})),
             "distributions" => Some(distributions()),
             "published" => Some(published()),
+            "analytic" => Some(json!({"type": "array", "items": analytic()})),
             _ => None,
         }),
         &[],

@@ -8,8 +8,8 @@
 use super::network::MAX_POPULATION_SIZE;
 use super::{Context, Loader};
 use crate::suite::native::{
-    CellSelection, Checks, Criterion, Feature, FeatureCheck, Recording, RecordingRules, Statistic,
-    StatisticCheck, Sweep, TraceRule, Variable,
+    AnalyticCheck, AnalyticTraceRule, CellSelection, Checks, Criterion, Feature, FeatureCheck,
+    Recording, RecordingRules, Statistic, StatisticCheck, Sweep, TraceRule, Variable,
 };
 use crate::suite::source::quoted_list;
 use crate::suite::units::{Dimension, Quantity};
@@ -23,7 +23,14 @@ pub(crate) const CHECKS_KEYS: &[&str] = &[
     "statistics",
     "distributions",
     "published",
+    "analytic",
 ];
+/// The keys of an analytic check.
+pub(crate) const ANALYTIC_KEYS: &[&str] = &["population", "cell", "v", "spikes"];
+/// The bounds of an analytic check's `v`.
+pub(crate) const ANALYTIC_TRACE_KEYS: &[&str] = &["rms_relative", "max_relative"];
+/// The keys of an analytic check's `spikes`.
+pub(crate) const ANALYTIC_SPIKE_KEYS: &[&str] = &["max_shift"];
 /// The keys of `reference` and `agreement`.
 pub(crate) const RULES_KEYS: &[&str] = &["spikes", "traces"];
 /// The bounds of a trace rule.
@@ -168,6 +175,12 @@ impl<'a> Loader<'a> {
                 checks.published = self.published(n, cx, recordings);
             }
         }
+        if let Some(n) = node.get("analytic").filter(|n| !n.is_null()) {
+            if let Some(items) = self.list(n, "analytic") {
+                checks.analytic =
+                    self.read_valid(items, |l, item| l.analytic(item, cx, recordings));
+            }
+        }
         if self.errors.len() != before {
             return None;
         }
@@ -177,6 +190,7 @@ impl<'a> Loader<'a> {
             && checks.statistics.is_empty()
             && checks.distributions.is_none()
             && checks.published.is_none()
+            && checks.analytic.is_empty()
             // Given but not resolved (the simulation it refers to was invalid, reported there).
             && node.get("published").is_none()
         {
@@ -365,6 +379,117 @@ impl<'a> Loader<'a> {
                 ),
                 format!("add `{{population: {pop_name}, variables: [{name}]}}` to `record`"),
             );
+        }
+    }
+
+    /// One analytic check: a cell's recordings against the exact answer of the suite's model
+    /// (whether the model has one is checked once the whole suite is read:
+    /// [`Loader::analytic_models`]).
+    fn analytic(
+        &mut self,
+        node: &'a Node,
+        cx: &Context<'_>,
+        recordings: Option<&[Recording]>,
+    ) -> Option<AnalyticCheck> {
+        let what = "an analytic check";
+        self.mapping(node, "analytic", ANALYTIC_KEYS)?;
+        let before = self.errors.len();
+        let pop_node = self.required(node, "population", node, what);
+        let population = pop_node.and_then(|n| self.population_ref(n, "population", cx));
+        let pop = population.and_then(|i| cx.population(i));
+        let cell = match node.get("cell") {
+            None => Some(0),
+            Some(c) => self.cell_index(
+                c,
+                pop.map_or(MAX_POPULATION_SIZE - 1, |p| p.size as i64 - 1),
+            ),
+        };
+        let v = node.get("v").and_then(|n| {
+            self.mapping(n, "v", ANALYTIC_TRACE_KEYS)?;
+            let bound = |l: &mut Self, key: &str| match n.get(key) {
+                None => Some(None),
+                Some(b) => l
+                    .positive(b, key, Dimension::DIMENSIONLESS, true)
+                    .map(|q| Some(q.si)),
+            };
+            let rule = AnalyticTraceRule {
+                rms_relative: bound(self, "rms_relative")?,
+                max_relative: bound(self, "max_relative")?,
+            };
+            if rule.rms_relative.is_none() && rule.max_relative.is_none() {
+                self.error_help(
+                    n,
+                    "`v` bounds nothing",
+                    format!("give {}", quoted_list(ANALYTIC_TRACE_KEYS)),
+                );
+                return None;
+            }
+            Some(rule)
+        });
+        let max_spike_shift = node.get("spikes").and_then(|n| {
+            self.mapping(n, "spikes", ANALYTIC_SPIKE_KEYS)?;
+            let shift = self.required(n, "max_shift", n, "`spikes`")?;
+            self.positive(shift, "max_shift", Dimension::TIME, false)
+        });
+        if node.get("v").is_none() && node.get("spikes").is_none() {
+            self.error_help(
+                node,
+                "an analytic check must bound `v`, `spikes` or both",
+                "add `v: {rms_relative: 0.001}` or `spikes: {max_shift: 0.05 ms}`",
+            );
+        }
+        if let (Some(p), Some(i), Some(at), Some(recordings)) =
+            (pop, population, pop_node, recordings)
+        {
+            if node.get("v").is_some() {
+                self.require_recorded(
+                    at,
+                    recordings,
+                    i,
+                    cell,
+                    &Variable::State("v"),
+                    p.id.as_str(),
+                );
+            }
+            if node.get("spikes").is_some() {
+                self.require_recorded(at, recordings, i, cell, &Variable::Spikes, p.id.as_str());
+            }
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(AnalyticCheck {
+            population: population?,
+            cell: cell?,
+            v,
+            max_spike_shift,
+            location: self.src.location(node),
+        })
+    }
+
+    /// Refuses analytic checks whose population has no exact answer, with the reason (what
+    /// the suite would need), at the check: known only once projections and stimuli are read.
+    pub(super) fn analytic_models(
+        &mut self,
+        suite: &crate::suite::native::NativeSuite,
+        checks: Option<&'a Node>,
+    ) {
+        let Some(items) = checks
+            .and_then(|c| c.get("analytic"))
+            .and_then(|n| n.as_seq())
+        else {
+            return;
+        };
+        for (check, item) in suite.checks.analytic.iter().zip(items) {
+            if let Err(why) =
+                crate::suite::native::closed_form::lif(suite, check.population, check.cell)
+            {
+                self.error_help(
+                    item,
+                    format!("no exact answer for this check: {why}"),
+                    "an analytic check takes a LIF cell without synaptic input, under one current step or an `i_offset`",
+                );
+            }
         }
     }
 

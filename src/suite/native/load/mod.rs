@@ -36,7 +36,10 @@ use crate::suite::source::{check_keys, quoted_list, read_yaml, Source};
 use crate::suite::yaml::{Node, NodeKind};
 use crate::suite::LoadError;
 
-pub(crate) use checks::{CHECKS_KEYS, FEATURE_KEYS, RULES_KEYS, STATISTIC_KEYS, TRACE_KEYS};
+pub(crate) use checks::{
+    ANALYTIC_KEYS, ANALYTIC_SPIKE_KEYS, ANALYTIC_TRACE_KEYS, CHECKS_KEYS, FEATURE_KEYS, RULES_KEYS,
+    STATISTIC_KEYS, TRACE_KEYS,
+};
 pub(crate) use model::MODEL_KEYS;
 pub(crate) use network::{MAX_POPULATION_SIZE, POPULATION_KEYS};
 pub(crate) use network_checks::{DISTRIBUTION_KEYS, PUBLISHED_KEYS};
@@ -208,7 +211,7 @@ impl<'a> Loader<'a> {
             .into_iter()
             .map(|s| s.population)
             .collect::<Option<Vec<_>>>()?;
-        Some(NativeSuite {
+        let suite = NativeSuite {
             name,
             description,
             location: self.src.location(key),
@@ -221,7 +224,9 @@ impl<'a> Loader<'a> {
             recordings: recordings?,
             sweep,
             checks: checks?,
-        })
+        };
+        self.analytic_models(&suite, root.get("checks"));
+        Some(suite)
     }
 
     /// Checks that `root` is a mapping of known keys; returns the node that errors about

@@ -1,0 +1,309 @@
+//! A suite job's recordings against the exact answer of its model (`checks.analytic`).
+//!
+//! The answer comes from [`crate::suite::native::closed_form`] for the job's own suite (sweep
+//! value applied), computed by [`crate::analytic`]: spike times solved interval by interval,
+//! the membrane in closed form at the recorded times. Trace errors are NSuite's, on the
+//! deflection from rest (`v − v_rest`), so a 1 mV response off by 0.1 mV is 10 %, not 0.15 %
+//! of −65 mV; spike errors pair spikes in order, and a different count fails by itself.
+
+use crate::analytic::{max_relative_error, rms_relative_error, spike_time_error};
+use crate::results::{CheckStatus, ObservableResult, Recordings, Value};
+use crate::suite::native::{AnalyticCheck, CellSelection, NativeSuite, Variable};
+use crate::suite_job::SuiteJob;
+
+/// The analytic checks of a job, judged on its own recordings.
+pub fn judge_analytic(job: &SuiteJob, recordings: &Recordings) -> Vec<ObservableResult> {
+    if job.suite.checks.analytic.is_empty() {
+        return Vec::new();
+    }
+    let suite = job.resolved_suite();
+    let mut out = Vec::new();
+    for check in &suite.checks.analytic {
+        let result =
+            |observable: &str, status, message: String, observed: Option<Value>, tolerance| {
+                let min_passing_tolerance = match &observed {
+                    Some(Value::Scalar(x)) => Some(*x),
+                    _ => None,
+                };
+                ObservableResult {
+                    experiment: format!(
+                        "{} cell {}",
+                        suite.populations[check.population].id, check.cell
+                    ),
+                    observable: observable.to_string(),
+                    status,
+                    tolerance,
+                    expected: None,
+                    observed,
+                    message,
+                    min_passing_tolerance,
+                    file: check.location.file.clone(),
+                    line: check.location.line,
+                }
+            };
+        let lif = match crate::suite::native::closed_form::lif(&suite, check.population, check.cell)
+        {
+            Ok(lif) => lif,
+            Err(why) => {
+                out.push(result(
+                    "analytic",
+                    CheckStatus::Error,
+                    format!("no exact answer: {why}"),
+                    None,
+                    0.0,
+                ));
+                continue;
+            }
+        };
+        if let Some(max_shift) = check.max_spike_shift {
+            let (status, message, observed) = judge_spikes(&suite, check, recordings, &lif);
+            out.push(result(
+                "analytic spikes",
+                status,
+                message,
+                observed,
+                max_shift.si * 1e3,
+            ));
+        }
+        if let Some(rule) = check.v {
+            for (name, bound, measure) in [
+                (
+                    "analytic v rms_relative",
+                    rule.rms_relative,
+                    rms_relative_error as fn(&[f64], &[f64]) -> f64,
+                ),
+                (
+                    "analytic v max_relative",
+                    rule.max_relative,
+                    max_relative_error,
+                ),
+            ] {
+                let Some(bound) = bound else { continue };
+                let (status, message, observed) =
+                    judge_trace(&suite, check, recordings, &lif, bound, measure);
+                out.push(result(name, status, message, observed, bound));
+            }
+        }
+    }
+    out
+}
+
+/// The spike train against the exact spike times: equal counts, shifts within the bound.
+fn judge_spikes(
+    suite: &NativeSuite,
+    check: &AnalyticCheck,
+    recordings: &Recordings,
+    lif: &crate::analytic::Lif,
+) -> (CheckStatus, String, Option<Value>) {
+    let pop = &suite.populations[check.population];
+    let duration_ms = suite.simulation.duration.si * 1e3;
+    let exact = lif.spike_times(duration_ms);
+    let simulated = recordings.spike_times(pop.id.as_str(), check.cell as u32);
+    let error = spike_time_error(&simulated, &exact);
+    let bound = check.max_spike_shift.map_or(0.0, |q| q.si * 1e3);
+    if error.count_mismatch() != 0 {
+        let first = exact
+            .first()
+            .map_or("none".to_string(), |t| format!("{t:.4} ms"));
+        return (
+            CheckStatus::Fail,
+            format!(
+                "{} spike(s) where the exact answer has {} (first exact spike {first})",
+                error.simulated, error.exact
+            ),
+            None,
+        );
+    }
+    match error.max_abs_ms {
+        None => (
+            CheckStatus::Pass,
+            "no spikes, as the exact answer".to_string(),
+            Some(Value::Scalar(0.0)),
+        ),
+        Some(shift) if shift <= bound => (
+            CheckStatus::Pass,
+            format!(
+                "{} spike(s), largest shift from the exact times {shift:.4} ms (≤ {bound} ms)",
+                error.exact
+            ),
+            Some(Value::Scalar(shift)),
+        ),
+        Some(shift) => (
+            CheckStatus::Fail,
+            format!(
+                "{} spike(s), largest shift from the exact times {shift:.4} ms, more than {bound} ms (first exact spike {:.4} ms)",
+                error.exact,
+                exact.first().copied().unwrap_or(f64::NAN)
+            ),
+            Some(Value::Scalar(shift)),
+        ),
+    }
+}
+
+/// The recorded membrane potential against the exact one, on deflections from rest.
+fn judge_trace(
+    suite: &NativeSuite,
+    check: &AnalyticCheck,
+    recordings: &Recordings,
+    lif: &crate::analytic::Lif,
+    bound: f64,
+    measure: fn(&[f64], &[f64]) -> f64,
+) -> (CheckStatus, String, Option<Value>) {
+    let pop = &suite.populations[check.population];
+    let trace = recordings
+        .traces
+        .get(&(pop.id.to_string(), "v".to_string()));
+    let column = column_of(suite, check).and_then(|c| trace?.columns.get(c));
+    let (Some(trace), Some(column)) = (trace, column) else {
+        return (
+            CheckStatus::Error,
+            format!("no recorded `v` of cell {} of `{}`", check.cell, pop.id),
+            None,
+        );
+    };
+    let rest = lif.membrane.e_l_mv;
+    let exact: Vec<f64> = lif.trace(&trace.time_ms).iter().map(|v| v - rest).collect();
+    let simulated: Vec<f64> = column.iter().map(|v| v - rest).collect();
+    let error = measure(&simulated, &exact);
+    // Where the error is largest, for the message.
+    let worst = simulated
+        .iter()
+        .zip(&exact)
+        .enumerate()
+        .max_by(|a, b| (a.1 .0 - a.1 .1).abs().total_cmp(&(b.1 .0 - b.1 .1).abs()))
+        .map(|(i, (s, e))| (trace.time_ms[i], s + rest, e + rest));
+    let at = worst.map_or(String::new(), |(t, s, e)| {
+        format!("; largest difference at {t} ms: {s:.4} mV, exact {e:.4} mV")
+    });
+    if error.is_finite() && error <= bound {
+        (
+            CheckStatus::Pass,
+            format!("relative error {error:.3e} (≤ {bound}){at}"),
+            Some(Value::Scalar(error)),
+        )
+    } else {
+        (
+            CheckStatus::Fail,
+            format!("relative error {error:.3e}, more than {bound}{at}"),
+            Some(Value::Scalar(error)),
+        )
+    }
+}
+
+/// The column of the check's cell in its population's `v` recording (columns are in
+/// recording order: the cell's index, or its place among the listed cells).
+fn column_of(suite: &NativeSuite, check: &AnalyticCheck) -> Option<usize> {
+    let recording = suite.recordings.iter().find(|r| {
+        r.population == check.population && r.variables.contains(&Variable::State("v"))
+    })?;
+    match &recording.cells {
+        CellSelection::All => Some(check.cell),
+        CellSelection::Indices(cells) => cells.iter().position(|c| *c == check.cell),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    const SUITE: &str = "suite: lif_dc
+simulation: {duration: 20 ms, dt: 0.1 ms}
+populations:
+  cell:
+    cell: lif_curr_exp
+    size: 1
+    parameters: {cm: 250 pF, tau_m: 10 ms, v_rest: 0 mV, v_reset: 0 mV, v_thresh: 15 mV, tau_refrac: 2 ms, i_offset: 1000 pA, v_init: 0 mV}
+record: [{population: cell, variables: [spikes, v]}]
+checks:
+  analytic: [{population: cell, v: {rms_relative: 0.01, max_relative: 0.05}, spikes: {max_shift: 0.1 ms}}]
+";
+
+    fn job() -> SuiteJob {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.crosscheck.yaml");
+        std::fs::write(&path, SUITE).unwrap();
+        let suite = crate::suite::native::load::load_suite(&path).unwrap();
+        SuiteJob {
+            suite: Arc::new(suite),
+            id: "t.crosscheck.yaml".into(),
+            file: path,
+            simulator: crate::suite::native::Simulator::Nest,
+            point: None,
+            seed: None,
+            requested_version: None,
+            version: None,
+            tools: None,
+        }
+    }
+
+    /// Recordings of the exact answer, with the spikes shifted by `shift` ms.
+    fn exact_recordings(job: &SuiteJob, shift: f64) -> Recordings {
+        let lif = crate::suite::native::closed_form::lif(&job.suite, 0, 0).unwrap();
+        let times: Vec<f64> = (0..=200).map(|i| i as f64 * 0.1).collect();
+        Recordings {
+            spikes: BTreeMap::from([(
+                "cell".to_string(),
+                lif.spike_times(20.0)
+                    .iter()
+                    .map(|t| (0, t + shift))
+                    .collect(),
+            )]),
+            traces: BTreeMap::from([(
+                ("cell".to_string(), "v".to_string()),
+                crate::results::Trace {
+                    columns: vec![lif.trace(&times)],
+                    time_ms: times,
+                },
+            )]),
+        }
+    }
+
+    #[test]
+    fn the_exact_answer_passes_and_a_shifted_spike_fails_with_the_number() {
+        let job = job();
+        let exact = judge_analytic(&job, &exact_recordings(&job, 0.0));
+        assert_eq!(exact.len(), 3, "{exact:?}");
+        assert!(
+            exact.iter().all(|o| o.status == CheckStatus::Pass),
+            "{exact:?}"
+        );
+        let shifted = judge_analytic(&job, &exact_recordings(&job, 0.25));
+        let spikes = shifted
+            .iter()
+            .find(|o| o.observable == "analytic spikes")
+            .unwrap();
+        assert_eq!(spikes.status, CheckStatus::Fail);
+        assert!(
+            spikes
+                .message
+                .contains("largest shift from the exact times 0.2500 ms, more than 0.1 ms"),
+            "{}",
+            spikes.message
+        );
+    }
+
+    #[test]
+    fn a_perturbed_trace_fails_and_a_missing_spike_fails_on_the_count() {
+        let job = job();
+        let mut recordings = exact_recordings(&job, 0.0);
+        let trace = recordings
+            .traces
+            .get_mut(&("cell".to_string(), "v".to_string()))
+            .unwrap();
+        for v in &mut trace.columns[0] {
+            *v *= 1.1;
+        }
+        recordings.spikes.get_mut("cell").unwrap().pop();
+        let judged = judge_analytic(&job, &recordings);
+        let by_name = |name: &str| judged.iter().find(|o| o.observable == name).unwrap();
+        let rms = by_name("analytic v rms_relative");
+        assert_eq!(rms.status, CheckStatus::Fail, "{}", rms.message);
+        assert!(rms.message.contains("more than 0.01"), "{}", rms.message);
+        assert_eq!(by_name("analytic spikes").status, CheckStatus::Fail);
+        assert!(by_name("analytic spikes")
+            .message
+            .contains("where the exact answer has"));
+    }
+}
