@@ -198,6 +198,21 @@ fn bundled_suites_pass() {
         assert_eq!(t["status"], "pass", "{t}");
         assert!(!t["observables"].as_array().unwrap().is_empty(), "{t}");
     }
+    // The analytic suites are judged against their exact answers on all four simulators.
+    for model in ["rc_step", "lif_dc"] {
+        let jobs: Vec<_> = native.iter().filter(|t| t["model"] == model).collect();
+        assert_eq!(jobs.len(), 4, "{model}: {jobs:#?}");
+        for job in jobs {
+            let analytic: Vec<_> = job["observables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["observable"].as_str().unwrap().starts_with("analytic"))
+                .collect();
+            assert!(!analytic.is_empty(), "{job}");
+            assert!(analytic.iter().all(|o| o["status"] == "pass"), "{job}");
+        }
+    }
     // The E/I network also runs as a NeuroML2 export, validated, through jNeuroML's NEURON
     // export.
     assert!(
