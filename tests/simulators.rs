@@ -199,7 +199,7 @@ fn bundled_suites_pass() {
         assert!(!t["observables"].as_array().unwrap().is_empty(), "{t}");
     }
     // The analytic suites are judged against their exact answers on all four simulators.
-    for model in ["rc_step", "lif_dc"] {
+    for model in ["rc_step", "lif_dc", "psc_exp", "psc_alpha"] {
         let jobs: Vec<_> = native.iter().filter(|t| t["model"] == model).collect();
         assert_eq!(jobs.len(), 4, "{model}: {jobs:#?}");
         for job in jobs {

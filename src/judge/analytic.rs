@@ -8,6 +8,7 @@
 
 use crate::analytic::{max_relative_error, rms_relative_error, spike_time_error};
 use crate::results::{CheckStatus, ObservableResult, Recordings, Value};
+use crate::suite::native::closed_form::{closed_form, ClosedForm};
 use crate::suite::native::{AnalyticCheck, CellSelection, NativeSuite, Variable};
 use crate::suite_job::SuiteJob;
 
@@ -41,9 +42,8 @@ pub fn judge_analytic(job: &SuiteJob, recordings: &Recordings) -> Vec<Observable
                     line: check.location.line,
                 }
             };
-        let lif = match crate::suite::native::closed_form::lif(&suite, check.population, check.cell)
-        {
-            Ok(lif) => lif,
+        let exact = match closed_form(&suite, check.population, check.cell) {
+            Ok(exact) => exact,
             Err(why) => {
                 out.push(result(
                     "analytic",
@@ -56,7 +56,7 @@ pub fn judge_analytic(job: &SuiteJob, recordings: &Recordings) -> Vec<Observable
             }
         };
         if let Some(max_shift) = check.max_spike_shift {
-            let (status, message, observed) = judge_spikes(&suite, check, recordings, &lif);
+            let (status, message, observed) = judge_spikes(&suite, check, recordings, &exact);
             out.push(result(
                 "analytic spikes",
                 status,
@@ -80,7 +80,7 @@ pub fn judge_analytic(job: &SuiteJob, recordings: &Recordings) -> Vec<Observable
             ] {
                 let Some(bound) = bound else { continue };
                 let (status, message, observed) =
-                    judge_trace(&suite, check, recordings, &lif, bound, measure);
+                    judge_trace(&suite, check, recordings, &exact, bound, measure);
                 out.push(result(name, status, message, observed, bound));
             }
         }
@@ -93,11 +93,11 @@ fn judge_spikes(
     suite: &NativeSuite,
     check: &AnalyticCheck,
     recordings: &Recordings,
-    lif: &crate::analytic::Lif,
+    closed: &ClosedForm,
 ) -> (CheckStatus, String, Option<Value>) {
     let pop = &suite.populations[check.population];
     let duration_ms = suite.simulation.duration.si * 1e3;
-    let exact = lif.spike_times(duration_ms);
+    let exact = closed.spike_times(duration_ms);
     let simulated = recordings.spike_times(pop.id.as_str(), check.cell as u32);
     let error = spike_time_error(&simulated, &exact);
     let bound = check.max_spike_shift.map_or(0.0, |q| q.si * 1e3);
@@ -145,7 +145,7 @@ fn judge_trace(
     suite: &NativeSuite,
     check: &AnalyticCheck,
     recordings: &Recordings,
-    lif: &crate::analytic::Lif,
+    closed: &ClosedForm,
     bound: f64,
     measure: fn(&[f64], &[f64]) -> f64,
 ) -> (CheckStatus, String, Option<Value>) {
@@ -161,8 +161,12 @@ fn judge_trace(
             None,
         );
     };
-    let rest = lif.membrane.e_l_mv;
-    let exact: Vec<f64> = lif.trace(&trace.time_ms).iter().map(|v| v - rest).collect();
+    let rest = closed.rest_mv();
+    let exact: Vec<f64> = closed
+        .trace(&trace.time_ms)
+        .iter()
+        .map(|v| v - rest)
+        .collect();
     let simulated: Vec<f64> = column.iter().map(|v| v - rest).collect();
     let error = measure(&simulated, &exact);
     // Where the error is largest, for the message.
@@ -240,7 +244,7 @@ checks:
 
     /// Recordings of the exact answer, with the spikes shifted by `shift` ms.
     fn exact_recordings(job: &SuiteJob, shift: f64) -> Recordings {
-        let lif = crate::suite::native::closed_form::lif(&job.suite, 0, 0).unwrap();
+        let lif = closed_form(&job.suite, 0, 0).unwrap();
         let times: Vec<f64> = (0..=200).map(|i| i as f64 * 0.1).collect();
         Recordings {
             spikes: BTreeMap::from([(

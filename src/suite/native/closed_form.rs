@@ -1,22 +1,182 @@
 //! The exact answer of a suite's model, where one exists ([`crate::analytic`]).
 //!
 //! `checks.analytic` names a population; the closed form comes from the suite itself (the
-//! cell's parameters, its injected current), so nothing is written twice and a change to the
-//! model changes the answer with it. What has a closed form today: a leaky integrate-and-fire
-//! cell (`lif_curr_exp`, `lif_curr_alpha`, `lif_delta`) with no synaptic input, driven by a
-//! constant `i_offset` or by one current step: its membrane is an RC circuit between spikes,
-//! and its spike times are solved interval by interval (a cell that never reaches threshold
-//! is the passive RC cell under a step). Anything else is refused with the reason, at load.
+//! cell's parameters, its injected current, its input spikes), so nothing is written twice and
+//! a change to the model changes the answer with it. What has a closed form today:
+//!
+//! - a leaky integrate-and-fire cell (`lif_curr_exp`, `lif_curr_alpha`, `lif_delta`) with no
+//!   synaptic input, driven by a constant `i_offset` or by one current step: its membrane is an
+//!   RC circuit between spikes, and its spike times are solved interval by interval (a cell that
+//!   never reaches threshold is the passive RC cell under a step);
+//! - a `lif_curr_exp` or `lif_curr_alpha` cell at rest receiving spikes of `spike_source`
+//!   populations (`all_to_all` or `one_to_one`, one receptor) and nothing else, as long as it
+//!   stays below threshold: the sum of exact exponential or alpha PSC responses (the membrane is
+//!   linear below threshold).
+//!
+//! Anything else is refused with the reason, at load.
 
-use super::{CellSelection, NativeSuite, Projection, Stimulus};
-use crate::analytic::{CurrentStep, Lif, Membrane};
+use super::{CellSelection, Connector, NativeSuite, Projection, Receptor, Stimulus};
+use crate::analytic::{CurrentStep, Lif, Membrane, PscInput, PscResponse, PscShape};
+
+/// The exact answer of one cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClosedForm {
+    /// A LIF cell under a current (or the RC membrane, when it never spikes).
+    Lif(Lif),
+    /// A cell below threshold summing its input spikes' PSCs.
+    Psc(PscResponse),
+}
+
+impl ClosedForm {
+    /// The spike times on `[0, t_end_ms]` (ms); none for a subthreshold response.
+    pub fn spike_times(&self, t_end_ms: f64) -> Vec<f64> {
+        match self {
+            ClosedForm::Lif(lif) => lif.spike_times(t_end_ms),
+            ClosedForm::Psc(_) => Vec::new(),
+        }
+    }
+
+    /// The membrane potential (mV) at each of `times` (ms).
+    pub fn trace(&self, times: &[f64]) -> Vec<f64> {
+        match self {
+            ClosedForm::Lif(lif) => lif.trace(times),
+            ClosedForm::Psc(psc) => psc.trace(times),
+        }
+    }
+
+    /// The resting potential (mV), from which deflections are measured.
+    pub fn rest_mv(&self) -> f64 {
+        match self {
+            ClosedForm::Lif(lif) => lif.membrane.e_l_mv,
+            ClosedForm::Psc(psc) => psc.membrane.e_l_mv,
+        }
+    }
+}
+
+/// The exact answer for cell `cell` of population `population`, or why there is none (a
+/// sentence saying what the suite would need).
+pub fn closed_form(
+    suite: &NativeSuite,
+    population: usize,
+    cell: usize,
+) -> Result<ClosedForm, String> {
+    let receives = |p: &&Projection| p.to == population;
+    if suite.projections.iter().any(|p| receives(&p)) {
+        psc(suite, population, cell).map(ClosedForm::Psc)
+    } else {
+        lif(suite, population, cell).map(ClosedForm::Lif)
+    }
+}
+
+/// The cell types whose synaptic currents have a closed form.
+const PSC_TYPES: &[(&str, PscShape)] = &[
+    ("lif_curr_exp", PscShape::Exponential),
+    ("lif_curr_alpha", PscShape::Alpha),
+];
+
+/// A subthreshold cell at rest summing the PSCs of its input spikes.
+fn psc(suite: &NativeSuite, population: usize, cell: usize) -> Result<PscResponse, String> {
+    let pop = &suite.populations[population];
+    let Some((_, shape)) = PSC_TYPES.iter().find(|(name, _)| *name == pop.kind.name) else {
+        return Err(format!(
+            "`{}` is a `{}` cell receiving synaptic input: crosscheck knows the exact answer for lif_curr_exp and lif_curr_alpha cells below threshold",
+            pop.id, pop.kind.name
+        ));
+    };
+    let param = |name: &str| pop.param(name).map(|q| q.si).unwrap_or(0.0);
+    if suite.stimuli.iter().any(|s| match s {
+        Stimulus::Step { target, .. } | Stimulus::Poisson { target, .. } => *target == population,
+    }) || param("i_offset") != 0.0
+    {
+        return Err(format!(
+            "`{}` receives synaptic input and a current: the exact answer covers one or the other",
+            pop.id
+        ));
+    }
+    if pop.v_init_sd.is_some() || param("v_init") != param("v_rest") {
+        return Err(format!(
+            "`{}` does not start at rest (`v_init` = `v_rest`): the exact synaptic response starts there",
+            pop.id
+        ));
+    }
+    let mut inputs = Vec::new();
+    let mut receptors = Vec::new();
+    for projection in suite.projections.iter().filter(|p| p.to == population) {
+        let source = &suite.populations[projection.from];
+        if source.kind.name != "spike_source" {
+            return Err(format!(
+                "`{}` receives input from `{}`, a `{}` population: the exact answer takes spike_source inputs",
+                pop.id, source.id, source.kind.name
+            ));
+        }
+        if projection.weight_sd.is_some() || projection.delay_sd.is_some() {
+            return Err(format!("`{}`'s input has drawn weights or delays", pop.id));
+        }
+        let senders: Vec<usize> = match projection.connector {
+            Connector::AllToAll { .. } => (0..source.size).collect(),
+            Connector::OneToOne => vec![cell],
+            _ => {
+                return Err(format!(
+                    "`{}`'s input is drawn (a random connector): the exact answer takes all_to_all or one_to_one",
+                    pop.id
+                ))
+            }
+        };
+        if !receptors.contains(&projection.receptor) {
+            receptors.push(projection.receptor);
+        }
+        let weight_na = projection.receptor.sign() * projection.weight.si * 1e9;
+        let delay_ms = projection.delay.si * 1e3;
+        for sender in senders {
+            for t in source.spike_times_of(sender) {
+                inputs.push(PscInput {
+                    time_ms: t.si * 1e3 + delay_ms,
+                    weight_na,
+                });
+            }
+        }
+    }
+    let tau_syn = match receptors.as_slice() {
+        [Receptor::Excitatory] => param("tau_syn_E"),
+        [Receptor::Inhibitory] => param("tau_syn_I"),
+        _ => {
+            return Err(format!(
+                "`{}` receives input on both receptors: the exact answer takes one",
+                pop.id
+            ))
+        }
+    };
+    let membrane = Membrane::from_tau(
+        param("tau_m") * 1e3,
+        param("cm") * 1e9,
+        param("v_rest") * 1e3,
+    );
+    let response = PscResponse::new(membrane, *shape, tau_syn * 1e3, inputs);
+    // Below threshold only: past it the cell would spike and reset, which the sum of PSCs
+    // does not describe. Checked on a grid a hundred times finer than the synapse.
+    let duration_ms = suite.simulation.duration.si * 1e3;
+    let step = (tau_syn * 1e3 / 100.0).max(duration_ms / 1e6);
+    let threshold = param("v_thresh") * 1e3;
+    let mut t = 0.0;
+    while t <= duration_ms {
+        let v = response.v(t);
+        if v >= threshold {
+            return Err(format!(
+                "`{}` reaches its threshold ({threshold} mV) at {t:.3} ms: the exact synaptic response holds below threshold only",
+                pop.id
+            ));
+        }
+        t += step;
+    }
+    Ok(response)
+}
 
 /// The cell types with a closed form under a current.
 const LIF_TYPES: &[&str] = &["lif_curr_exp", "lif_curr_alpha", "lif_delta"];
 
-/// The exact model of cell `cell` of population `population`, or why there is none (a
-/// sentence saying what would make one).
-pub fn lif(suite: &NativeSuite, population: usize, cell: usize) -> Result<Lif, String> {
+/// The LIF model of cell `cell` of population `population` under a current, or why there is
+/// none.
+fn lif(suite: &NativeSuite, population: usize, cell: usize) -> Result<Lif, String> {
     let pop = suite
         .populations
         .get(population)
@@ -32,13 +192,6 @@ pub fn lif(suite: &NativeSuite, population: usize, cell: usize) -> Result<Lif, S
     if pop.v_init_sd.is_some() {
         return Err(format!(
             "`{}` draws its initial potentials: the exact answer needs one `v_init`",
-            pop.id
-        ));
-    }
-    let receives = |p: &Projection| p.to == population;
-    if suite.projections.iter().any(receives) {
-        return Err(format!(
-            "`{}` receives synaptic input: the exact answer covers a cell under a current only",
             pop.id
         ));
     }
@@ -152,6 +305,43 @@ checks:
         assert_eq!(lif.v(5.0), 0.0);
         assert!((lif.first_spike_time().unwrap() - 4.7000).abs() < 1e-4);
         assert_eq!(lif.t_ref_ms, 2.0);
+    }
+
+    #[test]
+    fn spike_source_inputs_onto_a_resting_cell_are_a_sum_of_pscs() {
+        let yaml = "suite: psc
+simulation: {duration: 50 ms, dt: 0.1 ms}
+populations:
+  input: {cell: spike_source, size: 2, spike_times: [[10 ms], [20 ms, 30 ms]]}
+  cell:
+    cell: lif_curr_exp
+    size: 1
+    parameters: {v_rest: -70 mV, v_init: -70 mV, tau_syn_I: 3 ms}
+projections:
+  - {from: input, to: cell, connector: all_to_all, receptor: inhibitory, weight: 100 pA, delay: 1.5 ms}
+record: [{population: cell, variables: [v]}]
+checks:
+  analytic: [{population: cell, v: {rms_relative: 0.01}}]
+";
+        let ClosedForm::Psc(psc) = closed_form(&suite(yaml), 1, 0).unwrap() else {
+            panic!("not a PSC response")
+        };
+        let times: Vec<f64> = psc.inputs.iter().map(|i| i.time_ms).collect();
+        assert_eq!(times, [11.5, 21.5, 31.5]);
+        // Inhibitory weights are given as magnitudes and act negatively (NEST's convention).
+        assert!(psc.inputs.iter().all(|i| (i.weight_na + 0.1).abs() < 1e-12));
+        assert_eq!((psc.shape, psc.tau_syn_ms), (PscShape::Exponential, 3.0));
+        assert!(psc.v(12.0) < -70.0);
+        // Strong enough to fire: refused, naming when the threshold is reached.
+        let strong = yaml.replace(
+            "receptor: inhibitory, weight: 100 pA",
+            "receptor: excitatory, weight: 5000 pA",
+        );
+        let errors = load(&strong).unwrap_err();
+        assert!(
+            errors[0].to_string().contains("reaches its threshold"),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -482,12 +482,12 @@ impl<'a> Loader<'a> {
         };
         for (check, item) in suite.checks.analytic.iter().zip(items) {
             if let Err(why) =
-                crate::suite::native::closed_form::lif(suite, check.population, check.cell)
+                crate::suite::native::closed_form::closed_form(suite, check.population, check.cell)
             {
                 self.error_help(
                     item,
                     format!("no exact answer for this check: {why}"),
-                    "an analytic check takes a LIF cell without synaptic input, under one current step or an `i_offset`",
+                    "an analytic check takes a LIF cell under one current step or an `i_offset`, or a lif_curr_exp/alpha cell below threshold receiving spike_source spikes",
                 );
             }
         }
