@@ -36,7 +36,7 @@ use crate::compare::spikes::{match_spikes, sorted};
 use crate::compare::versions::{self, ColumnDiff, SpikeDiff};
 use crate::plot::svg::{self, engine_color, Line, RasterBand};
 use crate::report::html::page::slug;
-use crate::report::html::parallel;
+use crate::report::html::{parallel, read_manifest};
 use plotters::style::RGBColor;
 
 const INDEX_TEMPLATE: &str = include_str!("templates/index.html");
@@ -112,24 +112,6 @@ fn manifest<'a>(paths: impl IntoIterator<Item = &'a String>) -> String {
         text.push('\n');
     }
     text
-}
-
-/// The files an earlier report in `dir` wrote (its manifest), `None` without a manifest. Only
-/// plain relative paths count: nothing listed can point outside the folder.
-fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
-    let text = std::fs::read_to_string(dir.join(crate::report::html::MANIFEST)).ok()?;
-    Some(
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .filter(|l| {
-                Path::new(l)
-                    .components()
-                    .all(|c| matches!(c, std::path::Component::Normal(_)))
-            })
-            .map(str::to_string)
-            .collect(),
-    )
 }
 
 /// A file of the report: its path relative to the report folder, and its bytes.

@@ -96,8 +96,9 @@ pub fn check_dir(dir: &Path) -> Result<(), HtmlError> {
     Ok(())
 }
 
-/// The files an earlier report in `dir` wrote, or `None` when no report was written there.
-fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
+/// The files an earlier report in `dir` wrote, or `None` when no report was written there
+/// (shared by the run and diff reports: either may take a folder the other wrote).
+pub(crate) fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
     let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
     Some(
         text.lines()
