@@ -153,9 +153,11 @@ fn psc(suite: &NativeSuite, population: usize, cell: usize) -> Result<PscRespons
     );
     let response = PscResponse::new(membrane, *shape, tau_syn * 1e3, inputs);
     // Below threshold only: past it the cell would spike and reset, which the sum of PSCs
-    // does not describe. Checked on a grid a hundred times finer than the synapse.
+    // does not describe. Checked on a grid a hundred times finer than the synapse, coarsened
+    // so that a long run with many inputs costs at most ~10⁷ PSC evaluations at load.
     let duration_ms = suite.simulation.duration.si * 1e3;
-    let step = (tau_syn * 1e3 / 100.0).max(duration_ms / 1e6);
+    let work = (response.inputs.len().max(1) as f64) * duration_ms / 1e7;
+    let step = (tau_syn * 1e3 / 100.0).max(work).max(duration_ms / 1e6);
     let threshold = param("v_thresh") * 1e3;
     let mut t = 0.0;
     while t <= duration_ms {
