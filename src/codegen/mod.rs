@@ -293,6 +293,7 @@ pub fn apply_sweep(suite: &NativeSuite, point: usize) -> NativeSuite {
                 proj.weight = value;
             }
         }
+        SweepTarget::TimeStep => run.simulation.dt = value,
     }
     run.sweep = None;
     run

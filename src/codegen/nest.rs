@@ -241,6 +241,21 @@ impl Izhikevich2007OnNest {
     }
 }
 
+/// NEST's tics per ms for a step of `dt_ms`, when its default (1000) cannot express the step:
+/// the smallest 1000 × 10^k (k ≤ 6) of which the step is a whole number of tics.
+fn tics_per_ms(dt_ms: f64) -> Option<u64> {
+    let whole = |tics: f64| {
+        let n = dt_ms * tics;
+        (n - n.round()).abs() <= 1e-6 * n.max(1.0)
+    };
+    if whole(1000.0) {
+        return None;
+    }
+    (1..=6)
+        .map(|k| 1000 * 10u64.pow(k))
+        .find(|&tics| whole(tics as f64))
+}
+
 #[derive(Serialize)]
 struct Context {
     version: &'static str,
@@ -248,6 +263,9 @@ struct Context {
     /// `, sweep point N` when the run is one point of a sweep.
     sweep_label: String,
     dt: String,
+    /// `"tics_per_ms": N, ` when the step is no multiple of NEST's default tic (0.001 ms), else
+    /// empty: NEST refuses such a resolution unless its tic is made finer first.
+    tics: String,
     duration: String,
     seed: u64,
     threads: u32,
@@ -410,6 +428,9 @@ pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
         suite: net.suite.name.to_string(),
         sweep_label: String::new(),
         dt: number_in(net.dt(), "ms")?,
+        tics: tics_per_ms(net.dt_ms())
+            .map(|t| format!("\"tics_per_ms\": {t}, "))
+            .unwrap_or_default(),
         duration: number_in(net.duration(), "ms")?,
         seed: net.suite.simulation.seed,
         threads: net.suite.simulation.threads,
@@ -605,6 +626,15 @@ fn recording(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_step_finer_than_nests_tic_gets_a_finer_tic() {
+        use super::tics_per_ms;
+        assert_eq!(tics_per_ms(0.025), None);
+        assert_eq!(tics_per_ms(0.1), None);
+        assert_eq!(tics_per_ms(0.0125), Some(10_000));
+        assert_eq!(tics_per_ms(0.00625), Some(100_000));
+    }
+
     use super::Izhikevich2007OnNest;
     use crate::codegen::testing::{assert_parses_as_python, example, from_yaml, EXAMPLES};
     use crate::codegen::CodegenError;

@@ -427,6 +427,9 @@ pub enum SweepTarget {
         /// Index into [`NativeSuite::projections`].
         projection: usize,
     },
+    /// The integration step (`simulation.dt`): the same model at several time steps, to see
+    /// how each simulator converges to an exact answer (`checks.analytic`).
+    TimeStep,
 }
 
 /// Runs the protocol once per value (an f–I curve: step amplitude swept).

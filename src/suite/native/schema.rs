@@ -573,7 +573,7 @@ pub fn json_schema() -> Value {
             properties(SWEEP_KEYS, |k| match k {
                 "parameter" => Some(json!({
                     "type": "string",
-                    "pattern": r"^(stimuli\[[0-9]+\]\.amplitude|projections\[[0-9]+\]\.weight|populations\.[A-Za-z][A-Za-z0-9_]*\.parameters\.[A-Za-z][A-Za-z0-9_]*)$",
+                    "pattern": r"^(stimuli\[[0-9]+\]\.amplitude|projections\[[0-9]+\]\.weight|populations\.[A-Za-z][A-Za-z0-9_]*\.parameters\.[A-Za-z][A-Za-z0-9_]*|simulation\.dt)$",
                 })),
                 "values" => Some(json!({
                     "type": "array", "minItems": 1, "maxItems": 1000,

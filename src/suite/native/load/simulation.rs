@@ -20,7 +20,7 @@ pub(crate) const CONNECTIVITIES: &[&str] = &["crosscheck", "simulator"];
 /// typo of 1000 must not oversubscribe the runner.
 const MAX_THREADS: i64 = 64;
 /// Most time steps a run may take, so that every loop over them stays finite.
-const MAX_STEPS: f64 = 1e8;
+pub(super) const MAX_STEPS: f64 = 1e8;
 const DEFAULT_DT: &str = "0.025 ms";
 /// The seed of a suite that gives none (and of connectors that give none).
 pub(super) const DEFAULT_SEED: u64 = 1;

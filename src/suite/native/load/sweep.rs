@@ -44,6 +44,13 @@ impl<'a> Loader<'a> {
                 let (_, dim) = target.as_ref()?;
                 self.read_all(items, |l, i| l.quantity(i, "sweep value", *dim))
             });
+        if let (Some((SweepTarget::TimeStep, _)), Some(values), Some(items)) = (
+            &target,
+            &values,
+            node.get("values").and_then(|v| v.as_seq()),
+        ) {
+            self.time_steps(values, items, cx, projections);
+        }
         if self.errors.len() != before {
             return None;
         }
@@ -54,8 +61,50 @@ impl<'a> Loader<'a> {
         })
     }
 
-    /// `stimuli[N].amplitude`, `populations.NAME.parameters.PARAM` or `projections[N].weight`,
-    /// with the dimension its values must have.
+    /// Time steps of a `simulation.dt` sweep: each positive, at most every projection's delay
+    /// (a delay shorter than a step cannot be delivered), and within the step limit.
+    fn time_steps(
+        &mut self,
+        values: &[crate::suite::units::Quantity],
+        items: &[Node],
+        cx: &Context<'_>,
+        projections: Option<&[Projection]>,
+    ) {
+        let shortest_delay = projections
+            .unwrap_or_default()
+            .iter()
+            .map(|p| p.delay.si)
+            .fold(f64::INFINITY, f64::min);
+        for (dt, item) in values.iter().zip(items) {
+            if dt.si <= 0.0 {
+                self.error(item, "a time step must be positive");
+            } else if dt.si > shortest_delay * (1.0 + 1e-9) {
+                self.error_help(
+                    item,
+                    format!(
+                        "a time step of {} ms is longer than the shortest delay ({} ms)",
+                        dt.si * 1e3,
+                        shortest_delay * 1e3
+                    ),
+                    "sweep time steps no longer than every projection's delay",
+                );
+            } else if let Some(sim) = cx.simulation {
+                if sim.duration.si / dt.si > super::simulation::MAX_STEPS {
+                    self.error(
+                        item,
+                        format!(
+                            "{:.0} time steps (duration / dt) is more than the limit of {:.0}",
+                            sim.duration.si / dt.si,
+                            super::simulation::MAX_STEPS
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `stimuli[N].amplitude`, `populations.NAME.parameters.PARAM`, `projections[N].weight` or
+    /// `simulation.dt`, with the dimension its values must have.
     fn sweep_target(
         &mut self,
         node: &'a Node,
@@ -64,8 +113,8 @@ impl<'a> Loader<'a> {
         projections: Option<&[Projection]>,
     ) -> Option<(SweepTarget, Dimension)> {
         let text = self.string(node, "parameter")?;
-        let syntax_help = "write `stimuli[N].amplitude`, `populations.NAME.parameters.PARAM` \
-                           or `projections[N].weight`";
+        let syntax_help = "write `stimuli[N].amplitude`, `populations.NAME.parameters.PARAM`, \
+                           `projections[N].weight` or `simulation.dt`";
         let indexed = |prefix: &str, suffix: &str| -> Option<Option<usize>> {
             let rest = text.strip_prefix(prefix)?.strip_suffix(suffix)?;
             Some(
@@ -109,6 +158,9 @@ impl<'a> Loader<'a> {
                     None
                 }
             };
+        }
+        if text == "simulation.dt" {
+            return Some((SweepTarget::TimeStep, Dimension::TIME));
         }
         let parts: Vec<&str> = text.split('.').collect();
         if let ["populations", name, "parameters", param] = parts.as_slice() {

@@ -566,6 +566,41 @@ fn sweep_targets_resolve_with_dimensions() {
     assert_eq!(message, "cannot sweep `stimuli.0.amplitude`");
     let (_, _, message, _) = error(&sweep("projections[0].weight", "1 pA"));
     assert!(message.contains("the suite has 0 projections"), "{message}");
+    // The time step: the same model at several steps (a convergence study).
+    let steps = load_text(&sweep("simulation.dt", "0.1 ms, 0.05 ms, 0.025 ms")).expect("dt");
+    let steps = steps.sweep.expect("sweep");
+    assert_eq!(steps.target, SweepTarget::TimeStep);
+    let finest = crate::codegen::apply_sweep(
+        &load_text(&sweep("simulation.dt", "0.1 ms, 0.05 ms")).expect("dt"),
+        1,
+    );
+    assert!((finest.simulation.dt.si - 5e-5).abs() < 1e-15);
+    let (_, _, message, _) = error(&sweep("simulation.dt", "0.1 ms, 0 ms"));
+    assert_eq!(message, "a time step must be positive");
+    let (_, _, message, _) = error(&sweep("simulation.dt", "1 mV"));
+    assert!(message.starts_with("`sweep value`: "), "{message}");
+}
+
+#[test]
+fn a_time_step_sweep_stays_within_every_delay() {
+    let text = "suite: d
+simulation: {duration: 10 ms, dt: 0.1 ms}
+populations:
+  src: {cell: spike_source, size: 1, spike_times: [1 ms]}
+  cell: {cell: lif_curr_exp, size: 1}
+projections:
+  - {from: src, to: cell, connector: all_to_all, receptor: excitatory, weight: 10 pA, delay: 0.5 ms}
+record: [{population: cell, variables: [v]}]
+checks: {agreement: {traces: {v: {rms: 1 mV}}}}
+sweep: {parameter: simulation.dt, values: [0.25 ms, 1 ms]}
+";
+    let (line, _, message, help) = error(text);
+    assert_eq!(line, 10);
+    assert_eq!(
+        message,
+        "a time step of 1 ms is longer than the shortest delay (0.5 ms)"
+    );
+    assert!(help.contains("no longer than"), "{help}");
 }
 
 #[test]
