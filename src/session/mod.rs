@@ -108,23 +108,11 @@ pub async fn run(settings: Settings, loaded: Loaded) -> Exit {
             return Exit::ReportUnwritable;
         }
     }
-    let mut planned = match plan(&settings, loaded) {
-        Ok(planned) => planned,
-        Err(exit) => return exit,
-    };
-    let provisioned = match provision::for_jobs(&settings, &mut planned.jobs) {
-        Ok(provisioned) => provisioned,
+    let (planned, provisioned, stored) = match prepare(&settings, loaded) {
+        Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
     let tools = &provisioned.tools;
-    let stored = StoredData {
-        reference_dir: settings.reference_dir.clone(),
-    };
-    if !settings.allow_outside_paths {
-        if let Err(exit) = bless::check_reference_folders(&planned.jobs, &stored) {
-            return exit;
-        }
-    }
     // One bless at a time per reference root, held until this session has written its files.
     let _bless_locks = match settings.mode {
         Mode::Bless => match bless::lock_references(&planned.jobs, &stored) {
@@ -179,11 +167,7 @@ pub struct Ran {
 /// Plans, provisions and runs the jobs as [`run`] does (live lines included), without the
 /// checks across jobs and without writing reports.
 pub async fn run_only(settings: &Settings, loaded: Loaded) -> Result<Ran, Exit> {
-    let mut planned = plan(settings, loaded)?;
-    let provisioned = provision::for_jobs(settings, &mut planned.jobs)?;
-    let stored = StoredData {
-        reference_dir: settings.reference_dir.clone(),
-    };
+    let (planned, provisioned, stored) = prepare(settings, loaded)?;
     let options = run_options(settings, &provisioned, &stored);
     let jobs = planned.jobs.clone();
     let executed =
@@ -195,6 +179,24 @@ pub async fn run_only(settings: &Settings, loaded: Loaded) -> Result<Ran, Exit> 
         invalid: planned.invalid_results.len(),
         interrupted: executed.interrupted,
     })
+}
+
+/// What every session does before its jobs run: plan, provision, and (unless test files may
+/// name paths outside their repository) check that the stored data the suites are judged by
+/// lies inside it.
+fn prepare(
+    settings: &Settings,
+    loaded: Loaded,
+) -> Result<(Planned, provision::Provisioned, StoredData), Exit> {
+    let mut planned = plan(settings, loaded)?;
+    let provisioned = provision::for_jobs(settings, &mut planned.jobs)?;
+    let stored = StoredData {
+        reference_dir: settings.reference_dir.clone(),
+    };
+    if !settings.allow_outside_paths {
+        bless::check_reference_folders(&planned.jobs, &stored)?;
+    }
+    Ok((planned, provisioned, stored))
 }
 
 /// The jobs of a session and what planning found on the way.
