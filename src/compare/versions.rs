@@ -356,6 +356,45 @@ fn snap_into(t: f64, lo: f64, hi: f64) -> Option<f64> {
     }
 }
 
+/// B − A on A's time axis, for plotting the difference [`diff_column`] measures: the finite
+/// points only, and whether B had to be interpolated (the axes differ). B is taken at A's times
+/// exactly as [`diff_column`] takes it (sample by sample on the same axis; else linearly
+/// interpolated inside the common span, the value nearer A's at a time B recorded twice); A's
+/// times outside B's span have no difference.
+pub fn difference_series(
+    time_a: &[f64],
+    a: &[f64],
+    time_b: &[f64],
+    b: &[f64],
+) -> (Vec<(f64, f64)>, bool) {
+    let n_a = time_a.len().min(a.len());
+    let n_b = time_b.len().min(b.len());
+    let (time_a, a, time_b, b) = (&time_a[..n_a], &a[..n_a], &time_b[..n_b], &b[..n_b]);
+    let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    if n_a == n_b && time_a.iter().zip(time_b).all(|(&x, &y)| same_time(x, y)) {
+        let delta = time_a
+            .iter()
+            .zip(a.iter().zip(b))
+            .map(|(&t, (&x, &y))| (t, y - x))
+            .filter(finite)
+            .collect();
+        return (delta, false);
+    }
+    let (Some(&b_first), Some(&b_last)) = (time_b.first(), time_b.last()) else {
+        return (Vec::new(), true);
+    };
+    let delta = time_a
+        .iter()
+        .zip(a)
+        .filter_map(|(&t, &x)| {
+            let t_b = snap_into(t, b_first, b_last)?;
+            Some((t, b_at(time_b, b, t_b, x) - x))
+        })
+        .filter(finite)
+        .collect();
+    (delta, true)
+}
+
 /// Where two spike trains differ first.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SpikeParting {
@@ -555,6 +594,25 @@ pub fn describe_spikes(name: &str, d: &SpikeDiff) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_difference_series_interpolates_b_onto_a_s_times() {
+        let t_a = [0.0, 1.0, 2.0, 3.0];
+        let a = [0.0, 1.0, 2.0, 3.0];
+        let t_b = [0.0, 2.0];
+        let b = [1.0, 3.0];
+        let (d, interpolated) = difference_series(&t_a, &a, &t_b, &b);
+        assert!(interpolated);
+        assert_eq!(d, [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)]);
+        let (d, interpolated) = difference_series(&t_a, &a, &t_a, &[0.0, 1.0, 2.5, f64::NAN]);
+        assert!(!interpolated);
+        assert_eq!(d, [(0.0, 0.0), (1.0, 0.0), (2.0, 0.5)]);
+        // At a step recorded twice, the side nearer A's value.
+        assert_eq!(
+            b_at(&[0.0, 1.0, 1.0, 2.0], &[0.0, 0.0, 5.0, 5.0], 1.0, 4.0),
+            5.0
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

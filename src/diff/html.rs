@@ -54,8 +54,6 @@ const COLUMNS_PLOTTED: usize = 4;
 const CELLS_PLOTTED: usize = 50;
 /// Columns or cells of one output listed in its table at most (the most different ones).
 const ROWS_LISTED: usize = 200;
-/// Two times are one instant within this, relative to max(1, |t|) (as the comparison has it).
-const TIME_EPS: f64 = 1e-9;
 
 /// Checks, before anything runs, that `dir` can take the report: it is a folder or can be
 /// created (it is created), it is writable, and it holds no `index.html`, `assets/` or `tests/`
@@ -811,7 +809,7 @@ fn column_plot(
             points: points(time_b, values_b),
         },
     ];
-    let (delta, interpolated) = difference(time_a, values_a, time_b, values_b);
+    let (delta, interpolated) = versions::difference_series(time_a, values_a, time_b, values_b);
     let largest = delta
         .iter()
         .map(|p| p.1.abs())
@@ -858,71 +856,6 @@ fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
     } else {
         (lo - 0.5, hi + 0.5)
     }
-}
-
-/// Two times are the same instant, up to accumulated rounding.
-fn same_time(x: f64, y: f64) -> bool {
-    x == y || (x - y).abs() <= TIME_EPS * x.abs().max(1.0)
-}
-
-/// B − A on A's time axis, finite points only, and whether B had to be interpolated (the axes
-/// differ). Where they differ, B is interpolated linearly at A's times inside B's span; A's
-/// times outside it have no difference. Times are assumed non-decreasing.
-fn difference(time_a: &[f64], a: &[f64], time_b: &[f64], b: &[f64]) -> (Vec<(f64, f64)>, bool) {
-    let n_a = time_a.len().min(a.len());
-    let n_b = time_b.len().min(b.len());
-    let (time_a, a, time_b, b) = (&time_a[..n_a], &a[..n_a], &time_b[..n_b], &b[..n_b]);
-    let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
-    if n_a == n_b && time_a.iter().zip(time_b).all(|(&x, &y)| same_time(x, y)) {
-        let delta = time_a
-            .iter()
-            .zip(a.iter().zip(b))
-            .map(|(&t, (&x, &y))| (t, y - x))
-            .filter(finite)
-            .collect();
-        return (delta, false);
-    }
-    let delta = time_a
-        .iter()
-        .zip(a)
-        .filter_map(|(&t, &x)| Some((t, interpolate(time_b, b, t, x)? - x)))
-        .filter(finite)
-        .collect();
-    (delta, true)
-}
-
-/// The value of `v` (on `t`, non-decreasing) at time `at`, linearly interpolated; `None` outside
-/// `t`'s span. At a time recorded more than once (a step), the value nearest `near`, as the
-/// comparison takes it.
-fn interpolate(t: &[f64], v: &[f64], at: f64, near: f64) -> Option<f64> {
-    let (&first, &last) = (t.first()?, t.last()?);
-    let at = if same_time(at, first) {
-        first
-    } else if same_time(at, last) {
-        last
-    } else {
-        at
-    };
-    if !(at >= first && at <= last) {
-        return None;
-    }
-    let lo = t.partition_point(|&x| x < at);
-    let hi = t.partition_point(|&x| x <= at);
-    if lo < hi {
-        return v[lo..hi]
-            .iter()
-            .copied()
-            .min_by(|x, y| (x - near).abs().total_cmp(&(y - near).abs()));
-    }
-    if lo == 0 || lo >= t.len() {
-        return None;
-    }
-    let (t0, t1, v0, v1) = (t[lo - 1], t[lo], v[lo - 1], v[lo]);
-    Some(if v0 == v1 {
-        v0
-    } else {
-        v0 + (at - t0) / (t1 - t0) * (v1 - v0)
-    })
 }
 
 /// Both runs' spike trains of an output, one band each, with B's spikes that have no
@@ -1429,22 +1362,7 @@ mod tests {
     }
 
     #[test]
-    fn the_difference_interpolates_b_onto_a_s_times() {
-        let t_a = [0.0, 1.0, 2.0, 3.0];
-        let a = [0.0, 1.0, 2.0, 3.0];
-        let t_b = [0.0, 2.0];
-        let b = [1.0, 3.0];
-        let (d, interpolated) = difference(&t_a, &a, &t_b, &b);
-        assert!(interpolated);
-        assert_eq!(d, [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)]);
-        let (d, interpolated) = difference(&t_a, &a, &t_a, &[0.0, 1.0, 2.5, f64::NAN]);
-        assert!(!interpolated);
-        assert_eq!(d, [(0.0, 0.0), (1.0, 0.0), (2.0, 0.5)]);
-        // At a step recorded twice, the side nearer A's value.
-        assert_eq!(
-            interpolate(&[0.0, 1.0, 1.0, 2.0], &[0.0, 0.0, 5.0, 5.0], 1.0, 4.0),
-            Some(5.0)
-        );
+    fn value_pairs_get_just_enough_digits() {
         assert_eq!(
             pair(-63.0001, -63.0002),
             ("-63.0001".into(), "-63.0002".into())
