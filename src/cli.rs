@@ -475,6 +475,7 @@ fn merge(args: &MergeArgs) -> Exit {
         terminal::summary_table(&report.tests, report.duration_s)
     );
     print!("{}", terminal::agreement_table(&report.agreement));
+    print!("{}", terminal::convergence_table(&report.convergence));
     let outputs = Outputs {
         json: args.json.clone(),
         junit: args.junit.clone(),

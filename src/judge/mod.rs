@@ -13,13 +13,16 @@
 //! | [`reference`] | a suite job against its blessed reference data | the job's recordings |
 //! | [`calibration`] | a network job's distributions against their seed-to-seed calibration | the job's recordings |
 //! | [`agreement`] | every pair of engines that ran the same suite | all of the suite's recordings |
+//! | [`convergence`] | each engine's order of accuracy over a time-step sweep | the sweep's analytic errors |
 //!
-//! All but `agreement` need only one job, so the runner judges them before it reports the job
-//! (the live line shows the final verdict); `agreement` runs once every job has finished.
+//! All but `agreement` and `convergence` need only one job, so the runner judges them before
+//! it reports the job (the live line shows the final verdict); those two run once every job
+//! has finished, and are reported in sections of their own.
 
 pub mod agreement;
 pub mod analytic;
 pub mod calibration;
+pub mod convergence;
 pub mod features;
 pub mod omv;
 pub mod reference;

@@ -406,6 +406,7 @@ mod tests {
             summary: Summary::from_results(&tests),
             tests,
             agreement: vec![],
+            convergence: vec![],
             history: None,
         }
     }

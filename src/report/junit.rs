@@ -186,6 +186,7 @@ mod tests {
             summary: Summary::from_results(&tests),
             tests,
             agreement: vec![],
+            convergence: vec![],
             history: None,
         };
         insta::assert_snapshot!(render(&report).unwrap());

@@ -119,6 +119,11 @@ pub fn merge(shards: Vec<(PathBuf, RunReport)>) -> Result<RunReport, MergeError>
     for a in &merged.agreement {
         seen_suites.insert(a.suite.clone(), first_path.clone());
     }
+    let mut seen_convergence: BTreeMap<String, PathBuf> = merged
+        .convergence
+        .iter()
+        .map(|c| (format!("{} {}", c.suite, c.what), first_path.clone()))
+        .collect();
     for (path, shard) in iter {
         for t in &shard.tests {
             let key = format!("{} [{}]", test_key(t), t.model);
@@ -134,6 +139,16 @@ pub fn merge(shards: Vec<(PathBuf, RunReport)>) -> Result<RunReport, MergeError>
             if let Some(first) = seen_suites.insert(a.suite.clone(), path.clone()) {
                 return Err(MergeError::Overlap {
                     what: format!("the agreement matrix of suite {}", a.suite),
+                    first,
+                    second: path,
+                });
+            }
+        }
+        for c in &shard.convergence {
+            let key = format!("{} {}", c.suite, c.what);
+            if let Some(first) = seen_convergence.insert(key.clone(), path.clone()) {
+                return Err(MergeError::Overlap {
+                    what: format!("the convergence of {key}"),
                     first,
                     second: path,
                 });
@@ -159,6 +174,7 @@ pub fn merge(shards: Vec<(PathBuf, RunReport)>) -> Result<RunReport, MergeError>
         }
         merged.tests.extend(shard.tests);
         merged.agreement.extend(shard.agreement);
+        merged.convergence.extend(shard.convergence);
     }
     merged.hostname = (!hosts.is_empty()).then(|| hosts.join(", "));
     merged.summary = Summary::from_results(&merged.tests);
@@ -192,6 +208,7 @@ mod tests {
             summary: Summary::from_results(&tests),
             tests,
             agreement: vec![],
+            convergence: vec![],
             history: None,
         }
     }

@@ -247,6 +247,37 @@ fn truncate_left(text: &str, width: usize) -> String {
     }
 }
 
+/// Per analytic check with a `convergence` rule: each engine's verdict, order and errors.
+pub fn convergence_table(convergence: &[crate::results::Convergence]) -> String {
+    let mut out = String::new();
+    for entry in convergence {
+        out.push_str(&format!(
+            "\nconvergence: {} {} (order {})\n",
+            entry.suite,
+            entry.what,
+            entry.band_text()
+        ));
+        let width = entry
+            .engines
+            .iter()
+            .map(|e| e.engine.len())
+            .max()
+            .unwrap_or(4);
+        for engine in &entry.engines {
+            out.push_str(&format!(
+                "  {:<width$}  {:<4}  {}\n",
+                engine.engine,
+                match engine.status {
+                    crate::results::CheckStatus::Pass => "pass",
+                    _ => "FAIL",
+                },
+                engine.message
+            ));
+        }
+    }
+    out
+}
+
 /// One matrix per suite run, then the reasons for each disagreement.
 pub fn agreement_table(agreement: &[crate::results::Agreement]) -> String {
     let mut out = String::new();

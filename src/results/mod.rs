@@ -4,11 +4,13 @@
 //! crosscheck's public interface (documented in the README). Add fields; do not rename them.
 
 mod agreement;
+mod convergence;
 mod plots;
 mod recordings;
 mod report;
 
 pub use agreement::{Agreement, PairAgreement, PairCheck};
+pub use convergence::{Convergence, ConvergencePoint, EngineConvergence};
 pub use plots::{DifferenceSeries, PlotData, PopulationSummary, SpikeSeries, TraceSeries};
 pub use recordings::{Recordings, Trace};
 pub use report::{HistorySummary, RunReport, Slowdown, TestTrend};

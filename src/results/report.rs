@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Agreement, Summary, TestResult};
+use super::{Agreement, Convergence, Summary, TestResult};
 
 /// Everything known about a finished run: the document written by `--json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,6 +36,10 @@ pub struct RunReport {
     /// Cross-simulator agreement of crosscheck suites: one matrix per suite run.
     #[serde(default)]
     pub agreement: Vec<Agreement>,
+    /// The order of accuracy of each engine across a suite's time-step sweep: one entry per
+    /// analytic check with a `convergence` rule (and per error it fits).
+    #[serde(default)]
+    pub convergence: Vec<Convergence>,
     /// With `--history`: the trends of the last runs (the HTML report shows them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<HistorySummary>,

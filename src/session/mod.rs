@@ -5,7 +5,8 @@
 //! provision   the simulators those jobs need, pinned and side-by-side versions
 //! execute     cached results, then the runner: each job runs and is judged (its own checks,
 //!             then its stored reference and calibration) before it is reported
-//! across      what needs several jobs: plot data, agreement between engines
+//! across      what needs several jobs: plot data, agreement between engines, each engine's
+//!             order of accuracy over a time-step sweep
 //! output      summary, history, GitHub annotations, JSON / JUnit / HTML files
 //! bless       (bless only) the reference data, after showing what changes
 //! ```
@@ -123,7 +124,7 @@ pub async fn run(settings: Settings, loaded: Loaded) -> Exit {
     };
     let options = run_options(&settings, &provisioned, &stored);
     let mut executed = execute::execute(&settings, planned.jobs, tools, options, &stored).await;
-    let agreement = across_jobs(&mut executed, &stored);
+    let across = across_jobs(&mut executed, &stored);
     executed.results.extend(planned.invalid_results);
     let report = output::RunSummary {
         started_at,
@@ -131,7 +132,7 @@ pub async fn run(settings: Settings, loaded: Loaded) -> Exit {
         jobs: settings.jobs,
         interrupted: executed.interrupted,
     }
-    .into_report(tools, executed.results, agreement);
+    .into_report(tools, executed.results, across);
     let written = output::output(&settings, report);
     if settings.mode == Mode::Bless && !executed.interrupted {
         let blessed = bless::bless(
@@ -284,12 +285,16 @@ fn run_options(
     }
 }
 
-/// What needs several jobs' recordings: every suite job's plot data (its reference and its
-/// differences from the other engines), then the agreement between engines.
+/// What needs several jobs: every suite job's plot data (its reference and its differences from
+/// the other engines), the agreement between engines, and each engine's order of accuracy over
+/// a time-step sweep.
 fn across_jobs(
     executed: &mut execute::Executed,
     stored: &StoredData,
-) -> Vec<crate::results::Agreement> {
+) -> (
+    Vec<crate::results::Agreement>,
+    Vec<crate::results::Convergence>,
+) {
     attach_plots(
         &executed.suite_jobs,
         &mut executed.results,
@@ -303,7 +308,10 @@ fn across_jobs(
         .filter(|(_, job)| job.seed.is_none())
         .cloned()
         .collect();
-    crate::judge::agreement::evaluate(&main_jobs, &executed.results, &executed.recordings)
+    let agreement =
+        crate::judge::agreement::evaluate(&main_jobs, &executed.results, &executed.recordings);
+    let convergence = crate::judge::convergence::evaluate(&main_jobs, &executed.results);
+    (agreement, convergence)
 }
 
 /// The exit code of a `run`: interruption first, then what could not be done, then verdicts.
@@ -320,7 +328,10 @@ fn exit_code(written: &output::Written, refused: usize, had_invalid: bool) -> Ex
         Exit::EngineUnavailable
     } else if had_invalid {
         Exit::InvalidTestFile
-    } else if !report.summary.all_passed() || report.agreement.iter().any(|a| !a.passed()) {
+    } else if !report.summary.all_passed()
+        || report.agreement.iter().any(|a| !a.passed())
+        || report.convergence.iter().any(|c| !c.passed())
+    {
         Exit::TestsFailed
     } else {
         Exit::Success

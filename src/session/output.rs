@@ -1,4 +1,5 @@
-//! A session's output once every job is judged: the summary and agreement tables, the history
+//! A session's output once every job is judged: the summary, agreement and convergence tables,
+//! the history
 //! (first, so the reports show its trends), GitHub annotations and job summary, then the JSON,
 //! JUnit and HTML files.
 
@@ -9,8 +10,8 @@ use super::{Outputs, Settings};
 use crate::engine::Tools;
 use crate::exit::error;
 use crate::report::{self, terminal};
-use crate::results::Agreement;
 use crate::results::RunReport;
+use crate::results::{Agreement, Convergence};
 use crate::results::{Summary, TestResult};
 
 /// When and how the session ran, for its report.
@@ -26,12 +27,13 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// The run's report: these facts, the simulator versions, every result and the agreement.
+    /// The run's report: these facts, the simulator versions, every result, the agreement and
+    /// the convergence.
     pub fn into_report(
         self,
         tools: &Tools,
         results: Vec<TestResult>,
-        agreement: Vec<Agreement>,
+        (agreement, convergence): (Vec<Agreement>, Vec<Convergence>),
     ) -> RunReport {
         let mut versions: BTreeMap<String, String> = tools.state.versions.clone();
         if let Some(v) = tools.jnml_version() {
@@ -54,6 +56,7 @@ impl RunSummary {
             summary: Summary::from_results(&results),
             tests: results,
             agreement,
+            convergence,
             history: None,
         }
     }
@@ -75,6 +78,7 @@ pub fn output(settings: &Settings, mut report: RunReport) -> Written {
         terminal::summary_table(&report.tests, report.duration_s)
     );
     print!("{}", terminal::agreement_table(&report.agreement));
+    print!("{}", terminal::convergence_table(&report.convergence));
     let mut failed = false;
     if let Some(path) = &settings.history {
         failed |= !append_history(path, &settings.paths, &mut report);

@@ -13,6 +13,7 @@
 //! not write (an unrelated `index.html`, say), and removes stale files of its own earlier
 //! reports only when its manifest lists them.
 
+mod convergence;
 pub(crate) mod page;
 
 use std::collections::BTreeSet;
@@ -244,12 +245,17 @@ fn render(report: &RunReport) -> Result<Vec<Output>, HtmlError> {
         page_panicked,
     )?;
     outputs.append(&mut rendered);
+    let convergence_plots = convergence::plot_files(report)?;
     for plots in row_plots {
         outputs.extend(plots.files.into_iter().map(|(path, svg)| Output {
             path,
             bytes: svg.into_bytes(),
         }));
     }
+    outputs.extend(convergence_plots.into_iter().map(|(path, svg)| Output {
+        path,
+        bytes: svg.into_bytes(),
+    }));
     Ok(outputs)
 }
 

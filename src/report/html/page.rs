@@ -39,6 +39,8 @@ pub struct Pages<'a> {
     /// The row of each test.
     row_of_test: Vec<usize>,
     engines: Vec<String>,
+    /// The convergence entries, shown on the index and on the pages of their suite's jobs.
+    convergence: Vec<super::convergence::ConvergenceView>,
 }
 
 impl<'a> Pages<'a> {
@@ -85,6 +87,7 @@ impl<'a> Pages<'a> {
             rows,
             row_of_test,
             engines,
+            convergence: super::convergence::views(report),
         }
     }
 
@@ -249,6 +252,11 @@ impl<'a> Pages<'a> {
             &report.agreement.iter().filter(|a| !a.passed()).count(),
         );
         ctx.insert("agreement", &agreement);
+        ctx.insert("convergence", &self.convergence);
+        ctx.insert(
+            "convergence_failures",
+            &self.convergence.iter().filter(|c| c.status != "pass").count(),
+        );
         Ok(ctx)
     }
 
@@ -319,6 +327,12 @@ impl<'a> Pages<'a> {
         ctx.insert("plot_engines", &plots.engines);
 
         ctx.insert("agreement", &self.agreement_of(t).map(heatmap));
+        let convergence: Vec<&super::convergence::ConvergenceView> = self
+            .convergence
+            .iter()
+            .filter(|c| c.file == t.file)
+            .collect();
+        ctx.insert("convergence", &convergence);
         let commands: Vec<CommandView> = t
             .commands
             .iter()

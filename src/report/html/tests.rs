@@ -3,12 +3,46 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::results::{
-    Agreement, DifferenceSeries, PairAgreement, PairCheck, PlotData, PopulationSummary,
-    SpikeSeries, TraceSeries,
+    Agreement, Convergence, ConvergencePoint, DifferenceSeries, EngineConvergence, PairAgreement,
+    PairCheck, PlotData, PopulationSummary, SpikeSeries, TraceSeries,
 };
 use crate::results::{
     CheckStatus, CommandRecord, ObservableResult, Status, Summary, TestResult, Value,
 };
+
+/// A convergence entry: one exact engine, one first-order, one failing; `text` in every
+/// free-text field.
+fn convergence(text: &str, file: PathBuf) -> Convergence {
+    let engine = |name: &str, errors: [f64; 3], exact: bool, status| EngineConvergence {
+        engine: name.to_string(),
+        status,
+        points: [0.1, 0.05, 0.025]
+            .iter()
+            .zip(errors)
+            .map(|(dt, e)| ConvergencePoint {
+                dt_ms: *dt,
+                error: Some(e),
+            })
+            .collect(),
+        order: (!exact).then_some(1.0),
+        r_squared: None,
+        exact,
+        message: text.to_string(),
+    };
+    Convergence {
+        suite: text.into(),
+        file,
+        line: 40,
+        what: text.into(),
+        order_band: [0.9, 1.1],
+        exact_below: 1e-8,
+        engines: vec![
+            engine("NEURON", [4e-10, 4e-10, 4e-10], true, CheckStatus::Pass),
+            engine("NEST", [4e-3, 2e-3, 1e-3], false, CheckStatus::Pass),
+            engine(text, [4e-3, 3.9e-3, 3.8e-3], false, CheckStatus::Fail),
+        ],
+    }
+}
 
 const EVIL: &str = "<script>alert(1)</script> \"quoted\" & <img src=x onerror=alert(2)>";
 
@@ -129,6 +163,7 @@ fn evil_report() -> RunReport {
                 }],
             }],
         }],
+        convergence: vec![convergence(EVIL, tests[0].file.clone())],
         tests,
         history: None,
     }
@@ -232,7 +267,41 @@ fn good_report() -> RunReport {
         summary: Summary::from_results(&tests),
         tests,
         agreement: vec![],
+        convergence: vec![],
         history: None,
+    }
+}
+
+#[test]
+fn a_convergence_check_gets_its_plot_on_the_index_and_its_suites_pages() {
+    let mut report = good_report();
+    let file = report.tests[0].file.clone();
+    report.convergence = vec![convergence("rc_step", file)];
+    let outputs = render(&report).unwrap();
+    let svg = outputs
+        .iter()
+        .find(|o| o.path == "tests/convergence-000.svg")
+        .expect("the convergence plot");
+    let svg = String::from_utf8_lossy(&svg.bytes);
+    for label in ["NEURON (exact)", "NEST", "expected order 1"] {
+        assert!(svg.contains(label), "{label} missing from the plot");
+    }
+    let (index, page) = render_pages(&report, 0).unwrap();
+    assert!(index.contains("<section id=\"convergence\">"));
+    assert!(
+        index.contains("src=\"tests&#x2F;convergence-000.svg\""),
+        "{index}"
+    );
+    assert!(index.contains("check(s) out of their order band"));
+    assert!(page.contains("src=\"convergence-000.svg\""));
+    // A page of another suite does not show it.
+    let other = report
+        .tests
+        .iter()
+        .position(|t| t.file != report.tests[0].file);
+    if let Some(other) = other {
+        let (_, page) = render_pages(&report, other).unwrap();
+        assert!(!page.contains("convergence-000.svg"));
     }
 }
 

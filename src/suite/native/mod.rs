@@ -476,8 +476,68 @@ pub struct AnalyticCheck {
     /// The largest shift of a spike from its exact time (`spikes: {max_shift}`); the spike
     /// counts must be equal.
     pub max_spike_shift: Option<Quantity>,
+    /// The order of accuracy expected across a time-step sweep (`convergence`).
+    pub convergence: Option<ConvergenceRule>,
     /// Where the check is defined.
     pub location: Location,
+}
+
+/// How an analytic check's error must shrink as the step does, across the points of a
+/// `simulation.dt` sweep (`convergence`): judged per engine once every point has run
+/// ([`crate::judge::convergence`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvergenceRule {
+    /// Which of the check's errors is fitted (`error`): one the check bounds at each step.
+    pub error: AnalyticMeasure,
+    /// The band the fitted order must lie in (`order: [low, high]`), e.g. `[0.9, 1.1]` for a
+    /// first-order method: error ∝ dt^order.
+    pub order: (f64, f64),
+    /// Errors at or below this are rounding, not truncation (`exact_below`, default 1e-8): an
+    /// engine under it at every step integrates the model exactly and has no order to fit.
+    pub exact_below: f64,
+    /// Where the rule is defined.
+    pub location: Location,
+}
+
+/// One of the error measures of an analytic check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalyticMeasure {
+    /// `rms_relative` of each recorded potential the check judges.
+    RmsRelative,
+    /// `max_relative` of each recorded potential the check judges.
+    MaxRelative,
+    /// `spike_shift`: the largest shift of a spike from its exact time, in ms.
+    SpikeShift,
+}
+
+impl AnalyticMeasure {
+    /// Every measure, in the order the documentation lists them.
+    pub const ALL: [AnalyticMeasure; 3] = [
+        AnalyticMeasure::RmsRelative,
+        AnalyticMeasure::MaxRelative,
+        AnalyticMeasure::SpikeShift,
+    ];
+
+    /// The name a suite writes (`error: rms_relative`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AnalyticMeasure::RmsRelative => "rms_relative",
+            AnalyticMeasure::MaxRelative => "max_relative",
+            AnalyticMeasure::SpikeShift => "spike_shift",
+        }
+    }
+
+    /// Whether a job's analytic observable (as [`crate::judge::analytic`] names them:
+    /// `analytic v rms_relative`, `analytic spikes`) reports this measure.
+    pub fn reported_by(self, observable: &str) -> bool {
+        match self {
+            AnalyticMeasure::SpikeShift => observable == "analytic spikes",
+            other => {
+                observable.starts_with("analytic ")
+                    && observable.ends_with(&format!(" {}", other.name()))
+            }
+        }
+    }
 }
 
 /// Bounds on a trace's error against its exact answer, as NSuite measures it: relative to the

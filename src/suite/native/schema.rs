@@ -13,8 +13,9 @@ use serde_json::{json, Map, Value};
 use super::library::{CellKind, ParamSpec, CELL_TYPES};
 use super::load::{
     example_unit, ANALYTIC_KEYS, ANALYTIC_SPIKE_KEYS, ANALYTIC_TRACE_KEYS, CHECKS_KEYS,
-    FEATURE_KEYS, MAX_POPULATION_SIZE, MODEL_KEYS, POPULATION_KEYS, PROJECTION_KEYS, RECORD_KEYS,
-    RULES_KEYS, SIMULATION_KEYS, STATISTIC_KEYS, STEP_KEYS, SWEEP_KEYS, TOP_KEYS, TRACE_KEYS,
+    CONVERGENCE_KEYS, FEATURE_KEYS, MAX_POPULATION_SIZE, MODEL_KEYS, POPULATION_KEYS,
+    PROJECTION_KEYS, RECORD_KEYS, RULES_KEYS, SIMULATION_KEYS, STATISTIC_KEYS, STEP_KEYS,
+    SWEEP_KEYS, TOP_KEYS, TRACE_KEYS,
 };
 use super::{Feature, Simulator, Statistic};
 use crate::suite::units::Dimension;
@@ -483,12 +484,43 @@ fn analytic() -> Value {
             "cell" => Some(json!({"type": "integer", "minimum": 0, "description": "default 0"})),
             "v" => Some(v.clone()),
             "spikes" => Some(spikes.clone()),
+            "convergence" => Some(convergence()),
             _ => None,
         }),
         &["population"],
     );
     schema["minProperties"] = json!(2);
     schema["description"] = json!("a LIF cell's recordings against the exact answer crosscheck derives from the suite's model");
+    schema
+}
+
+/// An analytic check's `convergence` across a `simulation.dt` sweep.
+fn convergence() -> Value {
+    let measures: Vec<&str> = crate::suite::native::AnalyticMeasure::ALL
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    let mut schema = object(
+        properties(CONVERGENCE_KEYS, |k| match k {
+            "error" => Some(
+                json!({"enum": measures, "description": "the check's error fitted against the step (one the check bounds)"}),
+            ),
+            "order" => Some(json!({
+                "type": "array",
+                "items": {"type": "number", "minimum": 0, "maximum": 10},
+                "minItems": 2,
+                "maxItems": 2,
+                "description": "[low, high]: the band the fitted order (error ∝ dt^order) must lie in"
+            })),
+            "exact_below" => Some(
+                json!({"type": "number", "exclusiveMinimum": 0, "description": "errors at or below this are rounding: an engine under it at every step is exact (default 1e-8)"}),
+            ),
+            _ => None,
+        }),
+        &["error", "order"],
+    );
+    schema["description"] =
+        json!("the order of accuracy across the suite's `simulation.dt` sweep, fitted per engine");
     schema
 }
 

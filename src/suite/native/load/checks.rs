@@ -8,8 +8,9 @@
 use super::network::MAX_POPULATION_SIZE;
 use super::{Context, Loader};
 use crate::suite::native::{
-    AnalyticCheck, AnalyticTraceRule, CellSelection, Checks, Criterion, Feature, FeatureCheck,
-    Recording, RecordingRules, Statistic, StatisticCheck, Sweep, TraceRule, Variable,
+    AnalyticCheck, AnalyticMeasure, AnalyticTraceRule, CellSelection, Checks, ConvergenceRule,
+    Criterion, Feature, FeatureCheck, Recording, RecordingRules, Statistic, StatisticCheck, Sweep,
+    SweepTarget, TraceRule, Variable,
 };
 use crate::suite::source::quoted_list;
 use crate::suite::units::{Dimension, Quantity};
@@ -26,7 +27,12 @@ pub(crate) const CHECKS_KEYS: &[&str] = &[
     "analytic",
 ];
 /// The keys of an analytic check.
-pub(crate) const ANALYTIC_KEYS: &[&str] = &["population", "cell", "v", "spikes"];
+pub(crate) const ANALYTIC_KEYS: &[&str] = &["population", "cell", "v", "spikes", "convergence"];
+/// The keys of an analytic check's `convergence`.
+pub(crate) const CONVERGENCE_KEYS: &[&str] = &["error", "order", "exact_below"];
+/// The fewest time steps a convergence check fits an order on: two points always lie on a
+/// line, so a third is the first that can contradict it.
+pub(crate) const MIN_CONVERGENCE_STEPS: usize = 3;
 /// The bounds of an analytic check's `v`.
 pub(crate) const ANALYTIC_TRACE_KEYS: &[&str] = &["rms_relative", "max_relative"];
 /// The keys of an analytic check's `spikes`.
@@ -178,7 +184,7 @@ impl<'a> Loader<'a> {
         if let Some(n) = node.get("analytic").filter(|n| !n.is_null()) {
             if let Some(items) = self.list(n, "analytic") {
                 checks.analytic =
-                    self.read_valid(items, |l, item| l.analytic(item, cx, recordings));
+                    self.read_valid(items, |l, item| l.analytic(item, cx, recordings, sweep));
             }
         }
         if self.errors.len() != before {
@@ -390,6 +396,7 @@ impl<'a> Loader<'a> {
         node: &'a Node,
         cx: &Context<'_>,
         recordings: Option<&[Recording]>,
+        sweep: Option<&Sweep>,
     ) -> Option<AnalyticCheck> {
         let what = "an analytic check";
         self.mapping(node, "analytic", ANALYTIC_KEYS)?;
@@ -431,6 +438,9 @@ impl<'a> Loader<'a> {
             let shift = self.required(n, "max_shift", n, "`spikes`")?;
             self.positive(shift, "max_shift", Dimension::TIME, false)
         });
+        let convergence = node
+            .get("convergence")
+            .and_then(|n| self.convergence(n, v, max_spike_shift.is_some(), sweep));
         if node.get("v").is_none() && node.get("spikes").is_none() {
             self.error_help(
                 node,
@@ -463,8 +473,118 @@ impl<'a> Loader<'a> {
             cell: cell?,
             v,
             max_spike_shift,
+            convergence,
             location: self.src.location(node),
         })
+    }
+
+    /// An analytic check's `convergence`: which of its errors is fitted against the step, and
+    /// the band of orders accepted. Needs a `simulation.dt` sweep of enough steps, and an
+    /// error the check itself bounds (so each step's job reports it).
+    fn convergence(
+        &mut self,
+        node: &'a Node,
+        v: Option<AnalyticTraceRule>,
+        spikes: bool,
+        sweep: Option<&Sweep>,
+    ) -> Option<ConvergenceRule> {
+        self.mapping(node, "convergence", CONVERGENCE_KEYS)?;
+        let before = self.errors.len();
+        let names: Vec<&'static str> = AnalyticMeasure::ALL.iter().map(|m| m.name()).collect();
+        let error = self
+            .required(node, "error", node, "`convergence`")
+            .and_then(|n| {
+                let name = self.choice(n, "error", &names)?;
+                let measure = AnalyticMeasure::ALL.into_iter().find(|m| m.name() == name)?;
+                let bounded = match measure {
+                    AnalyticMeasure::RmsRelative => v.is_some_and(|r| r.rms_relative.is_some()),
+                    AnalyticMeasure::MaxRelative => v.is_some_and(|r| r.max_relative.is_some()),
+                    AnalyticMeasure::SpikeShift => spikes,
+                };
+                if !bounded {
+                    let bound = match measure {
+                        AnalyticMeasure::SpikeShift => "`spikes: {max_shift: …}`".to_string(),
+                        other => format!("`v: {{{}: …}}`", other.name()),
+                    };
+                    self.error_help(
+                        n,
+                        format!("the check does not measure `{name}` at each step"),
+                        format!("add {bound} to the check: it bounds the error at every step, and its value is what the order is fitted on"),
+                    );
+                    return None;
+                }
+                Some(measure)
+            });
+        let order = self
+            .required(node, "order", node, "`convergence`")
+            .and_then(|n| self.order_band(n));
+        let exact_below = match node.get("exact_below") {
+            None => Some(1e-8),
+            Some(n) => self
+                .positive(n, "exact_below", Dimension::DIMENSIONLESS, true)
+                .map(|q| q.si),
+        };
+        match sweep {
+            Some(s) if s.target == SweepTarget::TimeStep => {
+                if s.values.len() < MIN_CONVERGENCE_STEPS {
+                    self.error_help(
+                        node,
+                        format!(
+                            "`convergence` needs at least {MIN_CONVERGENCE_STEPS} time steps, the sweep has {}",
+                            s.values.len()
+                        ),
+                        "sweep `simulation.dt` over halvings, e.g. `values: [0.1 ms, 0.05 ms, 0.025 ms, 0.0125 ms]`",
+                    );
+                }
+            }
+            _ => self.error_help(
+                node,
+                "`convergence` needs the suite to sweep the time step",
+                "add `sweep: {parameter: simulation.dt, values: [0.1 ms, 0.05 ms, 0.025 ms]}`",
+            ),
+        }
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(ConvergenceRule {
+            error: error?,
+            order: order?,
+            exact_below: exact_below?,
+            location: self.src.location(node),
+        })
+    }
+
+    /// `[low, high]`: two numbers, 0 ≤ low < high ≤ 10 (no method of any simulator here is of
+    /// higher order; a larger number is a typo).
+    fn order_band(&mut self, node: &'a Node) -> Option<(f64, f64)> {
+        let numbers: Option<Vec<f64>> = node
+            .as_seq()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|n| n.as_f64())
+                    .collect::<Option<Vec<f64>>>()
+            })
+            .unwrap_or(None);
+        match numbers.as_deref() {
+            Some(&[low, high])
+                if low.is_finite()
+                    && high.is_finite()
+                    && 0.0 <= low
+                    && low < high
+                    && high <= 10.0 =>
+            {
+                Some((low, high))
+            }
+            _ => {
+                self.error_help(
+                    node,
+                    "`order` must be two numbers `[low, high]` with 0 ≤ low < high ≤ 10",
+                    "e.g. `order: [0.9, 1.1]` for a first-order method",
+                );
+                None
+            }
+        }
     }
 
     /// Refuses analytic checks whose population has no exact answer, with the reason (what

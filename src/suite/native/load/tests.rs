@@ -1064,3 +1064,94 @@ proptest::proptest! {
         let _ = load_text(&text);
     }
 }
+
+/// An RC cell under a step with an analytic check, swept over `steps`, with `convergence`.
+fn convergence_suite(steps: &str, check: &str) -> String {
+    format!(
+        "suite: rc
+simulation: {{duration: 50 ms, dt: 0.1 ms}}
+populations:
+  cell: {{cell: lif_curr_exp, size: 1, parameters: {{v_thresh: 100 mV}}}}
+stimuli:
+  - step: {{target: cell, amplitude: 100 pA, start: 10 ms, stop: 40 ms}}
+record:
+  - {{population: cell, variables: [spikes, v]}}
+sweep: {{parameter: simulation.dt, values: [{steps}]}}
+checks:
+  analytic:
+    - {check}
+"
+    )
+}
+
+#[test]
+fn a_convergence_rule_is_read_and_needs_a_time_step_sweep_and_a_bounded_error() {
+    let good = convergence_suite(
+        "0.1 ms, 0.05 ms, 0.025 ms",
+        "{population: cell, v: {rms_relative: 0.01}, convergence: {error: rms_relative, order: [0.9, 1.1]}}",
+    );
+    let suite = load_text(&good).expect("valid");
+    let rule = suite.checks.analytic[0].convergence.clone().expect("rule");
+    assert_eq!(
+        rule.error,
+        crate::suite::native::AnalyticMeasure::RmsRelative
+    );
+    assert_eq!(rule.order, (0.9, 1.1));
+    assert_eq!(rule.exact_below, 1e-8);
+    assert_eq!(rule.location.line, 12);
+
+    // Two steps always lie on a line.
+    let (line, _, message, help) = error(&convergence_suite(
+        "0.1 ms, 0.05 ms",
+        "{population: cell, v: {rms_relative: 0.01}, convergence: {error: rms_relative, order: [0.9, 1.1]}}",
+    ));
+    assert_eq!(line, 12);
+    assert!(
+        message.contains("at least 3 time steps, the sweep has 2"),
+        "{message}"
+    );
+    assert!(help.contains("simulation.dt"), "{help}");
+
+    // No sweep of the step at all.
+    let (_, _, message, _) = error(&good.replace(
+        "sweep: {parameter: simulation.dt, values: [0.1 ms, 0.05 ms, 0.025 ms]}\n",
+        "",
+    ));
+    assert_eq!(
+        message,
+        "`convergence` needs the suite to sweep the time step"
+    );
+
+    // The fitted error must be one the check measures at each step.
+    let (_, column, message, help) = error(&convergence_suite(
+        "0.1 ms, 0.05 ms, 0.025 ms",
+        "{population: cell, v: {rms_relative: 0.01}, convergence: {error: spike_shift, order: [0.9, 1.1]}}",
+    ));
+    assert!(column > 50, "at the error's value: {column}");
+    assert_eq!(
+        message,
+        "the check does not measure `spike_shift` at each step"
+    );
+    assert!(help.contains("`spikes: {max_shift: …}`"), "{help}");
+
+    for bad in ["[1.1, 0.9]", "[1]", "[-1, 1]", "[0.9, 11]", "one", "[a, b]"] {
+        let (_, _, message, _) = error(&convergence_suite(
+            "0.1 ms, 0.05 ms, 0.025 ms",
+            &format!("{{population: cell, v: {{rms_relative: 0.01}}, convergence: {{error: rms_relative, order: {bad}}}}}"),
+        ));
+        assert!(
+            message.starts_with("`order` must be two numbers"),
+            "{bad}: {message}"
+        );
+    }
+    let (_, _, message, _) = error(&convergence_suite(
+        "0.1 ms, 0.05 ms, 0.025 ms",
+        "{population: cell, v: {rms_relative: 0.01}, convergence: {error: rms, order: [0.9, 1.1]}}",
+    ));
+    assert!(message.contains("unknown error `rms`"), "{message}");
+    let (_, _, message, _) = error(&convergence_suite(
+        "0.1 ms, 0.05 ms, 0.025 ms",
+        "{population: cell, v: {rms_relative: 0.01}, convergence: {error: rms_relative, order: [0.9, 1.1], exact_below: 0}}",
+    ));
+    assert_eq!(message, "`exact_below` must be positive");
+}
