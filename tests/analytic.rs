@@ -92,3 +92,64 @@ fn a_parameter_changed_in_nests_generated_code_fails_the_exact_answer() {
     );
     fs::remove_dir_all(&workdir).unwrap();
 }
+
+/// An order band the simulator does not meet fails the run: NEST's errors on `rc_step_dt`
+/// halve with the step (order 1), so a suite that expects second order fails, naming each step
+/// and its error, in the terminal summary, the JSON results and the exit code.
+#[test]
+fn an_order_outside_the_band_fails_the_run_naming_each_step_and_error() {
+    let out = tempfile::tempdir().unwrap();
+    let original = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/analytic/rc_step_dt.crosscheck.yaml"),
+    )
+    .unwrap();
+    let band = "convergence: {error: rms_relative, order: [0.9, 1.1]}";
+    assert!(original.contains(band));
+    let file = out.path().join("rc_step_dt.crosscheck.yaml");
+    fs::write(
+        &file,
+        original.replace(
+            band,
+            "convergence: {error: rms_relative, order: [1.9, 2.1]}",
+        ),
+    )
+    .unwrap();
+    let json = out.path().join("r.json");
+    let run = crosscheck(&shared_home())
+        .arg("run")
+        .arg(&file)
+        .args(["--engine", "NEST", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .code(crosscheck::exit::Exit::TestsFailed.code());
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    // Every job passes its own per-step bound: only the order across them fails.
+    assert!(stdout.contains("4 jobs: 4 passed"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "convergence: rc_step_dt cell cell 0: analytic v rms_relative (order 1.9–2.1)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("NEST  FAIL  order 1.000, outside 1.9–2.1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("4.979e-3 at dt 0.1 ms"), "{stdout}");
+    assert!(stdout.contains("6.223e-4 at 0.0125 ms"), "{stdout}");
+    let report = read_json(&json);
+    let entry = &report["convergence"][0];
+    assert_eq!(entry["order_band"], serde_json::json!([1.9, 2.1]));
+    let nest = &entry["engines"][0];
+    assert_eq!(nest["status"], "fail");
+    let order = nest["order"].as_f64().unwrap();
+    assert!((order - 1.0).abs() < 0.01, "{order}");
+    let dts: Vec<f64> = nest["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["dt_ms"].as_f64().unwrap())
+        .collect();
+    assert_eq!(dts, [0.1, 0.05, 0.025, 0.0125]);
+}
