@@ -165,6 +165,19 @@ fn failures(report: &RunReport) -> Vec<Failure> {
             });
         }
     }
+    // An engine whose error does not converge at the suite's order fails the run without any
+    // job failing: it is annotated at the suite's `convergence` rule.
+    for c in &report.convergence {
+        for e in c.engines.iter().filter(|e| e.status != CheckStatus::Pass) {
+            out.push(Failure {
+                severity: severity(Status::Fail),
+                file: c.file.clone(),
+                line: c.line,
+                title: format!("{} on {}: convergence of {}", c.suite, e.engine, c.what),
+                message: e.message.clone(),
+            });
+        }
+    }
     out
 }
 
@@ -432,6 +445,42 @@ mod tests {
             "{text}"
         );
         assert!(lines[1].contains("line=9"), "{text}");
+    }
+
+    #[test]
+    fn a_convergence_failure_is_annotated_at_its_rule() {
+        use crate::results::{Convergence, ConvergencePoint, EngineConvergence};
+        let mut r = report(vec![test_result("rc", Status::Pass, &[])]);
+        let engine = |name: &str, status| EngineConvergence {
+            engine: name.into(),
+            status,
+            points: vec![ConvergencePoint {
+                dt_ms: 0.1,
+                error: Some(4e-3),
+            }],
+            order: Some(1.0),
+            r_squared: Some(1.0),
+            exact: false,
+            message: "order 1.000, outside 1.9–2.1: 4.000e-3 at dt 0.1 ms".into(),
+        };
+        r.convergence = vec![Convergence {
+            suite: "rc_step_dt".into(),
+            file: PathBuf::from("/ws/suites/rc.crosscheck.yaml"),
+            line: 43,
+            what: "cell cell 0: analytic v rms_relative".into(),
+            order_band: [1.9, 2.1],
+            exact_below: 1e-8,
+            engines: vec![
+                engine("NEURON", CheckStatus::Pass),
+                engine("NEST", CheckStatus::Fail),
+            ],
+        }];
+        let text = github().annotations(&r);
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(
+            text.starts_with("::error file=suites/rc.crosscheck.yaml,line=43,title=rc_step_dt on NEST%3A convergence of cell cell 0%3A analytic v rms_relative::order 1.000, outside 1.9–2.1: 4.000e-3 at dt 0.1 ms"),
+            "{text}"
+        );
     }
 
     #[test]

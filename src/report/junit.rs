@@ -1,4 +1,5 @@
-//! JUnit XML (`--junit`), one test suite per engine.
+//! JUnit XML (`--junit`), one test suite per engine, and one (`convergence`) for the orders of
+//! accuracy fitted across time-step sweeps, which fail a run without any job failing.
 //!
 //! Each test case carries `file` and `line` attributes pointing at the test file, which is what
 //! GitHub's JUnit annotation actions (and most CI systems) use to place failures on the file.
@@ -11,7 +12,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
 
 use crate::results::RunReport;
-use crate::results::{Status, TestResult};
+use crate::results::{CheckStatus, Convergence, EngineConvergence, Status, TestResult};
 
 /// The JUnit XML of `report`: a `<testsuite>` per engine, a `<testcase>` per job.
 pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError> {
@@ -31,7 +32,39 @@ pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError>
         }
         junit.add_test_suite(suite);
     }
+    if !report.convergence.is_empty() {
+        let mut suite = TestSuite::new("convergence");
+        for entry in &report.convergence {
+            for engine in &entry.engines {
+                suite.add_test_case(convergence_case(entry, engine));
+            }
+        }
+        junit.add_test_suite(suite);
+    }
     junit.to_string()
+}
+
+/// One engine's order of accuracy on one analytic check, at the check's `convergence` rule.
+fn convergence_case(entry: &Convergence, engine: &EngineConvergence) -> TestCase {
+    let status = if engine.status == CheckStatus::Pass {
+        TestCaseStatus::success()
+    } else {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        s.set_type("fail");
+        s.set_message(engine.message.as_str());
+        s
+    };
+    let mut case = TestCase::new(format!("{}: {}", entry.suite, entry.what), status);
+    case.set_classname(engine.engine.as_str());
+    case.extra.insert(
+        XmlString::new("file"),
+        XmlString::new(relative_to_cwd(&entry.file)),
+    );
+    case.extra.insert(
+        XmlString::new("line"),
+        XmlString::new(entry.line.to_string()),
+    );
+    case
 }
 
 fn test_case(test: &TestResult) -> TestCase {
@@ -190,6 +223,68 @@ mod tests {
             history: None,
         };
         insta::assert_snapshot!(render(&report).unwrap());
+    }
+
+    #[test]
+    fn each_engines_convergence_is_a_case_at_its_rule() {
+        use crate::results::{Convergence, ConvergencePoint, EngineConvergence};
+        let engine = |name: &str, status, message: &str| EngineConvergence {
+            engine: name.into(),
+            status,
+            points: vec![ConvergencePoint {
+                dt_ms: 0.1,
+                error: Some(4e-3),
+            }],
+            order: Some(1.0),
+            r_squared: Some(1.0),
+            exact: false,
+            message: message.into(),
+        };
+        let report = RunReport {
+            schema_version: RunReport::SCHEMA_VERSION,
+            crosscheck_version: "0.0.0".into(),
+            started_at: "2026-01-01T00:00:00+00:00".into(),
+            duration_s: 7.5,
+            jobs: 2,
+            hostname: None,
+            interrupted: false,
+            versions: BTreeMap::new(),
+            summary: Summary::from_results(&[]),
+            tests: vec![],
+            agreement: vec![],
+            convergence: vec![Convergence {
+                suite: "rc_step_dt".into(),
+                file: PathBuf::from("/nowhere/rc.crosscheck.yaml"),
+                line: 43,
+                what: "cell cell 0: analytic v rms_relative".into(),
+                order_band: [1.9, 2.1],
+                exact_below: 1e-8,
+                engines: vec![
+                    engine("NEURON", CheckStatus::Pass, "exact"),
+                    engine("NEST", CheckStatus::Fail, "order 1.000, outside 1.9–2.1"),
+                ],
+            }],
+            history: None,
+        };
+        let xml = render(&report).unwrap();
+        assert!(
+            xml.contains("<testsuite name=\"convergence\" tests=\"2\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "name=\"rc_step_dt: cell cell 0: analytic v rms_relative\" classname=\"NEST\""
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<failure message=\"order 1.000, outside 1.9–2.1\" type=\"fail\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("file=\"/nowhere/rc.crosscheck.yaml\" line=\"43\""),
+            "{xml}"
+        );
     }
 
     #[test]
