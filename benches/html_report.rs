@@ -140,6 +140,7 @@ fn main() {
         summary: Summary::from_results(&tests),
         tests,
         agreement: vec![],
+        convergence: vec![],
         history: None,
     };
     let json = serde_json::to_vec(&report).unwrap();

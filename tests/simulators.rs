@@ -213,6 +213,70 @@ fn bundled_suites_pass() {
             assert!(analytic.iter().all(|o| o["status"] == "pass"), "{job}");
         }
     }
+    // Each time-step sweep's errors are fitted per simulator: the exact integrators stay at
+    // rounding level, the stepping ones converge at order 1, and every verdict passes.
+    let convergence = report["convergence"].as_array().unwrap();
+    let fitted = |suite: &str, engine: &str| {
+        convergence
+            .iter()
+            .find(|c| c["suite"] == suite)
+            .and_then(|c| {
+                c["engines"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|e| e["engine"] == engine)
+            })
+            .unwrap_or_else(|| panic!("no convergence of {engine} on {suite}: {convergence:#?}"))
+    };
+    for (suite, exact, first_order) in [
+        (
+            "rc_step_dt",
+            &["NEURON"][..],
+            &["NEST", "Brian2", "jNeuroML"][..],
+        ),
+        ("iaf_dc_dt", &["NEURON", "NEST", "Brian2"], &["jNeuroML"]),
+        ("psc_exp_dt", &["NEURON", "NEST", "Brian2"], &["jNeuroML"]),
+        ("lif_dc_dt", &[], &["NEURON", "NEST", "Brian2", "jNeuroML"]),
+    ] {
+        for engine in exact {
+            let e = fitted(suite, engine);
+            assert_eq!(e["status"], "pass", "{e}");
+            assert_eq!(e["exact"], true, "{e}");
+        }
+        for engine in first_order {
+            let e = fitted(suite, engine);
+            assert_eq!(e["status"], "pass", "{e}");
+            let order = e["order"].as_f64().unwrap();
+            assert!((0.75..=1.25).contains(&order), "{e}");
+            assert!(e["points"].as_array().unwrap().len() >= 4, "{e}");
+        }
+    }
+    // Rallpack 1, the passive cable, on NEURON and through its NeuroML2 export: judged against
+    // the cable equation's exact answer at both ends (`v` at x = 0, `v_distal` at x = L).
+    let cable: Vec<_> = native
+        .iter()
+        .filter(|t| t["model"] == "rallpack1")
+        .collect();
+    assert_eq!(cable.len(), 2, "{cable:#?}");
+    for engine in ["NEURON", "jNeuroML_NEURON"] {
+        let job = cable
+            .iter()
+            .find(|t| t["engine"] == engine)
+            .unwrap_or_else(|| panic!("no rallpack1 job on {engine}: {cable:#?}"));
+        for end in ["v", "v_distal"] {
+            for measure in ["rms_relative", "max_relative"] {
+                let name = format!("analytic {end} {measure}");
+                let judged = job["observables"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|o| o["observable"] == name.as_str())
+                    .unwrap_or_else(|| panic!("no {name} on {engine}: {job}"));
+                assert_eq!(judged["status"], "pass", "{judged}");
+            }
+        }
+    }
     // The E/I network also runs as a NeuroML2 export, validated, through jNeuroML's NEURON
     // export.
     assert!(

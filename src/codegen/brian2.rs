@@ -633,6 +633,9 @@ fn steps_of(q: &Quantity, dt: &Quantity) -> Result<u64, CodegenError> {
 /// Writes the Brian2 script ([`SCRIPT`]) for the network into `dir`; it reads the spike and
 /// connection files of the contract's `inputs/` at run time.
 pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
+    net.refuse_cables(
+        "crosscheck's Brian2 code writes point-neuron equations only (no SpatialNeuron)",
+    )?;
     let populations = net
         .populations
         .iter()

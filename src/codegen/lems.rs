@@ -393,6 +393,7 @@ struct LemsNetwork {
 /// connection lists crosscheck prepared inlined, and creates [`RAW_OUTPUT`] (jLEMS does not
 /// create it).
 pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
+    net.refuse_cables("jLEMS simulates single-compartment cells only (the NeuroML2 export, jNeuroML_NEURON, runs the cable on NEURON)")?;
     let mut lems = LemsNetwork::default();
     for pop in &net.populations {
         if pop.is_source() {

@@ -243,7 +243,7 @@ impl Izhikevich2007OnNest {
 
 /// NEST's tics per ms for a step of `dt_ms`, when its default (1000) cannot express the step:
 /// the smallest 1000 × 10^k (k ≤ 6) of which the step is a whole number of tics.
-fn tics_per_ms(dt_ms: f64) -> Option<u64> {
+pub(super) fn tics_per_ms(dt_ms: f64) -> Option<u64> {
     let whole = |tics: f64| {
         let n = dt_ms * tics;
         (n - n.round()).abs() <= 1e-6 * n.max(1.0)
@@ -398,6 +398,7 @@ type Izh2007Maps = [Option<Izhikevich2007OnNest>];
 /// Writes the PyNEST script ([`SCRIPT`]) for the network into `dir`; it reads the spike and
 /// connection files of the contract's `inputs/` at run time.
 pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
+    net.refuse_cables("NEST has no cable model (its neurons are point neurons)")?;
     let mut populations = Vec::new();
     let mut izh2007 = Vec::new();
     for pop in &net.populations {

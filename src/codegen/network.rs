@@ -13,6 +13,7 @@
 use serde::Serialize;
 
 use super::{cells, ms, CodegenError, Inputs};
+use crate::suite::native::library::PASSIVE_CABLE;
 use crate::suite::native::{
     CellKind, Connectivity, Connector, Ident, NativeSuite, Population, Projection, Receptor,
     Stimulus, Variable,
@@ -278,6 +279,22 @@ impl<'a> Network<'a> {
             NetStimulus::Poisson(drive) => Some(drive),
             NetStimulus::Step(_) => None,
         })
+    }
+
+    /// Refuses a network with a `passive_cable` population on a simulator that cannot run a
+    /// cable, saying why (`why`): the job is then a skip with the reason, not an error.
+    pub(crate) fn refuse_cables(&self, why: &str) -> Result<(), CodegenError> {
+        match self
+            .populations
+            .iter()
+            .find(|p| p.kind.name == PASSIVE_CABLE)
+        {
+            Some(pop) => Err(CodegenError::Unsupported(format!(
+                "`{}` is a {PASSIVE_CABLE}, a multi-compartment cable: {why}",
+                pop.id
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// The Poisson drives for a generator (`who`) that takes them on [`DRIVEN_CELLS`] only,

@@ -32,6 +32,20 @@
 //! potentials leave the opening transient out of their statistics (`start`), which is where
 //! the difference shows.
 //!
+//! A `passive_cable` is a NeuroML2 `<cell>` with a morphology and biophysical properties: a
+//! passive `ionChannel` (`cc_leak`) as a channel density, the specific capacitance, the
+//! resistivity and the initial potential, and `numberInternalDivisions` (nseg) on the segment
+//! group jNeuroML's NEURON export turns into one section. Its population is a
+//! `populationList`, so that inputs and recordings can name a segment. jNeuroML 0.14's NEURON
+//! export places an input at the segment and `fractionAlong` given, but records a segment's
+//! `v` at the segment's centre only (`seg/v` is `sec.v(centre)`, and NEURON's `v(x)` strictly
+//! inside a section is the potential of the compartment containing x, not of the point x).
+//! So the cable is three segments in one section: a zero-length one at x = 0 (id 0), the
+//! cable (id 1) and a zero-length one at x = L (id 2), whose centres are the section's ends:
+//! the export records them as `sec.v(0.0)` and `sec.v(1.0)`, the sealed ends' potentials, and
+//! the zero-length segments add no membrane and no axial resistance. Currents enter at segment
+//! 0, `fractionAlong` 0; an `i_offset` is a pulse longer than the run.
+//!
 //! What has no NeuroML2 standard equivalent with the library's semantics is refused with
 //! [`CodegenError::Unsupported`] (the job is then a skip with the reason): delta synapses
 //! (`lif_delta`, `izhikevich`), and the other cell types, whose NeuroML/PyNN namesakes are
@@ -47,6 +61,7 @@ use super::network::{
     ParamMap, PoissonDrive,
 };
 use super::{ms, CodegenError, Generated, GeneratedKind, Inputs};
+use crate::suite::native::library::PASSIVE_CABLE;
 use crate::suite::native::{Ident, NativeSuite, Population, Receptor, Variable};
 use crate::suite::units::{code_number, Quantity};
 
@@ -196,8 +211,32 @@ fn synapse_id(pop: &Population, receptor: Receptor) -> String {
 fn cell_path(pop: &Population, cell: usize) -> String {
     if pop.kind.is_source {
         format!("{}[0]", source_pop_id(pop, cell))
+    } else if is_cable(pop) {
+        // A populationList's instance, by id.
+        format!("{}/{cell}/{}", pop_id(pop), cell_component_id(pop))
     } else {
         format!("{}[{cell}]", pop_id(pop))
+    }
+}
+
+fn is_cable(pop: &Population) -> bool {
+    pop.kind.name == PASSIVE_CABLE
+}
+
+/// The passive channel every exported cable's leak density uses.
+const CABLE_LEAK: &str = "cc_leak";
+
+/// A cable's segment at its injection end (zero length, x = 0) and at its far end (zero
+/// length, x = L): see the module documentation.
+const CABLE_NEAR_END: usize = 0;
+const CABLE_FAR_END: usize = 2;
+
+/// The segment whose centre is where a cable's state variable is recorded.
+fn cable_segment(var: &str) -> Option<usize> {
+    match var {
+        "v" => Some(CABLE_NEAR_END),
+        "v_distal" => Some(CABLE_FAR_END),
+        _ => None,
     }
 }
 
@@ -292,10 +331,11 @@ fn export_network(net: &Network) -> Result<Export, CodegenError> {
         ));
     }
     refuse_what_cannot_be_expressed(suite)?;
-    // Refused first: every cell population must have a standard type.
+    // Refused first: every cell population must have a standard type (or be a cable, a
+    // NeuroML2 `<cell>` of its own).
     let mut types = Vec::with_capacity(net.populations.len());
     for pop in &net.populations {
-        types.push(if pop.is_source() {
+        types.push(if pop.is_source() || is_cable(pop.def) {
             None
         } else {
             Some(exported(pop.def)?)
@@ -304,6 +344,7 @@ fn export_network(net: &Network) -> Result<Export, CodegenError> {
     let mut document = Document::default();
     for (pop, exported) in net.populations.iter().zip(&types) {
         match exported {
+            None if is_cable(pop.def) => document.add_cable(net, pop)?,
             None => document.add_source(net, pop)?,
             Some(exported) => document.add_cells(pop, exported)?,
         }
@@ -311,13 +352,18 @@ fn export_network(net: &Network) -> Result<Export, CodegenError> {
     for proj in &net.projections {
         if types[proj.target].is_none() {
             return Err(CodegenError::Unsupported(format!(
-                "projection {} targets the source `{}`",
+                "projection {} targets `{}`, which has no synapses",
                 proj.index, net.populations[proj.target].id
             )));
         }
         document.add_projection(net, proj)?;
     }
     for stimulus in &net.stimuli {
+        let target = &net.populations[stimulus.target()];
+        if let (NetStimulus::Step(step), true) = (stimulus, is_cable(target.def)) {
+            document.add_step(net, step)?;
+            continue;
+        }
         if types[stimulus.target()].is_none() {
             return Err(CodegenError::Unsupported(format!(
                 "stimulus {} targets the source `{}`",
@@ -340,6 +386,10 @@ fn export_network(net: &Network) -> Result<Export, CodegenError> {
 /// in its order.
 #[derive(Default)]
 struct Document {
+    /// `ionChannel`s (the cables' passive leak), then multi-compartment `cell`s: both come
+    /// before the inputs in the schema.
+    channels: String,
+    morphological_cells: String,
     pulses: String,
     arrays: String,
     drives: String,
@@ -382,6 +432,147 @@ impl Document {
                 "        <population id=\"{}\" component=\"{id}\" size=\"1\"/>",
                 source_pop_id(pop.def, cell)
             );
+        }
+        Ok(())
+    }
+
+    /// A passive cable population: its `<cell>` (see the module documentation), the shared
+    /// passive channel, a `populationList` population, and the `i_offset` as a pulse.
+    fn add_cable(&mut self, net: &Network, pop: &NetPopulation) -> Result<(), CodegenError> {
+        let def = pop.def;
+        let value = |name: &str, unit: &str| -> Result<String, CodegenError> {
+            number_in(param(def, name)?, unit, &format!("`{}` {name}", pop.id))
+        };
+        let length = value("length", "um")?;
+        let diameter = value("diameter", "um")?;
+        let nseg = param(def, "nseg")?.si;
+        if self.channels.is_empty() {
+            // Its conductance is only a scale: the density below sets the leak.
+            let _ = writeln!(
+                self.channels,
+                "    <ionChannel id=\"{CABLE_LEAK}\" type=\"ionChannelPassive\" conductance=\"10pS\"/>"
+            );
+        }
+        let id = cell_component_id(def);
+        let c = &mut self.morphological_cells;
+        let _ = writeln!(c, "    <cell id=\"{id}\">");
+        let _ = writeln!(c, "        <morphology id=\"morphology_{}\">", def.id);
+        let _ = writeln!(
+            c,
+            "            <segment id=\"{CABLE_NEAR_END}\" name=\"near_end\">"
+        );
+        let _ = writeln!(
+            c,
+            "                <proximal x=\"0.0\" y=\"0.0\" z=\"0.0\" diameter=\"{diameter}\"/>"
+        );
+        let _ = writeln!(
+            c,
+            "                <distal x=\"0.0\" y=\"0.0\" z=\"0.0\" diameter=\"{diameter}\"/>"
+        );
+        let _ = writeln!(c, "            </segment>");
+        let _ = writeln!(c, "            <segment id=\"1\" name=\"cable\">");
+        let _ = writeln!(c, "                <parent segment=\"{CABLE_NEAR_END}\"/>");
+        let _ = writeln!(
+            c,
+            "                <distal x=\"{length}\" y=\"0.0\" z=\"0.0\" diameter=\"{diameter}\"/>"
+        );
+        let _ = writeln!(c, "            </segment>");
+        let _ = writeln!(
+            c,
+            "            <segment id=\"{CABLE_FAR_END}\" name=\"far_end\">"
+        );
+        let _ = writeln!(c, "                <parent segment=\"1\"/>");
+        let _ = writeln!(
+            c,
+            "                <distal x=\"{length}\" y=\"0.0\" z=\"0.0\" diameter=\"{diameter}\"/>"
+        );
+        let _ = writeln!(c, "            </segment>");
+        // The neuroLexId marks the group as one unbranched section for the exports; the
+        // NEURON export sets the section's nseg from numberInternalDivisions.
+        let _ = writeln!(
+            c,
+            "            <segmentGroup id=\"cable\" neuroLexId=\"sao864921383\">"
+        );
+        let _ = writeln!(
+            c,
+            "                <property tag=\"numberInternalDivisions\" value=\"{}\"/>",
+            nseg as u64
+        );
+        for segment in [CABLE_NEAR_END, 1, CABLE_FAR_END] {
+            let _ = writeln!(c, "                <member segment=\"{segment}\"/>");
+        }
+        let _ = writeln!(c, "            </segmentGroup>");
+        let _ = writeln!(c, "            <segmentGroup id=\"all\">");
+        let _ = writeln!(c, "                <include segmentGroup=\"cable\"/>");
+        let _ = writeln!(c, "            </segmentGroup>");
+        let _ = writeln!(c, "        </morphology>");
+        let _ = writeln!(
+            c,
+            "        <biophysicalProperties id=\"biophysics_{}\">",
+            def.id
+        );
+        let _ = writeln!(c, "            <membraneProperties>");
+        let _ = writeln!(
+            c,
+            "                <channelDensity id=\"leak\" ionChannel=\"{CABLE_LEAK}\" condDensity=\"{}mS_per_cm2\" erev=\"{}mV\" ion=\"non_specific\"/>",
+            value("g_leak", "mS/cm2")?,
+            value("v_rest", "mV")?
+        );
+        // The schema requires a spike threshold; nothing listens to it (a cable sends no
+        // spikes), so it is only there to validate.
+        let _ = writeln!(c, "                <spikeThresh value=\"0mV\"/>");
+        let _ = writeln!(
+            c,
+            "                <specificCapacitance value=\"{}uF_per_cm2\"/>",
+            value("c_m", "uF/cm2")?
+        );
+        let _ = writeln!(
+            c,
+            "                <initMembPotential value=\"{}mV\"/>",
+            value("v_init", "mV")?
+        );
+        let _ = writeln!(c, "            </membraneProperties>");
+        let _ = writeln!(c, "            <intracellularProperties>");
+        let _ = writeln!(
+            c,
+            "                <resistivity value=\"{}ohm_cm\"/>",
+            value("ra", "ohm*cm")?
+        );
+        let _ = writeln!(c, "            </intracellularProperties>");
+        let _ = writeln!(c, "        </biophysicalProperties>");
+        let _ = writeln!(c, "    </cell>");
+        let _ = writeln!(
+            self.populations,
+            "        <population id=\"{}\" component=\"{id}\" size=\"{}\" type=\"populationList\">",
+            pop_id(def),
+            pop.size
+        );
+        for cell in 0..pop.size {
+            let _ = writeln!(
+                self.populations,
+                "            <instance id=\"{cell}\"><location x=\"0.0\" y=\"0.0\" z=\"0.0\"/></instance>"
+            );
+        }
+        let _ = writeln!(self.populations, "        </population>");
+        let i_offset = param(def, "i_offset")?;
+        if i_offset.si != 0.0 {
+            // A constant current: a pulse from 0 lasting longer than the run.
+            let pulse = CurrentStep {
+                // No stimulus of the suite: `add_pulse` names it by its id, not its index.
+                index: usize::MAX,
+                target: pop.index,
+                cells: (0..pop.size).collect(),
+                amplitude: *i_offset,
+                start: Quantity {
+                    si: 0.0,
+                    dim: net.duration().dim,
+                },
+                stop: Quantity {
+                    si: 2.0 * net.duration().si,
+                    dim: net.duration().dim,
+                },
+            };
+            self.add_pulse(&format!("offset_{}", def.id), pop.def, &pulse)?;
         }
         Ok(())
     }
@@ -468,7 +659,22 @@ impl Document {
     /// A current step: a `pulseGenerator` (`step<k>`) into each of its cells.
     fn add_step(&mut self, net: &Network, step: &CurrentStep) -> Result<(), CodegenError> {
         let pop = net.populations[step.target].def;
-        let id = format!("step{}", step.index);
+        self.add_pulse(&format!("step{}", step.index), pop, step)
+    }
+
+    /// A `pulseGenerator` called `id` into each cell of `step` (of `pop`): at a cable's
+    /// injection end (segment 0, `fractionAlong` 0), or into a point cell.
+    fn add_pulse(
+        &mut self,
+        id: &str,
+        pop: &Population,
+        step: &CurrentStep,
+    ) -> Result<(), CodegenError> {
+        let at = if is_cable(pop) {
+            format!(" segmentId=\"{CABLE_NEAR_END}\" fractionAlong=\"0.0\"")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             self.pulses,
             "    <pulseGenerator id=\"{id}\" delay=\"{}ms\" duration=\"{}ms\" amplitude=\"{}nA\"/>",
@@ -484,7 +690,7 @@ impl Document {
         for (n, &cell) in step.cells.iter().enumerate() {
             let _ = writeln!(
                 self.input_lists,
-                "            <input id=\"{n}\" target=\"../{}\" destination=\"synapses\"/>",
+                "            <input id=\"{n}\" target=\"../{}\" destination=\"synapses\"{at}/>",
                 cell_path(pop, cell)
             );
         }
@@ -547,7 +753,13 @@ impl Document {
         );
         self.cells.sort_by_key(|(rank, _)| *rank);
         self.synapses.sort_by_key(|(rank, _)| *rank);
-        for block in [&self.pulses, &self.arrays, &self.drives] {
+        for block in [
+            &self.channels,
+            &self.morphological_cells,
+            &self.pulses,
+            &self.arrays,
+            &self.drives,
+        ] {
             network.push_str(block);
         }
         for (_, element) in self.cells.iter().chain(&self.synapses) {
@@ -677,13 +889,20 @@ fn trace_output(
     rec: &NetRecording,
     var: &str,
 ) -> Result<(), CodegenError> {
-    // The PyNN LIF types expose v only (sources record spikes only).
-    if var != "v" || pop.kind.is_source {
+    // The PyNN LIF types expose v only (sources record spikes only); a cable's potentials are
+    // recorded at its end segments.
+    let segment = if is_cable(pop) {
+        cable_segment(var).map(|s| format!("/{s}"))
+    } else {
+        None
+    };
+    if (var != "v" && segment.is_none()) || pop.kind.is_source {
         return Err(CodegenError::Unsupported(format!(
             "cannot record `{var}` of `{}` from its NeuroML2 export",
             pop.id
         )));
     }
+    let segment = segment.unwrap_or_default();
     let _ = writeln!(
         outputs,
         "        <OutputFile id=\"out_{}_{var}\" fileName=\"{RAW_OUTPUT}/{}\">",
@@ -693,7 +912,7 @@ fn trace_output(
     for (n, c) in rec.cells.iter().enumerate() {
         let _ = writeln!(
             outputs,
-            "            <OutputColumn id=\"c{n}\" quantity=\"{}/{var}\"/>",
+            "            <OutputColumn id=\"c{n}\" quantity=\"{}{segment}/v\"/>",
             cell_path(pop, *c)
         );
     }
@@ -977,5 +1196,100 @@ checks:
             }
         }
         assert_eq!(network_file_name(&from_yaml(SMALL)), "small.net.nml");
+    }
+
+    /// Two cables (one with an `i_offset`) beside a PyNN cell, a step into one cable cell.
+    const CABLES: &str = r#"
+suite: cables
+engines: [jNeuroML_NEURON]
+simulation: {duration: 50 ms, dt: 0.025 ms}
+populations:
+  lif: {cell: lif_curr_exp, size: 1}
+  cab: {cell: passive_cable, size: 2, parameters: {nseg: 250, length: 0.5 mm, diameter: 2 um, ra: 1 ohm*m, g_leak: 0.025 mS/cm2, v_init: -70 mV, v_rest: -70 mV}}
+  off: {cell: passive_cable, size: 1, parameters: {i_offset: 20 pA}}
+stimuli:
+  - step: {target: cab, cells: [1], amplitude: 0.1 nA, start: 5 ms, stop: 40 ms}
+record:
+  - {population: cab, variables: [v, v_distal], cells: [1]}
+  - {population: off, variables: [v_distal]}
+  - {population: lif, variables: [v]}
+checks:
+  analytic: [{population: cab, cell: 1, v: {rms_relative: 0.001}}]
+"#;
+
+    #[test]
+    fn a_cable_is_a_neuroml_cell_recorded_at_its_end_segments() {
+        let export = exported(&from_yaml(CABLES));
+        let nml = &export.network;
+        for needle in [
+            // One passive channel for every cable.
+            "<ionChannel id=\"cc_leak\" type=\"ionChannelPassive\" conductance=\"10pS\"/>",
+            "<cell id=\"cell_cab\">",
+            // Zero-length end segments around the cable, one section of nseg compartments.
+            "<segment id=\"0\" name=\"near_end\">\n                <proximal x=\"0.0\" y=\"0.0\" z=\"0.0\" diameter=\"2.0\"/>\n                <distal x=\"0.0\" y=\"0.0\" z=\"0.0\" diameter=\"2.0\"/>",
+            "<distal x=\"500.0\" y=\"0.0\" z=\"0.0\" diameter=\"2.0\"/>\n            </segment>\n            <segment id=\"2\" name=\"far_end\">\n                <parent segment=\"1\"/>\n                <distal x=\"500.0\" y=\"0.0\" z=\"0.0\" diameter=\"2.0\"/>",
+            "<segmentGroup id=\"cable\" neuroLexId=\"sao864921383\">\n                <property tag=\"numberInternalDivisions\" value=\"250\"/>",
+            "<channelDensity id=\"leak\" ionChannel=\"cc_leak\" condDensity=\"0.025mS_per_cm2\" erev=\"-70.0mV\" ion=\"non_specific\"/>",
+            "<specificCapacitance value=\"1.0uF_per_cm2\"/>",
+            "<initMembPotential value=\"-70.0mV\"/>",
+            "<resistivity value=\"100.0ohm_cm\"/>",
+            "<population id=\"pop_cab\" component=\"cell_cab\" size=\"2\" type=\"populationList\">\n            <instance id=\"0\">",
+            // The step at x = 0 of cell 1 only.
+            "<pulseGenerator id=\"step0\" delay=\"5.0ms\" duration=\"35.0ms\" amplitude=\"0.1nA\"/>",
+            "<input id=\"0\" target=\"../pop_cab/1/cell_cab\" destination=\"synapses\" segmentId=\"0\" fractionAlong=\"0.0\"/>",
+            // The i_offset: a pulse from 0 longer than the run.
+            "<pulseGenerator id=\"offset_off\" delay=\"0.0ms\" duration=\"100.0ms\" amplitude=\"0.02nA\"/>",
+            "<input id=\"0\" target=\"../pop_off/0/cell_off\" destination=\"synapses\" segmentId=\"0\" fractionAlong=\"0.0\"/>",
+        ] {
+            assert!(nml.contains(needle), "missing {needle} in\n{nml}");
+        }
+        assert_eq!(nml.matches("<ionChannel ").count(), 1, "{nml}");
+        assert!(!nml.contains("offset_cab"), "no i_offset, no pulse: {nml}");
+        let at = |needle: &str| {
+            nml.find(needle)
+                .unwrap_or_else(|| panic!("no {needle} in {nml}"))
+        };
+        let order = [
+            at("<ionChannel "),
+            at("<cell "),
+            at("<pulseGenerator "),
+            at("<IF_curr_exp "),
+            at("<network "),
+        ];
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{nml}");
+        // v at the near end's segment, v_distal at the far end's.
+        let lems = &export.lems;
+        for needle in [
+            "fileName=\"lems_output/cab_v.dat\">\n            <OutputColumn id=\"c0\" quantity=\"pop_cab/1/cell_cab/0/v\"/>",
+            "fileName=\"lems_output/cab_v_distal.dat\">\n            <OutputColumn id=\"c0\" quantity=\"pop_cab/1/cell_cab/2/v\"/>",
+            "fileName=\"lems_output/off_v_distal.dat\">\n            <OutputColumn id=\"c0\" quantity=\"pop_off/0/cell_off/2/v\"/>",
+            "<OutputColumn id=\"c0\" quantity=\"pop_lif[0]/v\"/>",
+        ] {
+            assert!(lems.contains(needle), "missing {needle} in\n{lems}");
+        }
+    }
+
+    #[test]
+    fn point_simulators_refuse_a_cable_with_the_reason() {
+        let suite = from_yaml(CABLES);
+        for (sim, reason) in [
+            (Simulator::Nest, "NEST has no cable model"),
+            (Simulator::Brian2, "point-neuron equations only"),
+            (
+                Simulator::JNeuroML,
+                "jLEMS simulates single-compartment cells only",
+            ),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let err = crate::codegen::generate(&suite, sim, dir.path()).unwrap_err();
+            let CodegenError::Unsupported(message) = err else {
+                panic!("{sim:?}: {err:?}")
+            };
+            assert!(
+                message.starts_with("`cab` is a passive_cable, a multi-compartment cable: ")
+                    && message.contains(reason),
+                "{sim:?}: {message}"
+            );
+        }
     }
 }

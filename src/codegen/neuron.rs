@@ -42,6 +42,15 @@
 //! times are placed as NEST's spike_generator (`allow_offgrid_times`) places them: rounded to
 //! NEST's 1 µs time base, then up to the grid; a spike at 0 stays at 0 (NEST moves it to dt).
 //!
+//! A `passive_cable` is the exception: it is what NEURON's own cable equation is for. Each
+//! cell is one section (`L`, `diam`, `nseg`, `Ra`, `cm`) with NEURON's built-in `pas` leak and
+//! sealed ends, no crosscheck mechanism, integrated by NEURON's default backward Euler
+//! (`h.secondorder = 0`, first order in dt); current steps and `i_offset` are `IClamp`s at
+//! `sec(0)`, and `v`, `v_distal` are recorded at `sec(0)` and `sec(1)`, the zero-area end nodes,
+//! whose potentials are the sealed ends' (a position strictly inside would give the centre of
+//! the segment containing it). An `IClamp`'s current is evaluated at the middle of each step,
+//! so it too flows over the steps of `[start, stop)`.
+//!
 //! Cells signal a spike by setting `spiked` to 1 for the step; a `NetCon` watching that
 //! variable (threshold 0.5) fires at the end of the step. A cell spiking in two consecutive
 //! steps would be seen once; the script compares each recorded cell's own spike count with
@@ -56,6 +65,7 @@ use super::network::{
     NormalDraw, ParamMap, Setting,
 };
 use super::{list_literal, ms, number_in, render, CodegenError, Generated};
+use crate::suite::native::library::PASSIVE_CABLE;
 use crate::suite::native::{Receptor, SynapseKind};
 use crate::suite::units::code_number;
 
@@ -148,6 +158,25 @@ const HH_UNITS: &[ParamMap] = &[
     ParamMap::same("v_init", "mV"),
 ];
 
+/// A passive cable's parameters as a NEURON section takes them (`theirs` names a key of the
+/// template's `Cable`: section properties and the `pas` mechanism's RANGE variables, which
+/// NEURON takes in uF/cm2, S/cm2, ohm cm and um).
+const CABLE_UNITS: &[ParamMap] = &[
+    ParamMap::new("length", "L", "um"),
+    ParamMap::new("diameter", "diam", "um"),
+    ParamMap::same("nseg", "1"),
+    ParamMap::new("ra", "Ra", "ohm*cm"),
+    ParamMap::new("c_m", "cm", "uF/cm2"),
+    ParamMap::new("g_leak", "g_pas", "S/cm2"),
+    ParamMap::new("v_rest", "e_pas", "mV"),
+    // IClamp takes nA.
+    ParamMap::same("i_offset", "nA"),
+    ParamMap::same("v_init", "mV"),
+];
+
+/// Where a cable's state variables are recorded: `sec(x).v` at the end nodes.
+const CABLE_ENDS: &[NameMap] = &[NameMap::new("v", "0"), NameMap::new("v_distal", "1")];
+
 const VM: &[NameMap] = &[NameMap::new("v", "vm")];
 const VM_U: &[NameMap] = &[NameMap::new("v", "vm"), NameMap::new("u", "u")];
 const VM_W: &[NameMap] = &[NameMap::new("v", "vm"), NameMap::new("w", "w")];
@@ -230,6 +259,9 @@ struct Context {
     version: &'static str,
     suite: String,
     dt: String,
+    /// NEST's time base for this step (what its script sets): source spike times are rounded
+    /// to it before they go up to the grid, as NEST's spike_generator does.
+    tics_per_ms: u64,
     duration: String,
     mechanisms: Vec<&'static str>,
     /// Seeds the Poisson drives (NEURON's scop_random, shared by every mechanism), when there
@@ -249,6 +281,8 @@ struct Context {
 struct Pop {
     id: String,
     is_source: bool,
+    /// A passive cable: a section with `pas` (its `params` are the section's), no mechanism.
+    is_cable: bool,
     mechanism: &'static str,
     size: usize,
     params: Vec<Setting>,
@@ -276,6 +310,9 @@ struct Proj {
 struct Step {
     target: String,
     cells: String,
+    /// Into a passive cable: an `IClamp` at x = 0 (amplitude in nA) instead of events to the
+    /// mechanism (pA).
+    is_cable: bool,
     amplitude: String,
     start: String,
     stop: String,
@@ -286,6 +323,8 @@ struct Rec {
     pop: String,
     cells: String,
     is_source: bool,
+    /// A passive cable: each variable's `theirs` is the position `x` of `sec(x).v`.
+    is_cable: bool,
     spikes: bool,
     /// Our variable and the mechanism's RANGE variable.
     vars: Vec<NameMap>,
@@ -357,6 +396,7 @@ pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
         version: env!("CARGO_PKG_VERSION"),
         suite: net.suite.name.to_string(),
         dt: number_in(net.dt(), "ms")?,
+        tics_per_ms: super::nest::tics_per_ms(net.dt().si * 1e3).unwrap_or(1000),
         duration: number_in(net.duration(), "ms")?,
         mechanisms: used.iter().map(|m| m.name).collect(),
         // scop_random's seed is a double; keep it exact.
@@ -398,9 +438,28 @@ fn population(
         return Ok(Pop {
             id: pop.id.to_string(),
             is_source: true,
+            is_cable: false,
             mechanism: "",
             size: pop.size,
             params: vec![],
+            v_init_normal: None,
+        });
+    }
+    if pop.kind.name == PASSIVE_CABLE {
+        let mut params = Vec::new();
+        for map in CABLE_UNITS {
+            let q = pop.param(map.ours).ok_or_else(|| {
+                CodegenError::Template(format!("cable `{}` lacks `{}`", pop.id, map.ours))
+            })?;
+            params.push(Setting::new(map.theirs, number_in(q, map.unit)?));
+        }
+        return Ok(Pop {
+            id: pop.id.to_string(),
+            is_source: false,
+            is_cable: true,
+            mechanism: "",
+            size: pop.size,
+            params,
             v_init_normal: None,
         });
     }
@@ -419,6 +478,7 @@ fn population(
     let created = Pop {
         id: pop.id.to_string(),
         is_source: false,
+        is_cable: false,
         mechanism: mech.name,
         size: pop.size,
         params,
@@ -440,8 +500,8 @@ fn projection(net: &Network, proj: &NetProjection) -> Result<Proj, CodegenError>
         SynapseKind::CurrentExp | SynapseKind::CurrentAlpha => ("pA", true),
         SynapseKind::None => {
             return Err(CodegenError::Unsupported(format!(
-                "population `{}` is a source and cannot receive a projection",
-                target.id
+                "population `{}` ({}) has no synapses and cannot receive a projection",
+                target.id, target.kind.name
             )))
         }
     };
@@ -470,12 +530,16 @@ fn projection(net: &Network, proj: &NetProjection) -> Result<Proj, CodegenError>
     })
 }
 
-/// A current step as events changing the mechanism's injected current at start and stop.
+/// A current step as events changing the mechanism's injected current at start and stop, or
+/// into a cable as an `IClamp`.
 fn step(net: &Network, s: &CurrentStep) -> Result<Step, CodegenError> {
+    let target = &net.populations[s.target];
+    let is_cable = target.kind.name == PASSIVE_CABLE;
     Ok(Step {
-        target: net.populations[s.target].id.to_string(),
+        target: target.id.to_string(),
         cells: list_literal(&s.cells),
-        amplitude: number_in(&s.amplitude, "pA")?,
+        is_cable,
+        amplitude: number_in(&s.amplitude, if is_cable { "nA" } else { "pA" })?,
         start: code_number(ms(&s.start)),
         stop: code_number(ms(&s.stop)),
     })
@@ -484,21 +548,34 @@ fn step(net: &Network, s: &CurrentStep) -> Result<Step, CodegenError> {
 /// A recording: spikes (a source's own trains) and the mechanism's RANGE variables.
 fn recording(net: &Network, rec: &NetRecording) -> Result<Rec, CodegenError> {
     let pop = &net.populations[rec.population];
+    let is_cable = pop.kind.name == PASSIVE_CABLE;
     let mech = mechanism(pop.kind.name);
     let (spikes, vars) = rec.split(
         |name| {
-            let mech = mech.as_ref()?;
-            mech.variables.iter().find(|v| v.ours == name).copied()
+            let table = match &mech {
+                Some(mech) => mech.variables,
+                None if is_cable => CABLE_ENDS,
+                None => &[],
+            };
+            table.iter().find(|v| v.ours == name).copied()
         },
         |name| match &mech {
             Some(mech) => format!("crosscheck's {} does not record `{name}`", mech.name),
+            None if is_cable => format!("a passive cable records no `{name}` on NEURON"),
             None => format!("cannot record `{name}` of a source"),
         },
     )?;
+    if spikes && is_cable {
+        return Err(CodegenError::Unsupported(format!(
+            "`{}` is a passive cable: it has no spikes to record",
+            pop.id
+        )));
+    }
     Ok(Rec {
         pop: pop.id.to_string(),
         cells: list_literal(&rec.cells),
         is_source: pop.is_source(),
+        is_cable,
         spikes,
         vars,
     })
@@ -542,6 +619,7 @@ populations:
   adex: {cell: adex_cond_exp, size: 2, parameters: {tau_refrac: 1 ms}}
   hh: {cell: hh_curr_alpha, size: 2}
   delta: {cell: lif_delta, size: 3, parameters: {v_rest: 0 mV, v_thresh: 20 mV}}
+  cab: {cell: passive_cable, size: 2, parameters: {nseg: 11, i_offset: 5 pA, length: 0.5 mm}}
 projections:
   - {from: src, to: lexp, connector: all_to_all, receptor: excitatory, weight: 100 pA, delay: 1 ms}
   - {from: noise, to: lalpha, connector: {fixed_probability: 0.5, seed: 9}, receptor: inhibitory, weight: 50 pA, delay: 0.1 ms}
@@ -556,6 +634,7 @@ stimuli:
   - poisson: {target: delta, rate: 5 kHz, weight: 0.1 mV, receptor: excitatory}
   - step: {target: adex, cells: [1], amplitude: 0.5 nA, start: 0 ms, stop: 40 ms}
   - step: {target: hh, amplitude: 10 pA, start: 5 ms, stop: 100 ms}
+  - step: {target: cab, cells: [1], amplitude: 0.1 nA, start: 2 ms, stop: 30 ms}
 record:
   - {population: src, variables: [spikes]}
   - {population: lexp, variables: [spikes, v]}
@@ -565,6 +644,7 @@ record:
   - {population: adex, variables: [spikes, v, w]}
   - {population: hh, variables: [spikes, v]}
   - {population: delta, variables: [spikes, v]}
+  - {population: cab, variables: [v_distal, v]}
 checks:
   agreement:
     spikes: {window: 1 ms}
@@ -575,6 +655,21 @@ checks:
             .unwrap_or_else(|e| panic!("{e}"));
         let code = std::fs::read_to_string(dir.join(&generated.script)).unwrap();
         (generated, code)
+    }
+
+    /// Source spikes are rounded to NEST's time base before they go up to the grid; a step of
+    /// 0.0125 ms is no whole number of 1 µs tics, so the base must be the finer one NEST's
+    /// script sets (with 1 µs tics, 12.5 rounded to 12 and every input came 4 % late).
+    #[test]
+    fn source_spikes_are_rounded_to_the_tic_nest_uses_for_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut suite = crate::codegen::testing::example("lif_alpha_spike_source.crosscheck.yaml");
+        suite.simulation.dt.si = 1.25e-5;
+        let (_, code) = generate_into(&suite, dir.path());
+        assert!(code.contains("\nTICS_PER_MS = 10000.0\n"), "{code}");
+        suite.simulation.dt.si = 1e-4;
+        let (_, code) = generate_into(&suite, dir.path());
+        assert!(code.contains("\nTICS_PER_MS = 1000.0\n"), "{code}");
     }
 
     #[test]
@@ -627,6 +722,26 @@ checks:
         );
         // 0.5 nA becomes 500 pA.
         assert!(code.contains("-(500.0)"), "{code}");
+        // The cable is a section with NEURON's pas, in NEURON's section units, its currents
+        // IClamps in nA at x = 0 (the i_offset inside `Cable`), its ends recorded at the end
+        // nodes.
+        for needle in [
+            "\"L\": 500.0,",
+            "\"diam\": 1.0,",
+            "\"nseg\": 11.0,",
+            "\"Ra\": 100.0,",
+            "\"cm\": 1.0,",
+            "\"g_pas\": 2.5e-5,",
+            "\"e_pas\": -65.0,",
+            "\"i_offset\": 0.005,",
+            "pop_cab = [Cable(f\"cab_{_i}\", _params) for _i in range(2)]",
+            "for _cell in [1]:\n    pop_cab[_cell].inject(2.0, 30.0 - 2.0, 0.1)",
+            "pop_cab[_c].sec(1)._ref_v) for _c in _cells]\n_recorders.append((\"trace\", \"cab_v_distal\"",
+            "pop_cab[_c].sec(0)._ref_v) for _c in _cells]\n_recorders.append((\"trace\", \"cab_v\"",
+            "h.secondorder = 0",
+        ] {
+            assert!(code.contains(needle), "missing {needle} in\n{code}");
+        }
     }
 
     #[test]
@@ -674,6 +789,28 @@ checks:
     #[test]
     fn every_parameter_of_every_cell_type_reaches_its_mechanism() {
         for kind in crate::suite::native::CELL_TYPES {
+            if kind.name == PASSIVE_CABLE {
+                // No mechanism: a section with pas, every parameter a key the template's
+                // `Cable` reads, every variable an end of the section.
+                let template = TEMPLATE;
+                for param in kind.params {
+                    let map = CABLE_UNITS.iter().find(|m| m.ours == param.name);
+                    let map = map.unwrap_or_else(|| panic!("cable `{}` unmapped", param.name));
+                    assert!(
+                        template.contains(&format!("params[\"{}\"]", map.theirs)),
+                        "`Cable` ignores {}",
+                        map.theirs
+                    );
+                }
+                for var in kind.state_variables {
+                    assert!(
+                        CABLE_ENDS.iter().any(|v| v.ours == var.name),
+                        "{}",
+                        var.name
+                    );
+                }
+                continue;
+            }
             let Some(mech) = mechanism(kind.name) else {
                 assert!(kind.is_source, "{} has no mechanism", kind.name);
                 continue;

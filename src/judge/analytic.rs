@@ -66,22 +66,21 @@ pub fn judge_analytic(job: &SuiteJob, recordings: &Recordings) -> Vec<Observable
             ));
         }
         if let Some(rule) = check.v {
-            for (name, bound, measure) in [
-                (
-                    "analytic v rms_relative",
-                    rule.rms_relative,
-                    rms_relative_error as fn(&[f64], &[f64]) -> f64,
-                ),
-                (
-                    "analytic v max_relative",
-                    rule.max_relative,
-                    max_relative_error,
-                ),
-            ] {
-                let Some(bound) = bound else { continue };
-                let (status, message, observed) =
-                    judge_trace(&suite, check, recordings, &exact, bound, measure);
-                out.push(result(name, status, message, observed, bound));
+            for variable in judged_variables(&suite, check, &exact) {
+                for (measure_name, bound, measure) in [
+                    (
+                        "rms_relative",
+                        rule.rms_relative,
+                        rms_relative_error as fn(&[f64], &[f64]) -> f64,
+                    ),
+                    ("max_relative", rule.max_relative, max_relative_error),
+                ] {
+                    let Some(bound) = bound else { continue };
+                    let (status, message, observed) =
+                        judge_trace(&suite, check, recordings, &exact, variable, bound, measure);
+                    let name = format!("analytic {variable} {measure_name}");
+                    out.push(result(&name, status, message, observed, bound));
+                }
             }
         }
     }
@@ -140,33 +139,49 @@ fn judge_spikes(
     }
 }
 
-/// The recorded membrane potential against the exact one, on deflections from rest.
+/// The potentials a check's `v` rule bounds: `v`, and for a cable also `v_distal` (its far
+/// end, x = L) when the suite records it for the cell, so both ends of the cable are judged.
+fn judged_variables(
+    suite: &NativeSuite,
+    check: &AnalyticCheck,
+    exact: &ClosedForm,
+) -> Vec<&'static str> {
+    let mut variables = vec!["v"];
+    if matches!(exact, ClosedForm::Cable(_)) && column_of(suite, check, "v_distal").is_some() {
+        variables.push("v_distal");
+    }
+    variables
+}
+
+/// The recorded potential `variable` (`v`, or a cable's `v_distal`) against the exact one,
+/// on deflections from rest.
 fn judge_trace(
     suite: &NativeSuite,
     check: &AnalyticCheck,
     recordings: &Recordings,
     closed: &ClosedForm,
+    variable: &'static str,
     bound: f64,
     measure: fn(&[f64], &[f64]) -> f64,
 ) -> (CheckStatus, String, Option<Value>) {
     let pop = &suite.populations[check.population];
     let trace = recordings
         .traces
-        .get(&(pop.id.to_string(), "v".to_string()));
-    let column = column_of(suite, check).and_then(|c| trace?.columns.get(c));
-    let (Some(trace), Some(column)) = (trace, column) else {
+        .get(&(pop.id.to_string(), variable.to_string()));
+    let column = column_of(suite, check, variable).and_then(|c| trace?.columns.get(c));
+    let exact = trace.and_then(|t| closed.trace_of(variable, &t.time_ms));
+    let (Some(trace), Some(column), Some(exact)) = (trace, column, exact) else {
         return (
             CheckStatus::Error,
-            format!("no recorded `v` of cell {} of `{}`", check.cell, pop.id),
+            format!(
+                "no recorded `{variable}` of cell {} of `{}`",
+                check.cell, pop.id
+            ),
             None,
         );
     };
     let rest = closed.rest_mv();
-    let exact: Vec<f64> = closed
-        .trace(&trace.time_ms)
-        .iter()
-        .map(|v| v - rest)
-        .collect();
+    let exact: Vec<f64> = exact.iter().map(|v| v - rest).collect();
     let simulated: Vec<f64> = column.iter().map(|v| v - rest).collect();
     let error = measure(&simulated, &exact);
     // Where the error is largest, for the message.
@@ -194,11 +209,15 @@ fn judge_trace(
     }
 }
 
-/// The column of the check's cell in its population's `v` recording (columns are in
-/// recording order: the cell's index, or its place among the listed cells).
-fn column_of(suite: &NativeSuite, check: &AnalyticCheck) -> Option<usize> {
+/// The column of the check's cell in its population's recording of `variable` (columns are
+/// in recording order: the cell's index, or its place among the listed cells); `None` when
+/// the cell's `variable` is not recorded.
+fn column_of(suite: &NativeSuite, check: &AnalyticCheck, variable: &str) -> Option<usize> {
     let recording = suite.recordings.iter().find(|r| {
-        r.population == check.population && r.variables.contains(&Variable::State("v"))
+        r.population == check.population
+            && r.variables
+                .iter()
+                .any(|v| matches!(v, Variable::State(name) if *name == variable))
     })?;
     match &recording.cells {
         CellSelection::All => Some(check.cell),
@@ -309,5 +328,103 @@ checks:
         assert!(by_name("analytic spikes")
             .message
             .contains("where the exact answer has"));
+    }
+
+    const CABLE: &str = "suite: cable
+simulation: {duration: 20 ms, dt: 0.1 ms}
+populations:
+  cable: {cell: passive_cable, size: 2, parameters: {nseg: 10}}
+stimuli: [{step: {target: cable, amplitude: 0.1 nA, start: 1 ms, stop: 15 ms}}]
+record: [{population: cable, variables: [v, v_distal], cells: [1]}]
+checks:
+  analytic: [{population: cable, cell: 1, v: {rms_relative: 0.001, max_relative: 0.002}}]
+";
+
+    /// A job of `yaml` and recordings of its exact answer for cell 1 at both ends, the far
+    /// end scaled by `far_scale` around rest.
+    fn cable_job(yaml: &str, far_scale: f64) -> (SuiteJob, Recordings) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.crosscheck.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let suite = crate::suite::native::load::load_suite(&path).unwrap();
+        let exact = closed_form(&suite, 0, 1).unwrap();
+        let times: Vec<f64> = (0..=200).map(|i| i as f64 * 0.1).collect();
+        let rest = exact.rest_mv();
+        let mut traces = BTreeMap::new();
+        for (variable, scale) in [("v", 1.0), ("v_distal", far_scale)] {
+            let column = exact
+                .trace_of(variable, &times)
+                .unwrap()
+                .iter()
+                .map(|v| rest + scale * (v - rest))
+                .collect();
+            traces.insert(
+                ("cable".to_string(), variable.to_string()),
+                crate::results::Trace {
+                    columns: vec![column],
+                    time_ms: times.clone(),
+                },
+            );
+        }
+        let job = SuiteJob {
+            suite: Arc::new(suite),
+            id: "t.crosscheck.yaml".into(),
+            file: path,
+            simulator: crate::suite::native::Simulator::Neuron,
+            point: None,
+            seed: None,
+            requested_version: None,
+            version: None,
+            tools: None,
+        };
+        let recordings = Recordings {
+            spikes: BTreeMap::new(),
+            traces,
+        };
+        (job, recordings)
+    }
+
+    #[test]
+    fn a_cable_is_judged_at_both_recorded_ends() {
+        let (job, recordings) = cable_job(CABLE, 1.0);
+        let judged = judge_analytic(&job, &recordings);
+        let names: Vec<&str> = judged.iter().map(|o| o.observable.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "analytic v rms_relative",
+                "analytic v max_relative",
+                "analytic v_distal rms_relative",
+                "analytic v_distal max_relative",
+            ]
+        );
+        assert!(
+            judged.iter().all(|o| o.status == CheckStatus::Pass),
+            "{judged:?}"
+        );
+        assert!(judged.iter().all(|o| o.experiment == "cable cell 1"));
+        // A far end 1 % off fails on the far end only, with the number.
+        let (job, recordings) = cable_job(CABLE, 1.01);
+        let judged = judge_analytic(&job, &recordings);
+        for o in &judged {
+            let far = o.observable.contains("v_distal");
+            assert_eq!(o.status == CheckStatus::Fail, far, "{o:?}");
+        }
+        let rms = judged
+            .iter()
+            .find(|o| o.observable == "analytic v_distal rms_relative")
+            .unwrap();
+        assert!(
+            rms.message
+                .starts_with("relative error 1.000e-2, more than 0.001"),
+            "{}",
+            rms.message
+        );
+        // Only the recorded end is judged.
+        let near_only = CABLE.replace("variables: [v, v_distal]", "variables: [v]");
+        let (job, recordings) = cable_job(&near_only, 1.0);
+        let judged = judge_analytic(&job, &recordings);
+        assert_eq!(judged.len(), 2, "{judged:?}");
+        assert!(judged.iter().all(|o| !o.observable.contains("v_distal")));
     }
 }

@@ -134,10 +134,11 @@ fn observables_of(
             continue;
         };
         for o in &result.observables {
-            if is_of_check(o, check) && rule.error.reported_by(&o.observable) {
-                if seen.insert(o.observable.clone()) {
-                    names.push(o.observable.clone());
-                }
+            if is_of_check(o, check)
+                && rule.error.reported_by(&o.observable)
+                && seen.insert(o.observable.clone())
+            {
+                names.push(o.observable.clone());
             }
         }
     }

@@ -255,7 +255,11 @@ impl<'a> Pages<'a> {
         ctx.insert("convergence", &self.convergence);
         ctx.insert(
             "convergence_failures",
-            &self.convergence.iter().filter(|c| c.status != "pass").count(),
+            &self
+                .convergence
+                .iter()
+                .filter(|c| c.status != "pass")
+                .count(),
         );
         Ok(ctx)
     }

@@ -11,12 +11,16 @@
 //! - a `lif_curr_exp` or `lif_curr_alpha` cell at rest receiving spikes of `spike_source`
 //!   populations (`all_to_all` or `one_to_one`, one receptor) and nothing else, as long as it
 //!   stays below threshold: the sum of exact exponential or alpha PSC responses (the membrane is
-//!   linear below threshold).
+//!   linear below threshold);
+//! - a `passive_cable` starting at rest, driven by current steps and `i_offset` at x = 0: the
+//!   cable equation is linear, so its answer is the sum of each current's exact response
+//!   ([`crate::analytic::cable`], Rallpack 1's model), at both recorded ends.
 //!
 //! Anything else is refused with the reason, at load.
 
+use super::library::PASSIVE_CABLE;
 use super::{CellSelection, Connector, NativeSuite, Projection, Receptor, Stimulus};
-use crate::analytic::{CurrentStep, Lif, Membrane, PscInput, PscResponse, PscShape};
+use crate::analytic::{CurrentStep, Lif, Membrane, PassiveCable, PscInput, PscResponse, PscShape};
 
 /// The exact answer of one cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,22 +29,38 @@ pub enum ClosedForm {
     Lif(Lif),
     /// A cell below threshold summing its input spikes' PSCs.
     Psc(PscResponse),
+    /// A passive cable under currents injected at x = 0.
+    Cable(CableResponse),
 }
 
 impl ClosedForm {
-    /// The spike times on `[0, t_end_ms]` (ms); none for a subthreshold response.
+    /// The spike times on `[0, t_end_ms]` (ms); none for a subthreshold response or a cable.
     pub fn spike_times(&self, t_end_ms: f64) -> Vec<f64> {
         match self {
             ClosedForm::Lif(lif) => lif.spike_times(t_end_ms),
-            ClosedForm::Psc(_) => Vec::new(),
+            ClosedForm::Psc(_) | ClosedForm::Cable(_) => Vec::new(),
         }
     }
 
-    /// The membrane potential (mV) at each of `times` (ms).
+    /// The membrane potential (mV) at each of `times` (ms); for a cable, at x = 0 (its `v`).
     pub fn trace(&self, times: &[f64]) -> Vec<f64> {
         match self {
             ClosedForm::Lif(lif) => lif.trace(times),
             ClosedForm::Psc(psc) => psc.trace(times),
+            ClosedForm::Cable(cable) => cable.trace(0.0, times),
+        }
+    }
+
+    /// The exact trace (mV) of the recorded state variable `variable` at each of `times`
+    /// (ms): `v` for every cell, and a cable's `v_distal` (x = L); `None` for a variable the
+    /// closed form does not give.
+    pub fn trace_of(&self, variable: &str, times: &[f64]) -> Option<Vec<f64>> {
+        match (self, variable) {
+            (_, "v") => Some(self.trace(times)),
+            (ClosedForm::Cable(cable), "v_distal") => {
+                Some(cable.trace(cable.cable.length_um, times))
+            }
+            _ => None,
         }
     }
 
@@ -49,7 +69,48 @@ impl ClosedForm {
         match self {
             ClosedForm::Lif(lif) => lif.membrane.e_l_mv,
             ClosedForm::Psc(psc) => psc.membrane.e_l_mv,
+            ClosedForm::Cable(cable) => cable.cable.e_rest_mv,
         }
+    }
+}
+
+/// A passive cable at rest at t = 0 under currents injected at x = 0: by linearity, the sum
+/// of each current's response, a step of `I` on `[start, stop)` being `I` switched on at
+/// `start` and `-I` switched on at `stop` ([`PassiveCable::v`] gives the response to a
+/// current switched on at t = 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CableResponse {
+    /// The cable (NEURON's units, see [`crate::analytic::cable`]) with a unit current,
+    /// `i_na` = 1 nA: each step scales its response.
+    pub cable: PassiveCable,
+    /// The injected currents: the steps onto the cell and the `i_offset` (from 0 ms, never
+    /// stopping).
+    pub steps: Vec<CurrentStep>,
+}
+
+impl CableResponse {
+    /// The potential (mV) at `x_um` (µm from the injection end) and `t_ms` (ms).
+    pub fn v(&self, x_um: f64, t_ms: f64) -> f64 {
+        let rest = self.cable.e_rest_mv;
+        // The deflection of the unit current switched on at `on` (0 before it).
+        let unit = |on: f64| {
+            if on.is_finite() {
+                self.cable.v(x_um, t_ms - on) - rest
+            } else {
+                0.0
+            }
+        };
+        let deflection: f64 = self
+            .steps
+            .iter()
+            .map(|s| s.amp_na * (unit(s.start_ms) - unit(s.stop_ms)))
+            .sum();
+        rest + deflection
+    }
+
+    /// [`CableResponse::v`] at `x_um` for each of `times` (ms).
+    pub fn trace(&self, x_um: f64, times: &[f64]) -> Vec<f64> {
+        times.iter().map(|&t| self.v(x_um, t)).collect()
     }
 }
 
@@ -60,6 +121,13 @@ pub fn closed_form(
     population: usize,
     cell: usize,
 ) -> Result<ClosedForm, String> {
+    if suite
+        .populations
+        .get(population)
+        .is_some_and(|p| p.kind.name == PASSIVE_CABLE)
+    {
+        return cable(suite, population, cell).map(ClosedForm::Cable);
+    }
     let receives = |p: &&Projection| p.to == population;
     if suite.projections.iter().any(|p| receives(&p)) {
         psc(suite, population, cell).map(ClosedForm::Psc)
@@ -171,6 +239,101 @@ fn psc(suite: &NativeSuite, population: usize, cell: usize) -> Result<PscRespons
         t += step;
     }
     Ok(response)
+}
+
+/// The current steps (and a non-zero `i_offset`) injected into cell `cell` of population
+/// `population`, in nA and ms; an error if the cell has a Poisson drive.
+fn injected(
+    suite: &NativeSuite,
+    population: usize,
+    cell: usize,
+) -> Result<Vec<CurrentStep>, String> {
+    let pop = &suite.populations[population];
+    let mut steps = Vec::new();
+    for stimulus in &suite.stimuli {
+        match stimulus {
+            Stimulus::Poisson { target, .. } if *target == population => {
+                return Err(format!(
+                    "`{}` has a Poisson drive: it has no exact answer",
+                    pop.id
+                ))
+            }
+            Stimulus::Step {
+                target,
+                cells,
+                amplitude,
+                start,
+                stop,
+                ..
+            } if *target == population
+                && match cells {
+                    CellSelection::All => true,
+                    CellSelection::Indices(i) => i.contains(&cell),
+                } =>
+            {
+                steps.push(CurrentStep::new(
+                    amplitude.si * 1e9,
+                    start.si * 1e3,
+                    stop.si * 1e3,
+                ));
+            }
+            _ => {}
+        }
+    }
+    let i_offset_na = pop.param("i_offset").map_or(0.0, |q| q.si) * 1e9;
+    if i_offset_na != 0.0 {
+        steps.push(CurrentStep::dc(i_offset_na));
+    }
+    Ok(steps)
+}
+
+/// The passive cable of cell `cell` of population `population` under its injected currents,
+/// or why there is none.
+fn cable(suite: &NativeSuite, population: usize, cell: usize) -> Result<CableResponse, String> {
+    let pop = &suite.populations[population];
+    if suite.projections.iter().any(|p| p.to == population) {
+        // Refused at load already; kept so the answer never ignores an input.
+        return Err(format!("`{}` is a cable receiving synaptic input", pop.id));
+    }
+    let steps = injected(suite, population, cell)?;
+    // Missing only when the population's parameters failed to load (reported there).
+    const NEEDED: [&str; 7] = [
+        "ra", "g_leak", "c_m", "diameter", "length", "v_rest", "v_init",
+    ];
+    if NEEDED.iter().any(|name| pop.param(name).is_none()) {
+        return Err(format!("`{}` lacks a cable parameter", pop.id));
+    }
+    let param = |name: &str| pop.param(name).map_or(f64::NAN, |q| q.si);
+    if pop.v_init_sd.is_some() || param("v_init") != param("v_rest") {
+        return Err(format!(
+            "`{}` does not start at rest (`v_init` = `v_rest`): the exact cable answer starts there",
+            pop.id
+        ));
+    }
+    if param("g_leak") <= 0.0 {
+        return Err(format!(
+            "`{}` has no leak (`g_leak` = 0): the exact cable answer needs a finite membrane resistance",
+            pop.id
+        ));
+    }
+    // SI to analytic::cable's NEURON units: Ω·m → Ω·cm (×100), the membrane resistance 1/g
+    // in Ω·m² → Ω·cm² (×1e4), F/m² → µF/cm² (×100), m → µm, V → mV.
+    let cable = PassiveCable {
+        ra_ohm_cm: param("ra") * 100.0,
+        rm_ohm_cm2: 1e4 / param("g_leak"),
+        cm_uf_per_cm2: param("c_m") * 100.0,
+        diameter_um: param("diameter") * 1e6,
+        length_um: param("length") * 1e6,
+        e_rest_mv: param("v_rest") * 1e3,
+        i_na: 1.0,
+    };
+    if !cable.steady_state_mv(0.0).is_finite() {
+        return Err(format!(
+            "`{}`'s parameters give no finite exact answer",
+            pop.id
+        ));
+    }
+    Ok(CableResponse { cable, steps })
 }
 
 /// The cell types with a closed form under a current.
@@ -370,5 +533,85 @@ checks:
             errors[0].to_string().contains("receives synaptic input"),
             "{errors:?}"
         );
+    }
+
+    /// Rallpack 1 as the bundled suite writes it, in SI-convertible units of its own.
+    const RALLPACK1: &str = "suite: rallpack1
+simulation: {duration: 250 ms, dt: 0.025 ms}
+populations:
+  cable:
+    cell: passive_cable
+    size: 3
+    parameters: {length: 1 mm, diameter: 1 um, nseg: 100, ra: 1 ohm*m, g_leak: 0.025 mS/cm2, c_m: 0.01 F/m2, v_rest: -65 mV, v_init: -65 mV}
+stimuli:
+  - step: {target: cable, amplitude: 0.1 nA, start: 0 ms, stop: 250 ms}
+record: [{population: cable, variables: [v, v_distal]}]
+checks:
+  analytic: [{population: cable, v: {rms_relative: 0.001}}]
+";
+
+    #[test]
+    fn a_cable_in_a_suite_is_rallpack1s_exact_answer_at_both_ends() {
+        let ClosedForm::Cable(cable) = closed_form(&suite(RALLPACK1), 0, 0).unwrap() else {
+            panic!("not a cable")
+        };
+        let exact = PassiveCable::rallpack1();
+        let unit = PassiveCable { i_na: 1.0, ..exact };
+        for (got, want) in [
+            (cable.cable.ra_ohm_cm, unit.ra_ohm_cm),
+            (cable.cable.rm_ohm_cm2, unit.rm_ohm_cm2),
+            (cable.cable.cm_uf_per_cm2, unit.cm_uf_per_cm2),
+            (cable.cable.diameter_um, unit.diameter_um),
+            (cable.cable.length_um, unit.length_um),
+            (cable.cable.e_rest_mv, unit.e_rest_mv),
+        ] {
+            assert!((got - want).abs() < 1e-9 * want.abs(), "{got} vs {want}");
+        }
+        assert_eq!(cable.steps, [CurrentStep::new(0.1, 0.0, 250.0)]);
+        let closed = ClosedForm::Cable(cable);
+        let times = [0.0, 0.025, 1.0, 10.0, 40.0, 249.975];
+        let near = closed.trace_of("v", &times).unwrap();
+        let far = closed.trace_of("v_distal", &times).unwrap();
+        for (k, &t) in times.iter().enumerate() {
+            assert!((near[k] - exact.v(0.0, t)).abs() < 1e-9, "x=0 t={t}");
+            assert!((far[k] - exact.v(1000.0, t)).abs() < 1e-9, "x=L t={t}");
+        }
+        assert_eq!(closed.trace(&times), near);
+        assert_eq!(closed.rest_mv(), -65.0);
+        assert!(closed.spike_times(250.0).is_empty());
+        assert!(closed.trace_of("u", &times).is_none());
+    }
+
+    #[test]
+    fn currents_into_a_cable_superpose() {
+        // A step switched off at 20 ms, another onto cell 1 only, and an i_offset: the
+        // response is the sum of the unit responses, each switched on and off.
+        let yaml = RALLPACK1
+            .replace("stop: 250 ms}", "stop: 20 ms}\n  - step: {target: cable, cells: [1], amplitude: -50 pA, start: 5 ms, stop: 300 ms}")
+            .replace("v_init: -65 mV}", "v_init: -65 mV, i_offset: 20 pA}");
+        let suite = suite(&yaml);
+        let unit = PassiveCable {
+            i_na: 1.0,
+            ..PassiveCable::rallpack1()
+        };
+        let u = |x: f64, t: f64| unit.v(x, t) + 65.0;
+        for (cell, second) in [(0, 0.0), (1, -0.05)] {
+            let ClosedForm::Cable(cable) = closed_form(&suite, 0, cell).unwrap() else {
+                panic!("not a cable")
+            };
+            for t in [1.0, 7.0, 19.9, 20.0, 35.0, 250.0, 400.0] {
+                for x in [0.0, 1000.0] {
+                    let expected = -65.0
+                        + 0.1 * (u(x, t) - u(x, t - 20.0))
+                        + second * (u(x, t - 5.0) - u(x, t - 300.0))
+                        + 0.02 * u(x, t);
+                    assert!(
+                        (cable.v(x, t) - expected).abs() < 1e-9,
+                        "cell {cell} x={x} t={t}: {} vs {expected}",
+                        cable.v(x, t)
+                    );
+                }
+            }
+        }
     }
 }

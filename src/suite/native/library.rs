@@ -1,5 +1,6 @@
-//! The standard library of point-neuron and input types: one table, read by the loader (names,
-//! dimensions, defaults), the JSON Schema and the documentation, and by each code generator.
+//! The standard library of point-neuron and input types, and the passive cable: one table,
+//! read by the loader (names, dimensions, defaults), the JSON Schema and the documentation, and
+//! by each code generator.
 //!
 //! Every type has the same meaning on every simulator. Parameter names follow PyNN's standard
 //! cell types where one exists (`cm`, `tau_m`, `v_rest`, ...), because that is the vocabulary
@@ -19,7 +20,9 @@ pub enum SynapseKind {
     ConductanceExp,
     /// Each spike moves the membrane potential at once (weight: voltage).
     Delta,
-    /// A source: receives no input.
+    /// Receives no synaptic input: a source, a NeuroML cell crosscheck does not translate, or
+    /// a [`PASSIVE_CABLE`] (a cable driven only by injected current, whose exact answer is
+    /// what it is for).
     None,
 }
 
@@ -117,6 +120,16 @@ const V_PER_T: Dimension = Dimension {
     time: Dimension::VOLTAGE.time - 1,
     ..Dimension::VOLTAGE
 };
+
+/// The name of the passive cable type: a cell with a length, judged against the cable
+/// equation's exact answer ([`crate::analytic::cable`]). Code generators and the loader treat
+/// it apart from the point neurons (it has no spikes, no synapses, and more than one
+/// compartment).
+pub const PASSIVE_CABLE: &str = "passive_cable";
+
+/// The most compartments (`nseg`) a passive cable may have: Rallpack 1's 1000 with a wide
+/// margin, while a cable's matrix stays small enough to step in milliseconds.
+pub const MAX_NSEG: i64 = 100_000;
 
 const fn sv(name: &'static str, dimension: Dimension) -> StateVariable {
     StateVariable { name, dimension }
@@ -276,6 +289,42 @@ pub static CELL_TYPES: &[CellKind] = &[
             p("v_init", V, "-65 mV", "membrane potential at t = 0"),
         ],
         state_variables: &[sv("v", V)],
+        is_source: false,
+    },
+    CellKind {
+        name: PASSIVE_CABLE,
+        doc: "Passive unbranched cable (Rallpack 1; Bhalla, Bilitch & Bower 1992): a uniform cylinder \
+              with sealed ends and a leak, `nseg` compartments, current (steps, i_offset) injected at \
+              x = 0; records v at x = 0 and v_distal at x = L. No spikes and no synaptic input; runs \
+              on NEURON and jNeuroML_NEURON (a NeuroML2 cell)",
+        synapse: SynapseKind::None,
+        params: &[
+            p("length", Dimension::LENGTH, "1000 um", "length L"),
+            p("diameter", Dimension::LENGTH, "1 um", "diameter"),
+            p(
+                "nseg",
+                Dimension::DIMENSIONLESS,
+                "1000",
+                "number of compartments (a whole number from 1 to 100000; Rallpack 1 has 1000)",
+            ),
+            p("ra", Dimension::RESISTIVITY, "100 ohm*cm", "axial resistivity"),
+            p(
+                "g_leak",
+                Dimension::CONDUCTANCE_DENSITY,
+                "0.025 mS/cm2",
+                "leak conductance density (1/R_m: 4 ohm m2 for Rallpack 1)",
+            ),
+            p(
+                "c_m",
+                Dimension::SPECIFIC_CAPACITANCE,
+                "1 uF/cm2",
+                "specific membrane capacitance",
+            ),
+            p("v_rest", V, "-65 mV", "leak reversal potential"),
+            p("i_offset", I, "0 pA", "constant current injected at x = 0"),
+            p("v_init", V, "-65 mV", "membrane potential everywhere at t = 0"),
+        ],
+        state_variables: &[sv("v", V), sv("v_distal", V)],
         is_source: false,
     },
     CellKind {

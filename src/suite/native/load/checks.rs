@@ -607,7 +607,7 @@ impl<'a> Loader<'a> {
                 self.error_help(
                     item,
                     format!("no exact answer for this check: {why}"),
-                    "an analytic check takes a LIF cell under one current step or an `i_offset`, or a lif_curr_exp/alpha cell below threshold receiving spike_source spikes",
+                    "an analytic check takes a LIF cell under one current step or an `i_offset`, a lif_curr_exp/alpha cell below threshold receiving spike_source spikes, or a passive_cable at rest under current steps",
                 );
             }
         }

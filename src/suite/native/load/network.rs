@@ -6,7 +6,9 @@
 
 use super::lists::{Refusal, Repeat};
 use super::{Context, Loader, Slot};
-use crate::suite::native::library::{cell_kind, CellKind, ParamSpec, CELL_TYPES};
+use crate::suite::native::library::{
+    cell_kind, CellKind, ParamSpec, CELL_TYPES, MAX_NSEG, PASSIVE_CABLE,
+};
 use crate::suite::native::neuroml::Imported;
 use crate::suite::native::{CellSelection, Ident, Population, Simulation};
 use crate::suite::units::{parse_expecting, Dimension, Quantity};
@@ -219,12 +221,20 @@ impl<'a> Loader<'a> {
                 continue;
             };
             let spec = slot.0;
+            // One `v_init` per cable: the exact cable answer starts from rest everywhere, and
+            // neither export draws a potential per cell.
+            let drawable = spec.name == "v_init" && kind.name != PASSIVE_CABLE;
             let value_or_normal =
-                self.quantity_or_normal(value, spec.name, spec.dimension, spec.name == "v_init");
+                self.quantity_or_normal(value, spec.name, spec.dimension, drawable);
             if let Some((_, sd)) = value_or_normal {
                 v_init_sd = v_init_sd.or(sd);
             }
             match value_or_normal.map(|(q, _)| q) {
+                Some(q) if spec.name == "nseg" && nseg_error(q.si).is_some() => {
+                    let message = nseg_error(q.si).unwrap_or_default();
+                    self.error(value, message);
+                    ok = false;
+                }
                 Some(q) if param_in_range(spec.name, q.si) => slot.1 = Some((value, q)),
                 Some(_) => {
                     let bound = if strictly_positive(spec.name) {
@@ -433,7 +443,21 @@ impl<'a> Loader<'a> {
 /// (refractory period, rates, conductances, source times): a negative value would make a
 /// simulator fail or silently do something else.
 fn strictly_positive(name: &str) -> bool {
-    name == "cm" || (name.starts_with("tau_") && name != "tau_refrac")
+    matches!(name, "cm" | "c_m" | "length" | "diameter" | "ra")
+        || (name.starts_with("tau_") && name != "tau_refrac")
+}
+
+/// Why `value` is no cable's `nseg` (a number of compartments: a whole number from 1 to
+/// [`MAX_NSEG`]), or `None` when it is one. NEURON would round 2.5 compartments silently, and
+/// NeuroML's `numberInternalDivisions` is an integer, so both would run a different cable.
+pub(crate) fn nseg_error(value: f64) -> Option<String> {
+    if value.fract() != 0.0 || !(1.0..=MAX_NSEG as f64).contains(&value) {
+        Some(format!(
+            "`nseg` must be a whole number of compartments from 1 to {MAX_NSEG}, found {value}"
+        ))
+    } else {
+        None
+    }
 }
 
 fn param_in_range(name: &str, si: f64) -> bool {
@@ -443,4 +467,174 @@ fn param_in_range(name: &str, si: f64) -> bool {
     let non_negative = matches!(name, "tau_refrac" | "rate" | "start" | "stop" | "delta_T")
         || name.starts_with("g_");
     !non_negative || si >= 0.0
+}
+
+/// The passive cable's loading rules (kept here, beside the parameter checks they test).
+#[cfg(test)]
+mod cable_tests {
+    use crate::suite::native::load::load_suite;
+    use crate::suite::native::{NativeSuite, Variable};
+    use crate::suite::LoadError;
+
+    /// Rallpack 1 as a suite: the library's defaults are Rallpack 1's.
+    const CABLE: &str = "\
+suite: cable
+simulation: {duration: 20 ms, dt: 0.025 ms}
+populations:
+  cable:
+    cell: passive_cable
+    size: 2
+    parameters: {nseg: 200, length: 1 mm}
+stimuli:
+  - step: {target: cable, amplitude: 0.1 nA, start: 0 ms, stop: 20 ms}
+record:
+  - {population: cable, variables: [v, v_distal]}
+checks:
+  analytic: [{population: cable, v: {rms_relative: 0.001}}]
+";
+
+    fn load(text: &str) -> Result<NativeSuite, Vec<LoadError>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.crosscheck.yaml");
+        std::fs::write(&path, text).unwrap();
+        load_suite(&path)
+    }
+
+    /// The first error of `text`: (line, message, help). A parameter that fails to load also
+    /// leaves the analytic check without a cable (a second error, at the check).
+    fn error(text: &str) -> (usize, String, String) {
+        let errors = load(text)
+            .err()
+            .unwrap_or_else(|| panic!("loaded:\n{text}"));
+        assert!(errors.len() <= 2, "{errors:#?}");
+        if let [_, second] = errors.as_slice() {
+            assert!(
+                second.message.contains("lacks a cable parameter"),
+                "{errors:#?}"
+            );
+        }
+        let e = &errors[0];
+        (
+            e.location.line,
+            e.message.clone(),
+            e.help.clone().unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn a_cable_loads_with_rallpack1_defaults() {
+        let suite = load(CABLE).unwrap_or_else(|e| panic!("{e:#?}"));
+        let pop = &suite.populations[0];
+        let si = |name: &str| pop.param(name).unwrap().si;
+        assert_eq!(si("nseg"), 200.0);
+        assert!((si("length") - 1e-3).abs() < 1e-15);
+        assert!((si("diameter") - 1e-6).abs() < 1e-18);
+        // 100 ohm cm = 1 ohm m; 0.025 mS/cm2 = 1/(4 ohm m2); 1 uF/cm2 = 0.01 F/m2.
+        assert!((si("ra") - 1.0).abs() < 1e-12);
+        assert!((si("g_leak") - 0.25).abs() < 1e-12);
+        assert!((si("c_m") - 0.01).abs() < 1e-15);
+        assert!((si("v_rest") + 0.065).abs() < 1e-15);
+        assert_eq!(
+            suite.recordings[0].variables,
+            [Variable::State("v"), Variable::State("v_distal")]
+        );
+    }
+
+    #[test]
+    fn nseg_must_be_a_whole_number_of_compartments() {
+        for (bad, shown) in [
+            ("0", "0"),
+            ("2.5", "2.5"),
+            ("-3", "-3"),
+            ("100001", "100001"),
+        ] {
+            let (line, message, _) = error(&CABLE.replace("nseg: 200", &format!("nseg: {bad}")));
+            assert_eq!(line, 7, "{message}");
+            assert_eq!(
+                message,
+                format!(
+                    "`nseg` must be a whole number of compartments from 1 to 100000, found {shown}"
+                )
+            );
+        }
+        load(&CABLE.replace("nseg: 200", "nseg: 100000")).unwrap();
+        // A unit is no number of compartments.
+        let (_, message, _) = error(&CABLE.replace("nseg: 200", "nseg: 3 mV"));
+        assert!(message.contains("`nseg`"), "{message}");
+        // Swept values are checked the same way.
+        let swept = format!(
+            "{CABLE}sweep:\n  parameter: populations.cable.parameters.nseg\n  values: [10, 20.5]\n"
+        );
+        let (line, message, _) = error(&swept);
+        assert_eq!(line, 16);
+        assert!(message.contains("found 20.5"), "{message}");
+    }
+
+    #[test]
+    fn lengths_and_specific_properties_must_be_positive() {
+        for param in [
+            "length: 0 um",
+            "diameter: -1 um",
+            "ra: 0 ohm*cm",
+            "c_m: 0 uF/cm2",
+        ] {
+            let (_, message, _) = error(&CABLE.replace("length: 1 mm", param));
+            assert!(message.ends_with("must be positive"), "{param}: {message}");
+        }
+        let (_, message, _) =
+            error(&CABLE.replace("length: 1 mm", "v_init: {normal: {mean: -65 mV, sd: 1 mV}}"));
+        assert_eq!(message, "`v_init` cannot be a distribution");
+    }
+
+    #[test]
+    fn a_cable_takes_no_synaptic_input_sends_no_spikes_and_records_no_spikes() {
+        let with_source = CABLE.replace(
+            "populations:\n",
+            "populations:\n  input: {cell: spike_source, size: 1, spike_times: [1 ms]}\n",
+        );
+        let onto = format!("{with_source}projections:\n  - {{from: input, to: cable, connector: all_to_all, receptor: excitatory, weight: 1 nA, delay: 1 ms}}\n");
+        let (line, message, help) = error(&onto);
+        assert_eq!(line, 16);
+        assert_eq!(message, "`cable` is a passive_cable: it receives no input");
+        assert!(help.contains("no synapses"), "{help}");
+
+        let with_cell = CABLE.replace(
+            "populations:\n",
+            "populations:\n  lif: {cell: lif_curr_exp, size: 1}\n",
+        );
+        let from = format!("{with_cell}projections:\n  - {{from: cable, to: lif, connector: all_to_all, receptor: excitatory, weight: 1 nA, delay: 1 ms}}\n");
+        let (_, message, _) = error(&from);
+        assert_eq!(
+            message,
+            "`cable` is a passive_cable: it has no threshold and sends no spikes"
+        );
+
+        let (_, message, _) =
+            error(&CABLE.replace("variables: [v, v_distal]", "variables: [spikes, v]"));
+        assert_eq!(
+            message,
+            "`cable` is a passive_cable: it has no threshold and no spikes to record"
+        );
+
+        let driven = CABLE.replace(
+            "stimuli:\n",
+            "stimuli:\n  - poisson: {target: cable, rate: 1 kHz, weight: 1 pA, receptor: excitatory}\n",
+        );
+        let errors = load(&driven).unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains("has no synapses for a Poisson drive"),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn the_analytic_check_needs_a_cable_at_rest() {
+        let (line, message, _) = error(&CABLE.replace("length: 1 mm", "v_init: -60 mV"));
+        assert_eq!(line, 13, "at the analytic check");
+        assert!(message.contains("does not start at rest"), "{message}");
+        let (_, message, _) = error(&CABLE.replace("length: 1 mm", "g_leak: 0 mS/cm2"));
+        assert!(message.contains("no leak"), "{message}");
+    }
 }

@@ -7,6 +7,7 @@
 
 use super::simulation::DEFAULT_SEED;
 use super::{Context, Loader};
+use crate::suite::native::library::PASSIVE_CABLE;
 use crate::suite::native::{Connectivity, Connector, Population, Projection, Receptor};
 use crate::suite::source::check_keys;
 use crate::suite::units::{Dimension, Quantity};
@@ -58,9 +59,20 @@ impl<'a> Loader<'a> {
         let what = "a projection";
         self.mapping(node, "projection", PROJECTION_KEYS)?;
         let before = self.errors.len();
-        let from = self
-            .required(node, "from", node, what)
-            .and_then(|n| self.population_ref(n, "from", cx));
+        let from_node = self.required(node, "from", node, what);
+        let from = from_node.and_then(|n| self.population_ref(n, "from", cx));
+        if let (Some(source), Some(at)) = (from.and_then(|i| cx.population(i)), from_node) {
+            if source.kind.name == PASSIVE_CABLE {
+                self.error_help(
+                    at,
+                    format!(
+                        "`{}` is a {PASSIVE_CABLE}: it has no threshold and sends no spikes",
+                        source.id
+                    ),
+                    "a passive cable is driven by current steps and `i_offset` only",
+                );
+            }
+        }
         let to_node = self.required(node, "to", node, what);
         let to = to_node.and_then(|n| self.population_ref(n, "to", cx));
         let connector = self
@@ -126,13 +138,20 @@ impl<'a> Loader<'a> {
     fn input_dimension(&mut self, at: &Node, target: &Population) -> Option<Dimension> {
         let dim = target.kind.synapse.weight_dimension();
         if dim.is_none() {
+            let help = if target.kind.name == PASSIVE_CABLE {
+                // Its exact answer is the cable under injected current; a synapse on it
+                // would need a place on the cable and a synapse model it does not have.
+                "a passive cable has no synapses: drive it with current steps or `i_offset`"
+            } else {
+                "projections go from a source to cells, not into a source"
+            };
             self.error_help(
                 at,
                 format!(
                     "`{}` is a {}: it receives no input",
                     target.id, target.kind.name
                 ),
-                "projections go from a source to cells, not into a source",
+                help,
             );
         }
         dim

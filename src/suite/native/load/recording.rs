@@ -5,6 +5,7 @@
 
 use super::lists::{Refusal, Repeat};
 use super::{Context, Loader};
+use crate::suite::native::library::PASSIVE_CABLE;
 use crate::suite::native::{CellSelection, Population, Recording, Variable};
 use crate::suite::yaml::Node;
 
@@ -57,7 +58,9 @@ impl<'a> Loader<'a> {
     ) -> Option<Vec<Variable>> {
         let items = self.nonempty_list(node, "variables", "`variables` is empty")?;
         let pop = pop?;
-        let mut candidates = vec!["spikes"];
+        // A passive cable has no threshold: no simulator detects spikes on it.
+        let spikes = pop.kind.name != PASSIVE_CABLE;
+        let mut candidates = if spikes { vec!["spikes"] } else { vec![] };
         candidates.extend(pop.kind.state_variables.iter().map(|s| s.name));
         let repeat = Repeat::Refuse(Refusal::Skip, |item: &Node, _: &Variable| {
             let text = item.as_str().unwrap_or_default();
@@ -65,13 +68,18 @@ impl<'a> Loader<'a> {
         });
         self.distinct(items, repeat, |l, item| {
             let text = l.string(item, "variable").ok_or(Refusal::Stop)?;
-            if text == "spikes" {
+            if text == "spikes" && spikes {
                 return Ok(Variable::Spikes);
             }
             if let Some(sv) = pop.kind.state_variable(text) {
                 return Ok(Variable::State(sv.name));
             }
-            let message = if pop.kind.is_source {
+            let message = if text == "spikes" {
+                format!(
+                    "`{}` is a {}: it has no threshold and no spikes to record",
+                    pop.id, pop.kind.name
+                )
+            } else if pop.kind.is_source {
                 format!(
                     "`{}` is a {}: only `spikes` can be recorded",
                     pop.id, pop.kind.name

@@ -131,6 +131,21 @@ impl<'a> Loader<'a> {
             .required(spec, "rate", kind_key, what)
             .and_then(|r| self.positive(r, "rate", Dimension::FREQUENCY, true));
         let weight_dim = population.and_then(|p| p.kind.synapse.weight_dimension());
+        if let (Some(p), None) = (population, weight_dim) {
+            // A source is refused by `stimulus_target`; anything else without synapses (a
+            // passive cable) has nothing for the events to act on.
+            if !p.kind.is_source {
+                let at = spec.get("target").unwrap_or(kind_key);
+                self.error_help(
+                    at,
+                    format!(
+                        "`{}` is a {}: it has no synapses for a Poisson drive",
+                        p.id, p.kind.name
+                    ),
+                    "drive it with a current `step` or `i_offset`",
+                );
+            }
+        }
         let weight = self.required(spec, "weight", kind_key, what).and_then(|w| {
             let q = self.quantity(w, "weight", weight_dim?)?;
             self.positive_weight(w, q)

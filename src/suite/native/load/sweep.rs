@@ -51,6 +51,17 @@ impl<'a> Loader<'a> {
         ) {
             self.time_steps(values, items, cx, projections);
         }
+        if let (Some((SweepTarget::PopulationParam { param: "nseg", .. }, _)), Some(values)) =
+            (&target, &values)
+        {
+            // Each value becomes a cable's `nseg`, checked as the parameter itself is.
+            let items = node.get("values").and_then(|v| v.as_seq()).unwrap_or(&[]);
+            for (value, item) in values.iter().zip(items) {
+                if let Some(message) = super::network::nseg_error(value.si) {
+                    self.error(item, message);
+                }
+            }
+        }
         if self.errors.len() != before {
             return None;
         }
