@@ -28,6 +28,7 @@ pub const MANIFEST: &str = ".crosscheck-report";
 
 const INDEX_TEMPLATE: &str = include_str!("templates/index.html");
 const TEST_TEMPLATE: &str = include_str!("templates/test.html");
+const CONVERGENCE_TEMPLATE: &str = include_str!("templates/convergence.html");
 const CSS: &str = include_str!("templates/report.css");
 const JS: &str = include_str!("templates/report.js");
 
@@ -122,6 +123,7 @@ fn templates() -> Result<Tera, HtmlError> {
     tera.add_raw_templates(vec![
         ("index.html", INDEX_TEMPLATE),
         ("test.html", TEST_TEMPLATE),
+        ("convergence.html", CONVERGENCE_TEMPLATE),
     ])?;
     Ok(tera)
 }

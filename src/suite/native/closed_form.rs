@@ -360,48 +360,18 @@ fn lif(suite: &NativeSuite, population: usize, cell: usize) -> Result<Lif, Strin
             pop.id
         ));
     }
-    let mut steps = Vec::new();
-    for stimulus in &suite.stimuli {
-        match stimulus {
-            Stimulus::Poisson { target, .. } if *target == population => {
-                return Err(format!(
-                    "`{}` has a Poisson drive: it has no exact answer",
-                    pop.id
-                ))
-            }
-            Stimulus::Step {
-                target,
-                cells,
-                amplitude,
-                start,
-                stop,
-                ..
-            } if *target == population
-                && match cells {
-                    CellSelection::All => true,
-                    CellSelection::Indices(i) => i.contains(&cell),
-                } =>
-            {
-                steps.push(CurrentStep::new(
-                    amplitude.si * 1e9,
-                    start.si * 1e3,
-                    stop.si * 1e3,
-                ));
-            }
-            _ => {}
-        }
-    }
+    let steps = injected(suite, population, cell)?;
     let param = |name: &str| pop.param(name).map(|q| q.si);
-    let i_offset_na = param("i_offset").unwrap_or(0.0) * 1e9;
-    let step = match (steps.as_slice(), i_offset_na != 0.0) {
-        ([], _) => CurrentStep::dc(i_offset_na),
-        ([one], false) => *one,
+    let i_offset = param("i_offset").unwrap_or(0.0) != 0.0;
+    let step = match steps.as_slice() {
+        [] => CurrentStep::dc(0.0),
+        [one] => *one,
         _ => {
             return Err(format!(
                 "cell {cell} of `{}` gets {} current step(s){}: the exact answer takes one step or one `i_offset`",
                 pop.id,
-                steps.len(),
-                if i_offset_na != 0.0 { " and an `i_offset`" } else { "" }
+                steps.len() - usize::from(i_offset),
+                if i_offset { " and an `i_offset`" } else { "" }
             ))
         }
     };
