@@ -263,6 +263,39 @@ mod tests {
     }
 
     #[test]
+    fn convergence_entries_are_kept_and_a_duplicate_is_refused() {
+        let entry = |suite: &str| crate::results::Convergence {
+            suite: suite.into(),
+            file: PathBuf::from(format!("{suite}.crosscheck.yaml")),
+            line: 40,
+            what: "cell cell 0: analytic v rms_relative".into(),
+            order_band: [0.9, 1.1],
+            exact_below: 1e-8,
+            engines: vec![],
+        };
+        let mut a = shard(vec![test("x", "NEST", Status::Pass)], 1.0, "h");
+        a.convergence = vec![entry("rc_step_dt")];
+        let mut b = shard(vec![test("y", "NEST", Status::Pass)], 1.0, "h");
+        b.convergence = vec![entry("psc_exp_dt")];
+        let merged = merge(vec![("a.json".into(), a.clone()), ("b.json".into(), b)]).unwrap();
+        let suites: Vec<&str> = merged
+            .convergence
+            .iter()
+            .map(|c| c.suite.as_str())
+            .collect();
+        assert_eq!(suites, ["rc_step_dt", "psc_exp_dt"]);
+        let mut again = shard(vec![test("z", "NEST", Status::Pass)], 1.0, "h");
+        again.convergence = vec![entry("rc_step_dt")];
+        let err = merge(vec![("a.json".into(), a), ("c.json".into(), again)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the convergence of rc_step_dt cell cell 0") && err.contains("c.json"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn differing_versions_are_kept_side_by_side() {
         let mut other = shard(vec![test("y", "NEST", Status::Pass)], 1.0, "h");
         other.versions.insert("neuron".into(), "9.0.2".into());
