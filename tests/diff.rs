@@ -101,6 +101,19 @@ fn neuron_9_against_8_finds_the_moved_spikes() {
         &repo_path("tests/fixtures/omv/neuron_hoc"),
         &root.join("neuron_hoc"),
     );
+    // The same model in a test file that pins its engine's version: it runs at 8.2.7 only.
+    copy_dir(
+        &repo_path("tests/fixtures/omv/neuron_hoc"),
+        &root.join("pinned"),
+    );
+    let omt = root.join("pinned/.test.cell.omt");
+    let text = fs::read_to_string(&omt).unwrap();
+    assert!(text.contains("engine: NEURON\n"));
+    fs::write(
+        &omt,
+        text.replace("engine: NEURON\n", "engine: NEURON:8.2.7\n"),
+    )
+    .unwrap();
     let json = dir.path().join("diff.json");
     let html = dir.path().join("html");
     let suite = repo_path("suites/native/hh_step.crosscheck.yaml");
@@ -121,8 +134,23 @@ fn neuron_9_against_8_finds_the_moved_spikes() {
     let tests = tests_of(&report);
     let hoc = tests
         .iter()
-        .find(|t| t["engine"] == "NEURON" && t["id"].as_str().unwrap().contains(".test.cell"))
+        .find(|t| t["engine"] == "NEURON" && t["id"].as_str().unwrap().contains("neuron_hoc/"))
         .unwrap_or_else(|| panic!("no hoc test: {report}"));
+    // The pinned test is listed as not compared, with the reason, rather than left out.
+    let pinned = tests
+        .iter()
+        .find(|t| t["id"].as_str().unwrap().contains("pinned/"))
+        .unwrap_or_else(|| panic!("the pinned test is missing: {report}"));
+    assert_eq!(pinned["verdict"], "not_compared", "{pinned}");
+    assert!(
+        pinned["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("ran at 8.2.7 only: its test file pins the engine's version"),
+        "{pinned}"
+    );
+    assert_eq!(pinned["a"]["status"], "pass", "{pinned}");
+    assert_eq!(pinned["b"]["status"], "skip", "{pinned}");
     assert_eq!(hoc["verdict"], "different", "{hoc}");
     assert_eq!(hoc["b"]["engine_version"], "NEURON 9.0.2");
     let spikes = hoc["outputs"]

@@ -339,9 +339,29 @@ fn compare_runs(
     let mut tests = Vec::new();
     let mut kept = Vec::new();
     for ((id, engine, _), [a, b]) in pairs {
-        // Both runs are planned together; a missing one is an interrupted run's gap.
-        let (Some(a), Some(b)) = (a, b) else {
-            continue;
+        let (a, b) = match (a, b) {
+            (Some(a), Some(b)) => (a, b),
+            // One run only: a test file that pins its engine's version (`engine:
+            // NEURON:8.2.7`) is planned at that version alone. Said, not silently dropped; an
+            // interrupted run's gaps are just gaps.
+            (Some(only), None) | (None, Some(only)) if !ran.interrupted => {
+                let job = &ran.jobs[only];
+                let result = &ran.results[job.index];
+                let on_a = a.is_some();
+                tests.push(one_run_only(
+                    id,
+                    engine,
+                    result,
+                    requested_version(job),
+                    on_a,
+                ));
+                kept.push(TestOutputs {
+                    a: Vec::new(),
+                    b: Vec::new(),
+                });
+                continue;
+            }
+            _ => continue,
         };
         let (job_a, job_b) = (&ran.jobs[a], &ran.jobs[b]);
         let (result_a, result_b) = (&ran.results[job_a.index], &ran.results[job_b.index]);
@@ -367,6 +387,40 @@ fn compare_runs(
         });
     }
     (tests, kept)
+}
+
+/// A test that ran at one version only: not compared, with the reason.
+fn one_run_only(
+    id: String,
+    engine: String,
+    result: &TestResult,
+    version: Option<&str>,
+    on_a: bool,
+) -> TestDiff {
+    let version = version.unwrap_or("its pinned version");
+    let ran = side(result);
+    let absent = RunSide {
+        engine: engine.clone(),
+        engine_version: None,
+        status: Status::Skip,
+        message: Some("not run: the test runs at one version only".into()),
+        duration_s: 0.0,
+        output_tail: None,
+    };
+    TestDiff {
+        id,
+        engine,
+        model: result.model.clone(),
+        file: result.file.clone(),
+        line: result.line,
+        verdict: Verdict::NotCompared,
+        reason: Some(format!(
+            "ran at {version} only: its test file pins the engine's version, so the other version was not run"
+        )),
+        a: if on_a { ran.clone() } else { absent.clone() },
+        b: if on_a { absent } else { ran },
+        outputs: Vec::new(),
+    }
 }
 
 fn side(result: &TestResult) -> RunSide {
