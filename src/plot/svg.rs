@@ -542,6 +542,8 @@ pub fn convergence(
         );
     }
     let (err_lo, err_hi) = bounds(errors);
+    // Headroom above the data, half its span in decades, for the legend in the upper left.
+    let err_hi = err_hi * (err_hi / err_lo).sqrt();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH / 2 + 60, 320)).into_drawing_area();
@@ -595,10 +597,11 @@ pub fn convergence(
                 )
                 .map_err(err)?;
         }
-        // Errors grow with the step: the lower right corner is where the lines are not.
+        // Errors grow with the step, and an exact engine's line lies flat along the bottom:
+        // the upper left, above the data (see the headroom above), is where no line goes.
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))
             .label_font(("sans-serif", 10))
