@@ -16,6 +16,8 @@
 //!   post-synaptic currents, single input spikes and trains (by superposition).
 //! - [`cable`]: the passive finite cable with sealed ends and current injected at one end
 //!   (Rallpack 1): steady state and transient (eigenfunction series).
+//! - [`taper`]: the steady state of a tapered (conical) cable, NSuite's `cable-steadystate`,
+//!   from modified Bessel functions ([`bessel`]).
 //! - [`convergence`]: the order of convergence fitted from errors at several time steps, and
 //!   the error measures between a simulated and an exact trace (relative RMS and maximum,
 //!   spike time errors).
@@ -37,10 +39,12 @@
 //! a value asked for at a negative time is that initial state. Currents are positive when
 //! they flow into the cell (they depolarise it), as for NEURON's `IClamp` and NEST's `I_e`.
 
+pub mod bessel;
 pub mod cable;
 pub mod convergence;
 pub mod point;
 pub mod psc;
+pub mod taper;
 
 pub use cable::PassiveCable;
 pub use convergence::{
@@ -48,3 +52,4 @@ pub use convergence::{
 };
 pub use point::{threshold_crossing_time, CurrentStep, Lif, Membrane, RcStep};
 pub use psc::{PscInput, PscResponse, PscShape};
+pub use taper::TaperedCable;
