@@ -1,15 +1,22 @@
 //! The passive cable (`passive_cable`, Rallpack 1) on the real simulators: crosscheck's NEURON
 //! code and the suite's NeuroML2 export (validated, then run through jNeuroML's NEURON export)
 //! both pass the cable equation's exact answer at both ends, and the same suite with too few
-//! compartments fails it at both ends, with the error in the message (a missing simulator fails
-//! these tests: it is a set-up problem, never a skip).
+//! compartments fails it at both ends, with the error in the message. NSuite's tapered cable
+//! meets its exact steady state on both, and NEURON's generated code with the far diameter
+//! changed by hand fails it with the number (a missing simulator fails these tests: it is a
+//! set-up problem, never a skip).
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{crosscheck, read_json, shared_home};
+use crosscheck::judge::analytic::judge_analytic;
+use crosscheck::results::{CheckStatus, Value};
+use crosscheck::suite::native::Simulator;
+use crosscheck::suite_job::{read_recordings, SuiteJob};
 
 /// The analytic observables of the job of `engine` in `report`.
 fn analytic<'a>(report: &'a serde_json::Value, engine: &str) -> Vec<&'a serde_json::Value> {
@@ -115,5 +122,96 @@ fn rallpack1_passes_at_both_ends_and_a_coarse_cable_fails() {
                 "{engine}: {o}"
             );
         }
+    }
+}
+
+#[test]
+fn the_tapered_cable_meets_its_steady_state_and_a_wrong_far_diameter_fails_it() {
+    let out = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("suites/analytic/cable_steadystate.crosscheck.yaml");
+    let json = out.path().join("taper.json");
+    crosscheck(&shared_home())
+        .arg("run")
+        .arg(&file)
+        .args(["--keep-workdirs", "--json"])
+        .arg(&json)
+        .timeout(Duration::from_secs(900))
+        .assert()
+        .success();
+    let report = read_json(&json);
+    for engine in ["NEURON", "jNeuroML_NEURON"] {
+        let judged = analytic(&report, engine);
+        let names: Vec<&str> = judged
+            .iter()
+            .map(|o| o["observable"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["analytic v steady_state", "analytic v_distal steady_state"],
+            "{engine}"
+        );
+        for o in &judged {
+            assert_eq!(o["status"], "pass", "{engine}: {o}");
+            // About 1e-7 with 1000 compartments: a cable that lost its taper is 20 % off.
+            assert!(o["observed"].as_f64().unwrap() < 1e-5, "{engine}: {o}");
+        }
+    }
+    let workdir = |engine: &str| {
+        let tests = report["tests"].as_array().unwrap();
+        let job = tests.iter().find(|t| t["engine"] == engine).unwrap();
+        PathBuf::from(job["workdir"].as_str().unwrap())
+    };
+
+    // NEURON's code with the far end 5 % thicker, run again by hand: the exact answer comes
+    // from the suite, so only the simulator's model is wrong, as a bug would make it.
+    let neuron = workdir("NEURON");
+    let script = neuron.join("run_neuron.py");
+    let code = std::fs::read_to_string(&script).unwrap();
+    assert!(code.contains("\"diam_distal\": 1.0,"), "{code}");
+    std::fs::write(
+        &script,
+        code.replace("\"diam_distal\": 1.0,", "\"diam_distal\": 1.05,"),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(neuron.join("output")).unwrap();
+    let status = std::process::Command::new(shared_home().join("venv/bin/python"))
+        .arg("run_neuron.py")
+        .current_dir(&neuron)
+        .env("HOME", out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let suite = crosscheck::suite::native::load::load_suite(&file).unwrap();
+    let job = SuiteJob {
+        suite: Arc::new(suite),
+        id: "cable_steadystate.crosscheck.yaml".into(),
+        file: file.clone(),
+        simulator: Simulator::Neuron,
+        point: None,
+        seed: None,
+        requested_version: None,
+        version: None,
+        tools: None,
+    };
+    let recordings = read_recordings(&job.suite, Simulator::Neuron, &neuron).unwrap();
+    let judged = judge_analytic(&job, &recordings);
+    let far = judged
+        .iter()
+        .find(|o| o.observable == "analytic v_distal steady_state")
+        .unwrap_or_else(|| panic!("{judged:?}"));
+    assert_eq!(far.status, CheckStatus::Fail, "{}", far.message);
+    // Measured: 82.26 mV instead of 83.60 mV above rest at x = L, 1.6 %.
+    let Some(Value::Scalar(error)) = far.observed else {
+        panic!("{far:?}")
+    };
+    assert!((0.005..0.05).contains(&error), "{error}");
+    assert!(
+        far.message.contains("more than 0.001") && far.message.contains("exact steady state"),
+        "{}",
+        far.message
+    );
+    for engine in ["NEURON", "jNeuroML_NEURON"] {
+        std::fs::remove_dir_all(workdir(engine)).unwrap();
     }
 }

@@ -43,7 +43,9 @@
 //! So the cable is three segments in one section: a zero-length one at x = 0 (id 0), the
 //! cable (id 1) and a zero-length one at x = L (id 2), whose centres are the section's ends:
 //! the export records them as `sec.v(0.0)` and `sec.v(1.0)`, the sealed ends' potentials, and
-//! the zero-length segments add no membrane and no axial resistance. Currents enter at segment
+//! the zero-length segments add no membrane and no axial resistance. A taper is the cable
+//! segment's two diameters (its proximal one is the near end's distal), which the NEURON export
+//! writes as the section's 3-D points. Currents enter at segment
 //! 0, `fractionAlong` 0; an `i_offset` is a pulse longer than the run.
 //!
 //! What has no NeuroML2 standard equivalent with the library's semantics is refused with
@@ -445,6 +447,12 @@ impl Document {
         };
         let length = value("length", "um")?;
         let diameter = value("diameter", "um")?;
+        // A taper is the cable segment's distal diameter (its proximal is the near end's).
+        let mut distal = *param(def, "diameter_distal")?;
+        distal.si = def.distal_diameter().ok_or_else(|| {
+            CodegenError::Template(format!("cable `{}` lacks a diameter", pop.id))
+        })?;
+        let diameter_distal = number_in(&distal, "um", &format!("`{}` diameter_distal", pop.id))?;
         let nseg = param(def, "nseg")?.si;
         if self.channels.is_empty() {
             // Its conductance is only a scale: the density below sets the leak.
@@ -474,7 +482,7 @@ impl Document {
         let _ = writeln!(c, "                <parent segment=\"{CABLE_NEAR_END}\"/>");
         let _ = writeln!(
             c,
-            "                <distal x=\"{length}\" y=\"0.0\" z=\"0.0\" diameter=\"{diameter}\"/>"
+            "                <distal x=\"{length}\" y=\"0.0\" z=\"0.0\" diameter=\"{diameter_distal}\"/>"
         );
         let _ = writeln!(c, "            </segment>");
         let _ = writeln!(
@@ -484,7 +492,7 @@ impl Document {
         let _ = writeln!(c, "                <parent segment=\"1\"/>");
         let _ = writeln!(
             c,
-            "                <distal x=\"{length}\" y=\"0.0\" z=\"0.0\" diameter=\"{diameter}\"/>"
+            "                <distal x=\"{length}\" y=\"0.0\" z=\"0.0\" diameter=\"{diameter_distal}\"/>"
         );
         let _ = writeln!(c, "            </segment>");
         // The neuroLexId marks the group as one unbranched section for the exports; the

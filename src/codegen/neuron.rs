@@ -43,8 +43,9 @@
 //! NEST's 1 µs time base, then up to the grid; a spike at 0 stays at 0 (NEST moves it to dt).
 //!
 //! A `passive_cable` is the exception: it is what NEURON's own cable equation is for. Each
-//! cell is one section (`L`, `diam`, `nseg`, `Ra`, `cm`) with NEURON's built-in `pas` leak and
-//! sealed ends, no crosscheck mechanism, integrated by NEURON's default backward Euler
+//! cell is one section (`L`, `diam`, `nseg`, `Ra`, `cm`; a taper is two 3-D points, from
+//! which NEURON integrates each segment's area and axial resistance) with NEURON's built-in
+//! `pas` leak and sealed ends, no crosscheck mechanism, integrated by NEURON's default backward Euler
 //! (`h.secondorder = 0`, first order in dt); current steps and `i_offset` are `IClamp`s at
 //! `sec(0)`, and `v`, `v_distal` are recorded at `sec(0)` and `sec(1)`, the zero-area end nodes,
 //! whose potentials are the sealed ends' (a position strictly inside would give the centre of
@@ -164,6 +165,7 @@ const HH_UNITS: &[ParamMap] = &[
 const CABLE_UNITS: &[ParamMap] = &[
     ParamMap::new("length", "L", "um"),
     ParamMap::new("diameter", "diam", "um"),
+    ParamMap::new("diameter_distal", "diam_distal", "um"),
     ParamMap::same("nseg", "1"),
     ParamMap::new("ra", "Ra", "ohm*cm"),
     ParamMap::new("c_m", "cm", "uF/cm2"),
@@ -448,10 +450,14 @@ fn population(
     if pop.kind.name == PASSIVE_CABLE {
         let mut params = Vec::new();
         for map in CABLE_UNITS {
-            let q = pop.param(map.ours).ok_or_else(|| {
-                CodegenError::Template(format!("cable `{}` lacks `{}`", pop.id, map.ours))
-            })?;
-            params.push(Setting::new(map.theirs, number_in(q, map.unit)?));
+            let lacks =
+                || CodegenError::Template(format!("cable `{}` lacks `{}`", pop.id, map.ours));
+            let mut q = *pop.param(map.ours).ok_or_else(lacks)?;
+            if map.ours == "diameter_distal" {
+                // The template sees the far end's actual diameter, never the default's 0.
+                q.si = pop.def.distal_diameter().ok_or_else(lacks)?;
+            }
+            params.push(Setting::new(map.theirs, number_in(&q, map.unit)?));
         }
         return Ok(Pop {
             id: pop.id.to_string(),

@@ -4,7 +4,10 @@
 //! value applied), computed by [`crate::analytic`]: spike times solved interval by interval,
 //! the membrane in closed form at the recorded times. Trace errors are NSuite's, on the
 //! deflection from rest (`v − v_rest`), so a 1 mV response off by 0.1 mV is 10 %, not 0.15 %
-//! of −65 mV; spike errors pair spikes in order, and a different count fails by itself.
+//! of −65 mV; spike errors pair spikes in order, and a different count fails by itself. A
+//! cable's `steady_state` compares each recorded end's last sample with the potential the
+//! cable settles at under the currents then flowing, relative to that deflection (NSuite's
+//! `cable-steadystate`).
 
 use crate::analytic::{max_relative_error, rms_relative_error, spike_time_error};
 use crate::results::{CheckStatus, ObservableResult, Recordings, Value};
@@ -83,8 +86,68 @@ pub fn judge_analytic(job: &SuiteJob, recordings: &Recordings) -> Vec<Observable
                 }
             }
         }
+        if let Some(bound) = check.steady_state_max_relative {
+            for variable in judged_variables(&suite, check, &exact) {
+                let (status, message, observed) =
+                    judge_steady_state(&suite, check, recordings, &exact, variable, bound);
+                let name = format!("analytic {variable} steady_state");
+                out.push(result(&name, status, message, observed, bound));
+            }
+        }
     }
     out
+}
+
+/// A cable's last recorded `variable` against its steady state under the currents flowing
+/// then, relative to the steady deflection from rest.
+fn judge_steady_state(
+    suite: &NativeSuite,
+    check: &AnalyticCheck,
+    recordings: &Recordings,
+    closed: &ClosedForm,
+    variable: &'static str,
+    bound: f64,
+) -> (CheckStatus, String, Option<Value>) {
+    let pop = &suite.populations[check.population];
+    let trace = recordings
+        .traces
+        .get(&(pop.id.to_string(), variable.to_string()));
+    let last = column_of(suite, check, variable)
+        .and_then(|c| trace?.columns.get(c))
+        .and_then(|column| Some((*trace?.time_ms.last()?, *column.last()?)));
+    let Some((t_ms, simulated)) = last else {
+        return (
+            CheckStatus::Error,
+            format!(
+                "no recorded `{variable}` of cell {} of `{}`",
+                check.cell, pop.id
+            ),
+            None,
+        );
+    };
+    let Some(exact) = closed.steady_state_of(variable, t_ms) else {
+        return (
+            CheckStatus::Error,
+            format!("`{}` has no steady state to judge", pop.id),
+            None,
+        );
+    };
+    let rest = closed.rest_mv();
+    let error = ((simulated - exact) / (exact - rest)).abs();
+    let at = format!("at {t_ms} ms: {simulated:.6} mV, exact steady state {exact:.6} mV");
+    if error.is_finite() && error <= bound {
+        (
+            CheckStatus::Pass,
+            format!("relative error {error:.3e} (≤ {bound}) {at}"),
+            Some(Value::Scalar(error)),
+        )
+    } else {
+        (
+            CheckStatus::Fail,
+            format!("relative error {error:.3e}, more than {bound}, {at}"),
+            Some(Value::Scalar(error)),
+        )
+    }
 }
 
 /// The spike train against the exact spike times: equal counts, shifts within the bound.

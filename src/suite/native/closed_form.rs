@@ -14,13 +14,17 @@
 //!   linear below threshold);
 //! - a `passive_cable` starting at rest, driven by current steps and `i_offset` at x = 0: the
 //!   cable equation is linear, so its answer is the sum of each current's exact response
-//!   ([`crate::analytic::cable`], Rallpack 1's model), at both recorded ends.
+//!   ([`crate::analytic::cable`], Rallpack 1's model), at both recorded ends. A tapered cable
+//!   (`diameter_distal`) has its steady state only ([`crate::analytic::taper`], NSuite's
+//!   `cable-steadystate`): the loader refuses trace and spike rules on it.
 //!
 //! Anything else is refused with the reason, at load.
 
 use super::library::PASSIVE_CABLE;
 use super::{CellSelection, Connector, NativeSuite, Projection, Receptor, Stimulus};
-use crate::analytic::{CurrentStep, Lif, Membrane, PassiveCable, PscInput, PscResponse, PscShape};
+use crate::analytic::{
+    CurrentStep, Lif, Membrane, PassiveCable, PscInput, PscResponse, PscShape, TaperedCable,
+};
 
 /// The exact answer of one cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +68,21 @@ impl ClosedForm {
         }
     }
 
+    /// A cable's steady-state potential (mV) under the currents flowing at `t_ms`, for the
+    /// recorded `variable` (`v` at x = 0, `v_distal` at x = L); `None` for other cells and
+    /// variables.
+    pub fn steady_state_of(&self, variable: &str, t_ms: f64) -> Option<f64> {
+        let ClosedForm::Cable(cable) = self else {
+            return None;
+        };
+        let x_um = match variable {
+            "v" => 0.0,
+            "v_distal" => cable.cable.length_um,
+            _ => return None,
+        };
+        Some(cable.steady_state_mv(x_um, t_ms))
+    }
+
     /// The resting potential (mV), from which deflections are measured.
     pub fn rest_mv(&self) -> f64 {
         match self {
@@ -81,16 +100,63 @@ impl ClosedForm {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CableResponse {
     /// The cable (NEURON's units, see [`crate::analytic::cable`]) with a unit current,
-    /// `i_na` = 1 nA: each step scales its response.
+    /// `i_na` = 1 nA: each step scales its response. Its `diameter_um` is the one at x = 0.
     pub cable: PassiveCable,
+    /// The diameter at x = L (µm): `cable.diameter_um` for a uniform cylinder, another for a
+    /// taper, whose transient has no closed form here (its [`CableResponse::v`] is NaN).
+    pub diameter_distal_um: f64,
     /// The injected currents: the steps onto the cell and the `i_offset` (from 0 ms, never
     /// stopping).
     pub steps: Vec<CurrentStep>,
 }
 
 impl CableResponse {
-    /// The potential (mV) at `x_um` (µm from the injection end) and `t_ms` (ms).
+    /// Whether the diameter changes along the cable.
+    pub fn is_tapered(&self) -> bool {
+        self.diameter_distal_um != self.cable.diameter_um
+    }
+
+    /// The latest time (ms) before `t_ms` at which an injected current starts or stops (0 for
+    /// the start of the run): a step stopping at `t_ms` itself still flowed up to it.
+    pub fn last_change_ms(&self, t_ms: f64) -> f64 {
+        self.steps
+            .iter()
+            .flat_map(|s| [s.start_ms, s.stop_ms])
+            .filter(|t| t.is_finite() && *t < t_ms)
+            .fold(0.0, f64::max)
+    }
+
+    /// The steady-state potential (mV) at `x_um` (µm from the injection end) under the
+    /// currents that flowed just before `t_ms` (steps with `start < t ≤ stop`, as a sample at
+    /// `t` follows the step ending there): where the cable settles if they flow on unchanged.
+    /// Exact for a uniform cable ([`PassiveCable::steady_state_mv`]) and a taper
+    /// ([`TaperedCable::steady_state_mv`]).
+    pub fn steady_state_mv(&self, x_um: f64, t_ms: f64) -> f64 {
+        let flowing: f64 = self
+            .steps
+            .iter()
+            .filter(|s| s.start_ms < t_ms && t_ms <= s.stop_ms)
+            .map(|s| s.amp_na)
+            .sum();
+        let c = &self.cable;
+        let unit = TaperedCable {
+            ra_ohm_cm: c.ra_ohm_cm,
+            rm_ohm_cm2: c.rm_ohm_cm2,
+            diameter_um: c.diameter_um,
+            diameter_distal_um: self.diameter_distal_um,
+            length_um: c.length_um,
+            e_rest_mv: c.e_rest_mv,
+            i_na: 1.0,
+        };
+        c.e_rest_mv + flowing * (unit.steady_state_mv(x_um) - c.e_rest_mv)
+    }
+
+    /// The potential (mV) at `x_um` (µm from the injection end) and `t_ms` (ms); NaN for a
+    /// tapered cable (its transient has no closed form here).
     pub fn v(&self, x_um: f64, t_ms: f64) -> f64 {
+        if self.is_tapered() {
+            return f64::NAN;
+        }
         let rest = self.cable.e_rest_mv;
         // The deflection of the unit current switched on at `on` (0 before it).
         let unit = |on: f64| {
@@ -327,13 +393,22 @@ fn cable(suite: &NativeSuite, population: usize, cell: usize) -> Result<CableRes
         e_rest_mv: param("v_rest") * 1e3,
         i_na: 1.0,
     };
-    if !cable.steady_state_mv(0.0).is_finite() {
+    let response = CableResponse {
+        cable,
+        steps,
+        diameter_distal_um: pop.distal_diameter().unwrap_or(f64::NAN) * 1e6,
+    };
+    if !response.steady_state_mv(0.0, f64::INFINITY).is_finite()
+        || !response
+            .steady_state_mv(cable.length_um, f64::INFINITY)
+            .is_finite()
+    {
         return Err(format!(
             "`{}`'s parameters give no finite exact answer",
             pop.id
         ));
     }
-    Ok(CableResponse { cable, steps })
+    Ok(response)
 }
 
 /// The cell types with a closed form under a current.

@@ -294,13 +294,20 @@ pub static CELL_TYPES: &[CellKind] = &[
     CellKind {
         name: PASSIVE_CABLE,
         doc: "Passive unbranched cable (Rallpack 1; Bhalla, Bilitch & Bower 1992): a uniform cylinder \
-              with sealed ends and a leak, `nseg` compartments, current (steps, i_offset) injected at \
+              (or a linear taper, NSuite's cable-steadystate) with sealed ends and a leak, `nseg` compartments, current (steps, i_offset) injected at \
               x = 0; records v at x = 0 and v_distal at x = L. No spikes and no synaptic input; runs \
               on NEURON and jNeuroML_NEURON (a NeuroML2 cell)",
         synapse: SynapseKind::None,
         params: &[
             p("length", Dimension::LENGTH, "1000 um", "length L"),
-            p("diameter", Dimension::LENGTH, "1 um", "diameter"),
+            p("diameter", Dimension::LENGTH, "1 um", "diameter (at x = 0, where a taper starts)"),
+            p(
+                "diameter_distal",
+                Dimension::LENGTH,
+                "0 um",
+                "diameter at x = L: the cable tapers linearly from `diameter` (a frustum); 0, the \
+                 default, is `diameter`, a uniform cylinder",
+            ),
             p(
                 "nseg",
                 Dimension::DIMENSIONLESS,

@@ -219,6 +219,17 @@ pub struct Population {
 }
 
 impl Population {
+    /// A passive cable's diameter at x = L (m): `diameter_distal`, or `diameter` when that is
+    /// 0 (the default, a uniform cylinder); `None` for any other cell type.
+    pub fn distal_diameter(&self) -> Option<f64> {
+        let distal = self.param("diameter_distal")?.si;
+        if distal > 0.0 {
+            Some(distal)
+        } else {
+            self.param("diameter").map(|d| d.si)
+        }
+    }
+
     /// The value of parameter `name` (given or default); `None` if the type has no such one.
     pub fn param(&self, name: &str) -> Option<&Quantity> {
         self.params.iter().find(|(n, _)| *n == name).map(|(_, q)| q)
@@ -476,6 +487,10 @@ pub struct AnalyticCheck {
     /// The largest shift of a spike from its exact time (`spikes: {max_shift}`); the spike
     /// counts must be equal.
     pub max_spike_shift: Option<Quantity>,
+    /// A passive cable's last recorded potentials against its steady state (`steady_state:
+    /// {max_relative}`): the largest |sim − exact| / |exact − rest| at the cable's recorded
+    /// ends, as NSuite's `cable-steadystate` judges them.
+    pub steady_state_max_relative: Option<f64>,
     /// The order of accuracy expected across a time-step sweep (`convergence`).
     pub convergence: Option<ConvergenceRule>,
     /// Where the check is defined.

@@ -12,8 +12,8 @@ use serde_json::{json, Map, Value};
 
 use super::library::{CellKind, ParamSpec, CELL_TYPES};
 use super::load::{
-    example_unit, ANALYTIC_KEYS, ANALYTIC_SPIKE_KEYS, ANALYTIC_TRACE_KEYS, CHECKS_KEYS,
-    CONVERGENCE_KEYS, FEATURE_KEYS, MAX_POPULATION_SIZE, MODEL_KEYS, POPULATION_KEYS,
+    example_unit, ANALYTIC_KEYS, ANALYTIC_SPIKE_KEYS, ANALYTIC_STEADY_KEYS, ANALYTIC_TRACE_KEYS,
+    CHECKS_KEYS, CONVERGENCE_KEYS, FEATURE_KEYS, MAX_POPULATION_SIZE, MODEL_KEYS, POPULATION_KEYS,
     PROJECTION_KEYS, RECORD_KEYS, RULES_KEYS, SIMULATION_KEYS, STATISTIC_KEYS, STEP_KEYS,
     SWEEP_KEYS, TOP_KEYS, TRACE_KEYS,
 };
@@ -478,19 +478,31 @@ fn analytic() -> Value {
         }),
         &["max_shift"],
     );
+    let steady_state = object(
+        properties(ANALYTIC_STEADY_KEYS, |k| {
+            match k {
+            "max_relative" => Some(positive(
+                "largest |sim − exact| / |exact − rest| of a passive cable's last recorded potentials, against its steady state",
+            )),
+            _ => None,
+        }
+        }),
+        &["max_relative"],
+    );
     let mut schema = object(
         properties(ANALYTIC_KEYS, |k| match k {
             "population" => Some(identifier()),
             "cell" => Some(json!({"type": "integer", "minimum": 0, "description": "default 0"})),
             "v" => Some(v.clone()),
             "spikes" => Some(spikes.clone()),
+            "steady_state" => Some(steady_state.clone()),
             "convergence" => Some(convergence()),
             _ => None,
         }),
         &["population"],
     );
     schema["minProperties"] = json!(2);
-    schema["description"] = json!("a LIF cell's recordings against the exact answer crosscheck derives from the suite's model");
+    schema["description"] = json!("a cell's recordings against the exact answer crosscheck derives from the suite's model (LIF cells, PSCs onto them, passive cables)");
     schema
 }
 

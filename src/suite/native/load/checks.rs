@@ -27,7 +27,20 @@ pub(crate) const CHECKS_KEYS: &[&str] = &[
     "analytic",
 ];
 /// The keys of an analytic check.
-pub(crate) const ANALYTIC_KEYS: &[&str] = &["population", "cell", "v", "spikes", "convergence"];
+pub(crate) const ANALYTIC_KEYS: &[&str] = &[
+    "population",
+    "cell",
+    "v",
+    "spikes",
+    "steady_state",
+    "convergence",
+];
+/// The bound of an analytic check's `steady_state`.
+pub(crate) const ANALYTIC_STEADY_KEYS: &[&str] = &["max_relative"];
+/// A cable is taken to be at its steady state this many membrane time constants after its
+/// last current change: its slowest transient decays as e^(-t/τ), and e^-20 ≈ 2e-9 of the
+/// deflection is far below any bound (NSuite's `cable-steadystate` runs 20 τ).
+pub(crate) const STEADY_AFTER_TAUS: f64 = 20.0;
 /// The keys of an analytic check's `convergence`.
 pub(crate) const CONVERGENCE_KEYS: &[&str] = &["error", "order", "exact_below"];
 /// The fewest time steps a convergence check fits an order on: two points always lie on a
@@ -438,20 +451,29 @@ impl<'a> Loader<'a> {
             let shift = self.required(n, "max_shift", n, "`spikes`")?;
             self.positive(shift, "max_shift", Dimension::TIME, false)
         });
+        let steady_state_max_relative = node.get("steady_state").and_then(|n| {
+            self.mapping(n, "steady_state", ANALYTIC_STEADY_KEYS)?;
+            let bound = self.required(n, "max_relative", n, "`steady_state`")?;
+            self.positive(bound, "max_relative", Dimension::DIMENSIONLESS, true)
+                .map(|q| q.si)
+        });
         let convergence = node
             .get("convergence")
             .and_then(|n| self.convergence(n, v, max_spike_shift.is_some(), sweep));
-        if node.get("v").is_none() && node.get("spikes").is_none() {
+        if ["v", "spikes", "steady_state"]
+            .iter()
+            .all(|key| node.get(key).is_none())
+        {
             self.error_help(
                 node,
-                "an analytic check must bound `v`, `spikes` or both",
+                "an analytic check must bound `v`, `spikes` or a cable's `steady_state`",
                 "add `v: {rms_relative: 0.001}` or `spikes: {max_shift: 0.05 ms}`",
             );
         }
         if let (Some(p), Some(i), Some(at), Some(recordings)) =
             (pop, population, pop_node, recordings)
         {
-            if node.get("v").is_some() {
+            if node.get("v").is_some() || node.get("steady_state").is_some() {
                 self.require_recorded(
                     at,
                     recordings,
@@ -473,6 +495,7 @@ impl<'a> Loader<'a> {
             cell: cell?,
             v,
             max_spike_shift,
+            steady_state_max_relative,
             convergence,
             location: self.src.location(node),
         })
@@ -601,13 +624,72 @@ impl<'a> Loader<'a> {
             return;
         };
         for (check, item) in suite.checks.analytic.iter().zip(items) {
-            if let Err(why) =
-                crate::suite::native::closed_form::closed_form(suite, check.population, check.cell)
+            match crate::suite::native::closed_form::closed_form(suite, check.population, check.cell)
             {
-                self.error_help(
+                Err(why) => self.error_help(
                     item,
                     format!("no exact answer for this check: {why}"),
                     "an analytic check takes a LIF cell under one current step or an `i_offset`, a lif_curr_exp/alpha cell below threshold receiving spike_source spikes, or a passive_cable at rest under current steps",
+                ),
+                Ok(exact) => self.steady_state_rules(suite, check, item, &exact),
+            }
+        }
+    }
+
+    /// What only a cable's exact answer allows: `steady_state` judges a passive cable that has
+    /// settled by the end of the run, and a tapered cable has nothing but its steady state
+    /// (no closed-form transient), so a trace rule on one is refused.
+    fn steady_state_rules(
+        &mut self,
+        suite: &crate::suite::native::NativeSuite,
+        check: &crate::suite::native::AnalyticCheck,
+        item: &'a Node,
+        exact: &crate::suite::native::closed_form::ClosedForm,
+    ) {
+        use crate::suite::native::closed_form::ClosedForm;
+        let pop = &suite.populations[check.population];
+        let at = |key: &str| item.get(key).unwrap_or(item);
+        let cable = match exact {
+            ClosedForm::Cable(cable) => cable,
+            _ if check.steady_state_max_relative.is_some() => {
+                self.error_help(
+                    at("steady_state"),
+                    format!(
+                        "`steady_state` judges a passive_cable, and `{}` is a {}",
+                        pop.id, pop.kind.name
+                    ),
+                    "bound a point cell's trace with `v: {max_relative: …}`",
+                );
+                return;
+            }
+            _ => return,
+        };
+        if cable.is_tapered() {
+            for key in ["v", "spikes", "convergence"] {
+                if item.get(key).is_some() {
+                    self.error_help(
+                        at(key),
+                        format!(
+                            "`{}` tapers (`diameter_distal`), and crosscheck knows a tapered cable's steady state only, not its transient",
+                            pop.id
+                        ),
+                        "judge it with `steady_state: {max_relative: 0.001}`",
+                    );
+                }
+            }
+        }
+        if check.steady_state_max_relative.is_some() {
+            let end_ms = suite.simulation.duration.si * 1e3;
+            let settled_ms = end_ms - cable.last_change_ms(end_ms);
+            let needed_ms = STEADY_AFTER_TAUS * cable.cable.tau_ms();
+            if settled_ms < needed_ms {
+                self.error_help(
+                    at("steady_state"),
+                    format!(
+                        "`{}` settles for {settled_ms} ms after its last current change, short of a steady state: {STEADY_AFTER_TAUS} τ = {needed_ms} ms",
+                        pop.id
+                    ),
+                    "lengthen `simulation.duration`, or end the cable's current steps earlier",
                 );
             }
         }

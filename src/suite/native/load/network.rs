@@ -464,8 +464,10 @@ fn param_in_range(name: &str, si: f64) -> bool {
     if strictly_positive(name) {
         return si > 0.0;
     }
-    let non_negative = matches!(name, "tau_refrac" | "rate" | "start" | "stop" | "delta_T")
-        || name.starts_with("g_");
+    let non_negative = matches!(
+        name,
+        "tau_refrac" | "rate" | "start" | "stop" | "delta_T" | "diameter_distal"
+    ) || name.starts_with("g_");
     !non_negative || si >= 0.0
 }
 
@@ -636,5 +638,73 @@ checks:
         assert!(message.contains("does not start at rest"), "{message}");
         let (_, message, _) = error(&CABLE.replace("length: 1 mm", "g_leak: 0 mS/cm2"));
         assert!(message.contains("no leak"), "{message}");
+    }
+
+    /// A taper: `diameter_distal` (0, the default, is the uniform cylinder), judged by its
+    /// steady state only, and only once the cable has settled.
+    #[test]
+    fn a_tapered_cable_is_judged_by_its_steady_state_once_settled() {
+        let uniform = load(CABLE).unwrap();
+        assert_eq!(uniform.populations[0].distal_diameter(), Some(1e-6));
+        let settled = CABLE
+            .replace("duration: 20 ms", "duration: 800 ms")
+            .replace("stop: 20 ms", "stop: 800 ms")
+            .replace("length: 1 mm}", "length: 1 mm, diameter_distal: 0.5 um}")
+            .replace(
+                "v: {rms_relative: 0.001}",
+                "steady_state: {max_relative: 0.001}",
+            );
+        let suite = load(&settled).unwrap_or_else(|e| panic!("{e:#?}"));
+        let distal = suite.populations[0].distal_diameter().unwrap();
+        assert!((distal - 0.5e-6).abs() < 1e-18, "{distal}");
+        assert_eq!(
+            suite.checks.analytic[0].steady_state_max_relative,
+            Some(0.001)
+        );
+
+        // A trace rule on a taper: there is no exact transient to judge it against.
+        let (line, message, help) = error(&settled.replace(
+            "steady_state: {max_relative: 0.001}",
+            "steady_state: {max_relative: 0.001}, v: {rms_relative: 0.001}",
+        ));
+        assert_eq!(line, 13);
+        assert_eq!(
+            message,
+            "`cable` tapers (`diameter_distal`), and crosscheck knows a tapered cable's steady state only, not its transient"
+        );
+        assert!(help.contains("steady_state"), "{help}");
+
+        // Not settled: the step stops 100 ms before the end, and 20 τ is 800 ms.
+        let (_, message, _) = error(&settled.replace("stop: 800 ms", "stop: 700 ms"));
+        assert_eq!(
+            message,
+            "`cable` settles for 100 ms after its last current change, short of a steady state: 20 τ = 800 ms"
+        );
+        let (_, message, _) = error(&settled.replace("duration: 800 ms", "duration: 700 ms"));
+        assert!(message.contains("settles for 700 ms"), "{message}");
+
+        let (_, message, _) =
+            error(&CABLE.replace("length: 1 mm}", "length: 1 mm, diameter_distal: -1 um}"));
+        assert_eq!(message, "`diameter_distal` must be zero or positive");
+    }
+
+    #[test]
+    fn steady_state_judges_cables_only() {
+        let lif = "\
+suite: lif
+simulation: {duration: 100 ms, dt: 0.1 ms}
+populations:
+  cell: {cell: lif_curr_exp, size: 1, parameters: {i_offset: 100 pA}}
+record: [{population: cell, variables: [v]}]
+checks:
+  analytic: [{population: cell, steady_state: {max_relative: 0.001}}]
+";
+        let errors = load(lif).err().expect("loaded");
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!(
+            errors[0].message,
+            "`steady_state` judges a passive_cable, and `cell` is a lif_curr_exp"
+        );
+        assert_eq!(errors[0].location.line, 7);
     }
 }
