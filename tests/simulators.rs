@@ -295,6 +295,26 @@ fn bundled_suites_pass() {
             }
         }
     }
+    // NSuite's tapered cable: its steady state at both ends on both engines.
+    for engine in ["NEURON", "jNeuroML_NEURON"] {
+        let job = native
+            .iter()
+            .find(|t| t["model"] == "cable_steadystate" && t["engine"] == engine)
+            .unwrap_or_else(|| panic!("no cable_steadystate job on {engine}: {native:#?}"));
+        let judged: Vec<&str> = job["observables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["status"] == "pass")
+            .filter_map(|o| o["observable"].as_str())
+            .filter(|name| name.ends_with("steady_state"))
+            .collect();
+        assert_eq!(
+            judged,
+            ["analytic v steady_state", "analytic v_distal steady_state"],
+            "{job}"
+        );
+    }
     // The E/I network also runs as a NeuroML2 export, validated, through jNeuroML's NEURON
     // export.
     assert!(

@@ -1214,7 +1214,7 @@ simulation: {duration: 50 ms, dt: 0.025 ms}
 populations:
   lif: {cell: lif_curr_exp, size: 1}
   cab: {cell: passive_cable, size: 2, parameters: {nseg: 250, length: 0.5 mm, diameter: 2 um, ra: 1 ohm*m, g_leak: 0.025 mS/cm2, v_init: -70 mV, v_rest: -70 mV}}
-  off: {cell: passive_cable, size: 1, parameters: {i_offset: 20 pA}}
+  off: {cell: passive_cable, size: 1, parameters: {i_offset: 20 pA, diameter_distal: 0.5 um}}
 stimuli:
   - step: {target: cab, cells: [1], amplitude: 0.1 nA, start: 5 ms, stop: 40 ms}
 record:
@@ -1248,6 +1248,10 @@ checks:
             // The i_offset: a pulse from 0 longer than the run.
             "<pulseGenerator id=\"offset_off\" delay=\"0.0ms\" duration=\"100.0ms\" amplitude=\"0.02nA\"/>",
             "<input id=\"0\" target=\"../pop_off/0/cell_off\" destination=\"synapses\" segmentId=\"0\" fractionAlong=\"0.0\"/>",
+            // A taper: 1 µm at the near end, 0.5 µm at the cable segment's distal point and
+            // at the far end.
+            "<cell id=\"cell_off\">\n        <morphology id=\"morphology_off\">\n            <segment id=\"0\" name=\"near_end\">\n                <proximal x=\"0.0\" y=\"0.0\" z=\"0.0\" diameter=\"1.0\"/>",
+            "<distal x=\"1000.0\" y=\"0.0\" z=\"0.0\" diameter=\"0.5\"/>\n            </segment>\n            <segment id=\"2\" name=\"far_end\">\n                <parent segment=\"1\"/>\n                <distal x=\"1000.0\" y=\"0.0\" z=\"0.0\" diameter=\"0.5\"/>",
         ] {
             assert!(nml.contains(needle), "missing {needle} in\n{nml}");
         }

@@ -734,6 +734,8 @@ checks:
         for needle in [
             "\"L\": 500.0,",
             "\"diam\": 1.0,",
+            // No taper given: the far end's diameter is the near end's, never the default 0.
+            "\"diam_distal\": 1.0,",
             "\"nseg\": 11.0,",
             "\"Ra\": 100.0,",
             "\"cm\": 1.0,",

@@ -627,6 +627,66 @@ checks:
         assert!(closed.trace_of("u", &times).is_none());
     }
 
+    /// A cable's steady state under the currents flowing just before a time: Rallpack 1's
+    /// cosh solution scaled by the current, none once the step has stopped; and a taper's,
+    /// NSuite's cable-steadystate, with no transient.
+    #[test]
+    fn a_cables_steady_state_follows_the_flowing_current_and_a_taper_has_only_that() {
+        let ClosedForm::Cable(cable) = closed_form(&suite(RALLPACK1), 0, 0).unwrap() else {
+            panic!("not a cable")
+        };
+        assert!(!cable.is_tapered());
+        let exact = PassiveCable::rallpack1();
+        let closed = ClosedForm::Cable(cable.clone());
+        for (variable, x) in [("v", 0.0), ("v_distal", 1000.0)] {
+            // At 250 ms the sample follows the step that ends there: still flowing.
+            let at_end = closed.steady_state_of(variable, 250.0).unwrap();
+            assert!(
+                (at_end - exact.steady_state_mv(x)).abs() < 1e-9,
+                "{variable}"
+            );
+            assert_eq!(closed.steady_state_of(variable, 250.5), Some(-65.0));
+            assert_eq!(closed.steady_state_of(variable, 0.0), Some(-65.0));
+        }
+        assert_eq!(cable.last_change_ms(250.0), 0.0);
+        assert_eq!(cable.last_change_ms(251.0), 250.0);
+        assert!(closed.steady_state_of("u", 10.0).is_none());
+
+        let tapered = RALLPACK1
+            .replace(
+                "diameter: 1 um,",
+                "diameter: 1.7 um, diameter_distal: 1 um,",
+            )
+            .replace(
+                "v: {rms_relative: 0.001}",
+                "steady_state: {max_relative: 0.001}",
+            )
+            .replace("duration: 250 ms", "duration: 800 ms")
+            .replace("stop: 250 ms", "stop: 800 ms");
+        let ClosedForm::Cable(taper) = closed_form(&suite(&tapered), 0, 0).unwrap() else {
+            panic!("not a cable")
+        };
+        assert!(taper.is_tapered());
+        assert_eq!(taper.diameter_distal_um, 1.0);
+        let nsuite = crate::analytic::TaperedCable {
+            e_rest_mv: -65.0,
+            ..crate::analytic::TaperedCable::nsuite_default()
+        };
+        let closed = ClosedForm::Cable(taper);
+        for (variable, x) in [("v", 0.0), ("v_distal", 1000.0)] {
+            let got = closed.steady_state_of(variable, 100.0).unwrap();
+            let want = nsuite.steady_state_mv(x);
+            assert!(
+                (got - want).abs() < 1e-9 * want.abs(),
+                "{variable}: {got} vs {want}"
+            );
+        }
+        assert!(
+            closed.trace(&[10.0])[0].is_nan(),
+            "no transient for a taper"
+        );
+    }
+
     #[test]
     fn currents_into_a_cable_superpose() {
         // A step switched off at 20 ms, another onto cell 1 only, and an i_offset: the

@@ -699,7 +699,7 @@ record: [{population: cell, variables: [v]}]
 checks:
   analytic: [{population: cell, steady_state: {max_relative: 0.001}}]
 ";
-        let errors = load(lif).err().expect("loaded");
+        let errors = load(lif).expect_err("loaded");
         assert_eq!(errors.len(), 1, "{errors:#?}");
         assert_eq!(
             errors[0].message,
