@@ -485,7 +485,9 @@ fn merge(args: &MergeArgs) -> Exit {
     if written.failed || written.html_failed {
         return Exit::ReportUnwritable;
     }
-    if !report.summary.all_passed() {
+    // As `run` would have exited had it run every shard at once: a failed agreement or
+    // convergence verdict fails the merge too.
+    if !report.all_passed() {
         Exit::TestsFailed
     } else {
         Exit::Success

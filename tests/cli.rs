@@ -905,6 +905,60 @@ fn partitioned_runs_merge_back_into_the_whole_run() {
         .stderr(predicate::str::contains("shards overlap"));
 }
 
+/// A merge exits as the whole run would have: a shard whose tests all passed but whose
+/// convergence verdict failed fails the merge, as it failed its own run.
+#[test]
+fn merge_fails_on_a_failed_convergence_verdict_as_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    command_test(
+        &dir.path().join("m"),
+        "t",
+        "printf '1\\n' > out.dat",
+        "[1]",
+        "0.01",
+    );
+    let shard = dir.path().join("shard.json");
+    crosscheck(&home)
+        .arg("run")
+        .arg(dir.path().join("m"))
+        .arg("--json")
+        .arg(&shard)
+        .assert()
+        .success();
+    crosscheck(&home)
+        .arg("merge")
+        .arg(&shard)
+        .assert()
+        .success();
+    let mut report = read_json(&shard);
+    report["convergence"] = serde_json::json!([{
+        "suite": "rc_step_dt",
+        "file": "rc_step_dt.crosscheck.yaml",
+        "line": 40,
+        "what": "analytic v rms_relative",
+        "order_band": [1.9, 2.1],
+        "exact_below": 1e-8,
+        "engines": [{
+            "engine": "NEST",
+            "status": "fail",
+            "points": [{"dt_ms": 0.1, "error": 5e-3}, {"dt_ms": 0.05, "error": 2.5e-3}],
+            "order": 1.0,
+            "r_squared": 1.0,
+            "exact": false,
+            "message": "order 1.00 outside [1.9, 2.1]"
+        }]
+    }]);
+    let failing = dir.path().join("failing.json");
+    fs::write(&failing, report.to_string()).unwrap();
+    crosscheck(&home)
+        .arg("merge")
+        .arg(&failing)
+        .assert()
+        .code(Exit::TestsFailed.code())
+        .stdout(predicate::str::contains("order 1.00 outside [1.9, 2.1]"));
+}
+
 /// `slurm emit` writes a script that passes `bash -n`, names every shard, refuses to overwrite.
 #[test]
 fn slurm_emit_writes_a_reviewable_array_script() {

@@ -48,6 +48,14 @@ pub struct RunReport {
 impl RunReport {
     /// The `schema_version` this crosscheck writes; `merge` refuses shards with another.
     pub const SCHEMA_VERSION: u32 = 1;
+
+    /// Whether every verdict passed: each test, and the across-job ones (agreement between
+    /// engines, convergence with the time step), which fail a run as a test does.
+    pub fn all_passed(&self) -> bool {
+        self.summary.all_passed()
+            && self.agreement.iter().all(|a| a.passed())
+            && self.convergence.iter().all(|c| c.passed())
+    }
 }
 
 /// What a report shows of the history: the last runs, each test's statuses in them, the new

@@ -328,10 +328,7 @@ fn exit_code(written: &output::Written, refused: usize, had_invalid: bool) -> Ex
         Exit::EngineUnavailable
     } else if had_invalid {
         Exit::InvalidTestFile
-    } else if !report.summary.all_passed()
-        || report.agreement.iter().any(|a| !a.passed())
-        || report.convergence.iter().any(|c| !c.passed())
-    {
+    } else if !report.all_passed() {
         Exit::TestsFailed
     } else {
         Exit::Success
