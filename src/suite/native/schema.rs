@@ -10,7 +10,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::library::{CellKind, ParamSpec, CELL_TYPES};
+use super::library::{CellKind, ParamSpec, CELL_TYPES, PASSIVE_CABLE};
 use super::load::{
     example_unit, ANALYTIC_KEYS, ANALYTIC_SPIKE_KEYS, ANALYTIC_STEADY_KEYS, ANALYTIC_TRACE_KEYS,
     CHECKS_KEYS, CONVERGENCE_KEYS, FEATURE_KEYS, MAX_POPULATION_SIZE, MODEL_KEYS, POPULATION_KEYS,
@@ -82,11 +82,12 @@ fn time(what: &str) -> Value {
     quantity(Dimension::TIME, what, None)
 }
 
-fn param(spec: &ParamSpec) -> Value {
+fn param(kind: &CellKind, spec: &ParamSpec) -> Value {
     let what = format!("{} (default {})", spec.doc, spec.default);
     let value = quantity(spec.dimension, &what, Some(spec.default));
-    if spec.name == "v_init" {
-        // Each cell's initial potential may be drawn.
+    // Each cell's initial potential may be drawn, except a cable's: the exact cable answer
+    // starts from rest everywhere, and neither cable engine draws one per cell.
+    if spec.name == "v_init" && kind.name != PASSIVE_CABLE {
         json!({
             "anyOf": [value, normal(spec.dimension, "each cell's initial potential, drawn by each simulator from the seed")],
             "description": format!("{what}; or a normal distribution, drawn per cell"),
@@ -127,7 +128,7 @@ fn per_cell(kind: &CellKind) -> Value {
     let params: Map<String, Value> = kind
         .params
         .iter()
-        .map(|p| (p.name.to_string(), param(p)))
+        .map(|p| (p.name.to_string(), param(kind, p)))
         .collect();
     let mut then = json!({
         "properties": {
@@ -737,6 +738,11 @@ mod tests {
             for p in kind.params {
                 let description = params[p.name]["description"].as_str().expect("text");
                 assert!(description.contains(p.default), "{description}");
+            }
+            // A drawn initial potential where the loader takes one: every cell but a cable.
+            if let Some(v_init) = params.get("v_init") {
+                let drawable = v_init.get("anyOf").is_some();
+                assert_eq!(drawable, kind.name != PASSIVE_CABLE, "{}", kind.name);
             }
         }
     }
