@@ -8,14 +8,11 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use crosscheck::judge::analytic::judge_analytic;
 use crosscheck::results::{CheckStatus, Value};
 use crosscheck::suite::native::Simulator;
-use crosscheck::suite_job::{read_recordings, SuiteJob};
 
 #[test]
 fn a_parameter_changed_in_nests_generated_code_fails_the_exact_answer() {
@@ -33,22 +30,7 @@ fn a_parameter_changed_in_nests_generated_code_fails_the_exact_answer() {
         .success();
     let report = read_json(&json);
     let workdir = std::path::PathBuf::from(report["tests"][0]["workdir"].as_str().unwrap());
-    let suite = crosscheck::suite::native::load::load_suite(&file).unwrap();
-    let job = SuiteJob {
-        suite: Arc::new(suite),
-        id: "rc_step.crosscheck.yaml".into(),
-        file: file.clone(),
-        simulator: Simulator::Nest,
-        point: None,
-        seed: None,
-        requested_version: None,
-        version: None,
-        tools: None,
-    };
-    let judge = |workdir: &Path| {
-        let recordings = read_recordings(&job.suite, Simulator::Nest, workdir).unwrap();
-        judge_analytic(&job, &recordings)
-    };
+    let judge = |workdir: &Path| judge_analytic_in(&file, Simulator::Nest, workdir);
     let max_relative = |judged: &[crosscheck::results::ObservableResult]| {
         judged
             .iter()

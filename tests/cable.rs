@@ -9,14 +9,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::{crosscheck, read_json, shared_home};
-use crosscheck::judge::analytic::judge_analytic;
+use common::{crosscheck, judge_analytic_in, read_json, shared_home};
 use crosscheck::results::{CheckStatus, Value};
 use crosscheck::suite::native::Simulator;
-use crosscheck::suite_job::{read_recordings, SuiteJob};
 
 /// The analytic observables of the job of `engine` in `report`.
 fn analytic<'a>(report: &'a serde_json::Value, engine: &str) -> Vec<&'a serde_json::Value> {
@@ -182,20 +179,7 @@ fn the_tapered_cable_meets_its_steady_state_and_a_wrong_far_diameter_fails_it() 
         .status()
         .unwrap();
     assert!(status.success());
-    let suite = crosscheck::suite::native::load::load_suite(&file).unwrap();
-    let job = SuiteJob {
-        suite: Arc::new(suite),
-        id: "cable_steadystate.crosscheck.yaml".into(),
-        file: file.clone(),
-        simulator: Simulator::Neuron,
-        point: None,
-        seed: None,
-        requested_version: None,
-        version: None,
-        tools: None,
-    };
-    let recordings = read_recordings(&job.suite, Simulator::Neuron, &neuron).unwrap();
-    let judged = judge_analytic(&job, &recordings);
+    let judged = judge_analytic_in(&file, Simulator::Neuron, &neuron);
     let far = judged
         .iter()
         .find(|o| o.observable == "analytic v_distal steady_state")

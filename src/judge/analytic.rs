@@ -116,14 +116,7 @@ fn judge_steady_state(
         .and_then(|c| trace?.columns.get(c))
         .and_then(|column| Some((*trace?.time_ms.last()?, *column.last()?)));
     let Some((t_ms, simulated)) = last else {
-        return (
-            CheckStatus::Error,
-            format!(
-                "no recorded `{variable}` of cell {} of `{}`",
-                check.cell, pop.id
-            ),
-            None,
-        );
+        return not_recorded(suite, check, variable);
     };
     let Some(exact) = closed.steady_state_of(variable, t_ms) else {
         return (
@@ -134,20 +127,42 @@ fn judge_steady_state(
     };
     let rest = closed.rest_mv();
     let error = ((simulated - exact) / (exact - rest)).abs();
-    let at = format!("at {t_ms} ms: {simulated:.6} mV, exact steady state {exact:.6} mV");
+    let at = format!("; at {t_ms} ms: {simulated:.6} mV, exact steady state {exact:.6} mV");
+    relative_verdict(error, bound, &at)
+}
+
+/// A relative error against its bound, with where it was measured (`at`) in the message.
+fn relative_verdict(error: f64, bound: f64, at: &str) -> (CheckStatus, String, Option<Value>) {
     if error.is_finite() && error <= bound {
         (
             CheckStatus::Pass,
-            format!("relative error {error:.3e} (≤ {bound}) {at}"),
+            format!("relative error {error:.3e} (≤ {bound}){at}"),
             Some(Value::Scalar(error)),
         )
     } else {
         (
             CheckStatus::Fail,
-            format!("relative error {error:.3e}, more than {bound}, {at}"),
+            format!("relative error {error:.3e}, more than {bound}{at}"),
             Some(Value::Scalar(error)),
         )
     }
+}
+
+/// The verdict when the check's cell has no recorded `variable`.
+fn not_recorded(
+    suite: &NativeSuite,
+    check: &AnalyticCheck,
+    variable: &str,
+) -> (CheckStatus, String, Option<Value>) {
+    let pop = &suite.populations[check.population];
+    (
+        CheckStatus::Error,
+        format!(
+            "no recorded `{variable}` of cell {} of `{}`",
+            check.cell, pop.id
+        ),
+        None,
+    )
 }
 
 /// The spike train against the exact spike times: equal counts, shifts within the bound.
@@ -234,14 +249,7 @@ fn judge_trace(
     let column = column_of(suite, check, variable).and_then(|c| trace?.columns.get(c));
     let exact = trace.and_then(|t| closed.trace_of(variable, &t.time_ms));
     let (Some(trace), Some(column), Some(exact)) = (trace, column, exact) else {
-        return (
-            CheckStatus::Error,
-            format!(
-                "no recorded `{variable}` of cell {} of `{}`",
-                check.cell, pop.id
-            ),
-            None,
-        );
+        return not_recorded(suite, check, variable);
     };
     let rest = closed.rest_mv();
     let exact: Vec<f64> = exact.iter().map(|v| v - rest).collect();
@@ -257,19 +265,7 @@ fn judge_trace(
     let at = worst.map_or(String::new(), |(t, s, e)| {
         format!("; largest difference at {t} ms: {s:.4} mV, exact {e:.4} mV")
     });
-    if error.is_finite() && error <= bound {
-        (
-            CheckStatus::Pass,
-            format!("relative error {error:.3e} (≤ {bound}){at}"),
-            Some(Value::Scalar(error)),
-        )
-    } else {
-        (
-            CheckStatus::Fail,
-            format!("relative error {error:.3e}, more than {bound}{at}"),
-            Some(Value::Scalar(error)),
-        )
-    }
+    relative_verdict(error, bound, &at)
 }
 
 /// The column of the check's cell in its population's recording of `variable` (columns are

@@ -161,3 +161,28 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The analytic checks of the suite `file` judged on what `simulator` wrote into `workdir`
+/// (a kept working folder, perhaps rerun by hand with its code changed): the job's judgement
+/// as the runner makes it, with the exact answer from the suite file.
+pub fn judge_analytic_in(
+    file: &Path,
+    simulator: crosscheck::suite::native::Simulator,
+    workdir: &Path,
+) -> Vec<crosscheck::results::ObservableResult> {
+    let suite = crosscheck::suite::native::load::load_suite(file).expect("suite loads");
+    let job = crosscheck::suite_job::SuiteJob {
+        suite: std::sync::Arc::new(suite),
+        id: file.file_name().unwrap().to_string_lossy().into_owned(),
+        file: file.to_path_buf(),
+        simulator,
+        point: None,
+        seed: None,
+        requested_version: None,
+        version: None,
+        tools: None,
+    };
+    let recordings = crosscheck::suite_job::read_recordings(&job.suite, simulator, workdir)
+        .expect("recordings readable");
+    crosscheck::judge::analytic::judge_analytic(&job, &recordings)
+}
