@@ -510,6 +510,8 @@ fn brian2_model(pop: &NetPopulation) -> Option<Brian2Model> {
 struct Context {
     version: &'static str,
     suite: String,
+    /// The printf format of trace values ([`super::network::Network::trace_format`]).
+    trace_format: &'static str,
     dt: String,
     duration: String,
     seed: u64,
@@ -659,6 +661,7 @@ pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
     let context = Context {
         version: env!("CARGO_PKG_VERSION"),
         suite: net.suite.name.to_string(),
+        trace_format: net.trace_format(),
         dt: code_number(net.dt_ms()),
         duration: number_in(net.duration(), "ms")?,
         // numpy's seed is 32 bits (only a Poisson drive draws numbers in the script).

@@ -430,6 +430,35 @@ pub(crate) fn render(
 
 #[cfg(test)]
 mod tests {
+    /// A suite judged against an exact answer gets every digit of its traces; others get 10.
+    #[test]
+    fn traces_keep_every_digit_for_analytic_checks_only() {
+        let judged = super::testing::from_yaml(
+            "suite: rc
+simulation: {duration: 5 ms, dt: 0.1 ms}
+populations:
+  cell: {cell: lif_curr_exp, size: 1, parameters: {i_offset: 100 pA}}
+record: [{population: cell, variables: [v]}]
+checks:
+  analytic: [{population: cell, v: {max_relative: 0.01}}]
+",
+        );
+        let mut plain = judged.clone();
+        plain.checks.analytic.clear();
+        for simulator in [
+            super::Simulator::Nest,
+            super::Simulator::Neuron,
+            super::Simulator::Brian2,
+        ] {
+            for (suite, format) in [(&judged, "fmt=\"%.17g\""), (&plain, "fmt=\"%.10g\"")] {
+                let dir = tempfile::tempdir().unwrap();
+                let generated = super::generate(suite, simulator, dir.path()).unwrap();
+                let script = std::fs::read_to_string(dir.path().join(&generated.script)).unwrap();
+                assert!(script.contains(format), "{simulator:?} lacks {format}");
+            }
+        }
+    }
+
     #[test]
     fn hh_steady_state_matches_nests_resting_gates() {
         // NEST hh_psc_alpha's initial Act_m, Inact_h, Act_n (at -65 mV).

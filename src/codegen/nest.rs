@@ -242,17 +242,21 @@ impl Izhikevich2007OnNest {
 }
 
 /// NEST's tics per ms for a step of `dt_ms`, when its default (1000) cannot express the step:
-/// the smallest 1000 × 10^k (k ≤ 6) of which the step is a whole number of tics.
+/// the smallest 1000 × 10^k (k ≤ 6) of which the step is a whole number of tics, else the
+/// smallest power of two from 1024 to 2^30 (binary steps such as 2^-13 ms, NEST's own
+/// testsuite's, need 10^13 decimal tics per ms but only 8192 binary ones).
 pub(super) fn tics_per_ms(dt_ms: f64) -> Option<u64> {
+    // Absolute, not relative: at 1e9 tics per ms, half a tic is 5e-10 of the count.
     let whole = |tics: f64| {
         let n = dt_ms * tics;
-        (n - n.round()).abs() <= 1e-6 * n.max(1.0)
+        (n - n.round()).abs() <= 1e-6
     };
     if whole(1000.0) {
         return None;
     }
     (1..=6)
         .map(|k| 1000 * 10u64.pow(k))
+        .chain((10..=30).map(|k| 1u64 << k))
         .find(|&tics| whole(tics as f64))
 }
 
@@ -260,6 +264,8 @@ pub(super) fn tics_per_ms(dt_ms: f64) -> Option<u64> {
 struct Context {
     version: &'static str,
     suite: String,
+    /// The printf format of trace values ([`super::network::Network::trace_format`]).
+    trace_format: &'static str,
     /// `, sweep point N` when the run is one point of a sweep.
     sweep_label: String,
     dt: String,
@@ -428,6 +434,7 @@ pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
         version: env!("CARGO_PKG_VERSION"),
         suite: net.suite.name.to_string(),
         sweep_label: String::new(),
+        trace_format: net.trace_format(),
         dt: number_in(net.dt(), "ms")?,
         tics: tics_per_ms(net.dt_ms())
             .map(|t| format!("\"tics_per_ms\": {t}, "))
@@ -634,6 +641,12 @@ mod tests {
         assert_eq!(tics_per_ms(0.1), None);
         assert_eq!(tics_per_ms(0.0125), Some(10_000));
         assert_eq!(tics_per_ms(0.00625), Some(100_000));
+        // Binary steps: decimal tics while 1e9 per ms suffice (2^-9 ms is 1953125 ns), then
+        // powers of two.
+        assert_eq!(tics_per_ms(0.5f64.powi(9)), Some(1_000_000_000));
+        assert_eq!(tics_per_ms(0.5f64.powi(10)), Some(1024));
+        assert_eq!(tics_per_ms(0.5f64.powi(11)), Some(2048));
+        assert_eq!(tics_per_ms(0.5f64.powi(13)), Some(8192));
     }
 
     use super::Izhikevich2007OnNest;

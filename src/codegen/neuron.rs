@@ -260,6 +260,8 @@ pub fn needs_nrnivmodl(generated: &Generated) -> bool {
 struct Context {
     version: &'static str,
     suite: String,
+    /// The printf format of trace values ([`super::network::Network::trace_format`]).
+    trace_format: &'static str,
     dt: String,
     /// NEST's time base for this step (what its script sets): source spike times are rounded
     /// to it before they go up to the grid, as NEST's spike_generator does.
@@ -397,6 +399,7 @@ pub fn generate(net: &Network, dir: &Path) -> Result<Generated, CodegenError> {
     let context = Context {
         version: env!("CARGO_PKG_VERSION"),
         suite: net.suite.name.to_string(),
+        trace_format: net.trace_format(),
         dt: number_in(net.dt(), "ms")?,
         tics_per_ms: super::nest::tics_per_ms(net.dt().si * 1e3).unwrap_or(1000),
         duration: number_in(net.duration(), "ms")?,
