@@ -118,6 +118,16 @@ fn judge_steady_state(
     let Some((t_ms, simulated)) = last else {
         return not_recorded(suite, check, variable);
     };
+    // The loader checked the suite as written; a sweep point (a longer τ) may not settle.
+    if let ClosedForm::Cable(cable) = closed {
+        if let Some(why) = cable.unsettled(t_ms) {
+            return (
+                CheckStatus::Error,
+                format!("`{}` {why} at its last sample", pop.id),
+                None,
+            );
+        }
+    }
     let Some(exact) = closed.steady_state_of(variable, t_ms) else {
         return (
             CheckStatus::Error,
@@ -485,5 +495,85 @@ checks:
         let judged = judge_analytic(&job, &recordings);
         assert_eq!(judged.len(), 2, "{judged:?}");
         assert!(judged.iter().all(|o| !o.observable.contains("v_distal")));
+    }
+
+    /// A tapered cable judged by its steady state: the last samples of both ends against the
+    /// exact steady state, a far end 1 % off failing with the number, and a recording that
+    /// ends before the cable settles an error rather than a verdict.
+    #[test]
+    fn a_tapered_cable_is_judged_by_its_last_samples_once_settled() {
+        let yaml = CABLE
+            .replace("duration: 20 ms", "duration: 800 ms")
+            .replace("stop: 15 ms", "stop: 800 ms")
+            .replace("start: 1 ms", "start: 0 ms")
+            .replace(
+                "{nseg: 10}",
+                "{nseg: 10, diameter: 1.7 um, diameter_distal: 1 um}",
+            )
+            .replace(
+                "v: {rms_relative: 0.001, max_relative: 0.002}",
+                "steady_state: {max_relative: 0.001}",
+            );
+        let judge = |last_ms: f64, far_scale: f64| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.crosscheck.yaml");
+            std::fs::write(&path, &yaml).unwrap();
+            let suite = crate::suite::native::load::load_suite(&path).unwrap();
+            let exact = closed_form(&suite, 0, 1).unwrap();
+            let rest = exact.rest_mv();
+            let mut traces = BTreeMap::new();
+            for (variable, scale) in [("v", 1.0), ("v_distal", far_scale)] {
+                let steady = exact.steady_state_of(variable, last_ms).unwrap();
+                traces.insert(
+                    ("cable".to_string(), variable.to_string()),
+                    crate::results::Trace {
+                        columns: vec![vec![rest, rest + scale * (steady - rest)]],
+                        time_ms: vec![0.0, last_ms],
+                    },
+                );
+            }
+            let job = SuiteJob {
+                suite: Arc::new(suite),
+                id: "t.crosscheck.yaml".into(),
+                file: path,
+                simulator: crate::suite::native::Simulator::Neuron,
+                point: None,
+                seed: None,
+                requested_version: None,
+                version: None,
+                tools: None,
+            };
+            let recordings = Recordings {
+                spikes: BTreeMap::new(),
+                traces,
+            };
+            judge_analytic(&job, &recordings)
+        };
+        let judged = judge(800.0, 1.0);
+        let names: Vec<&str> = judged.iter().map(|o| o.observable.as_str()).collect();
+        assert_eq!(
+            names,
+            ["analytic v steady_state", "analytic v_distal steady_state"]
+        );
+        assert!(
+            judged.iter().all(|o| o.status == CheckStatus::Pass),
+            "{judged:?}"
+        );
+        let judged = judge(800.0, 1.01);
+        assert_eq!(judged[0].status, CheckStatus::Pass, "{judged:?}");
+        assert_eq!(judged[1].status, CheckStatus::Fail, "{judged:?}");
+        assert!(
+            judged[1]
+                .message
+                .starts_with("relative error 1.000e-2, more than 0.001; at 800 ms:"),
+            "{}",
+            judged[1].message
+        );
+        let judged = judge(400.0, 1.0);
+        assert!(
+            judged.iter().all(|o| o.status == CheckStatus::Error
+                && o.message.contains("settles for 400 ms")),
+            "{judged:?}"
+        );
     }
 }

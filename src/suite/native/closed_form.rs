@@ -93,6 +93,11 @@ impl ClosedForm {
     }
 }
 
+/// A cable is taken to be at its steady state this many membrane time constants after its
+/// last current change: its slowest transient decays as e^(-t/τ), and e^-20 ≈ 2e-9 of the
+/// deflection is far below any bound (NSuite's `cable-steadystate` runs 20 τ).
+pub const STEADY_AFTER_TAUS: f64 = 20.0;
+
 /// A passive cable at rest at t = 0 under currents injected at x = 0: by linearity, the sum
 /// of each current's response, a step of `I` on `[start, stop)` being `I` switched on at
 /// `start` and `-I` switched on at `stop` ([`PassiveCable::v`] gives the response to a
@@ -114,6 +119,18 @@ impl CableResponse {
     /// Whether the diameter changes along the cable.
     pub fn is_tapered(&self) -> bool {
         self.diameter_distal_um != self.cable.diameter_um
+    }
+
+    /// Why the cable is not at its steady state at `t_ms` (fewer than [`STEADY_AFTER_TAUS`]
+    /// time constants after its last current change), or `None` when it is.
+    pub fn unsettled(&self, t_ms: f64) -> Option<String> {
+        let settled_ms = t_ms - self.last_change_ms(t_ms);
+        let needed_ms = STEADY_AFTER_TAUS * self.cable.tau_ms();
+        (settled_ms < needed_ms).then(|| {
+            format!(
+                "settles for {settled_ms} ms after its last current change, short of a steady state: {STEADY_AFTER_TAUS} τ = {needed_ms} ms"
+            )
+        })
     }
 
     /// The latest time (ms) before `t_ms` at which an injected current starts or stops (0 for

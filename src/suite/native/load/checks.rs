@@ -37,10 +37,6 @@ pub(crate) const ANALYTIC_KEYS: &[&str] = &[
 ];
 /// The bound of an analytic check's `steady_state`.
 pub(crate) const ANALYTIC_STEADY_KEYS: &[&str] = &["max_relative"];
-/// A cable is taken to be at its steady state this many membrane time constants after its
-/// last current change: its slowest transient decays as e^(-t/τ), and e^-20 ≈ 2e-9 of the
-/// deflection is far below any bound (NSuite's `cable-steadystate` runs 20 τ).
-pub(crate) const STEADY_AFTER_TAUS: f64 = 20.0;
 /// The keys of an analytic check's `convergence`.
 pub(crate) const CONVERGENCE_KEYS: &[&str] = &["error", "order", "exact_below"];
 /// The fewest time steps a convergence check fits an order on: two points always lie on a
@@ -679,16 +675,10 @@ impl<'a> Loader<'a> {
             }
         }
         if check.steady_state_max_relative.is_some() {
-            let end_ms = suite.simulation.duration.si * 1e3;
-            let settled_ms = end_ms - cable.last_change_ms(end_ms);
-            let needed_ms = STEADY_AFTER_TAUS * cable.cable.tau_ms();
-            if settled_ms < needed_ms {
+            if let Some(why) = cable.unsettled(suite.simulation.duration.si * 1e3) {
                 self.error_help(
                     at("steady_state"),
-                    format!(
-                        "`{}` settles for {settled_ms} ms after its last current change, short of a steady state: {STEADY_AFTER_TAUS} τ = {needed_ms} ms",
-                        pop.id
-                    ),
+                    format!("`{}` {why}", pop.id),
                     "lengthen `simulation.duration`, or end the cable's current steps earlier",
                 );
             }
