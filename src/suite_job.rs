@@ -43,6 +43,25 @@ pub struct SuiteJob {
 }
 
 impl SuiteJob {
+    /// A job of `suite` (loaded from `file`, whose name is its id) on `simulator` as written:
+    /// no sweep point, the suite's own seed, the pinned simulator version.
+    pub fn new(suite: NativeSuite, file: impl Into<PathBuf>, simulator: Simulator) -> Self {
+        let file = file.into();
+        SuiteJob {
+            suite: Arc::new(suite),
+            id: file
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            file,
+            simulator,
+            point: None,
+            seed: None,
+            requested_version: None,
+            version: None,
+            tools: None,
+        }
+    }
+
     /// The suite as this job runs it (the sweep value and the seed in place).
     pub fn resolved_suite(&self) -> NativeSuite {
         let mut suite = match self.point {

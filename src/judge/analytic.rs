@@ -298,7 +298,6 @@ fn column_of(suite: &NativeSuite, check: &AnalyticCheck, variable: &str) -> Opti
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
-    use std::sync::Arc;
 
     const SUITE: &str = "suite: lif_dc
 simulation: {duration: 20 ms, dt: 0.1 ms}
@@ -317,17 +316,7 @@ checks:
         let path = dir.path().join("t.crosscheck.yaml");
         std::fs::write(&path, SUITE).unwrap();
         let suite = crate::suite::native::load::load_suite(&path).unwrap();
-        SuiteJob {
-            suite: Arc::new(suite),
-            id: "t.crosscheck.yaml".into(),
-            file: path,
-            simulator: crate::suite::native::Simulator::Nest,
-            point: None,
-            seed: None,
-            requested_version: None,
-            version: None,
-            tools: None,
-        }
+        SuiteJob::new(suite, path, crate::suite::native::Simulator::Nest)
     }
 
     /// Recordings of the exact answer, with the spikes shifted by `shift` ms.
@@ -435,17 +424,7 @@ checks:
                 },
             );
         }
-        let job = SuiteJob {
-            suite: Arc::new(suite),
-            id: "t.crosscheck.yaml".into(),
-            file: path,
-            simulator: crate::suite::native::Simulator::Neuron,
-            point: None,
-            seed: None,
-            requested_version: None,
-            version: None,
-            tools: None,
-        };
+        let job = SuiteJob::new(suite, path, crate::suite::native::Simulator::Neuron);
         let recordings = Recordings {
             spikes: BTreeMap::new(),
             traces,
@@ -532,17 +511,7 @@ checks:
                     },
                 );
             }
-            let job = SuiteJob {
-                suite: Arc::new(suite),
-                id: "t.crosscheck.yaml".into(),
-                file: path,
-                simulator: crate::suite::native::Simulator::Neuron,
-                point: None,
-                seed: None,
-                requested_version: None,
-                version: None,
-                tools: None,
-            };
+            let job = SuiteJob::new(suite, path, crate::suite::native::Simulator::Neuron);
             let recordings = Recordings {
                 spikes: BTreeMap::new(),
                 traces,

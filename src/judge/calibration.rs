@@ -390,7 +390,6 @@ pub fn summaries(
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
-    use std::sync::Arc;
 
     const SUITE: &str = "suite: net\nengines: [NEST, Brian2]\nsimulation: {duration: 1000 ms, seed: 1}\npopulations:\n  exc:\n    cell: lif_delta\n    size: 100\nrecord:\n  - {population: exc, variables: [spikes]}\nchecks:\n  distributions: {reference: NEST, seeds: [2, 3], statistics: [rate], start: 100 ms}\n";
 
@@ -470,17 +469,7 @@ mod tests {
         assert!(written.ends_with("net/distributions.json"));
         assert_eq!(read(root.path(), &suite).unwrap(), Some(calibration));
 
-        let job = |simulator| SuiteJob {
-            suite: Arc::new(suite.clone()),
-            id: "net.crosscheck.yaml".into(),
-            file: "net.crosscheck.yaml".into(),
-            simulator,
-            point: None,
-            seed: None,
-            requested_version: None,
-            version: None,
-            tools: None,
-        };
+        let job = |simulator| SuiteJob::new(suite.clone(), "net.crosscheck.yaml", simulator);
         let brian2 = job(crate::suite::native::Simulator::Brian2);
         let close = judge(root.path(), &brian2, &recordings(10, 6));
         assert_eq!(close.len(), 1);

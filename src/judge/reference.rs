@@ -380,7 +380,6 @@ pub fn write(
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
-    use std::sync::Arc;
 
     /// `bless` after a suite gained a recording names the new file instead of calling the
     /// reference unreadable; a damaged file still says unreadable.
@@ -394,17 +393,7 @@ mod tests {
         )
         .unwrap();
         let suite = crate::suite::native::load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"));
-        let job = SuiteJob {
-            suite: Arc::new(suite),
-            id: "two.crosscheck.yaml".into(),
-            file: path.clone(),
-            simulator: crate::suite::native::Simulator::Nest,
-            point: None,
-            seed: None,
-            requested_version: None,
-            version: None,
-            tools: None,
-        };
+        let job = SuiteJob::new(suite, path.clone(), crate::suite::native::Simulator::Nest);
         let recordings = Recordings {
             spikes: BTreeMap::from([
                 ("a".to_string(), vec![(0, 1.5)]),

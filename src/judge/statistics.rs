@@ -213,7 +213,6 @@ pub fn judge_published(job: &SuiteJob, recordings: &Recordings) -> Vec<Observabl
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
     use crate::suite::native::Simulator;
@@ -225,17 +224,7 @@ mod tests {
         let path = dir.path().join("net.crosscheck.yaml");
         std::fs::write(&path, yaml).unwrap();
         let suite = crate::suite::native::load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"));
-        SuiteJob {
-            suite: Arc::new(suite),
-            id: "net.crosscheck.yaml".into(),
-            file: path,
-            simulator: Simulator::Nest,
-            point: None,
-            seed: None,
-            requested_version: None,
-            version: None,
-            tools: None,
-        }
+        SuiteJob::new(suite, path, Simulator::Nest)
     }
 
     #[test]

@@ -171,17 +171,7 @@ pub fn judge_analytic_in(
     workdir: &Path,
 ) -> Vec<crosscheck::results::ObservableResult> {
     let suite = crosscheck::suite::native::load::load_suite(file).expect("suite loads");
-    let job = crosscheck::suite_job::SuiteJob {
-        suite: std::sync::Arc::new(suite),
-        id: file.file_name().unwrap().to_string_lossy().into_owned(),
-        file: file.to_path_buf(),
-        simulator,
-        point: None,
-        seed: None,
-        requested_version: None,
-        version: None,
-        tools: None,
-    };
+    let job = crosscheck::suite_job::SuiteJob::new(suite, file.to_path_buf(), simulator);
     let recordings = crosscheck::suite_job::read_recordings(&job.suite, simulator, workdir)
         .expect("recordings readable");
     crosscheck::judge::analytic::judge_analytic(&job, &recordings)
