@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use crate::compare::traces;
 use crate::results::{DifferenceSeries, PlotData, Recordings, SpikeSeries, Trace, TraceSeries};
+use crate::suite::native::closed_form::closed_form;
 use crate::suite::native::{NativeSuite, Variable};
 
 /// Min–max buckets per trace (at most twice as many points): about one per pixel column of
@@ -46,6 +47,7 @@ impl PlotData {
         let mut data = PlotData {
             traces: trace_series(suite, recordings),
             spikes: spike_series(suite, recordings),
+            exact_traces: exact_series(suite, recordings),
             spike_window_ms: window,
             duration_ms: suite.simulation.duration.si * 1e3,
             ..PlotData::default()
@@ -160,6 +162,51 @@ fn trace_series(suite: &NativeSuite, recordings: &Recordings) -> Vec<TraceSeries
     out
 }
 
+/// The exact answer of each analytic check's cell at the recorded times of its potentials
+/// (`v`, and a cable's `v_distal`), so it is sampled as the simulator's trace is. Nothing for
+/// a cell without a closed form or a tapered cable (no closed-form transient).
+fn exact_series(suite: &NativeSuite, recordings: &Recordings) -> Vec<TraceSeries> {
+    let mut out: Vec<TraceSeries> = Vec::new();
+    for check in &suite.checks.analytic {
+        let Ok(exact) = closed_form(suite, check.population, check.cell) else {
+            continue;
+        };
+        let pop = &suite.populations[check.population];
+        for variable in ["v", "v_distal"] {
+            let key = (pop.id.to_string(), variable.to_string());
+            let (Some(trace), Some(state)) = (
+                recordings.traces.get(&key),
+                pop.kind.state_variable(variable),
+            ) else {
+                continue;
+            };
+            let cell = check.cell as u32;
+            let seen = out
+                .iter()
+                .any(|s| s.population == key.0 && s.variable == key.1 && s.cell == cell);
+            let values = match exact.trace_of(variable, &trace.time_ms) {
+                Some(values) if !seen && values.iter().all(|v| v.is_finite()) => values,
+                _ => continue,
+            };
+            let (time_ms, values) = to_f32(&super::decimate::for_storage(
+                &trace.time_ms,
+                &values,
+                TRACE_BUCKETS,
+            ));
+            out.push(TraceSeries {
+                population: key.0,
+                variable: key.1,
+                unit: crate::judge::agreement::trace_unit(state.dimension).to_string(),
+                cell,
+                time_ms,
+                values,
+                samples: trace.time_ms.len(),
+            });
+        }
+    }
+    out
+}
+
 fn spike_series(suite: &NativeSuite, recordings: &Recordings) -> Vec<SpikeSeries> {
     let mut out = Vec::new();
     for (population, events) in &recordings.spikes {
@@ -252,5 +299,69 @@ mod tests {
         let (grid, d) = difference(&t, &a, &t, &b);
         assert_eq!(grid.len(), d.len());
         assert!(d.iter().all(|v| (v - 1.5).abs() < 1e-9), "{d:?}");
+    }
+
+    /// An analytic check's cell gets its exact answer at the recorded times; a tapered cable
+    /// (no closed-form transient) and a suite without analytic checks get none.
+    #[test]
+    fn the_exact_answer_is_sampled_at_the_recorded_times() {
+        let yaml = "suite: rc
+simulation: {duration: 5 ms, dt: 0.5 ms}
+populations:
+  cell: {cell: lif_curr_exp, size: 1, parameters: {i_offset: 100 pA, v_rest: 0 mV, v_init: 0 mV, v_thresh: 50 mV}}
+record: [{population: cell, variables: [v]}]
+checks:
+  analytic: [{population: cell, v: {max_relative: 0.01}}]
+";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rc.crosscheck.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let suite = crate::suite::native::load_suite(&path).unwrap();
+        let times: Vec<f64> = (0..=10).map(|i| i as f64 * 0.5).collect();
+        let recordings = Recordings {
+            traces: BTreeMap::from([(
+                ("cell".to_string(), "v".to_string()),
+                Trace {
+                    time_ms: times.clone(),
+                    columns: vec![vec![0.0; times.len()]],
+                },
+            )]),
+            ..Default::default()
+        };
+        let data = PlotData::from_recordings(&suite, &recordings, None, &[]);
+        let [exact] = data.exact_traces.as_slice() else {
+            panic!("{:?}", data.exact_traces)
+        };
+        assert_eq!(
+            (exact.population.as_str(), exact.variable.as_str()),
+            ("cell", "v")
+        );
+        assert_eq!(
+            (exact.cell, exact.unit.as_str(), exact.samples),
+            (0, "mV", 11)
+        );
+        // V = I·R·(1 − e^(−t/τ)): 100 pA × 40 MΩ = 4 mV, τ = 10 ms.
+        let last = *exact.values.last().unwrap() as f64;
+        assert!(
+            (last - 4.0 * (1.0 - (-0.5f64).exp())).abs() < 1e-5,
+            "{last}"
+        );
+
+        let mut plain = suite.clone();
+        plain.checks.analytic.clear();
+        let data = PlotData::from_recordings(&plain, &recordings, None, &[]);
+        assert!(data.exact_traces.is_empty());
+        let taper = "suite: taper
+simulation: {duration: 800 ms, dt: 0.5 ms}
+populations:
+  cell: {cell: passive_cable, size: 1, parameters: {nseg: 10, diameter_distal: 0.5 um, i_offset: 0.1 nA}}
+record: [{population: cell, variables: [v]}]
+checks:
+  analytic: [{population: cell, steady_state: {max_relative: 0.001}}]
+";
+        std::fs::write(&path, taper).unwrap();
+        let suite = crate::suite::native::load_suite(&path).unwrap_or_else(|e| panic!("{e:?}"));
+        let data = PlotData::from_recordings(&suite, &recordings, None, &[]);
+        assert!(data.exact_traces.is_empty());
     }
 }

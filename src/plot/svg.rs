@@ -39,7 +39,7 @@ pub struct Line {
 /// Colour of an engine (stable across pages), black for the reference.
 pub fn engine_color(name: &str) -> RGBColor {
     match name {
-        "reference" | "expected" => RGBColor(0, 0, 0),
+        "reference" | "expected" | "exact" => RGBColor(0, 0, 0),
         "NEURON" | "jNeuroML_NEURON" => RGBColor(31, 119, 180),
         "NEST" => RGBColor(214, 39, 40),
         "Brian2" | "jNeuroML_Brian2" => RGBColor(44, 160, 44),

@@ -22,6 +22,10 @@ pub struct PlotData {
     /// The blessed reference's spike trains, capped the same way.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_spikes: Vec<SpikeSeries>,
+    /// The exact answer of each analytic check's cell (`checks.analytic`), at this job's own
+    /// recorded times and decimated the same way: what the traces are judged against.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exact_traces: Vec<TraceSeries>,
     /// This job's traces minus its reference's (or, without a reference, minus each other
     /// engine's), at full resolution, then decimated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -493,6 +493,14 @@ impl SuiteRun<'_> {
             {
                 lines.push(line("reference", &self.reference_label, r, 5, 0.3));
             }
+            // The exact answer (analytic checks), the same whichever engine's times sampled it.
+            if let Some(e) = self
+                .runs
+                .iter()
+                .find_map(|(_, data)| data.exact_traces.iter().find(|e| same_trace(e, key)))
+            {
+                lines.push(line("exact", "exact answer", e, 4, 0.45));
+            }
             let width = if self.runs.len() > 1 { 1 } else { 2 };
             for (engine, data) in self.runs {
                 if let Some(t) = data.traces.iter().find(|t| same_trace(t, key)) {

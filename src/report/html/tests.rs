@@ -238,6 +238,7 @@ fn good_report() -> RunReport {
             spikes: vec![spikes(shift)],
             reference_traces: vec![trace(0, 0.0)],
             reference_spikes: vec![spikes(0.0)],
+            exact_traces: vec![],
             differences: vec![DifferenceSeries {
                 population: "cell".into(),
                 variable: "v".into(),
@@ -270,6 +271,25 @@ fn good_report() -> RunReport {
         convergence: vec![],
         history: None,
     }
+}
+
+/// The exact answer of an analytic check is a line of its trace plot, labelled; a suite
+/// without one has no such line.
+#[test]
+fn an_analytic_checks_exact_answer_is_drawn_with_the_traces() {
+    let drawn = |report: &RunReport| {
+        render(report)
+            .unwrap()
+            .iter()
+            .filter(|o| String::from_utf8_lossy(&o.bytes).contains("exact answer"))
+            .count()
+    };
+    assert_eq!(drawn(&good_report()), 0);
+    let mut report = good_report();
+    if let Some(plots) = report.tests[1].plots.as_mut() {
+        plots.exact_traces = vec![trace(0, 0.5)];
+    }
+    assert_eq!(drawn(&report), 1, "one trace plot of the suite's page");
 }
 
 #[test]
