@@ -448,11 +448,10 @@ impl Document {
         let length = value("length", "um")?;
         let diameter = value("diameter", "um")?;
         // A taper is the cable segment's distal diameter (its proximal is the near end's).
-        let mut distal = *param(def, "diameter_distal")?;
-        distal.si = def.distal_diameter().ok_or_else(|| {
+        let distal = def.distal_diameter().ok_or_else(|| {
             CodegenError::Template(format!("cable `{}` lacks a diameter", pop.id))
         })?;
-        let diameter_distal = number_in(&distal, "um", &format!("`{}` diameter_distal", pop.id))?;
+        let diameter_distal = number_in(distal, "um", &format!("`{}` diameter_distal", pop.id))?;
         let nseg = param(def, "nseg")?.si;
         if self.channels.is_empty() {
             // Its conductance is only a scale: the density below sets the leak.

@@ -455,12 +455,16 @@ fn population(
         for map in CABLE_UNITS {
             let lacks =
                 || CodegenError::Template(format!("cable `{}` lacks `{}`", pop.id, map.ours));
-            let mut q = *pop.param(map.ours).ok_or_else(lacks)?;
-            if map.ours == "diameter_distal" {
-                // The template sees the far end's actual diameter, never the default's 0.
-                q.si = pop.def.distal_diameter().ok_or_else(lacks)?;
-            }
-            params.push(Setting::new(map.theirs, number_in(&q, map.unit)?));
+            // The template sees the far end's actual diameter, never the default's 0.
+            let q = if map.ours == "diameter_distal" {
+                pop.def.distal_diameter()
+            } else {
+                pop.param(map.ours)
+            };
+            params.push(Setting::new(
+                map.theirs,
+                number_in(q.ok_or_else(lacks)?, map.unit)?,
+            ));
         }
         return Ok(Pop {
             id: pop.id.to_string(),

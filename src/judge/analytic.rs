@@ -109,12 +109,8 @@ fn judge_steady_state(
     bound: f64,
 ) -> (CheckStatus, String, Option<Value>) {
     let pop = &suite.populations[check.population];
-    let trace = recordings
-        .traces
-        .get(&(pop.id.to_string(), variable.to_string()));
-    let last = column_of(suite, check, variable)
-        .and_then(|c| trace?.columns.get(c))
-        .and_then(|column| Some((*trace?.time_ms.last()?, *column.last()?)));
+    let last = recorded(suite, check, recordings, variable)
+        .and_then(|(time_ms, column)| Some((*time_ms.last()?, *column.last()?)));
     let Some((t_ms, simulated)) = last else {
         return not_recorded(suite, check, variable);
     };
@@ -252,13 +248,10 @@ fn judge_trace(
     bound: f64,
     measure: fn(&[f64], &[f64]) -> f64,
 ) -> (CheckStatus, String, Option<Value>) {
-    let pop = &suite.populations[check.population];
-    let trace = recordings
-        .traces
-        .get(&(pop.id.to_string(), variable.to_string()));
-    let column = column_of(suite, check, variable).and_then(|c| trace?.columns.get(c));
-    let exact = trace.and_then(|t| closed.trace_of(variable, &t.time_ms));
-    let (Some(trace), Some(column), Some(exact)) = (trace, column, exact) else {
+    let Some((time_ms, column)) = recorded(suite, check, recordings, variable) else {
+        return not_recorded(suite, check, variable);
+    };
+    let Some(exact) = closed.trace_of(variable, time_ms) else {
         return not_recorded(suite, check, variable);
     };
     let rest = closed.rest_mv();
@@ -271,11 +264,26 @@ fn judge_trace(
         .zip(&exact)
         .enumerate()
         .max_by(|a, b| (a.1 .0 - a.1 .1).abs().total_cmp(&(b.1 .0 - b.1 .1).abs()))
-        .map(|(i, (s, e))| (trace.time_ms[i], s + rest, e + rest));
+        .map(|(i, (s, e))| (time_ms[i], s + rest, e + rest));
     let at = worst.map_or(String::new(), |(t, s, e)| {
         format!("; largest difference at {t} ms: {s:.4} mV, exact {e:.4} mV")
     });
     relative_verdict(error, bound, &at)
+}
+
+/// The recorded times and the check's cell's column of `variable`; `None` when not recorded.
+fn recorded<'r>(
+    suite: &NativeSuite,
+    check: &AnalyticCheck,
+    recordings: &'r Recordings,
+    variable: &str,
+) -> Option<(&'r [f64], &'r [f64])> {
+    let pop = &suite.populations[check.population];
+    let trace = recordings
+        .traces
+        .get(&(pop.id.to_string(), variable.to_string()))?;
+    let column = trace.columns.get(column_of(suite, check, variable)?)?;
+    Some((&trace.time_ms, column))
 }
 
 /// The column of the check's cell in its population's recording of `variable` (columns are

@@ -413,7 +413,7 @@ fn cable(suite: &NativeSuite, population: usize, cell: usize) -> Result<CableRes
     let response = CableResponse {
         cable,
         steps,
-        diameter_distal_um: pop.distal_diameter().unwrap_or(f64::NAN) * 1e6,
+        diameter_distal_um: pop.distal_diameter().map_or(f64::NAN, |q| q.si * 1e6),
     };
     if !response.steady_state_mv(0.0, f64::INFINITY).is_finite()
         || !response

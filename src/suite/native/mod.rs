@@ -219,14 +219,14 @@ pub struct Population {
 }
 
 impl Population {
-    /// A passive cable's diameter at x = L (m): `diameter_distal`, or `diameter` when that is
-    /// 0 (the default, a uniform cylinder); `None` for any other cell type.
-    pub fn distal_diameter(&self) -> Option<f64> {
-        let distal = self.param("diameter_distal")?.si;
-        if distal > 0.0 {
+    /// A passive cable's diameter at x = L: `diameter_distal`, or `diameter` when that is 0
+    /// (the default, a uniform cylinder); `None` for any other cell type.
+    pub fn distal_diameter(&self) -> Option<&Quantity> {
+        let distal = self.param("diameter_distal")?;
+        if distal.si > 0.0 {
             Some(distal)
         } else {
-            self.param("diameter").map(|d| d.si)
+            self.param("diameter")
         }
     }
 

@@ -7,10 +7,11 @@
 
 use super::network::MAX_POPULATION_SIZE;
 use super::{Context, Loader};
+use crate::suite::native::closed_form::ClosedForm;
 use crate::suite::native::{
     AnalyticCheck, AnalyticMeasure, AnalyticTraceRule, CellSelection, Checks, ConvergenceRule,
-    Criterion, Feature, FeatureCheck, Recording, RecordingRules, Statistic, StatisticCheck, Sweep,
-    SweepTarget, TraceRule, Variable,
+    Criterion, Feature, FeatureCheck, NativeSuite, Recording, RecordingRules, Statistic,
+    StatisticCheck, Sweep, SweepTarget, TraceRule, Variable,
 };
 use crate::suite::source::quoted_list;
 use crate::suite::units::{Dimension, Quantity};
@@ -637,12 +638,11 @@ impl<'a> Loader<'a> {
     /// (no closed-form transient), so a trace rule on one is refused.
     fn steady_state_rules(
         &mut self,
-        suite: &crate::suite::native::NativeSuite,
-        check: &crate::suite::native::AnalyticCheck,
+        suite: &NativeSuite,
+        check: &AnalyticCheck,
         item: &'a Node,
-        exact: &crate::suite::native::closed_form::ClosedForm,
+        exact: &ClosedForm,
     ) {
-        use crate::suite::native::closed_form::ClosedForm;
         let pop = &suite.populations[check.population];
         let at = |key: &str| item.get(key).unwrap_or(item);
         let cable = match exact {

@@ -645,7 +645,10 @@ checks:
     #[test]
     fn a_tapered_cable_is_judged_by_its_steady_state_once_settled() {
         let uniform = load(CABLE).unwrap();
-        assert_eq!(uniform.populations[0].distal_diameter(), Some(1e-6));
+        assert_eq!(
+            uniform.populations[0].distal_diameter().map(|q| q.si),
+            Some(1e-6)
+        );
         let settled = CABLE
             .replace("duration: 20 ms", "duration: 800 ms")
             .replace("stop: 20 ms", "stop: 800 ms")
@@ -655,7 +658,7 @@ checks:
                 "steady_state: {max_relative: 0.001}",
             );
         let suite = load(&settled).unwrap_or_else(|e| panic!("{e:#?}"));
-        let distal = suite.populations[0].distal_diameter().unwrap();
+        let distal = suite.populations[0].distal_diameter().unwrap().si;
         assert!((distal - 0.5e-6).abs() < 1e-18, "{distal}");
         assert_eq!(
             suite.checks.analytic[0].steady_state_max_relative,
