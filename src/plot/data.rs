@@ -181,11 +181,15 @@ fn exact_series(suite: &NativeSuite, recordings: &Recordings) -> Vec<TraceSeries
                 continue;
             };
             let cell = check.cell as u32;
-            let seen = out
+            // Two checks of one cell: its answer once, computed once.
+            if out
                 .iter()
-                .any(|s| s.population == key.0 && s.variable == key.1 && s.cell == cell);
+                .any(|s| s.population == key.0 && s.variable == key.1 && s.cell == cell)
+            {
+                continue;
+            }
             let values = match exact.trace_of(variable, &trace.time_ms) {
-                Some(values) if !seen && values.iter().all(|v| v.is_finite()) => values,
+                Some(values) if values.iter().all(|v| v.is_finite()) => values,
                 _ => continue,
             };
             let (time_ms, values) = to_f32(&super::decimate::for_storage(
