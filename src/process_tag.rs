@@ -59,8 +59,8 @@ pub fn processes_with_environment_entry(entry: &str) -> Vec<i32> {
 /// holding the scan for long.
 const EXEC_PAUSES: usize = 20;
 
-/// The raw `/proc/<pid>/environ` of a process, read into `buffer`; `None` if it cannot be read (gone, or not
-/// ours).
+/// The raw `/proc/<pid>/environ` of a process, read into `buffer`; `None` if it cannot be
+/// read (gone, or not ours).
 ///
 /// While a process `exec`s, the kernel swaps its memory for the new program's before it
 /// records where the new environment lies. A read in that moment comes back empty
