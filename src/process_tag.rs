@@ -55,9 +55,9 @@ pub fn processes_with_environment_entry(entry: &str) -> Vec<i32> {
 
 /// How long to wait for a process in the middle of an `exec` to show its new environment,
 /// in pauses of a millisecond. An `exec` takes well under a millisecond once its program
-/// is read; the bound only stops a process that has truly emptied its environment from
-/// holding the scan for long.
-const EXEC_PAUSES: usize = 20;
+/// is read; the bound only keeps a scan from waiting long on a process that stays in the
+/// middle of one (a program image read from a slow disk).
+const EXEC_PAUSES: usize = 50;
 
 /// The raw `/proc/<pid>/environ` of a process, read into `buffer`; `None` if it cannot be
 /// read (gone, or not ours).
@@ -67,18 +67,28 @@ const EXEC_PAUSES: usize = 20;
 /// (measured: about one scan in twenty of a process that `exec`s in a loop), and a file
 /// read in several system calls, as `std::fs::read` does, can stop part-way, at the swap,
 /// without the entry sought. So the file is read in one system call (which the kernel
-/// serves from one memory image), and an empty read of a live user process is read again
-/// after a pause; zombies and kernel threads, which have no environment for good, are not
-/// waited for.
+/// serves from one memory image), and an empty read is looked into: a process still in its
+/// `exec` is read again once it is through; any other is read once more (its `exec` may
+/// have ended between the two reads) and then taken as it is, so that the few processes
+/// with truly empty environments (this machine's init has one) cost no waiting.
 fn environment(pid: i32, buffer: &mut Vec<u8>) -> Option<&[u8]> {
     let path = format!("/proc/{pid}/environ");
     let mut length = read_in_one_call(&path, buffer)?;
     for _ in 0..EXEC_PAUSES {
-        if length > 0 || !may_be_in_exec(pid) {
+        if length > 0 {
             break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-        length = read_in_one_call(&path, buffer)?;
+        match memory_state(pid) {
+            MemoryState::None => break,
+            MemoryState::Settled => {
+                length = read_in_one_call(&path, buffer)?;
+                break;
+            }
+            MemoryState::InExec => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                length = read_in_one_call(&path, buffer)?;
+            }
+        }
     }
     Some(&buffer[..length])
 }
@@ -100,30 +110,50 @@ fn read_in_one_call(path: &str, buffer: &mut Vec<u8>) -> Option<usize> {
     }
 }
 
-/// Whether a process with an empty environment may be in the middle of an `exec`: it is
-/// alive (not a zombie) and not a kernel thread, as `/proc/<pid>/stat` says.
-fn may_be_in_exec(pid: i32) -> bool {
-    /// `PF_KTHREAD` in the flags field of `/proc/<pid>/stat` (include/linux/sched.h).
+/// What `/proc/<pid>/stat` tells of a process's memory image, for a process whose
+/// environment read empty.
+#[derive(Debug, PartialEq, Eq)]
+enum MemoryState {
+    /// No image for good: a zombie, a kernel thread, or gone.
+    None,
+    /// In the middle of an `exec`: its new image has no environment recorded yet.
+    InExec,
+    /// Its image is set up (or not ours to see, which a step's own processes always are).
+    Settled,
+}
+
+fn memory_state(pid: i32) -> MemoryState {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_or(MemoryState::None, |stat| memory_state_from_stat(&stat))
+}
+
+/// Reads [`MemoryState`] from the text of `/proc/<pid>/stat` (proc(5)):
+/// `pid (comm) state ppid pgrp session tty_nr tpgid flags ... startcode endcode ...
+/// env_start env_end exit_code`. The kernel shows a process it would not let us trace with
+/// `startcode` and `endcode` 1 and the addresses after them 0; one of ours mid-`exec` has
+/// a real image but `env_end` still 0, set last as the new program's stack is laid out.
+fn memory_state_from_stat(stat: &str) -> MemoryState {
+    /// `PF_KTHREAD` in the flags field (include/linux/sched.h).
     const KERNEL_THREAD: u64 = 0x0020_0000;
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
+    // The command name may itself hold spaces and parentheses: the fields after it start
+    // after the last `)`, at field 3.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return MemoryState::Settled;
     };
-    // `pid (comm) state ppid pgrp session tty_nr tpgid flags ...`; the command name may
-    // itself hold spaces and parentheses, so the fields start after the last `)`.
-    let Some(fields) = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect::<Vec<_>>())
-    else {
-        return false;
-    };
-    let alive = fields
-        .first()
-        .is_some_and(|state| !matches!(*state, "Z" | "X" | "x"));
-    let kernel_thread = fields
-        .get(6)
-        .and_then(|flags| flags.parse::<u64>().ok())
-        .is_some_and(|flags| flags & KERNEL_THREAD != 0);
-    alive && !kernel_thread
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |number: usize| fields.get(number - 3).copied();
+    if matches!(field(3), Some("Z" | "X" | "x")) {
+        return MemoryState::None;
+    }
+    let flags = field(9).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    if flags & KERNEL_THREAD != 0 {
+        return MemoryState::None;
+    }
+    let not_ours_to_see = field(26) == Some("1") && field(27) == Some("1");
+    match field(51) {
+        Some("0") if !not_ours_to_see => MemoryState::InExec,
+        _ => MemoryState::Settled,
+    }
 }
 
 /// Kills every process carrying `tag` with SIGKILL, again while new ones appear (a process
@@ -214,5 +244,35 @@ mod tests {
         chain.wait().unwrap();
         assert!(scans > 10, "only {scans} scans while the chain ran");
         assert_eq!(misses, 0, "{misses} of {scans} scans missed the process");
+    }
+
+    #[test]
+    fn memory_states_read_from_stat() {
+        // Fields 3 to 52 of proc(5); `flags` is field 9, startcode/endcode 26/27, env_end 51.
+        let stat = |state: &str, flags: u64, code: &str, env_end: &str| {
+            let mut fields: Vec<String> = (3..=52).map(|_| "7".to_string()).collect();
+            fields[0] = state.to_string();
+            fields[9 - 3] = flags.to_string();
+            fields[26 - 3] = code.to_string();
+            fields[27 - 3] = code.to_string();
+            fields[51 - 3] = env_end.to_string();
+            format!("42 (a (b) c) {}", fields.join(" "))
+        };
+        use MemoryState::*;
+        assert_eq!(
+            memory_state_from_stat(&stat("S", 0, "4096", "140000")),
+            Settled
+        );
+        assert_eq!(memory_state_from_stat(&stat("R", 0, "4096", "0")), InExec);
+        assert_eq!(memory_state_from_stat(&stat("S", 0, "1", "0")), Settled);
+        assert_eq!(memory_state_from_stat(&stat("Z", 0, "0", "0")), None);
+        assert_eq!(
+            memory_state_from_stat(&stat("I", 0x0020_0000, "0", "0")),
+            None
+        );
+        assert_eq!(memory_state_from_stat("42 (x) S 1 2"), Settled);
+        // This process, read from the kernel: an image set up.
+        assert_eq!(memory_state(std::process::id() as i32), Settled);
+        assert_eq!(memory_state(-1), None);
     }
 }
