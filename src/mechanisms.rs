@@ -285,6 +285,22 @@ mod tests {
         assert_ne!(key, renamed.key("NEURON 8.2.7").unwrap());
     }
 
+    /// Whether `entry`'s lock can be taken within a few seconds. Not at once: a process
+    /// another test forks while the lock is held shares the locked file until its `exec`
+    /// closes it (the descriptor is close-on-exec, not close-on-fork), which on a loaded
+    /// machine can be a while after the lock's own file is dropped.
+    fn lock_comes_free(entry: &Entry) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let file = entry.lock_file().unwrap();
+        while file.try_lock().is_err() {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        true
+    }
+
     #[test]
     fn prepare_commit_copy() {
         let dir = tempfile::tempdir().unwrap();
@@ -313,7 +329,7 @@ mod tests {
         entry.commit().unwrap();
         drop(lock);
         assert!(entry.is_built());
-        assert!(entry.lock_file().unwrap().try_lock().is_ok());
+        assert!(lock_comes_free(&entry), "the lock outlived its file");
 
         // A stale build in the run folder is replaced by the copy.
         let run = dir.path().join("run");
