@@ -15,19 +15,50 @@ use common::{crosscheck, judge_analytic_in, read_json, shared_home};
 use crosscheck::results::{CheckStatus, Value};
 use crosscheck::suite::native::Simulator;
 
-/// The analytic observables of the job of `engine` in `report`.
-fn analytic<'a>(report: &'a serde_json::Value, engine: &str) -> Vec<&'a serde_json::Value> {
-    let job = report["tests"]
+/// Runs `suite` with `extra` arguments, writing JSON results to `json`, asserts that the
+/// run passed (or failed, if `passes` is false) and returns the results.
+fn run(suite: &Path, extra: &[&str], json: &Path, passes: bool) -> serde_json::Value {
+    let ran = crosscheck(&shared_home())
+        .arg("run")
+        .arg(suite)
+        .args(extra)
+        .arg("--json")
+        .arg(json)
+        .timeout(Duration::from_secs(900))
+        .assert();
+    if passes {
+        ran.success();
+    } else {
+        ran.failure();
+    }
+    read_json(json)
+}
+
+/// The job of `engine` in `report`.
+fn job<'a>(report: &'a serde_json::Value, engine: &str) -> &'a serde_json::Value {
+    report["tests"]
         .as_array()
         .unwrap()
         .iter()
         .find(|t| t["engine"] == engine)
-        .unwrap_or_else(|| panic!("no {engine} job in {report}"));
-    job["observables"]
+        .unwrap_or_else(|| panic!("no {engine} job in {report}"))
+}
+
+/// The analytic observables of the job of `engine` in `report`.
+fn analytic<'a>(report: &'a serde_json::Value, engine: &str) -> Vec<&'a serde_json::Value> {
+    job(report, engine)["observables"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|o| o["observable"].as_str().unwrap().starts_with("analytic"))
+        .collect()
+}
+
+/// The names of the analytic observables of the job of `engine` in `report`, in order.
+fn analytic_names<'a>(report: &'a serde_json::Value, engine: &str) -> Vec<&'a str> {
+    analytic(report, engine)
+        .iter()
+        .map(|o| o["observable"].as_str().unwrap())
         .collect()
 }
 
@@ -36,24 +67,10 @@ fn rallpack1_passes_at_both_ends_and_a_coarse_cable_fails() {
     let out = tempfile::tempdir().unwrap();
     let suite =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/analytic/rallpack1.crosscheck.yaml");
-    let json = out.path().join("rallpack1.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&json)
-        .timeout(Duration::from_secs(900))
-        .assert()
-        .success();
-    let report = read_json(&json);
+    let report = run(&suite, &[], &out.path().join("rallpack1.json"), true);
     for engine in ["NEURON", "jNeuroML_NEURON"] {
-        let judged = analytic(&report, engine);
-        let names: Vec<&str> = judged
-            .iter()
-            .map(|o| o["observable"].as_str().unwrap())
-            .collect();
         assert_eq!(
-            names,
+            analytic_names(&report, engine),
             [
                 "analytic v rms_relative",
                 "analytic v max_relative",
@@ -62,6 +79,7 @@ fn rallpack1_passes_at_both_ends_and_a_coarse_cable_fails() {
             ],
             "{engine}"
         );
+        let judged = analytic(&report, engine);
         for o in &judged {
             assert_eq!(o["status"], "pass", "{engine}: {o}");
         }
@@ -75,12 +93,7 @@ fn rallpack1_passes_at_both_ends_and_a_coarse_cable_fails() {
         }
     }
     // The export was validated before it ran.
-    let export = report["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["engine"] == "jNeuroML_NEURON")
-        .unwrap();
+    let export = job(&report, "jNeuroML_NEURON");
     assert!(
         export["output_tail"]
             .as_str()
@@ -95,16 +108,7 @@ fn rallpack1_passes_at_both_ends_and_a_coarse_cable_fails() {
         .replace("nseg: 1000", "nseg: 10");
     let coarse_file = out.path().join("rallpack1.crosscheck.yaml");
     std::fs::write(&coarse_file, coarse).unwrap();
-    let json = out.path().join("coarse.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&coarse_file)
-        .arg("--json")
-        .arg(&json)
-        .timeout(Duration::from_secs(900))
-        .assert()
-        .failure();
-    let report = read_json(&json);
+    let report = run(&coarse_file, &[], &out.path().join("coarse.json"), false);
     for engine in ["NEURON", "jNeuroML_NEURON"] {
         for end in ["v", "v_distal"] {
             let observable = format!("analytic {end} rms_relative");
@@ -127,38 +131,25 @@ fn the_tapered_cable_meets_its_steady_state_and_a_wrong_far_diameter_fails_it() 
     let out = tempfile::tempdir().unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("suites/analytic/cable_steadystate.crosscheck.yaml");
-    let json = out.path().join("taper.json");
-    crosscheck(&shared_home())
-        .arg("run")
-        .arg(&file)
-        .args(["--keep-workdirs", "--json"])
-        .arg(&json)
-        .timeout(Duration::from_secs(900))
-        .assert()
-        .success();
-    let report = read_json(&json);
+    let report = run(
+        &file,
+        &["--keep-workdirs"],
+        &out.path().join("taper.json"),
+        true,
+    );
     for engine in ["NEURON", "jNeuroML_NEURON"] {
-        let judged = analytic(&report, engine);
-        let names: Vec<&str> = judged
-            .iter()
-            .map(|o| o["observable"].as_str().unwrap())
-            .collect();
         assert_eq!(
-            names,
+            analytic_names(&report, engine),
             ["analytic v steady_state", "analytic v_distal steady_state"],
             "{engine}"
         );
-        for o in &judged {
+        for o in analytic(&report, engine) {
             assert_eq!(o["status"], "pass", "{engine}: {o}");
             // About 1e-7 with 1000 compartments: a cable that lost its taper is 20 % off.
             assert!(o["observed"].as_f64().unwrap() < 1e-5, "{engine}: {o}");
         }
     }
-    let workdir = |engine: &str| {
-        let tests = report["tests"].as_array().unwrap();
-        let job = tests.iter().find(|t| t["engine"] == engine).unwrap();
-        PathBuf::from(job["workdir"].as_str().unwrap())
-    };
+    let workdir = |engine: &str| PathBuf::from(job(&report, engine)["workdir"].as_str().unwrap());
 
     // NEURON's code with the far end 5 % thicker, run again by hand: the exact answer comes
     // from the suite, so only the simulator's model is wrong, as a bug would make it.
