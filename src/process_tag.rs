@@ -180,6 +180,17 @@ pub fn kill_tagged(tag: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// Waits (a few seconds at most) until a scan finds `pid` carrying `tag`: until a child's
+    /// first `exec`, `/proc` shows this process's environment, untagged.
+    fn wait_until_tagged(tag: &str, pid: i32) {
+        for _ in 0..2000 {
+            if tagged_processes(tag).contains(&pid) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     #[test]
     fn finds_and_kills_a_tagged_process_outside_our_group_only() {
         let tag = new_tag();
@@ -193,14 +204,8 @@ mod tests {
             .env(TAG_VARIABLE, new_tag())
             .spawn()
             .unwrap();
-        // Until the exec has happened, /proc shows the parent's environment.
         let pid = tagged.id() as i32;
-        for _ in 0..200 {
-            if tagged_processes(&tag).contains(&pid) {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        wait_until_tagged(&tag, pid);
         assert_eq!(tagged_processes(&tag), vec![pid]);
         assert_eq!(kill_tagged(&tag), 1);
         let status = tagged.wait().unwrap();
@@ -229,12 +234,10 @@ mod tests {
             .unwrap();
         let pid = chain.id() as i32;
         let comm = || std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        // Until its first `exec`, the child shows this process's environment, untagged.
-        while !tagged_processes(&tag).contains(&pid) {
-            std::thread::yield_now();
-        }
+        wait_until_tagged(&tag, pid);
         let (mut scans, mut misses) = (0, 0);
         while comm().trim() != "sleep" {
+            assert!(chain.try_wait().unwrap().is_none(), "the chain ended");
             scans += 1;
             if !tagged_processes(&tag).contains(&pid) {
                 misses += 1;
